@@ -1,0 +1,579 @@
+#include "conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "jid.h"
+#include "log.h"
+
+enum ktype {
+	K_STR,		/* any non-empty string */
+	K_DOMAIN,	/* a prepared domain */
+	K_UINT,		/* unsigned, min..max */
+	K_SIZE,		/* bytes with optional K/M/G suffix */
+	K_SECS,		/* seconds with optional s/m/h/d suffix */
+	K_BOOL,
+	K_JIDS,		/* comma-separated bare JIDs */
+	K_DOMAINS,	/* comma-separated domains */
+	K_CREATION,
+	K_NICKS,
+	K_LOGLEVEL
+};
+
+struct key {
+	const char	*name;
+	enum ktype	 type;
+	size_t		 off;
+	size_t		 cnt;	/* list count field offset (K_JIDS/K_DOMAINS) */
+	unsigned long long min, max;
+	const char	*dflt;	/* textual default, parsed like the file */
+};
+
+#define F(f)	offsetof(struct conf, f)
+#define NOLIM	0, ULLONG_MAX
+
+static const struct key keys[] = {
+	{ "domain",		K_DOMAIN, F(domain), 0, NOLIM, NULL },
+	{ "server",		K_STR, F(server), 0, NOLIM, "127.0.0.1" },
+	{ "port",		K_UINT, F(port), 0, 1, 65535, "5347" },
+	{ "secret",		K_STR, F(secret), 0, NOLIM, NULL },
+	{ "reconnect_max",	K_SECS, F(reconnect_max), 0, 1, 86400, "60" },
+	{ "datadir",		K_STR, F(datadir), 0, NOLIM, "/var/lib/mucd" },
+	{ "control",		K_STR, F(control), 0, NOLIM, "/run/mucd/mucd.sock" },
+	{ "control_group",	K_STR, F(control_group), 0, NOLIM, NULL },
+	{ "pidfile",		K_STR, F(pidfile), 0, NOLIM, "/run/mucd/mucd.pid" },
+	{ "user",		K_STR, F(user), 0, NOLIM, NULL },
+	{ "group",		K_STR, F(group), 0, NOLIM, NULL },
+	{ "allow_root",		K_BOOL, F(allow_root), 0, NOLIM, "no" },
+	{ "log_level",		K_LOGLEVEL, F(log_level), 0, NOLIM, "info" },
+	{ "admins",		K_JIDS, F(admins), F(nadmins), NOLIM, "" },
+	{ "service_name",	K_STR, F(service_name), 0, NOLIM, "Chatrooms" },
+	{ "room_creation",	K_CREATION, F(room_creation), 0, NOLIM, "anyone" },
+	{ "local_domains",	K_DOMAINS, F(local_domains), F(nlocal_domains), NOLIM, "" },
+	{ "reserved_nicks",	K_NICKS, F(reserved_nicks), 0, NOLIM, "open" },
+	{ "open_registration",	K_BOOL, F(open_registration), 0, NOLIM, "no" },
+	{ "room_locking",	K_BOOL, F(room_locking), 0, NOLIM, "yes" },
+	{ "room_lock_timeout",	K_SECS, F(room_lock_timeout), 0, 1, 86400, "300" },
+	{ "history_default",	K_UINT, F(history_default), 0, 0, 10000, "20" },
+	{ "history_max",	K_UINT, F(history_max), 0, 0, 10000, "100" },
+	{ "history_max_bytes",	K_SIZE, F(history_max_bytes), 0, 0, 1ULL << 30, "256K" },
+	{ "history_persist",	K_BOOL, F(history_persist), 0, NOLIM, "no" },
+	{ "default_public",	K_BOOL, F(default_public), 0, NOLIM, "no" },
+	{ "default_persistent",	K_BOOL, F(default_persistent), 0, NOLIM, "no" },
+	{ "default_members_only", K_BOOL, F(default_members_only), 0, NOLIM, "no" },
+	{ "default_moderated",	K_BOOL, F(default_moderated), 0, NOLIM, "no" },
+	{ "default_whois_anyone", K_BOOL, F(default_whois_anyone), 0, NOLIM, "no" },
+	{ "default_language",	K_STR, F(default_language), 0, NOLIM, NULL },
+	{ "default_max_occupants", K_UINT, F(default_max_occupants), 0, 0, 1000000, "0" },
+	{ "evict_idle",		K_SECS, F(evict_idle), 0, 1, 86400 * 30, "300" },
+	{ "checkpoint_interval", K_SECS, F(checkpoint_interval), 0, 1, 86400, "60" },
+	{ "db_cache_size",	K_SIZE, F(db_cache_size), 0, 1ULL << 20, 1ULL << 34, "32M" },
+	{ "max_stanza_size",	K_SIZE, F(max_stanza_size), 0, 4096, 64ULL << 20, "1M" },
+	{ "max_stanza_depth",	K_UINT, F(max_stanza_depth), 0, 4, 1000, "32" },
+	{ "link_buffer_max",	K_SIZE, F(link_buffer_max), 0, 1ULL << 20, 1ULL << 34, "64M" },
+	{ "max_nick_length",	K_UINT, F(max_nick_length), 0, 1, 1023, "64" },
+	{ "max_roomname_length", K_UINT, F(max_roomname_length), 0, 1, 1023, "256" },
+	{ "max_subject_length",	K_SIZE, F(max_subject_length), 0, 1, 1ULL << 24, "4K" },
+	{ "max_body_length",	K_SIZE, F(max_body_length), 0, 1, 64ULL << 20, "64K" },
+	{ "max_form_fields",	K_UINT, F(max_form_fields), 0, 1, 10000, "100" },
+	{ "max_occupants",	K_UINT, F(max_occupants), 0, 1, 10000000, "50000" },
+	{ "max_rooms_per_user",	K_UINT, F(max_rooms_per_user), 0, 0, UINT_MAX, "1000" },
+	{ "max_sessions_per_jid", K_UINT, F(max_sessions_per_jid), 0, 1, 10000, "16" },
+	{ "rate_messages",	K_UINT, F(rate_messages), 0, 0, 1000000, "10" },
+	{ "rate_presence",	K_UINT, F(rate_presence), 0, 0, 1000000, "5" },
+	{ "rate_iq",		K_UINT, F(rate_iq), 0, 0, 1000000, "20" },
+	{ "rate_burst",		K_UINT, F(rate_burst), 0, 1, 1000000, "30" },
+	{ "control_max_clients", K_UINT, F(control_max_clients), 0, 1, 100000, "64" },
+	{ "control_max_line",	K_SIZE, F(control_max_line), 0, 1024, 64ULL << 20, "1M" },
+};
+
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+static const char *creation_names[] = { "anyone", "local", "admins" };
+static const char *nick_names[] = { "open", "enforce", "assign" };
+
+static void
+free_list(char **l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+static void
+free_value(struct conf *c, const struct key *k)
+{
+	char *base = (char *)c;
+
+	switch (k->type) {
+	case K_STR:
+	case K_DOMAIN:
+	case K_LOGLEVEL:
+		free(*(char **)(base + k->off));
+		*(char **)(base + k->off) = NULL;
+		break;
+	case K_JIDS:
+	case K_DOMAINS:
+		free_list(*(char ***)(base + k->off), *(size_t *)(base + k->cnt));
+		*(char ***)(base + k->off) = NULL;
+		*(size_t *)(base + k->cnt) = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+parse_number(const char *v, enum ktype t, unsigned long long *out)
+{
+	unsigned long long n, mul = 1;
+	char *end;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (t == K_SIZE && *end != '\0') {
+		switch (toupper((unsigned char)*end)) {
+		case 'K': mul = 1ULL << 10; break;
+		case 'M': mul = 1ULL << 20; break;
+		case 'G': mul = 1ULL << 30; break;
+		default: return -1;
+		}
+		end++;
+	} else if (t == K_SECS && *end != '\0') {
+		switch (*end) {
+		case 's': mul = 1; break;
+		case 'm': mul = 60; break;
+		case 'h': mul = 3600; break;
+		case 'd': mul = 86400; break;
+		default: return -1;
+		}
+		end++;
+	}
+	if (*end != '\0' || (n != 0 && mul > ULLONG_MAX / n))
+		return -1;
+	*out = n * mul;
+	return 0;
+}
+
+static int
+parse_bool(const char *v, bool *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+parse_enum(const char *v, const char **names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Split a comma list into prepared items; bare JIDs or domains. */
+static int
+parse_list(const char *v, bool domains, char ***out, size_t *nout,
+    char *err, size_t errlen)
+{
+	char *copy, *tok, *save = NULL, **list = NULL, **nl;
+	char prepped[JID_BARE_MAX + 1];
+	const char *why;
+	size_t n = 0;
+
+	if ((copy = strdup(v)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char)*tok))
+			tok++;
+		for (char *e = tok + strlen(tok); e > tok &&
+		    isspace((unsigned char)e[-1]); e--)
+			e[-1] = '\0';
+		if (*tok == '\0')
+			continue;
+		if (domains ? jid_nameprep(tok, prepped, sizeof(prepped), &why)
+		    : jid_prep_bare(tok, prepped, sizeof(prepped), &why)) {
+			snprintf(err, errlen, "invalid %s '%s': %s",
+			    domains ? "domain" : "JID", tok, why);
+			goto fail;
+		}
+		if ((nl = realloc(list, (n + 1) * sizeof(*list))) == NULL)
+			goto oom;
+		list = nl;
+		if ((list[n] = strdup(prepped)) == NULL)
+			goto oom;
+		n++;
+	}
+	free(copy);
+	*out = list;
+	*nout = n;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	free_list(list, n);
+	free(copy);
+	return -1;
+}
+
+static int
+set_value(struct conf *c, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	char *base = (char *)c, prepped[JID_PART_MAX + 1];
+	unsigned long long n;
+	enum log_level lvl;
+	const char *why;
+	char *s;
+	bool b;
+	int e;
+
+	switch (k->type) {
+	case K_STR:
+	case K_LOGLEVEL:
+	case K_DOMAIN:
+		if (*v == '\0') {
+			snprintf(err, errlen, "%s: empty value", k->name);
+			return -1;
+		}
+		if (k->type == K_LOGLEVEL && log_level_parse(v, &lvl) == -1) {
+			snprintf(err, errlen, "%s: '%s' is not one of error, "
+			    "warning, info, debug", k->name, v);
+			return -1;
+		}
+		if (k->type == K_DOMAIN) {
+			if (jid_nameprep(v, prepped, sizeof(prepped), &why)) {
+				snprintf(err, errlen, "%s: invalid domain '%s': %s",
+				    k->name, v, why);
+				return -1;
+			}
+			v = prepped;
+		}
+		if ((s = strdup(v)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free_value(c, k);
+		*(char **)(base + k->off) = s;
+		return 0;
+	case K_UINT:
+	case K_SIZE:
+	case K_SECS:
+		if (parse_number(v, k->type, &n) == -1) {
+			snprintf(err, errlen, "%s: '%s' is not a %s", k->name, v,
+			    k->type == K_SIZE ? "size (e.g. 64K, 1M)" :
+			    k->type == K_SECS ? "duration (e.g. 30s, 5m, 1h)" :
+			    "number");
+			return -1;
+		}
+		if (n < k->min || n > k->max) {
+			snprintf(err, errlen, "%s: %llu is out of range %llu..%llu",
+			    k->name, n, k->min, k->max);
+			return -1;
+		}
+		if (k->type == K_SIZE)
+			*(size_t *)(base + k->off) = (size_t)n;
+		else
+			*(unsigned *)(base + k->off) = (unsigned)n;
+		return 0;
+	case K_BOOL:
+		if (parse_bool(v, &b) == -1) {
+			snprintf(err, errlen, "%s: '%s' is not yes or no",
+			    k->name, v);
+			return -1;
+		}
+		*(bool *)(base + k->off) = b;
+		return 0;
+	case K_JIDS:
+	case K_DOMAINS: {
+		char **list, lerr[256];
+		size_t cnt;
+
+		if (parse_list(v, k->type == K_DOMAINS, &list, &cnt, lerr,
+		    sizeof(lerr)) == -1) {
+			snprintf(err, errlen, "%s: %s", k->name, lerr);
+			return -1;
+		}
+		free_value(c, k);
+		*(char ***)(base + k->off) = list;
+		*(size_t *)(base + k->cnt) = cnt;
+		return 0;
+	}
+	case K_CREATION:
+		if ((e = parse_enum(v, creation_names, 3)) < 0) {
+			snprintf(err, errlen, "%s: '%s' is not one of anyone, "
+			    "local, admins", k->name, v);
+			return -1;
+		}
+		c->room_creation = (enum room_creation)e;
+		return 0;
+	case K_NICKS:
+		if ((e = parse_enum(v, nick_names, 3)) < 0) {
+			snprintf(err, errlen, "%s: '%s' is not one of open, "
+			    "enforce, assign", k->name, v);
+			return -1;
+		}
+		c->reserved_nicks = (enum nick_policy)e;
+		return 0;
+	}
+	return -1;
+}
+
+void
+conf_defaults(struct conf *c)
+{
+	char err[256];
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].dflt != NULL &&
+		    set_value(c, &keys[i], keys[i].dflt, err, sizeof(err)) == -1 &&
+		    keys[i].type != K_JIDS && keys[i].type != K_DOMAINS)
+			log_error("conf default for %s: %s", keys[i].name, err);
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		free_value(c, &keys[i]);
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	char line[4096], msg[512], *k, *v, *eq, *hash;
+	bool seen[NKEYS] = { false };
+	unsigned lineno = 0;
+	size_t i, len;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
+			goto fail;
+		}
+		/* '#' starts a comment anywhere; values never need one. */
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		k = trim(line);
+		if (*k == '\0')
+			continue;
+		if ((eq = strchr(k, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%u: expected 'key = value'",
+			    path, lineno);
+			goto fail;
+		}
+		*eq = '\0';
+		k = trim(k);
+		v = trim(eq + 1);
+		for (i = 0; i < NKEYS; i++)
+			if (strcmp(keys[i].name, k) == 0)
+				break;
+		if (i == NKEYS) {
+			snprintf(err, errlen, "%s:%u: unknown key '%s'", path,
+			    lineno, k);
+			goto fail;
+		}
+		if (seen[i]) {
+			snprintf(err, errlen, "%s:%u: '%s' set twice", path,
+			    lineno, k);
+			goto fail;
+		}
+		seen[i] = true;
+		if (set_value(c, &keys[i], v, msg, sizeof(msg)) == -1) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
+			goto fail;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto fail;
+	}
+	fclose(f);
+	if (conf_validate(c, msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		conf_free(c);
+		return -1;
+	}
+	return 0;
+fail:
+	fclose(f);
+	conf_free(c);
+	return -1;
+}
+
+int
+conf_validate(const struct conf *c, char *err, size_t errlen)
+{
+	if (c->domain == NULL) {
+		snprintf(err, errlen, "'domain' is required");
+		return -1;
+	}
+	if (c->secret == NULL) {
+		snprintf(err, errlen, "'secret' is required");
+		return -1;
+	}
+	if (c->history_default > c->history_max) {
+		snprintf(err, errlen, "history_default (%u) exceeds "
+		    "history_max (%u)", c->history_default, c->history_max);
+		return -1;
+	}
+	if (c->default_max_occupants > c->max_occupants) {
+		snprintf(err, errlen, "default_max_occupants (%u) exceeds "
+		    "max_occupants (%u)", c->default_max_occupants,
+		    c->max_occupants);
+		return -1;
+	}
+	if (c->datadir[0] != '/' || c->control[0] != '/') {
+		snprintf(err, errlen, "datadir and control must be absolute "
+		    "paths");
+		return -1;
+	}
+	return 0;
+}
+
+bool
+conf_is_admin(const struct conf *c, const char *bare)
+{
+	size_t i;
+
+	for (i = 0; i < c->nadmins; i++)
+		if (strcmp(c->admins[i], bare) == 0)
+			return true;
+	return false;
+}
+
+size_t
+conf_keys(const struct conf_key_info **out)
+{
+	static struct conf_key_info info[NKEYS];
+	static const char *tnames[] = {
+		"string", "domain", "number", "size", "duration", "boolean",
+		"JID list", "domain list", "anyone|local|admins",
+		"open|enforce|assign", "error|warning|info|debug"
+	};
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		info[i].name = keys[i].name;
+		info[i].type = tnames[keys[i].type];
+		info[i].dflt = keys[i].dflt;
+	}
+	*out = info;
+	return NKEYS;
+}
+
+void
+conf_dump(const struct conf *c, void (*out)(void *, const char *), void *arg)
+{
+	const char *base = (const char *)c;
+	char line[8192];
+	size_t i, j, n, used;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+
+		used = (size_t)snprintf(line, sizeof(line), "%s = ", k->name);
+		switch (k->type) {
+		case K_STR:
+		case K_DOMAIN:
+		case K_LOGLEVEL: {
+			const char *s = *(char *const *)(base + k->off);
+
+			/* Never print the shared secret. */
+			if (s != NULL && strcmp(k->name, "secret") == 0)
+				s = "(set)";
+			snprintf(line + used, sizeof(line) - used, "%s",
+			    s ? s : "");
+			break;
+		}
+		case K_UINT:
+		case K_SECS:
+			snprintf(line + used, sizeof(line) - used, "%u",
+			    *(const unsigned *)(base + k->off));
+			break;
+		case K_SIZE:
+			snprintf(line + used, sizeof(line) - used, "%zu",
+			    *(const size_t *)(base + k->off));
+			break;
+		case K_BOOL:
+			snprintf(line + used, sizeof(line) - used, "%s",
+			    *(const bool *)(base + k->off) ? "yes" : "no");
+			break;
+		case K_JIDS:
+		case K_DOMAINS: {
+			char *const *l = *(char **const *)(base + k->off);
+
+			n = *(const size_t *)(base + k->cnt);
+			for (j = 0; j < n && used < sizeof(line); j++)
+				used += (size_t)snprintf(line + used,
+				    sizeof(line) - used, "%s%s", j ? ", " : "",
+				    l[j]);
+			break;
+		}
+		case K_CREATION:
+			snprintf(line + used, sizeof(line) - used, "%s",
+			    creation_names[c->room_creation]);
+			break;
+		case K_NICKS:
+			snprintf(line + used, sizeof(line) - used, "%s",
+			    nick_names[c->reserved_nicks]);
+			break;
+		}
+		out(arg, line);
+	}
+}

@@ -1,0 +1,106 @@
+/*
+ * conf: mucd.conf, shared by mucd and mucctl.
+ *
+ * The file is "key = value" lines; '#' starts a comment; blank lines are
+ * ignored. Every key is described once in the table in conf.c (type,
+ * bounds, default) and documented in mucd.conf(5). Unknown keys, repeated
+ * keys and bad values are errors naming the file and line.
+ */
+#ifndef MUCD_CONF_H
+#define MUCD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONF_DEFAULT_PATH	"/etc/mucd/mucd.conf"
+
+enum room_creation { CREATE_ANYONE, CREATE_LOCAL, CREATE_ADMINS };
+enum nick_policy { NICKS_OPEN, NICKS_ENFORCE, NICKS_ASSIGN };
+
+struct conf {
+	/* Link */
+	char		*domain;
+	char		*server;
+	unsigned	 port;
+	char		*secret;
+	unsigned	 reconnect_max;		/* seconds */
+	/* Files */
+	char		*datadir;
+	char		*control;
+	char		*control_group;
+	char		*pidfile;
+	char		*user;
+	char		*group;
+	bool		 allow_root;
+	char		*log_level;
+	/* Service */
+	char	       **admins;		/* prepared bare JIDs */
+	size_t		 nadmins;
+	char		*service_name;
+	enum room_creation room_creation;
+	char	       **local_domains;		/* for room_creation=local */
+	size_t		 nlocal_domains;
+	enum nick_policy reserved_nicks;
+	bool		 open_registration;	/* unaffiliated users may register */
+	bool		 room_locking;
+	unsigned	 room_lock_timeout;	/* seconds */
+	/* Room defaults */
+	unsigned	 history_default;
+	unsigned	 history_max;
+	size_t		 history_max_bytes;
+	bool		 history_persist;
+	bool		 default_public;
+	bool		 default_persistent;
+	bool		 default_members_only;
+	bool		 default_moderated;
+	bool		 default_whois_anyone;
+	bool		 default_allow_pm_visitors;
+	char		*default_language;
+	unsigned	 default_max_occupants;	/* 0: no limit */
+	/* Storage */
+	unsigned	 evict_idle;		/* seconds */
+	unsigned	 checkpoint_interval;	/* seconds */
+	size_t		 db_cache_size;
+	/* Limits */
+	size_t		 max_stanza_size;
+	unsigned	 max_stanza_depth;
+	size_t		 link_buffer_max;
+	unsigned	 max_nick_length;	/* code points */
+	unsigned	 max_roomname_length;
+	size_t		 max_subject_length;
+	size_t		 max_body_length;
+	unsigned	 max_form_fields;
+	unsigned	 max_occupants;		/* hard cap for any room */
+	unsigned	 max_rooms_per_user;	/* 0: no limit */
+	unsigned	 max_sessions_per_jid;
+	unsigned	 rate_messages;		/* per second, per occupant */
+	unsigned	 rate_presence;
+	unsigned	 rate_iq;
+	unsigned	 rate_burst;
+	unsigned	 control_max_clients;
+	size_t		 control_max_line;
+};
+
+void	 conf_defaults(struct conf *);
+/*
+ * Load path over the defaults. On error returns -1 with "file:line: what"
+ * in err; the struct is then freed and must not be used.
+ */
+int	 conf_load(struct conf *, const char *path, char *err, size_t errlen);
+/* Check cross-key rules (required keys, consistency). */
+int	 conf_validate(const struct conf *, char *err, size_t errlen);
+void	 conf_free(struct conf *);
+bool	 conf_is_admin(const struct conf *, const char *barejid);
+
+/* Table access for documentation checks and `mucd -t -v`. */
+struct conf_key_info {
+	const char	*name;
+	const char	*type;
+	const char	*dflt;
+};
+size_t	 conf_keys(const struct conf_key_info **);
+/* Print the effective configuration as "key = value" lines. */
+void	 conf_dump(const struct conf *, void (*out)(void *, const char *),
+	    void *);
+
+#endif

@@ -1,0 +1,15 @@
+/* utf8: validation of UTF-8 text arriving from outside. */
+#ifndef MUCD_UTF8_H
+#define MUCD_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Strict UTF-8 (no overlongs, no surrogates, max U+10FFFF). */
+bool	 utf8_valid(const char *, size_t);
+/* Number of code points; the text must be valid. */
+size_t	 utf8_len(const char *, size_t);
+/* True if the text has any C0/C1 control character other than TAB/LF/CR. */
+bool	 utf8_has_controls(const char *, size_t);
+
+#endif

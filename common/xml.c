@@ -1,0 +1,907 @@
+#include "xml.h"
+
+#include <expat.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Arena: a list of chunks; allocations are never freed individually. */
+struct xchunk {
+	struct xchunk	*next;
+	size_t		 used, size;
+	max_align_t	 data[];
+};
+
+struct xdoc {
+	struct xchunk	*chunks;
+	struct xnode	*root;
+};
+
+#define XCHUNK_MIN	2048
+
+static void *
+arena_alloc(struct xdoc *d, size_t n)
+{
+	struct xchunk *c = d->chunks;
+	size_t al = sizeof(max_align_t);
+	void *p;
+
+	n = (n + al - 1) / al * al;
+	if (c == NULL || c->size - c->used < n) {
+		size_t sz = n > XCHUNK_MIN ? n : XCHUNK_MIN;
+
+		/* Grow chunk size with the document so big trees stay cheap. */
+		if (c != NULL && c->size * 2 > sz && c->size < 65536)
+			sz = c->size * 2 > n ? c->size * 2 : n;
+		if ((c = malloc(sizeof(*c) + sz)) == NULL)
+			return NULL;
+		c->used = 0;
+		c->size = sz;
+		c->next = d->chunks;
+		d->chunks = c;
+	}
+	p = (char *)c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static char *
+arena_strndup(struct xdoc *d, const char *s, size_t n)
+{
+	char *p = arena_alloc(d, n + 1);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static void
+doc_free(struct xdoc *d)
+{
+	struct xchunk *c, *n;
+
+	for (c = d->chunks; c != NULL; c = n) {
+		n = c->next;
+		free(c);
+	}
+	free(d);
+}
+
+/*
+ * Allocation failure inside a tree is fatal to that tree only; builder
+ * calls return NULL and the caller checks the result of the final step
+ * (serialization fails on incomplete trees only by missing content).
+ * Builders in mucd check every call that matters via x_new/x_add results.
+ */
+
+static struct xnode *
+node_alloc(struct xdoc *d)
+{
+	struct xnode *n = arena_alloc(d, sizeof(*n));
+
+	if (n != NULL) {
+		memset(n, 0, sizeof(*n));
+		n->doc = d;
+	}
+	return n;
+}
+
+static void
+append_child(struct xnode *parent, struct xnode *c)
+{
+	c->parent = parent;
+	c->prev = parent->last;
+	c->next = NULL;
+	if (parent->last != NULL)
+		parent->last->next = c;
+	else
+		parent->first = c;
+	parent->last = c;
+}
+
+struct xnode *
+x_new(const char *name, const char *ns)
+{
+	struct xdoc *d;
+	struct xnode *n;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	if ((n = node_alloc(d)) == NULL ||
+	    (n->name = arena_strndup(d, name, strlen(name))) == NULL ||
+	    (n->ns = arena_strndup(d, ns ? ns : "", ns ? strlen(ns) : 0)) == NULL) {
+		doc_free(d);
+		return NULL;
+	}
+	d->root = n;
+	return n;
+}
+
+struct xnode *
+x_add(struct xnode *parent, const char *name, const char *ns)
+{
+	struct xnode *n;
+
+	if (parent == NULL || (n = node_alloc(parent->doc)) == NULL)
+		return NULL;
+	if ((n->name = arena_strndup(parent->doc, name, strlen(name))) == NULL)
+		return NULL;
+	if (ns == NULL || strcmp(ns, parent->ns) == 0)
+		n->ns = parent->ns;
+	else if ((n->ns = arena_strndup(parent->doc, ns, strlen(ns))) == NULL)
+		return NULL;
+	append_child(parent, n);
+	return n;
+}
+
+struct xnode *
+x_add_textn(struct xnode *parent, const char *text, size_t len)
+{
+	struct xnode *n;
+
+	if (parent == NULL || (n = node_alloc(parent->doc)) == NULL)
+		return NULL;
+	if ((n->text = arena_strndup(parent->doc, text, len)) == NULL)
+		return NULL;
+	n->len = len;
+	append_child(parent, n);
+	return n;
+}
+
+struct xnode *
+x_add_text(struct xnode *parent, const char *text)
+{
+	return x_add_textn(parent, text, strlen(text));
+}
+
+struct xnode *
+x_add_child_text(struct xnode *parent, const char *name, const char *text)
+{
+	struct xnode *c = x_add(parent, name, NULL);
+
+	if (c != NULL && text != NULL && *text != '\0' &&
+	    x_add_text(c, text) == NULL)
+		return NULL;
+	return c;
+}
+
+char *
+x_strdup(struct xnode *n, const char *s)
+{
+	return arena_strndup(n->doc, s, strlen(s));
+}
+
+static int
+attr_eq(const struct xattr *a, const char *ns, const char *name)
+{
+	if (strcmp(a->name, name) != 0)
+		return 0;
+	if (ns == NULL)
+		return a->ns == NULL;
+	return a->ns != NULL && strcmp(a->ns, ns) == 0;
+}
+
+void
+x_set_attr_ns(struct xnode *n, const char *ns, const char *name,
+    const char *value)
+{
+	struct xattr *na;
+	unsigned i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->nattrs; i++) {
+		if (!attr_eq(&n->attrs[i], ns, name))
+			continue;
+		if (value == NULL) {
+			memmove(&n->attrs[i], &n->attrs[i + 1],
+			    (n->nattrs - i - 1) * sizeof(*n->attrs));
+			n->nattrs--;
+		} else
+			n->attrs[i].value = x_strdup(n, value);
+		return;
+	}
+	if (value == NULL)
+		return;
+	if (n->nattrs == n->cattrs) {
+		unsigned nc = n->cattrs ? n->cattrs * 2 : 4;
+
+		if ((na = arena_alloc(n->doc, nc * sizeof(*na))) == NULL)
+			return;
+		if (n->nattrs > 0)
+			memcpy(na, n->attrs, n->nattrs * sizeof(*na));
+		n->attrs = na;
+		n->cattrs = nc;
+	}
+	na = &n->attrs[n->nattrs];
+	na->ns = ns ? x_strdup(n, ns) : NULL;
+	na->name = x_strdup(n, name);
+	na->value = x_strdup(n, value);
+	if (na->name != NULL && na->value != NULL && (ns == NULL || na->ns))
+		n->nattrs++;
+}
+
+void
+x_set_attr(struct xnode *n, const char *name, const char *value)
+{
+	x_set_attr_ns(n, NULL, name, value);
+}
+
+void
+x_set_attrf(struct xnode *n, const char *name, const char *fmt, ...)
+{
+	char small[64], *s = small;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return;
+	if ((size_t)len >= sizeof(small)) {
+		if ((s = malloc((size_t)len + 1)) == NULL)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(s, (size_t)len + 1, fmt, ap);
+		va_end(ap);
+	}
+	x_set_attr(n, name, s);
+	if (s != small)
+		free(s);
+}
+
+static struct xnode *
+copy_into(struct xnode *parent, const struct xnode *src)
+{
+	const struct xnode *c;
+	struct xnode *n;
+	unsigned i;
+
+	if (src->name == NULL)
+		return x_add_textn(parent, src->text, src->len);
+	if ((n = x_add(parent, src->name, src->ns)) == NULL)
+		return NULL;
+	for (i = 0; i < src->nattrs; i++)
+		x_set_attr_ns(n, src->attrs[i].ns, src->attrs[i].name,
+		    src->attrs[i].value);
+	for (c = src->first; c != NULL; c = c->next)
+		if (copy_into(n, c) == NULL)
+			return NULL;
+	return n;
+}
+
+struct xnode *
+x_copy(struct xnode *parent, const struct xnode *src)
+{
+	return copy_into(parent, src);
+}
+
+struct xnode *
+x_clone(const struct xnode *src)
+{
+	const struct xnode *c;
+	struct xnode *n;
+	unsigned i;
+
+	if (src == NULL || src->name == NULL)
+		return NULL;
+	if ((n = x_new(src->name, src->ns)) == NULL)
+		return NULL;
+	for (i = 0; i < src->nattrs; i++)
+		x_set_attr_ns(n, src->attrs[i].ns, src->attrs[i].name,
+		    src->attrs[i].value);
+	for (c = src->first; c != NULL; c = c->next)
+		if (copy_into(n, c) == NULL) {
+			x_free(n);
+			return NULL;
+		}
+	return n;
+}
+
+void
+x_unlink(struct xnode *n)
+{
+	struct xnode *p = n->parent;
+
+	if (p == NULL)
+		return;
+	if (n->prev != NULL)
+		n->prev->next = n->next;
+	else
+		p->first = n->next;
+	if (n->next != NULL)
+		n->next->prev = n->prev;
+	else
+		p->last = n->prev;
+	n->parent = n->next = n->prev = NULL;
+}
+
+void
+x_free(struct xnode *n)
+{
+	if (n == NULL)
+		return;
+	if (n->doc->root == n)
+		doc_free(n->doc);
+	else
+		x_unlink(n);
+}
+
+const char *
+x_attr_ns(const struct xnode *n, const char *ns, const char *name)
+{
+	unsigned i;
+
+	if (n == NULL)
+		return NULL;
+	for (i = 0; i < n->nattrs; i++)
+		if (attr_eq(&n->attrs[i], ns, name))
+			return n->attrs[i].value;
+	return NULL;
+}
+
+const char *
+x_attr(const struct xnode *n, const char *name)
+{
+	return x_attr_ns(n, NULL, name);
+}
+
+bool
+x_is(const struct xnode *n, const char *name, const char *ns)
+{
+	return n != NULL && n->name != NULL &&
+	    (name == NULL || strcmp(n->name, name) == 0) &&
+	    (ns == NULL || strcmp(n->ns, ns) == 0);
+}
+
+struct xnode *
+x_next(const struct xnode *after, const char *name, const char *ns)
+{
+	struct xnode *c;
+
+	for (c = after ? after->next : NULL; c != NULL; c = c->next)
+		if (x_is(c, name, ns))
+			return c;
+	return NULL;
+}
+
+struct xnode *
+x_child(const struct xnode *n, const char *name, const char *ns)
+{
+	struct xnode *c;
+
+	if (n == NULL)
+		return NULL;
+	for (c = n->first; c != NULL; c = c->next)
+		if (x_is(c, name, ns))
+			return c;
+	return NULL;
+}
+
+unsigned
+x_count_children(const struct xnode *n)
+{
+	const struct xnode *c;
+	unsigned k = 0;
+
+	X_FOREACH(n, c)
+		k++;
+	return k;
+}
+
+const char *
+x_text(const struct xnode *n)
+{
+	const struct xnode *c, *only = NULL;
+	size_t total = 0, texts = 0;
+	char *s, *p;
+
+	if (n == NULL)
+		return "";
+	for (c = n->first; c != NULL; c = c->next)
+		if (c->name == NULL) {
+			only = c;
+			total += c->len;
+			texts++;
+		}
+	if (texts == 0)
+		return "";
+	if (texts == 1)
+		return only->text;
+	if ((s = arena_alloc(n->doc, total + 1)) == NULL)
+		return "";
+	for (p = s, c = n->first; c != NULL; c = c->next)
+		if (c->name == NULL) {
+			memcpy(p, c->text, c->len);
+			p += c->len;
+		}
+	*p = '\0';
+	return s;
+}
+
+const char *
+x_child_text(const struct xnode *n, const char *name, const char *ns)
+{
+	struct xnode *c = x_child(n, name, ns);
+
+	return c ? x_text(c) : NULL;
+}
+
+/* Serializer. */
+
+int
+x_escape(struct buf *b, const char *s, size_t len)
+{
+	size_t i, run = 0;
+	const char *rep;
+
+	for (i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&apos;"; break;
+		default: continue;
+		}
+		if (buf_append(b, s + run, i - run) == -1 ||
+		    buf_puts(b, rep) == -1)
+			return -1;
+		run = i + 1;
+	}
+	return buf_append(b, s + run, len - run);
+}
+
+static int
+put_attr(struct buf *b, const char *prefix, const char *name, const char *v)
+{
+	if (buf_putc(b, ' ') == -1)
+		return -1;
+	if (prefix != NULL && (buf_puts(b, prefix) == -1 || buf_putc(b, ':') == -1))
+		return -1;
+	if (buf_puts(b, name) == -1 || buf_puts(b, "='") == -1 ||
+	    x_escape(b, v, strlen(v)) == -1)
+		return -1;
+	return buf_putc(b, '\'');
+}
+
+static int
+serialize(const struct xnode *n, struct buf *b, const char *dflt)
+{
+	const struct xnode *c;
+	char prefix[16];
+	unsigned i;
+
+	if (n->name == NULL)
+		return x_escape(b, n->text, n->len);
+	if (buf_putc(b, '<') == -1 || buf_puts(b, n->name) == -1)
+		return -1;
+	if (strcmp(n->ns, dflt) != 0 && put_attr(b, NULL, "xmlns", n->ns) == -1)
+		return -1;
+	for (i = 0; i < n->nattrs; i++) {
+		const struct xattr *a = &n->attrs[i];
+
+		if (a->ns == NULL) {
+			if (put_attr(b, NULL, a->name, a->value) == -1)
+				return -1;
+		} else if (strcmp(a->ns, XML_NS_XML) == 0) {
+			if (put_attr(b, "xml", a->name, a->value) == -1)
+				return -1;
+		} else {
+			/* Other qualified attributes are rare: declare a
+			 * prefix for each on the element itself. */
+			snprintf(prefix, sizeof(prefix), "ns%u", i);
+			if (put_attr(b, "xmlns", prefix, a->ns) == -1 ||
+			    put_attr(b, prefix, a->name, a->value) == -1)
+				return -1;
+		}
+	}
+	if (n->first == NULL)
+		return buf_puts(b, "/>");
+	if (buf_putc(b, '>') == -1)
+		return -1;
+	for (c = n->first; c != NULL; c = c->next)
+		if (serialize(c, b, n->ns) == -1)
+			return -1;
+	if (buf_puts(b, "</") == -1 || buf_puts(b, n->name) == -1)
+		return -1;
+	return buf_putc(b, '>');
+}
+
+int
+x_serialize(const struct xnode *n, struct buf *b, const char *dflt)
+{
+	return serialize(n, b, dflt ? dflt : "");
+}
+
+char *
+x_to_string(const struct xnode *n)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	/* A sentinel default that no real namespace equals forces the
+	 * root's xmlns out even when it is "". */
+	if (serialize(n, &b, "\x01") == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+/* Streaming parser. */
+
+#define NS_SEP		'\x01'
+#define FEED_SLICE	4096
+
+struct xml_stream {
+	XML_Parser		 p;
+	struct xml_limits	 lim;
+	struct xml_stream_cb	 cb;
+	void			*ctx;
+	unsigned		 depth;		/* 0 outside the root */
+	struct xnode		*cur;		/* innermost open stanza element */
+	struct xnode		*stanza;	/* root of the stanza being built */
+	struct buf		 text;		/* character data not yet a node */
+	unsigned long long	 fed;		/* bytes given to expat */
+	unsigned long long	 mark;		/* byte index after last stanza */
+	enum xml_error		 err;
+	char			 msg[128];
+	bool			 closed;
+	bool			 single;	/* xml_parse(): root is the result */
+};
+
+static void
+stream_fail(struct xml_stream *st, enum xml_error e, const char *msg)
+{
+	if (st->err == XML_OK) {
+		st->err = e;
+		snprintf(st->msg, sizeof(st->msg), "%s", msg);
+	}
+	XML_StopParser(st->p, XML_FALSE);
+}
+
+/* Split expat's "uri\x01local" into namespace and local name. */
+static const char *
+split_name(const char *full, char *nsbuf, size_t nslen, const char **ns)
+{
+	const char *sep = strchr(full, NS_SEP);
+	size_t n;
+
+	if (sep == NULL) {
+		*ns = NULL;
+		return full;
+	}
+	n = (size_t)(sep - full);
+	if (n >= nslen)
+		return NULL;
+	memcpy(nsbuf, full, n);
+	nsbuf[n] = '\0';
+	*ns = nsbuf;
+	return sep + 1;
+}
+
+static void
+flush_text(struct xml_stream *st)
+{
+	if (st->text.len == 0)
+		return;
+	if (st->cur != NULL &&
+	    x_add_textn(st->cur, st->text.data, st->text.len) == NULL)
+		stream_fail(st, XML_ERR_NOMEM, "out of memory");
+	buf_reset(&st->text);
+}
+
+static struct xnode *
+make_element(struct xml_stream *st, struct xnode *parent, const char *name,
+    const char **atts)
+{
+	char nsbuf[1024], ansbuf[1024];
+	const char *local, *ns, *alocal, *ans;
+	struct xnode *n;
+	int i;
+
+	if ((local = split_name(name, nsbuf, sizeof(nsbuf), &ns)) == NULL) {
+		stream_fail(st, XML_ERR_POLICY, "namespace name too long");
+		return NULL;
+	}
+	n = parent ? x_add(parent, local, ns ? ns : "") : x_new(local, ns);
+	if (n == NULL) {
+		stream_fail(st, XML_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (i = 0; atts[i] != NULL; i += 2) {
+		alocal = split_name(atts[i], ansbuf, sizeof(ansbuf), &ans);
+		if (alocal == NULL) {
+			stream_fail(st, XML_ERR_POLICY, "namespace name too long");
+			break;
+		}
+		x_set_attr_ns(n, ans, alocal, atts[i + 1]);
+	}
+	return n;
+}
+
+static void XMLCALL
+on_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+	struct xml_stream *st = ud;
+	struct xnode *n;
+
+	flush_text(st);
+	st->depth++;
+	if (st->single && st->depth == 1) {
+		/* xml_parse(): the document element is the stanza. */
+		st->depth++;
+	}
+	if (st->depth == 1) {
+		if ((n = make_element(st, NULL, name, atts)) == NULL)
+			return;
+		if (st->cb.open != NULL)
+			st->cb.open(st->ctx, n);
+		x_free(n);
+		return;
+	}
+	if (st->depth - 1 > st->lim.max_depth) {
+		stream_fail(st, XML_ERR_POLICY, "stanza nested too deeply");
+		return;
+	}
+	n = make_element(st, st->depth == 2 ? NULL : st->cur, name, atts);
+	if (n == NULL)
+		return;
+	if (st->depth == 2)
+		st->stanza = n;
+	st->cur = n;
+}
+
+static void XMLCALL
+on_end(void *ud, const XML_Char *name)
+{
+	struct xml_stream *st = ud;
+	struct xnode *done;
+
+	(void)name;
+	flush_text(st);
+	if (st->depth == 0)
+		return;
+	st->depth--;
+	if (st->depth == 0) {
+		st->closed = true;
+		if (st->cb.close != NULL)
+			st->cb.close(st->ctx);
+		return;
+	}
+	if (st->depth > 1) {
+		st->cur = st->cur->parent;
+		return;
+	}
+	done = st->stanza;
+	st->stanza = st->cur = NULL;
+	st->mark = (unsigned long long)XML_GetCurrentByteIndex(st->p) +
+	    (unsigned long long)XML_GetCurrentByteCount(st->p);
+	if (st->single) {
+		st->stanza = done;	/* handed back by xml_parse */
+		st->depth = 0;
+		st->closed = true;
+		return;
+	}
+	if (st->cb.stanza != NULL)
+		st->cb.stanza(st->ctx, done);
+	else
+		x_free(done);
+}
+
+static void XMLCALL
+on_text(void *ud, const XML_Char *s, int len)
+{
+	struct xml_stream *st = ud;
+
+	/* Text directly inside the stream root is whitespace keepalive. */
+	if (st->depth < 2)
+		return;
+	if (buf_append(&st->text, s, (size_t)len) == -1)
+		stream_fail(st, XML_ERR_POLICY, "text exceeds stanza size limit");
+}
+
+static void XMLCALL
+on_doctype(void *ud, const XML_Char *n, const XML_Char *s, const XML_Char *p,
+    int has_internal)
+{
+	(void)n; (void)s; (void)p; (void)has_internal;
+	stream_fail(ud, XML_ERR_RESTRICTED, "DTD not allowed");
+}
+
+static void XMLCALL
+on_entity(void *ud, const XML_Char *e, int pe, const XML_Char *v, int vl,
+    const XML_Char *b, const XML_Char *s, const XML_Char *p, const XML_Char *n)
+{
+	(void)e; (void)pe; (void)v; (void)vl; (void)b; (void)s; (void)p; (void)n;
+	stream_fail(ud, XML_ERR_RESTRICTED, "entity declaration not allowed");
+}
+
+static void XMLCALL
+on_comment(void *ud, const XML_Char *d)
+{
+	(void)d;
+	stream_fail(ud, XML_ERR_RESTRICTED, "comment not allowed");
+}
+
+static void XMLCALL
+on_pi(void *ud, const XML_Char *t, const XML_Char *d)
+{
+	struct xml_stream *st = ud;
+
+	(void)d;
+	/* expat reports the XML declaration separately; any other PI is
+	 * forbidden by RFC 6120. */
+	(void)t;
+	stream_fail(st, XML_ERR_RESTRICTED, "processing instruction not allowed");
+}
+
+static int
+stream_setup(struct xml_stream *st)
+{
+	if (st->p != NULL)
+		XML_ParserFree(st->p);
+	st->p = XML_ParserCreateNS("UTF-8", NS_SEP);
+	if (st->p == NULL)
+		return -1;
+	XML_SetUserData(st->p, st);
+	XML_SetElementHandler(st->p, on_start, on_end);
+	XML_SetCharacterDataHandler(st->p, on_text);
+	XML_SetStartDoctypeDeclHandler(st->p, on_doctype);
+	XML_SetEntityDeclHandler(st->p, on_entity);
+	XML_SetCommentHandler(st->p, on_comment);
+	XML_SetProcessingInstructionHandler(st->p, on_pi);
+	XML_SetParamEntityParsing(st->p, XML_PARAM_ENTITY_PARSING_NEVER);
+	x_free(st->stanza);
+	st->stanza = st->cur = NULL;
+	st->depth = 0;
+	st->fed = st->mark = 0;
+	st->err = XML_OK;
+	st->msg[0] = '\0';
+	st->closed = false;
+	buf_reset(&st->text);
+	return 0;
+}
+
+struct xml_stream *
+xml_stream_new(const struct xml_limits *lim, const struct xml_stream_cb *cb,
+    void *ctx)
+{
+	struct xml_stream *st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	st->lim = *lim;
+	if (st->lim.max_depth == 0)
+		st->lim.max_depth = 1;
+	if (cb != NULL)
+		st->cb = *cb;
+	st->ctx = ctx;
+	buf_init(&st->text, lim->max_stanza);
+	if (stream_setup(st) == -1) {
+		buf_free(&st->text);
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void
+xml_stream_free(struct xml_stream *st)
+{
+	if (st == NULL)
+		return;
+	if (st->p != NULL)
+		XML_ParserFree(st->p);
+	x_free(st->stanza);
+	buf_free(&st->text);
+	free(st);
+}
+
+int
+xml_stream_reset(struct xml_stream *st)
+{
+	return stream_setup(st);
+}
+
+int
+xml_stream_feed(struct xml_stream *st, const char *data, size_t len)
+{
+	size_t off = 0, n;
+
+	if (st->err != XML_OK)
+		return -1;
+	while (off < len) {
+		if (st->closed) {
+			/* Only whitespace may follow the root's end. */
+			for (; off < len; off++)
+				if (!strchr(" \t\r\n", data[off])) {
+					stream_fail(st, XML_ERR_CLOSED,
+					    "data after end of stream");
+					return -1;
+				}
+			return 0;
+		}
+		/* Feed in slices so expat's internal buffering of an
+		 * unfinished token stays within one slice of the limit. */
+		n = len - off > FEED_SLICE ? FEED_SLICE : len - off;
+		if (XML_Parse(st->p, data + off, (int)n, XML_FALSE) !=
+		    XML_STATUS_OK) {
+			if (st->err == XML_OK) {
+				enum XML_Error e = XML_GetErrorCode(st->p);
+
+				stream_fail(st, e == XML_ERROR_NO_MEMORY ?
+				    XML_ERR_NOMEM : XML_ERR_NOT_WELL_FORMED,
+				    XML_ErrorString(e));
+			}
+			return -1;
+		}
+		off += n;
+		st->fed += n;
+		if (st->fed - st->mark > st->lim.max_stanza) {
+			stream_fail(st, XML_ERR_POLICY,
+			    "stanza exceeds size limit");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+enum xml_error
+xml_stream_error(const struct xml_stream *st)
+{
+	return st->err;
+}
+
+const char *
+xml_stream_errmsg(const struct xml_stream *st)
+{
+	return st->msg;
+}
+
+const char *
+xml_error_condition(enum xml_error e)
+{
+	switch (e) {
+	case XML_OK:			return NULL;
+	case XML_ERR_NOT_WELL_FORMED:	return "not-well-formed";
+	case XML_ERR_RESTRICTED:	return "restricted-xml";
+	case XML_ERR_POLICY:		return "policy-violation";
+	case XML_ERR_NOMEM:		return "internal-server-error";
+	case XML_ERR_CLOSED:		return "not-well-formed";
+	}
+	return "undefined-condition";
+}
+
+struct xnode *
+xml_parse(const char *s, size_t len, const struct xml_limits *lim,
+    char *errbuf, size_t errlen)
+{
+	struct xml_stream *st;
+	struct xnode *root = NULL;
+
+	if ((st = xml_stream_new(lim, NULL, NULL)) == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	st->single = true;
+	if (xml_stream_feed(st, s, len) == 0 && !st->closed)
+		stream_fail(st, XML_ERR_NOT_WELL_FORMED, "incomplete document");
+	if (st->err == XML_OK &&
+	    XML_Parse(st->p, "", 0, XML_TRUE) != XML_STATUS_OK)
+		stream_fail(st, XML_ERR_NOT_WELL_FORMED,
+		    XML_ErrorString(XML_GetErrorCode(st->p)));
+	if (st->err == XML_OK) {
+		root = st->stanza;
+		st->stanza = NULL;
+	} else
+		snprintf(errbuf, errlen, "%s", st->msg);
+	xml_stream_free(st);
+	return root;
+}
