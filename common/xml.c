@@ -153,6 +153,16 @@ x_add_textn(struct xnode *parent, const char *text, size_t len)
 }
 
 struct xnode *
+x_add_raw(struct xnode *parent, const char *xml, size_t len)
+{
+	struct xnode *n = x_add_textn(parent, xml, len);
+
+	if (n != NULL)
+		n->raw = true;
+	return n;
+}
+
+struct xnode *
 x_add_text(struct xnode *parent, const char *text)
 {
 	return x_add_textn(parent, text, strlen(text));
@@ -263,7 +273,8 @@ copy_into(struct xnode *parent, const struct xnode *src)
 	unsigned i;
 
 	if (src->name == NULL)
-		return x_add_textn(parent, src->text, src->len);
+		return src->raw ? x_add_raw(parent, src->text, src->len) :
+		    x_add_textn(parent, src->text, src->len);
 	if ((n = x_add(parent, src->name, src->ns)) == NULL)
 		return NULL;
 	for (i = 0; i < src->nattrs; i++)
@@ -404,7 +415,7 @@ x_text(const struct xnode *n)
 	if (n == NULL)
 		return "";
 	for (c = n->first; c != NULL; c = c->next)
-		if (c->name == NULL) {
+		if (c->name == NULL && !c->raw) {
 			only = c;
 			total += c->len;
 			texts++;
@@ -416,7 +427,7 @@ x_text(const struct xnode *n)
 	if ((s = arena_alloc(n->doc, total + 1)) == NULL)
 		return "";
 	for (p = s, c = n->first; c != NULL; c = c->next)
-		if (c->name == NULL) {
+		if (c->name == NULL && !c->raw) {
 			memcpy(p, c->text, c->len);
 			p += c->len;
 		}
@@ -478,7 +489,8 @@ serialize(const struct xnode *n, struct buf *b, const char *dflt)
 	unsigned i;
 
 	if (n->name == NULL)
-		return x_escape(b, n->text, n->len);
+		return n->raw ? buf_append(b, n->text, n->len) :
+		    x_escape(b, n->text, n->len);
 	if (buf_putc(b, '<') == -1 || buf_puts(b, n->name) == -1)
 		return -1;
 	if (strcmp(n->ns, dflt) != 0 && put_attr(b, NULL, "xmlns", n->ns) == -1)

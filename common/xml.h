@@ -37,6 +37,7 @@ struct xnode {
 	const char	*ns;	/* element namespace URI, "" for none */
 	const char	*text;	/* text nodes: content (NUL-terminated) */
 	size_t		 len;	/* text nodes: content length */
+	bool		 raw;	/* text is serialized XML, emitted verbatim */
 	struct xattr	*attrs;
 	unsigned	 nattrs, cattrs;
 };
@@ -46,6 +47,13 @@ struct xnode	*x_new(const char *name, const char *ns);
 struct xnode	*x_add(struct xnode *parent, const char *name, const char *ns);
 struct xnode	*x_add_text(struct xnode *parent, const char *text);
 struct xnode	*x_add_textn(struct xnode *parent, const char *text, size_t);
+/*
+ * Pre-serialized XML emitted verbatim by the serializer (never parsed):
+ * lets a stored payload (e.g. an occupant's presence children) be reused
+ * in every outgoing stanza without rebuilding a tree. The caller vouches
+ * that it is well-formed and was serialized for the parent's namespace.
+ */
+struct xnode	*x_add_raw(struct xnode *parent, const char *xml, size_t len);
 /* Shorthand: add <name>text</name> in the parent's namespace. */
 struct xnode	*x_add_child_text(struct xnode *parent, const char *name,
 		    const char *text);

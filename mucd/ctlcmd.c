@@ -1,0 +1,922 @@
+#include "ctlcmd.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "ctl.h"
+#include "history.h"
+#include "jid.h"
+#include "log.h"
+#include "message.h"
+#include "mucd.h"
+#include "owner.h"
+#include "reload.h"
+#include "room.h"
+#include "roomcfg.h"
+#include "store.h"
+
+#define ROOMS_LIMIT	10000	/* default page for `rooms` */
+
+struct req {
+	struct mucd		*m;
+	struct ctl_client	*c;
+	json_t			*id;
+	json_t			*args;
+};
+
+typedef void (*cmd_fn)(struct req *);
+
+static void
+fail(struct req *q, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fail(struct req *q, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctl_reply_error(q->c, q->id, code, "%s", msg);
+}
+
+static void
+ok(struct req *q, json_t *result)
+{
+	ctl_reply_ok(q->c, q->id, result);
+}
+
+/* Argument helpers. */
+
+static const char *
+arg_str(struct req *q, const char *name)
+{
+	json_t *v = json_object_get(q->args, name);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static const char *
+need_str(struct req *q, const char *name)
+{
+	const char *s = arg_str(q, name);
+
+	if (s == NULL || *s == '\0')
+		fail(q, "bad-request", "missing argument \"%s\"", name);
+	return s;
+}
+
+/* A room name: a JID on our domain, or just the local part. */
+static int
+room_jid(struct req *q, const char *s, char *out, size_t outlen)
+{
+	char tmp[JID_BARE_MAX + 1];
+	const char *why;
+	struct jid j;
+
+	if (strchr(s, '@') == NULL) {
+		if (snprintf(tmp, sizeof(tmp), "%s@%s", s, q->m->conf.domain) >=
+		    (int)sizeof(tmp)) {
+			fail(q, "bad-request", "room name too long");
+			return -1;
+		}
+		s = tmp;
+	}
+	if (jid_parse(&j, s, &why) == -1 || !jid_has_node(&j) ||
+	    jid_has_resource(&j)) {
+		fail(q, "bad-request", "'%s' is not a room JID%s%s", s,
+		    jid_has_resource(&j) ? "" : ": ", jid_has_resource(&j) ? "" :
+		    why);
+		return -1;
+	}
+	if (strcmp(j.domain, q->m->conf.domain) != 0) {
+		fail(q, "bad-request", "'%s' is not on %s", s, q->m->conf.domain);
+		return -1;
+	}
+	snprintf(out, outlen, "%s", j.bare);
+	return 0;
+}
+
+static struct room *
+need_room(struct req *q)
+{
+	char jid[JID_BARE_MAX + 1];
+	const char *s = need_str(q, "room");
+	struct room *r;
+	bool failed;
+
+	if (s == NULL || room_jid(q, s, jid, sizeof(jid)) == -1)
+		return NULL;
+	r = room_find(q->m, jid, &failed);
+	if (failed)
+		fail(q, "internal", "room %s could not be loaded: %s", jid,
+		    store_errmsg(q->m->store));
+	else if (r == NULL)
+		fail(q, "not-found", "no room %s", jid);
+	return r;
+}
+
+static int
+need_bare(struct req *q, const char *name, char *out, size_t outlen)
+{
+	const char *s = need_str(q, name), *why;
+
+	if (s == NULL)
+		return -1;
+	if (jid_prep_bare(s, out, outlen, &why) == -1) {
+		fail(q, "bad-request", "'%s' is not a JID: %s", s, why);
+		return -1;
+	}
+	if (strchr(s, '/') != NULL) {
+		fail(q, "bad-request", "'%s': a bare JID is expected", s);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fail_muc(struct req *q, const struct muc_err *e)
+{
+	const char *code = "not-allowed";
+
+	if (!strcmp(e->cond, "conflict"))
+		code = "conflict";
+	else if (!strcmp(e->cond, "item-not-found"))
+		code = "not-found";
+	else if (!strcmp(e->cond, "internal-server-error") ||
+	    !strcmp(e->cond, "resource-constraint"))
+		code = "internal";
+	else if (!strcmp(e->cond, "bad-request") ||
+	    !strcmp(e->cond, "not-acceptable") ||
+	    !strcmp(e->cond, "jid-malformed"))
+		code = "bad-request";
+	fail(q, code, "%s%s%s", e->cond, e->text ? ": " : "",
+	    e->text ? e->text : "");
+}
+
+/* Results. */
+
+static json_t *
+config_json(const struct room_config *c)
+{
+	json_t *o = json_object();
+	char v[256];
+	int i;
+
+	for (i = 0; roomcfg_keys[i] != NULL; i++) {
+		if (strcmp(roomcfg_keys[i], "password") == 0) {
+			json_object_set_new(o, "password_protected",
+			    json_boolean(c->password != NULL));
+			continue;
+		}
+		roomcfg_get(c, roomcfg_keys[i], v, sizeof(v));
+		json_object_set_new(o, roomcfg_keys[i], json_string(v));
+	}
+	return o;
+}
+
+static unsigned
+session_count(const struct room *r)
+{
+	const struct occupant *o;
+	const struct session *s;
+	const char *k;
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&o); )
+		for (s = o->sessions; s != NULL; s = s->next)
+			n += !s->unavailable;
+	return n;
+}
+
+static void
+cmd_hello(struct req *q)
+{
+	ok(q, json_pack("{s:i,s:s,s:s}", "protocol", CTL_PROTOCOL_VERSION,
+	    "version", MUCD_VERSION, "domain", q->m->conf.domain));
+}
+
+static void
+cmd_status(struct req *q)
+{
+	struct mucd *m = q->m;
+	struct mucd_stats *s = &m->stats;
+	size_t stored = 0, pub = 0;
+	unsigned occ = 0, sessions = 0;
+	struct room *r;
+	const char *k;
+	size_t i;
+
+	for (i = 0; hmap_next(&m->rooms, &i, &k, (void **)&r); ) {
+		occ += room_count_occupants(r);
+		sessions += session_count(r);
+	}
+	if (m->store != NULL)
+		store_room_count(m->store, &stored, &pub);
+	ok(q, json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:I,s:I,s:I,s:I},"
+	    "s:{s:I,s:I,s:I},s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+	    "s:I,s:I,s:I,s:I}}",
+	    "version", MUCD_VERSION, "domain", m->conf.domain,
+	    "started", (json_int_t)m->started,
+	    "uptime", (json_int_t)(time(NULL) - m->started),
+	    "link", "state", link_state_name(m->link.state),
+	    "server", m->conf.server,
+	    "connects", (json_int_t)m->link.stats.connects,
+	    "queued_bytes", (json_int_t)link_pending(&m->link),
+	    "bytes_in", (json_int_t)m->link.stats.bytes_in,
+	    "bytes_out", (json_int_t)m->link.stats.bytes_out,
+	    "rooms", "in_memory", (json_int_t)hmap_count(&m->rooms),
+	    "stored", (json_int_t)stored, "public_stored", (json_int_t)pub,
+	    "occupants", (json_int_t)occ, "sessions", (json_int_t)sessions,
+	    "counters",
+	    "stanzas_in", (json_int_t)s->stanzas_in,
+	    "stanzas_out", (json_int_t)s->stanzas_out,
+	    "messages", (json_int_t)s->messages,
+	    "presences", (json_int_t)s->presences,
+	    "iqs", (json_int_t)s->iqs,
+	    "errors_sent", (json_int_t)s->errors_sent,
+	    "dropped", (json_int_t)s->dropped,
+	    "rooms_created", (json_int_t)s->rooms_created,
+	    "rooms_destroyed", (json_int_t)s->rooms_destroyed,
+	    "rooms_loaded", (json_int_t)s->rooms_loaded,
+	    "rooms_evicted", (json_int_t)s->rooms_evicted,
+	    "rate_limited", (json_int_t)s->rate_limited,
+	    "store_errors", (json_int_t)s->store_errors));
+}
+
+/* rooms: stored and in-memory rooms, filtered, in JID order. */
+
+struct rooms_q {
+	struct req	*q;
+	json_t		*list;
+	regex_t		 re;
+	bool		 has_re, empty, public_only;
+	long long	 unused_before;
+	size_t		 limit;
+	const char	*after;
+	char	       **mem;
+	size_t		 nmem, mi;
+	bool		 more;
+};
+
+static bool
+rooms_match(struct rooms_q *rq, const char *jid, const struct room_config *c,
+    unsigned occupants, long long last_used)
+{
+	if (rq->has_re && regexec(&rq->re, jid, 0, NULL, 0) != 0)
+		return false;
+	if (rq->empty && occupants > 0)
+		return false;
+	if (rq->public_only && !c->public)
+		return false;
+	if (rq->unused_before && (occupants > 0 || last_used >= rq->unused_before))
+		return false;
+	return true;
+}
+
+static void
+rooms_add(struct rooms_q *rq, const char *jid, const struct room_config *c,
+    unsigned occupants, long long last_used, bool loaded)
+{
+	if (!rooms_match(rq, jid, c, occupants, last_used))
+		return;
+	if (json_array_size(rq->list) >= rq->limit) {
+		rq->more = true;
+		return;
+	}
+	json_array_append_new(rq->list, json_pack("{s:s,s:s?,s:i,s:b,s:b,s:b,"
+	    "s:I,s:b}", "jid", jid, "name", c->name, "occupants", occupants,
+	    "persistent", c->persistent, "public", c->public,
+	    "members_only", c->members_only, "last_used",
+	    (json_int_t)last_used, "loaded", loaded));
+}
+
+static void
+rooms_mem_before(struct rooms_q *rq, const char *bound)
+{
+	struct room *r;
+
+	while (rq->mi < rq->nmem && (bound == NULL ||
+	    strcmp(rq->mem[rq->mi], bound) < 0)) {
+		r = room_find_loaded(rq->q->m, rq->mem[rq->mi++]);
+		rooms_add(rq, r->jid, &r->cfg, room_count_occupants(r),
+		    r->last_used, true);
+	}
+}
+
+static int
+rooms_stored_cb(void *arg, const char *jid, const char *json)
+{
+	struct rooms_q *rq = arg;
+	struct room_record rec;
+	struct room *r;
+	char err[128];
+
+	rooms_mem_before(rq, jid);
+	if (rq->more)
+		return 1;
+	if ((r = room_find_loaded(rq->q->m, jid)) != NULL) {
+		rooms_add(rq, jid, &r->cfg, room_count_occupants(r),
+		    r->last_used, true);
+		return rq->more;
+	}
+	if (roomrec_decode(&rec, &rq->q->m->conf, json, err, sizeof(err)) == 0) {
+		rooms_add(rq, jid, &rec.cfg, 0, rec.last_used, false);
+		roomrec_free(&rec);
+	}
+	return rq->more;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+cmd_rooms(struct req *q)
+{
+	struct rooms_q rq = { .q = q, .limit = ROOMS_LIMIT };
+	json_t *v;
+	const char *s, *k;
+	struct room *r;
+	size_t i;
+
+	if ((s = arg_str(q, "match")) != NULL) {
+		if (regcomp(&rq.re, s, REG_EXTENDED | REG_NOSUB | REG_ICASE)) {
+			fail(q, "bad-request", "invalid regular expression");
+			return;
+		}
+		rq.has_re = true;
+	}
+	rq.empty = json_is_true(json_object_get(q->args, "empty"));
+	rq.public_only = json_is_true(json_object_get(q->args, "public"));
+	if (json_is_integer(v = json_object_get(q->args, "unused_days")))
+		rq.unused_before = (long long)time(NULL) -
+		    json_integer_value(v) * 86400;
+	if (json_is_integer(v = json_object_get(q->args, "limit")) &&
+	    json_integer_value(v) > 0)
+		rq.limit = (size_t)json_integer_value(v);
+	rq.after = arg_str(q, "after");
+	rq.list = json_array();
+	rq.mem = calloc(hmap_count(&q->m->rooms) + 1, sizeof(*rq.mem));
+	for (i = 0; rq.mem != NULL &&
+	    hmap_next(&q->m->rooms, &i, &k, (void **)&r); )
+		if (!r->stored && (rq.after == NULL || strcmp(k, rq.after) > 0))
+			rq.mem[rq.nmem++] = r->jid;
+	if (rq.mem != NULL)
+		qsort(rq.mem, rq.nmem, sizeof(*rq.mem), cmp_str);
+	if (q->m->store != NULL &&
+	    store_room_iter(q->m->store, rq.after, rooms_stored_cb, &rq) < 0) {
+		fail(q, "internal", "%s", store_errmsg(q->m->store));
+		json_decref(rq.list);
+	} else {
+		rooms_mem_before(&rq, NULL);
+		ok(q, json_pack("{s:o,s:b}", "rooms", rq.list, "truncated",
+		    rq.more));
+	}
+	free(rq.mem);
+	if (rq.has_re)
+		regfree(&rq.re);
+}
+
+static json_t *
+occupants_json(const struct room *r)
+{
+	const struct occupant *o;
+	const struct session *s;
+	json_t *list = json_array(), *jids;
+	const char *k;
+	size_t i;
+
+	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&o); ) {
+		jids = json_array();
+		for (s = o->sessions; s != NULL; s = s->next)
+			if (!s->unavailable)
+				json_array_append_new(jids, json_string(s->jid));
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:o,"
+		    "s:s}", "nick", o->nick, "jid", o->bare, "role",
+		    role_name(o->role), "affiliation",
+		    aff_name(room_affiliation(r, o->bare)), "sessions", jids,
+		    "occupant_id", o->occupant_id));
+	}
+	return list;
+}
+
+static void
+cmd_room_show(struct req *q)
+{
+	struct room *r = need_room(q);
+
+	if (r == NULL)
+		return;
+	ok(q, json_pack("{s:s,s:o,s:{s:s?,s:s?,s:I},s:I,s:I,s:b,s:b,s:i,s:i,"
+	    "s:i,s:o}", "jid", r->jid, "config", config_json(&r->cfg),
+	    "subject", "text", r->subject.text, "from", r->subject.from,
+	    "time", (json_int_t)r->subject.time,
+	    "created", (json_int_t)r->created,
+	    "last_used", (json_int_t)r->last_used, "locked", room_is_locked(r),
+	    "stored", r->stored, "occupants", room_count_occupants(r),
+	    "affiliations", (int)hmap_count(&r->affs),
+	    "history", r->hist_len, "occupant_list", occupants_json(r)));
+}
+
+/* key=value settings from args.config (an object of strings). */
+static int
+apply_settings(struct req *q, struct room_config *c)
+{
+	json_t *cfg = json_object_get(q->args, "config"), *v;
+	const char *k;
+	char err[256], num[32];
+
+	if (cfg == NULL)
+		return 0;
+	if (!json_is_object(cfg)) {
+		fail(q, "bad-request", "\"config\" must be an object");
+		return -1;
+	}
+	json_object_foreach(cfg, k, v) {
+		const char *val = json_string_value(v);
+
+		if (json_is_boolean(v))
+			val = json_is_true(v) ? "yes" : "no";
+		else if (json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%lld",
+			    (long long)json_integer_value(v));
+			val = num;
+		}
+		if (val == NULL) {
+			fail(q, "bad-request", "%s: value must be a string", k);
+			return -1;
+		}
+		if (roomcfg_set(c, &q->m->conf, k, val, err, sizeof(err))) {
+			fail(q, "bad-request", "%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+cmd_room_create(struct req *q)
+{
+	char jid[JID_BARE_MAX + 1];
+	const char *s = need_str(q, "room");
+	struct room_config cfg;
+	struct muc_err e;
+	struct room *r;
+	bool failed;
+
+	if (s == NULL || room_jid(q, s, jid, sizeof(jid)) == -1)
+		return;
+	if ((r = room_find(q->m, jid, &failed)) != NULL || failed) {
+		fail(q, failed ? "internal" : "conflict", "room %s %s", jid,
+		    failed ? "could not be checked" : "already exists");
+		return;
+	}
+	roomcfg_defaults(&cfg, &q->m->conf);
+	cfg.persistent = true;
+	if (apply_settings(q, &cfg) == -1) {
+		roomcfg_free(&cfg);
+		return;
+	}
+	if (!cfg.persistent) {
+		roomcfg_free(&cfg);
+		fail(q, "bad-request", "a room created without occupants must "
+		    "be persistent");
+		return;
+	}
+	if ((r = room_create(q->m, jid, NULL)) == NULL) {
+		roomcfg_free(&cfg);
+		fail(q, "internal", "out of memory");
+		return;
+	}
+	r->idle_since = loop_now_ms();
+	if (owner_reconfigure(r, &cfg, NULL, 0, &e) == -1) {
+		room_forget(r);
+		fail_muc(q, &e);
+		return;
+	}
+	log_info("room %s created through the control socket", jid);
+	ok(q, json_pack("{s:s}", "jid", jid));
+}
+
+static void
+cmd_room_config(struct req *q)
+{
+	struct room *r = need_room(q);
+	struct room_config cfg;
+	struct muc_err e;
+	int codes[3], n = 0;
+
+	if (r == NULL || roomcfg_copy(&cfg, &r->cfg) == -1)
+		return;
+	if (apply_settings(q, &cfg) == -1) {
+		roomcfg_free(&cfg);
+		return;
+	}
+	if (cfg.whois != r->cfg.whois)
+		codes[n++] = cfg.whois == WHOIS_ANYONE ? 172 : 173;
+	if (cfg.logging != r->cfg.logging)
+		codes[n++] = cfg.logging ? 170 : 171;
+	if (!roomcfg_equal(&cfg, &r->cfg))
+		codes[n++] = 104;
+	if (owner_reconfigure(r, &cfg, codes, n, &e) == -1) {
+		fail_muc(q, &e);
+		return;
+	}
+	ok(q, json_pack("{s:o}", "config", config_json(&r->cfg)));
+}
+
+static void
+cmd_room_destroy(struct req *q)
+{
+	struct room *r = need_room(q);
+	const char *alt = arg_str(q, "alternate"), *why;
+	char altp[JID_MAX + 1];
+	struct muc_err e;
+
+	if (r == NULL)
+		return;
+	if (alt != NULL) {
+		if (jid_prep_full(alt, altp, sizeof(altp), &why) == -1) {
+			fail(q, "bad-request", "alternate: %s", why);
+			return;
+		}
+		alt = altp;
+	}
+	if (owner_destroy(r, alt, arg_str(q, "reason"), NULL, &e) == -1)
+		fail_muc(q, &e);
+	else
+		ok(q, NULL);
+}
+
+static void
+cmd_occupants(struct req *q)
+{
+	struct room *r = need_room(q);
+
+	if (r != NULL)
+		ok(q, json_pack("{s:o}", "occupants", occupants_json(r)));
+}
+
+static void
+cmd_kick(struct req *q)
+{
+	struct room *r = need_room(q);
+	const char *nick = r ? need_str(q, "nick") : NULL, *why;
+	char pn[JID_PART_MAX + 1];
+	struct muc_err e;
+
+	if (nick == NULL)
+		return;
+	if (jid_resourceprep(nick, pn, sizeof(pn), &why) == -1) {
+		fail(q, "bad-request", "invalid nick: %s", why);
+		return;
+	}
+	if (role_kick(r, pn, arg_str(q, "reason"), &e) == -1)
+		fail_muc(q, &e);
+	else
+		ok(q, NULL);
+}
+
+static void
+cmd_say(struct req *q)
+{
+	struct room *r = need_room(q);
+	const char *text = r ? need_str(q, "text") : NULL;
+
+	if (text == NULL)
+		return;
+	if (strlen(text) > q->m->conf.max_body_length) {
+		fail(q, "bad-request", "text longer than max_body_length");
+		return;
+	}
+	message_from_room(r, text);
+	ok(q, NULL);
+}
+
+static void
+history_item(void *arg, long long stamp, const char *xml, size_t len)
+{
+	json_array_append_new(arg, json_pack("{s:I,s:s%}", "stamp",
+	    (json_int_t)stamp, "xml", xml, len));
+}
+
+static void
+cmd_history(struct req *q)
+{
+	struct room *r = need_room(q);
+	json_t *list, *v;
+	unsigned limit = 20;
+
+	if (r == NULL)
+		return;
+	if (json_is_integer(v = json_object_get(q->args, "limit")) &&
+	    json_integer_value(v) >= 0)
+		limit = (unsigned)json_integer_value(v);
+	list = json_array();
+	history_each(r, limit, history_item, list);
+	ok(q, json_pack("{s:o}", "history", list));
+}
+
+static void
+cmd_affiliations(struct req *q)
+{
+	struct room *r = need_room(q);
+	const char *want = r ? arg_str(q, "affiliation") : NULL, *k;
+	enum store_aff aff = AFF_NONE;
+	struct affil *a;
+	json_t *list;
+	size_t i;
+
+	if (r == NULL)
+		return;
+	if (want != NULL && (aff_parse(want, &aff) == -1 || aff == AFF_NONE)) {
+		fail(q, "bad-request", "'%s' is not owner, admin, member or "
+		    "outcast", want);
+		return;
+	}
+	list = json_array();
+	for (i = 0; hmap_next(&r->affs, &i, &k, (void **)&a); )
+		if (want == NULL || a->aff == aff)
+			json_array_append_new(list, json_pack("{s:s,s:s,s:s?,"
+			    "s:s?}", "jid", a->bare, "affiliation",
+			    aff_name(a->aff), "nick", a->nick, "reason",
+			    a->reason));
+	ok(q, json_pack("{s:o}", "affiliations", list));
+}
+
+static void
+change(struct req *q, struct room *r, struct aff_change *c)
+{
+	struct muc_err e;
+
+	if (affiliation_apply(r, NULL, c, 1, &e) == -1)
+		fail_muc(q, &e);
+	else
+		ok(q, json_pack("{s:s,s:s,s:s?}", "jid", c->bare,
+		    "affiliation", aff_name(c->aff), "nick",
+		    c->drop_nick ? NULL : c->nick));
+}
+
+static int
+opt_nick(struct req *q, char *out, size_t outlen, const char **nick)
+{
+	const char *s = arg_str(q, "nick"), *why;
+
+	*nick = NULL;
+	if (s == NULL)
+		return 0;
+	if (jid_resourceprep(s, out, outlen, &why) == -1) {
+		fail(q, "bad-request", "invalid nick '%s': %s", s, why);
+		return -1;
+	}
+	*nick = out;
+	return 0;
+}
+
+static void
+cmd_affiliation_set(struct req *q)
+{
+	struct room *r = need_room(q);
+	struct aff_change c = { 0 };
+	char nick[JID_PART_MAX + 1];
+	const char *a;
+
+	if (r == NULL || need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1 ||
+	    (a = need_str(q, "affiliation")) == NULL)
+		return;
+	if (aff_parse(a, &c.aff) == -1) {
+		fail(q, "bad-request", "'%s' is not owner, admin, member, "
+		    "outcast or none", a);
+		return;
+	}
+	if (opt_nick(q, nick, sizeof(nick), &c.nick) == -1)
+		return;
+	c.reason = arg_str(q, "reason");
+	change(q, r, &c);
+}
+
+static void
+cmd_ban(struct req *q)
+{
+	struct room *r = need_room(q);
+	struct aff_change c = { .aff = AFF_OUTCAST };
+
+	if (r == NULL || need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1)
+		return;
+	c.reason = arg_str(q, "reason");
+	change(q, r, &c);
+}
+
+static void
+cmd_nick_reserve(struct req *q)
+{
+	struct room *r = need_room(q);
+	struct aff_change c = { 0 };
+	char nick[JID_PART_MAX + 1];
+
+	if (r == NULL || need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1 ||
+	    need_str(q, "nick") == NULL ||
+	    opt_nick(q, nick, sizeof(nick), &c.nick) == -1)
+		return;
+	/* A reservation makes a member of someone without affiliation. */
+	c.aff = room_affiliation(r, c.bare);
+	if (c.aff == AFF_NONE)
+		c.aff = AFF_MEMBER;
+	if (c.aff == AFF_OUTCAST) {
+		fail(q, "not-allowed", "%s is banned from %s", c.bare, r->jid);
+		return;
+	}
+	change(q, r, &c);
+}
+
+static void
+cmd_nick_release(struct req *q)
+{
+	struct room *r = need_room(q);
+	struct aff_change c = { .drop_nick = true };
+	const struct affil *a;
+
+	if (r == NULL || need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1)
+		return;
+	if ((a = room_affil(r, c.bare)) == NULL || a->nick == NULL) {
+		fail(q, "not-found", "%s has no reserved nick in %s", c.bare,
+		    r->jid);
+		return;
+	}
+	c.aff = a->aff;
+	change(q, r, &c);
+}
+
+static void
+cmd_nick_show(struct req *q)
+{
+	struct room *r = need_room(q);
+	char bare[JID_BARE_MAX + 1];
+
+	if (r == NULL || need_bare(q, "jid", bare, sizeof(bare)) == -1)
+		return;
+	ok(q, json_pack("{s:s,s:s?}", "jid", bare, "nick",
+	    room_reserved_nick(r, bare)));
+}
+
+struct user_q {
+	struct mucd	*m;
+	json_t		*list;
+	const char	*bare;
+};
+
+static json_t *
+presence_of(struct room *r, const char *bare)
+{
+	const struct occupant *o;
+	json_t *nicks = json_array();
+	const char *k;
+	size_t i;
+
+	for (i = 0; r != NULL && hmap_next(&r->occupants, &i, &k, (void **)&o); )
+		if (strcmp(o->bare, bare) == 0)
+			json_array_append_new(nicks, json_string(o->nick));
+	return nicks;
+}
+
+static int
+user_cb(void *arg, const char *room, const struct store_aff_rec *rec)
+{
+	struct user_q *u = arg;
+	struct room *r = room_find_loaded(u->m, room);
+
+	json_array_append_new(u->list, json_pack("{s:s,s:s,s:s?,s:o}", "room",
+	    room, "affiliation", aff_name(rec->aff), "nick", rec->nick,
+	    "present_as", presence_of(r, u->bare)));
+	return 0;
+}
+
+static void
+cmd_user_rooms(struct req *q)
+{
+	char bare[JID_BARE_MAX + 1];
+	struct user_q u = { .m = q->m };
+	struct room *r;
+	struct affil *a;
+	const char *k;
+	json_t *nicks;
+	size_t i;
+
+	if (need_bare(q, "jid", bare, sizeof(bare)) == -1)
+		return;
+	u.bare = bare;
+	u.list = json_array();
+	if (q->m->store != NULL &&
+	    store_user_iter(q->m->store, bare, user_cb, &u) < 0) {
+		json_decref(u.list);
+		fail(q, "internal", "%s", store_errmsg(q->m->store));
+		return;
+	}
+	/* Rooms in memory only (temporary), and presence without affiliation. */
+	for (i = 0; hmap_next(&q->m->rooms, &i, &k, (void **)&r); ) {
+		if (r->stored)
+			a = NULL;
+		else
+			a = room_affil(r, bare);
+		nicks = presence_of(r, bare);
+		if (a != NULL || (json_array_size(nicks) > 0 &&
+		    (r->stored ? room_affil(r, bare) == NULL : true)))
+			json_array_append_new(u.list, json_pack("{s:s,s:s,s:s?,"
+			    "s:o}", "room", r->jid, "affiliation",
+			    aff_name(a ? a->aff : AFF_NONE), "nick",
+			    a ? a->nick : NULL, "present_as", nicks));
+		else
+			json_decref(nicks);
+	}
+	ok(q, json_pack("{s:s,s:o}", "jid", bare, "rooms", u.list));
+}
+
+static void
+cmd_reload(struct req *q)
+{
+	char err[512];
+
+	if (mucd_reload(q->m, err, sizeof(err)) == -1)
+		fail(q, "bad-request", "%s", err);
+	else
+		ok(q, json_pack("{s:s}", "message", err));
+}
+
+static void
+cmd_shutdown(struct req *q)
+{
+	ok(q, NULL);
+	mucd_shutdown(q->m, 0);
+}
+
+static void
+cmd_backup(struct req *q)
+{
+	const char *dir = need_str(q, "dir");
+
+	if (dir == NULL)
+		return;
+	if (dir[0] != '/') {
+		fail(q, "bad-request", "the backup directory must be an "
+		    "absolute path");
+		return;
+	}
+	if (store_backup(q->m->store, dir) != STORE_OK)
+		fail(q, "internal", "%s", store_errmsg(q->m->store));
+	else
+		ok(q, json_pack("{s:s}", "dir", dir));
+}
+
+static const struct {
+	const char	*name;
+	cmd_fn		 fn;
+} commands[] = {
+	{ "hello", cmd_hello },
+	{ "status", cmd_status },
+	{ "rooms", cmd_rooms },
+	{ "room.show", cmd_room_show },
+	{ "room.create", cmd_room_create },
+	{ "room.config", cmd_room_config },
+	{ "room.destroy", cmd_room_destroy },
+	{ "occupants", cmd_occupants },
+	{ "kick", cmd_kick },
+	{ "say", cmd_say },
+	{ "history", cmd_history },
+	{ "affiliations", cmd_affiliations },
+	{ "affiliation.set", cmd_affiliation_set },
+	{ "ban", cmd_ban },
+	{ "nick.reserve", cmd_nick_reserve },
+	{ "nick.release", cmd_nick_release },
+	{ "nick.show", cmd_nick_show },
+	{ "user.rooms", cmd_user_rooms },
+	{ "reload", cmd_reload },
+	{ "shutdown", cmd_shutdown },
+	{ "backup", cmd_backup },
+};
+
+void
+ctlcmd_dispatch(struct mucd *m, struct ctl_client *c, json_t *id,
+    const char *cmd, json_t *args)
+{
+	struct req q = { m, c, id, args };
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, cmd) == 0) {
+			log_debug("control: %s (uid %u)", cmd,
+			    ctl_client_uid(c));
+			commands[i].fn(&q);
+			return;
+		}
+	ctl_reply_error(c, id, "unknown-command", "unknown command '%s'", cmd);
+}

@@ -1,0 +1,613 @@
+#include "link.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "sha1.h"
+
+#define READ_CHUNK	65536
+#define BACKOFF_MIN_MS	500
+
+static void link_io(struct loop_io *, uint32_t);
+
+const char *
+link_state_name(enum link_state s)
+{
+	switch (s) {
+	case LINK_IDLE:		return "disconnected";
+	case LINK_CONNECTING:	return "connecting";
+	case LINK_OPENING:	return "opening stream";
+	case LINK_HANDSHAKE:	return "handshake";
+	case LINK_UP:		return "up";
+	}
+	return "?";
+}
+
+static void
+retry_cb(struct loop_timer *t)
+{
+	link_start(t->arg);
+}
+
+void
+link_init(struct link *l, struct loop *loop, const struct link_cb *cb,
+    void *arg)
+{
+	memset(l, 0, sizeof(*l));
+	l->loop = loop;
+	l->io.fd = -1;
+	l->io.cb = link_io;
+	l->io.arg = l;
+	l->retry.cb = retry_cb;
+	l->retry.arg = l;
+	l->cb = *cb;
+	l->cbarg = arg;
+	l->backoff_ms = BACKOFF_MIN_MS;
+	buf_init(&l->out, 0);
+}
+
+void
+link_configure(struct link *l, const char *host, unsigned port,
+    const char *domain, const char *secret, size_t max_stanza,
+    unsigned max_depth, size_t buffer_max, unsigned backoff_max_s)
+{
+	l->host = host;
+	l->port = port;
+	l->domain = domain;
+	l->secret = secret;
+	l->limits.max_stanza = max_stanza;
+	l->limits.max_depth = max_depth;
+	l->backoff_max_ms = backoff_max_s * 1000;
+	/* The cap is hard; the watermarks leave room for the output of the
+	 * stanza being processed when the high mark is crossed. */
+	l->out.cap = buffer_max;
+	l->high_water = buffer_max / 2;
+	l->low_water = buffer_max / 8;
+}
+
+static void
+teardown(struct link *l)
+{
+	bool was_up = l->state == LINK_UP;
+
+	if (l->io.fd != -1) {
+		loop_del(l->loop, &l->io);
+		close(l->io.fd);
+		l->io.fd = -1;
+	}
+	xml_stream_free(l->parser);
+	l->parser = NULL;
+	buf_reset(&l->out);
+	l->paused = false;
+	l->closing = l->fatal = false;
+	l->why[0] = '\0';
+	l->state = LINK_IDLE;
+	if (was_up) {
+		l->stats.drops++;
+		if (l->cb.down != NULL)
+			l->cb.down(l->cbarg);
+	}
+}
+
+static void
+schedule_retry(struct link *l)
+{
+	uint64_t jitter = randombytes_uniform(l->backoff_ms / 4 + 1);
+
+	log_info("link: reconnecting in %u ms", l->backoff_ms);
+	loop_timer_set(l->loop, &l->retry, l->backoff_ms + jitter);
+	l->backoff_ms = l->backoff_ms * 2 > l->backoff_max_ms ?
+	    l->backoff_max_ms : l->backoff_ms * 2;
+}
+
+/*
+ * Inside the parser's callbacks the parser must not be freed, so failures
+ * found there are recorded and acted on once xml_stream_feed returns.
+ */
+static void
+fail(struct link *l, const char *what)
+{
+	if (l->parsing) {
+		l->closing = true;
+		if (l->why[0] == '\0')
+			snprintf(l->why, sizeof(l->why), "%s", what);
+		return;
+	}
+	log_warn("link to %s:%u: %s", l->host, l->port, what);
+	teardown(l);
+	schedule_retry(l);
+}
+
+static void
+fatal(struct link *l, const char *why)
+{
+	if (l->parsing) {
+		l->closing = l->fatal = true;
+		snprintf(l->why, sizeof(l->why), "%s", why);
+		return;
+	}
+	log_error("link to %s:%u: %s", l->host, l->port, why);
+	teardown(l);
+	if (l->cb.fatal != NULL)
+		l->cb.fatal(l->cbarg, why);
+}
+
+static void
+queue(struct link *l, const char *p, size_t n)
+{
+	if (buf_append(&l->out, p, n) == -1) {
+		/* Over the hard cap: the server has stopped reading for
+		 * long enough that the link is unusable. Start over rather
+		 * than grow. */
+		l->closing = true;
+		log_error("link: write buffer limit (%zu bytes) reached",
+		    l->out.cap);
+	}
+}
+
+static void
+send_header(struct link *l)
+{
+	char hdr[512];
+	int n;
+
+	n = snprintf(hdr, sizeof(hdr), "<?xml version='1.0'?><stream:stream "
+	    "xmlns='" NS_COMPONENT "' xmlns:stream='" XML_NS_STREAM "' "
+	    "to='%s'>", l->domain);
+	queue(l, hdr, (size_t)n);
+	link_flush(l);
+}
+
+static void
+send_stream_error(struct link *l, const char *cond)
+{
+	char msg[256];
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "<stream:error><%s xmlns='"
+	    "urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"
+	    "</stream:stream>", cond);
+	queue(l, msg, (size_t)n);
+	link_flush(l);
+}
+
+static void
+on_open(void *arg, const struct xnode *root)
+{
+	struct link *l = arg;
+	char digest[2 * SHA1_DIGEST_LEN + 1], msg[128];
+	const char *id = x_attr(root, "id");
+	struct buf b;
+
+	if (l->state != LINK_OPENING)
+		return;
+	if (!x_is(root, "stream", XML_NS_STREAM) || id == NULL || *id == '\0') {
+		l->closing = true;
+		log_error("link: server sent no usable stream header");
+		return;
+	}
+	buf_init(&b, 0);
+	if (buf_puts(&b, id) == -1 || buf_puts(&b, l->secret) == -1) {
+		buf_free(&b);
+		l->closing = true;
+		return;
+	}
+	sha1_hex(b.data, b.len, digest);
+	sodium_memzero(b.data, b.len);
+	buf_free(&b);
+	snprintf(msg, sizeof(msg), "<handshake>%s</handshake>", digest);
+	queue(l, msg, strlen(msg));
+	link_flush(l);
+	l->state = LINK_HANDSHAKE;
+}
+
+static void
+stream_error(struct link *l, struct xnode *err)
+{
+	const char *cond = "undefined-condition", *text;
+	struct xnode *c;
+	char why[512];
+
+	X_FOREACH(err, c)
+		if (strcmp(c->ns, "urn:ietf:params:xml:ns:xmpp-streams") == 0 &&
+		    strcmp(c->name, "text") != 0) {
+			cond = c->name;
+			break;
+		}
+	text = x_child_text(err, "text", "urn:ietf:params:xml:ns:xmpp-streams");
+	snprintf(why, sizeof(why), "stream error <%s/>%s%s", cond,
+	    text ? ": " : "", text ? text : "");
+	/* A refused secret or an unknown component host will not fix
+	 * itself by retrying: report it and stop. */
+	if (l->state == LINK_HANDSHAKE && strcmp(cond, "not-authorized") == 0) {
+		snprintf(why, sizeof(why), "handshake refused: the server "
+		    "rejected the component secret for %s (check 'secret' in "
+		    "mucd.conf against the server's component configuration)",
+		    l->domain);
+		fatal(l, why);
+		return;
+	}
+	if (strcmp(cond, "host-unknown") == 0 ||
+	    strcmp(cond, "improper-addressing") == 0) {
+		snprintf(why, sizeof(why), "the server does not know the "
+		    "component domain %s (<%s/>): configure it as a component "
+		    "on the server", l->domain, cond);
+		fatal(l, why);
+		return;
+	}
+	l->closing = true;
+	log_warn("link: %s", why);
+}
+
+static void
+on_stanza(void *arg, struct xnode *st)
+{
+	struct link *l = arg;
+
+	if (l->closing || l->io.fd == -1) {
+		x_free(st);
+		return;
+	}
+	if (x_is(st, "error", XML_NS_STREAM)) {
+		stream_error(l, st);
+		x_free(st);
+		return;
+	}
+	if (l->state == LINK_HANDSHAKE) {
+		if (x_is(st, "handshake", NS_COMPONENT)) {
+			l->state = LINK_UP;
+			l->backoff_ms = BACKOFF_MIN_MS;
+			l->up_since = loop_now_ms();
+			l->stats.connects++;
+			log_info("link: connected to %s:%u as %s", l->host,
+			    l->port, l->domain);
+			if (l->cb.up != NULL)
+				l->cb.up(l->cbarg);
+		}
+		x_free(st);
+		return;
+	}
+	if (l->state != LINK_UP) {
+		x_free(st);
+		return;
+	}
+	l->stats.stanzas_in++;
+	l->cb.stanza(l->cbarg, st);
+}
+
+static void
+on_close(void *arg)
+{
+	struct link *l = arg;
+
+	log_warn("link: server closed the stream");
+	l->closing = true;
+}
+
+static int
+start_parser(struct link *l)
+{
+	static const struct xml_stream_cb cb = { on_open, on_stanza, on_close };
+
+	xml_stream_free(l->parser);
+	l->parser = xml_stream_new(&l->limits, &cb, l);
+	return l->parser ? 0 : -1;
+}
+
+static void
+handle_read(struct link *l)
+{
+	char chunk[READ_CHUNK];
+	ssize_t n;
+	int rc;
+
+	n = read(l->io.fd, chunk, sizeof(chunk));
+	if (n == 0) {
+		fail(l, "connection closed by server");
+		return;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			fail(l, strerror(errno));
+		return;
+	}
+	l->stats.bytes_in += (uint64_t)n;
+	l->parsing = true;
+	rc = xml_stream_feed(l->parser, chunk, (size_t)n);
+	l->parsing = false;
+	if (l->fatal) {
+		char why[sizeof(l->why)];
+
+		memcpy(why, l->why, sizeof(why));
+		fatal(l, why);
+		return;
+	}
+	if (rc == -1) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "XML error from server: %s",
+		    xml_stream_errmsg(l->parser));
+		/* Tell the server why before hanging up. */
+		send_stream_error(l,
+		    xml_error_condition(xml_stream_error(l->parser)));
+		fail(l, why);
+		return;
+	}
+	if (l->io.fd != -1 && l->closing) {
+		char why[sizeof(l->why)];
+
+		snprintf(why, sizeof(why), "%s", l->why[0] ? l->why :
+		    "stream closed");
+		fail(l, why);
+	}
+}
+
+static void
+update_interest(struct link *l)
+{
+	uint32_t ev = 0;
+
+	if (l->io.fd == -1)
+		return;
+	if (!l->paused)
+		ev |= EPOLLIN;
+	if (buf_pending(&l->out) > 0 || l->state == LINK_CONNECTING)
+		ev |= EPOLLOUT;
+	loop_mod(l->loop, &l->io, ev);
+}
+
+static void
+connect_done(struct link *l)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(l->io.fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err != 0) {
+		fail(l, strerror(err));
+		return;
+	}
+	if (start_parser(l) == -1) {
+		fail(l, "out of memory");
+		return;
+	}
+	l->state = LINK_OPENING;
+	send_header(l);
+	update_interest(l);
+}
+
+static void
+link_io(struct loop_io *io, uint32_t events)
+{
+	struct link *l = io->arg;
+
+	if (l->state == LINK_CONNECTING) {
+		connect_done(l);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		handle_read(l);
+	if (l->io.fd != -1 && (events & EPOLLOUT))
+		link_flush(l);
+}
+
+static int
+open_socket(struct link *l, char *why, size_t whylen)
+{
+	struct addrinfo hints = { 0 }, *res = NULL, *ai;
+	char port[16];
+	int fd = -1, rc, one = 1;
+
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%u", l->port);
+	/* getaddrinfo blocks on DNS; the server is normally a literal
+	 * address or localhost, resolved from /etc/hosts. */
+	if ((rc = getaddrinfo(l->host, port, &hints, &res)) != 0) {
+		snprintf(why, whylen, "cannot resolve %s: %s", l->host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd == -1)
+			continue;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+		    errno == EINPROGRESS)
+			break;
+		snprintf(why, whylen, "connect: %s", strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1 && why[0] == '\0')
+		snprintf(why, whylen, "no usable address for %s", l->host);
+	return fd;
+}
+
+void
+link_start(struct link *l)
+{
+	char why[256] = "";
+
+	if (l->state != LINK_IDLE)
+		return;
+	loop_timer_cancel(l->loop, &l->retry);
+	if ((l->io.fd = open_socket(l, why, sizeof(why))) == -1) {
+		log_warn("link to %s:%u: %s", l->host, l->port, why);
+		schedule_retry(l);
+		return;
+	}
+	l->state = LINK_CONNECTING;
+	l->io.events = EPOLLOUT;
+	if (loop_add(l->loop, &l->io) == -1) {
+		close(l->io.fd);
+		l->io.fd = -1;
+		l->state = LINK_IDLE;
+		schedule_retry(l);
+		return;
+	}
+	log_debug("link: connecting to %s:%u", l->host, l->port);
+}
+
+/* Account for a stanza just queued and apply backpressure. */
+static void
+queued(struct link *l, size_t before)
+{
+	l->stats.stanzas_out++;
+	if (log_debug_enabled())
+		log_debug("link: out %.*s",
+		    (int)(buf_pending(&l->out) - before),
+		    buf_head(&l->out) + before);
+	if (!l->paused && buf_pending(&l->out) > l->high_water) {
+		l->paused = true;
+		l->stats.backpressure++;
+		log_warn("link: server is not reading (%zu bytes queued); "
+		    "pausing input", buf_pending(&l->out));
+		update_interest(l);
+	}
+}
+
+void
+link_send_raw(struct link *l, const char *p, size_t n)
+{
+	size_t before = buf_pending(&l->out);
+
+	if (l->state != LINK_UP) {
+		l->stats.dropped_out++;
+		return;
+	}
+	queue(l, p, n);
+	queued(l, before);
+}
+
+void
+link_send_to(struct link *l, const char *ser, size_t len, size_t split,
+    const char *to)
+{
+	size_t before = buf_pending(&l->out);
+
+	if (l->state != LINK_UP) {
+		l->stats.dropped_out++;
+		return;
+	}
+	if (buf_append(&l->out, ser, split) == -1 ||
+	    buf_append(&l->out, " to='", 5) == -1 ||
+	    x_escape(&l->out, to, strlen(to)) == -1 ||
+	    buf_putc(&l->out, '\'') == -1 ||
+	    buf_append(&l->out, ser + split, len - split) == -1) {
+		l->out.len = l->out.off + before;
+		l->closing = true;
+		log_error("link: write buffer limit (%zu bytes) reached",
+		    l->out.cap);
+		return;
+	}
+	queued(l, before);
+}
+
+void
+link_send(struct link *l, const struct xnode *st)
+{
+	size_t before = buf_pending(&l->out);
+
+	if (l->state != LINK_UP) {
+		l->stats.dropped_out++;
+		return;
+	}
+	if (x_serialize(st, &l->out, NS_COMPONENT) == -1) {
+		/* Roll back a partial stanza so the stream stays valid. */
+		l->out.len = l->out.off + before;
+		l->closing = true;
+		log_error("link: write buffer limit (%zu bytes) reached",
+		    l->out.cap);
+		return;
+	}
+	queued(l, before);
+}
+
+void
+link_flush(struct link *l)
+{
+	ssize_t n;
+
+	while (l->io.fd != -1 && buf_pending(&l->out) > 0) {
+		n = write(l->io.fd, buf_head(&l->out), buf_pending(&l->out));
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			fail(l, strerror(errno));
+			return;
+		}
+		l->stats.bytes_out += (uint64_t)n;
+		buf_consume(&l->out, (size_t)n);
+	}
+	if (l->paused && buf_pending(&l->out) <= l->low_water) {
+		l->paused = false;
+		log_info("link: server is reading again; resuming input");
+	}
+	if (l->io.fd != -1 && l->closing && !l->parsing) {
+		char why[sizeof(l->why)];
+
+		snprintf(why, sizeof(why), "%s", l->why[0] ? l->why :
+		    "stream closed");
+		fail(l, why);
+		return;
+	}
+	update_interest(l);
+}
+
+size_t
+link_pending(const struct link *l)
+{
+	return buf_pending(&l->out);
+}
+
+void
+link_shutdown(struct link *l)
+{
+	loop_timer_cancel(l->loop, &l->retry);
+	if (l->io.fd != -1 && l->state >= LINK_OPENING) {
+		/* Best effort, blocking briefly is acceptable at exit. */
+		int fl = fcntl(l->io.fd, F_GETFL);
+
+		fcntl(l->io.fd, F_SETFL, fl & ~O_NONBLOCK);
+		queue(l, "</stream:stream>", 16);
+		while (buf_pending(&l->out) > 0) {
+			ssize_t n = write(l->io.fd, buf_head(&l->out),
+			    buf_pending(&l->out));
+
+			if (n <= 0)
+				break;
+			buf_consume(&l->out, (size_t)n);
+		}
+	}
+	l->state = LINK_IDLE;
+	if (l->io.fd != -1) {
+		loop_del(l->loop, &l->io);
+		close(l->io.fd);
+		l->io.fd = -1;
+	}
+}
+
+void
+link_free(struct link *l)
+{
+	link_shutdown(l);
+	xml_stream_free(l->parser);
+	l->parser = NULL;
+	buf_free(&l->out);
+}

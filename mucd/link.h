@@ -1,0 +1,100 @@
+/*
+ * link: the XEP-0114 component connection to the XMPP server.
+ *
+ * Non-blocking connect, the jabber:component:accept stream, the SHA-1
+ * handshake, reading stanzas through the bounded XML parser, and a bounded
+ * write buffer flushed once per loop turn. A lost link is retried with
+ * capped exponential backoff; a refused secret or an unknown host is a
+ * configuration error and stops the daemon.
+ *
+ * Backpressure: when the server stops reading and the write buffer passes
+ * its high-water mark, the link stops reading new input until the buffer
+ * drains, so memory stays bounded instead of queueing without limit.
+ */
+#ifndef MUCD_LINK_H
+#define MUCD_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "loop.h"
+#include "xml.h"
+
+#define NS_COMPONENT	"jabber:component:accept"
+
+enum link_state {
+	LINK_IDLE,		/* waiting to (re)connect */
+	LINK_CONNECTING,	/* TCP connect in progress */
+	LINK_OPENING,		/* stream header sent, awaiting the server's */
+	LINK_HANDSHAKE,		/* handshake sent, awaiting <handshake/> */
+	LINK_UP
+};
+
+struct link;
+
+struct link_cb {
+	void	(*up)(void *);			/* handshake accepted */
+	void	(*down)(void *);		/* link lost (was up) */
+	void	(*stanza)(void *, struct xnode *);	/* owns the stanza */
+	void	(*fatal)(void *, const char *why);	/* config error */
+};
+
+struct link_stats {
+	uint64_t	 stanzas_in, stanzas_out;
+	uint64_t	 bytes_in, bytes_out;
+	uint64_t	 connects, drops;
+	uint64_t	 backpressure;	/* times reading was paused */
+	uint64_t	 dropped_out;	/* stanzas dropped while down */
+};
+
+struct link {
+	struct loop		*loop;
+	struct loop_io		 io;
+	struct loop_timer	 retry;
+	enum link_state		 state;
+	const char		*host, *domain, *secret;
+	unsigned		 port;
+	unsigned		 backoff_ms, backoff_max_ms;
+	struct xml_limits	 limits;
+	struct xml_stream	*parser;
+	struct buf		 out;
+	size_t			 high_water, low_water;
+	bool			 paused;	/* reading stopped by backpressure */
+	bool			 closing;	/* teardown requested from a callback */
+	bool			 fatal;		/* ... and it is a configuration error */
+	bool			 parsing;	/* inside xml_stream_feed */
+	char			 why[512];	/* reason for a deferred teardown */
+	struct link_cb		 cb;
+	void			*cbarg;
+	struct link_stats	 stats;
+	uint64_t		 up_since;	/* monotonic ms */
+};
+
+void	 link_init(struct link *, struct loop *, const struct link_cb *, void *);
+/* (Re)configure from the daemon's settings; takes effect on next connect. */
+void	 link_configure(struct link *, const char *host, unsigned port,
+	    const char *domain, const char *secret, size_t max_stanza,
+	    unsigned max_depth, size_t buffer_max, unsigned backoff_max_s);
+void	 link_start(struct link *);
+/* Close the stream politely (flushing what is queued) and stop. */
+void	 link_shutdown(struct link *);
+void	 link_free(struct link *);
+static inline bool link_is_up(const struct link *l) { return l->state == LINK_UP; }
+/* Queue a stanza (serialized now). Dropped, and counted, while down. */
+void	 link_send(struct link *, const struct xnode *);
+/* Queue pre-serialized stanza bytes. */
+void	 link_send_raw(struct link *, const char *, size_t);
+/*
+ * Queue a pre-serialized stanza with a 'to' attribute spliced in at
+ * split (just after the element name): how one broadcast serialization
+ * serves every recipient.
+ */
+void	 link_send_to(struct link *, const char *ser, size_t len, size_t split,
+	    const char *to);
+/* Write queued bytes now (called once per loop turn). */
+void	 link_flush(struct link *);
+size_t	 link_pending(const struct link *);
+const char *link_state_name(enum link_state);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * message: groupchat messages, private messages, mediated invitations and
+ * declines, voice requests — everything of type message addressed to a
+ * room or an occupant.
+ */
+#ifndef MUCD_MESSAGE_H
+#define MUCD_MESSAGE_H
+
+#include "xml.h"
+
+struct mucd;
+struct room;
+struct jid;
+
+void	 message_to_room(struct mucd *, struct room *, struct xnode *,
+	    const struct jid *from);
+void	 message_to_occupant(struct mucd *, struct room *, struct xnode *,
+	    const struct jid *from, const char *nick);
+/* A groupchat message from the room itself (control channel `say`). */
+void	 message_from_room(struct room *, const char *body);
+/* Prosody's "kickable" bounce conditions: the client is gone. */
+int	 message_is_kickable_error(const struct xnode *);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * mucd: the daemon's one context. Everything the daemon knows hangs off
+ * struct mucd; there is no other mutable global state (logging aside).
+ */
+#ifndef MUCD_MUCD_H
+#define MUCD_MUCD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+#include "hmap.h"
+#include "link.h"
+#include "loop.h"
+
+struct store;
+struct ctl;
+struct room;
+
+/* Namespaces used across the daemon. */
+#define NS_MUC		"http://jabber.org/protocol/muc"
+#define NS_MUC_USER	"http://jabber.org/protocol/muc#user"
+#define NS_MUC_ADMIN	"http://jabber.org/protocol/muc#admin"
+#define NS_MUC_OWNER	"http://jabber.org/protocol/muc#owner"
+#define NS_MUC_UNIQUE	"http://jabber.org/protocol/muc#unique"
+#define NS_MUC_REQUEST	"http://jabber.org/protocol/muc#request"
+#define NS_MUC_ROOMCFG	"http://jabber.org/protocol/muc#roomconfig"
+#define NS_MUC_ROOMINFO	"http://jabber.org/protocol/muc#roominfo"
+#define NS_MUC_REGISTER	"http://jabber.org/protocol/muc#register"
+#define NS_DISCO_INFO	"http://jabber.org/protocol/disco#info"
+#define NS_DISCO_ITEMS	"http://jabber.org/protocol/disco#items"
+#define NS_COMMANDS	"http://jabber.org/protocol/commands"
+#define NS_XDATA	"jabber:x:data"
+#define NS_REGISTER	"jabber:iq:register"
+#define NS_VERSION	"jabber:iq:version"
+#define NS_STANZAS	"urn:ietf:params:xml:ns:xmpp-stanzas"
+#define NS_PING		"urn:xmpp:ping"
+#define NS_DELAY	"urn:xmpp:delay"
+#define NS_RSM		"http://jabber.org/protocol/rsm"
+#define NS_OCCUPANT_ID	"urn:xmpp:occupant-id:0"
+#define NS_CONFERENCE	"jabber:x:conference"
+#define NS_HINTS	"urn:xmpp:hints"
+#define NS_VCARD_UPDATE	"vcard-temp:x:update"
+
+struct mucd_stats {
+	uint64_t	 stanzas_in, stanzas_out;
+	uint64_t	 messages, presences, iqs;
+	uint64_t	 errors_sent, dropped;
+	uint64_t	 rooms_created, rooms_destroyed;
+	uint64_t	 rooms_loaded, rooms_evicted;
+	uint64_t	 rate_limited;
+	uint64_t	 store_errors;
+};
+
+struct mucd {
+	struct conf		 conf;
+	char			*conf_path;
+	bool			 foreground;
+	struct loop		 loop;
+	struct link		 link;
+	struct loop_io		 sigio;
+	struct loop_timer	 housekeeping;	/* eviction, lock expiry */
+	struct loop_timer	 checkpoint;
+	struct store		*store;
+	struct ctl		*ctl;
+	struct hmap		 rooms;		/* room JID -> struct room */
+	struct mucd_stats	 stats;
+	time_t			 started;
+	int			 exit_code;
+	bool			 store_dirty;	/* commits since the last sync */
+	bool			 shutting_down;
+	unsigned char		 secret_salt[32];	/* IQ proxy ids */
+};
+
+/* Send a stanza built by the daemon to the server. */
+void	 mucd_send(struct mucd *, const struct xnode *);
+/* Same, then free it. */
+void	 mucd_send_free(struct mucd *, struct xnode *);
+/* Note that the store has uncommitted-to-disk changes (group commit). */
+void	 mucd_store_dirty(struct mucd *);
+/* Is bare a service admin (owner of every room)? */
+bool	 mucd_is_admin(const struct mucd *, const char *bare);
+/* Begin an orderly shutdown. */
+void	 mucd_shutdown(struct mucd *, int code);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * owner: the muc#owner protocol (XEP-0045 §10) — room configuration
+ * (get the form, submit it, with the effects a change has on occupants)
+ * and room destruction.
+ */
+#ifndef MUCD_OWNER_H
+#define MUCD_OWNER_H
+
+#include "admin.h"
+#include "roomcfg.h"
+
+struct mucd;
+struct room;
+struct jid;
+
+void	 owner_iq(struct mucd *, struct room *, struct xnode *,
+	    const struct jid *from);
+/*
+ * Replace the configuration with cfg (taken over), persisting first; then
+ * apply the effects (unlock, members-only removals, presence broadcast
+ * changes) and announce codes. Shared with the control channel.
+ */
+int	 owner_reconfigure(struct room *, struct room_config *cfg,
+	    const int *codes, int ncodes, struct muc_err *);
+/* Destroy: tell occupants (with alternate venue, reason, password),
+ * delete from the store, forget. -1 with *err if storage failed. */
+int	 owner_destroy(struct room *, const char *alt, const char *reason,
+	    const char *password, struct muc_err *);
+
+#endif

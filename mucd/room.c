@@ -1,0 +1,844 @@
+#include "room.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "history.h"
+#include "jid.h"
+#include "log.h"
+#include "mucd.h"
+#include "stanza.h"
+
+/* Names and ranks. */
+
+int
+aff_rank(enum store_aff a)
+{
+	switch (a) {
+	case AFF_OUTCAST:	return -1;
+	case AFF_NONE:		return 0;
+	case AFF_MEMBER:	return 1;
+	case AFF_ADMIN:		return 2;
+	case AFF_OWNER:		return 3;
+	}
+	return 0;
+}
+
+const char *
+aff_name(enum store_aff a)
+{
+	return store_aff_name(a);
+}
+
+int
+aff_parse(const char *s, enum store_aff *out)
+{
+	return store_aff_parse(s, out);
+}
+
+const char *
+role_name(enum role r)
+{
+	static const char *names[] = { "none", "visitor", "participant",
+		"moderator" };
+
+	return names[r];
+}
+
+int
+role_parse(const char *s, enum role *out)
+{
+	int r;
+
+	for (r = ROLE_NONE; r <= ROLE_MODERATOR; r++)
+		if (strcmp(s, role_name((enum role)r)) == 0) {
+			*out = (enum role)r;
+			return 0;
+		}
+	return -1;
+}
+
+bool
+room_role_sees_jids(const struct room *r, enum role role)
+{
+	return r->cfg.whois == WHOIS_ANYONE || role == ROLE_MODERATOR;
+}
+
+/* Allocation. */
+
+static void
+affil_free(struct affil *a)
+{
+	free(a->bare);
+	free(a->nick);
+	free(a->reason);
+	free(a);
+}
+
+static void
+session_free(struct session *s)
+{
+	free(s->jid);
+	free(s->pres_id);
+	free(s->payload);
+	free(s);
+}
+
+static void
+occupant_free(struct occupant *o)
+{
+	struct session *s, *n;
+
+	for (s = o->sessions; s != NULL; s = n) {
+		n = s->next;
+		session_free(s);
+	}
+	free(o->nick);
+	free(o->occjid);
+	free(o->bare);
+	free(o);
+}
+
+static struct room *
+room_alloc(struct mucd *m, const char *jid)
+{
+	struct room *r;
+	const char *at;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->mucd = m;
+	at = strchr(jid, '@');
+	if ((r->jid = strdup(jid)) == NULL ||
+	    (r->node = strndup(jid, at ? (size_t)(at - jid) : 0)) == NULL ||
+	    hmap_init(&r->occupants) || hmap_init(&r->by_jid) ||
+	    hmap_init(&r->affs) || hmap_init(&r->nicks)) {
+		free(r->jid);
+		free(r->node);
+		free(r);
+		return NULL;
+	}
+	roomcfg_defaults(&r->cfg, &m->conf);
+	randombytes_buf(r->salt, sizeof(r->salt));
+	r->idle_since = loop_now_ms();
+	return r;
+}
+
+static void
+room_free(struct room *r)
+{
+	const char *k;
+	void *v;
+	size_t i;
+
+	for (i = 0; hmap_next(&r->occupants, &i, &k, &v); )
+		occupant_free(v);
+	for (i = 0; hmap_next(&r->affs, &i, &k, &v); )
+		affil_free(v);
+	hmap_free(&r->occupants);
+	hmap_free(&r->by_jid);
+	hmap_free(&r->affs);
+	hmap_free(&r->nicks);
+	history_free(r);
+	roomcfg_free(&r->cfg);
+	free(r->subject.text);
+	free(r->subject.from);
+	free(r->creator);
+	free(r->jid);
+	free(r->node);
+	free(r);
+}
+
+struct room *
+room_find_loaded(struct mucd *m, const char *jid)
+{
+	return hmap_get(&m->rooms, jid);
+}
+
+static int
+load_aff_cb(void *arg, const char *bare, const struct store_aff_rec *rec)
+{
+	struct room *r = arg;
+
+	return room_affil_put(r, bare, rec->aff, rec->nick, rec->reason) == 0 ?
+	    0 : -1;
+}
+
+static void
+hex_decode(const char *hex, unsigned char *out, size_t n)
+{
+	size_t bin_len;
+
+	if (sodium_hex2bin(out, n, hex, strlen(hex), NULL, &bin_len, NULL) ||
+	    bin_len != n)
+		randombytes_buf(out, n);
+}
+
+static struct room *
+room_load(struct mucd *m, const char *jid, bool *failed)
+{
+	struct room_record rec;
+	struct room *r;
+	char *json = NULL, err[256];
+	int rc;
+
+	rc = store_room_get(m->store, jid, &json);
+	if (rc == STORE_NOTFOUND)
+		return NULL;
+	if (rc < 0) {
+		log_error("loading room %s: %s", jid, store_errmsg(m->store));
+		goto fail;
+	}
+	if (roomrec_decode(&rec, &m->conf, json, err, sizeof(err)) == -1) {
+		log_error("loading room %s: %s", jid, err);
+		free(json);
+		goto fail;
+	}
+	free(json);
+	if ((r = room_alloc(m, jid)) == NULL) {
+		roomrec_free(&rec);
+		goto fail;
+	}
+	roomcfg_free(&r->cfg);
+	r->cfg = rec.cfg;
+	r->subject = rec.subject;
+	r->created = rec.created;
+	r->last_used = rec.last_used;
+	if (rec.salt[0] != '\0')
+		hex_decode(rec.salt, r->salt, sizeof(r->salt));
+	r->stored = true;
+	if (store_aff_iter(m->store, jid, load_aff_cb, r) < 0 ||
+	    history_load(r) == -1 || hmap_put(&m->rooms, r->jid, r) == -1) {
+		log_error("loading room %s: %s", jid, store_errmsg(m->store));
+		room_free(r);
+		goto fail;
+	}
+	m->stats.rooms_loaded++;
+	log_debug("room %s loaded from the store", jid);
+	return r;
+fail:
+	if (failed != NULL)
+		*failed = true;
+	return NULL;
+}
+
+struct room *
+room_find(struct mucd *m, const char *jid, bool *failed)
+{
+	struct room *r = hmap_get(&m->rooms, jid);
+
+	if (failed != NULL)
+		*failed = false;
+	if (r != NULL || m->store == NULL)
+		return r;
+	return room_load(m, jid, failed);
+}
+
+struct room *
+room_create(struct mucd *m, const char *jid, const char *creator)
+{
+	struct room *r = room_alloc(m, jid);
+
+	if (r == NULL)
+		return NULL;
+	r->created = r->last_used = (long long)time(NULL);
+	if (creator != NULL && (r->creator = strdup(creator)) == NULL) {
+		room_free(r);
+		return NULL;
+	}
+	if (hmap_put(&m->rooms, r->jid, r) == -1) {
+		room_free(r);
+		return NULL;
+	}
+	m->stats.rooms_created++;
+	return r;
+}
+
+void
+room_forget(struct room *r)
+{
+	hmap_del(&r->mucd->rooms, r->jid);
+	room_free(r);
+}
+
+unsigned
+room_count_occupants(const struct room *r)
+{
+	return (unsigned)hmap_count(&r->occupants);
+}
+
+/* Persistence. */
+
+static char *
+room_record_json(const struct room *r)
+{
+	struct room_record rec;
+	char *s;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.cfg = r->cfg;
+	rec.subject = r->subject;
+	rec.created = r->created;
+	rec.last_used = r->last_used;
+	sodium_bin2hex(rec.salt, sizeof(rec.salt), r->salt, sizeof(r->salt));
+	s = roomrec_encode(&rec);	/* borrows; nothing to free */
+	return s;
+}
+
+int
+room_store_aff(struct room *r, struct store_txn *txn, const char *bare,
+    enum store_aff aff, const char *nick, const char *reason)
+{
+	struct store_aff_rec rec = { aff, nick, reason };
+
+	return store_aff_put(txn, r->jid, bare, &rec);
+}
+
+static int
+store_all_affs(struct room *r, struct store_txn *txn)
+{
+	struct affil *a;
+	const char *k;
+	size_t i;
+	int rc;
+
+	for (i = 0; hmap_next(&r->affs, &i, &k, (void **)&a); )
+		if ((rc = room_store_aff(r, txn, a->bare, a->aff, a->nick,
+		    a->reason)) != STORE_OK)
+			return rc;
+	return STORE_OK;
+}
+
+int
+room_save(struct room *r)
+{
+	struct mucd *m = r->mucd;
+	struct store_txn *txn;
+	char *json = NULL;
+	int rc;
+
+	if (m->store == NULL || (!r->cfg.persistent && !r->stored))
+		return 0;
+	if ((rc = store_begin(m->store, &txn)) != STORE_OK)
+		goto fail;
+	if (r->cfg.persistent) {
+		if ((json = room_record_json(r)) == NULL) {
+			store_abort(txn);
+			rc = STORE_ERR;
+			goto fail;
+		}
+		rc = store_room_put(txn, r->jid, json);
+		free(json);
+		/* A room becoming persistent brings its affiliations. */
+		if (rc == STORE_OK && !r->stored)
+			rc = store_all_affs(r, txn);
+		if (rc == STORE_OK && !r->stored)
+			rc = history_store_all(r, txn);
+	} else
+		rc = store_room_del(txn, r->jid);
+	if (rc != STORE_OK) {
+		store_abort(txn);
+		goto fail;
+	}
+	if ((rc = store_commit(txn)) != STORE_OK)
+		goto fail;
+	r->stored = r->cfg.persistent;
+	mucd_store_dirty(m);
+	return 0;
+fail:
+	m->stats.store_errors++;
+	log_error("saving room %s: %s", r->jid, store_errmsg(m->store));
+	return rc < 0 ? rc : STORE_ERR;
+}
+
+bool
+room_is_locked(struct room *r)
+{
+	if (r->locked && loop_now_ms() >= r->lock_until) {
+		log_debug("room %s: lock expired", r->jid);
+		r->locked = false;
+	}
+	return r->locked;
+}
+
+void
+room_hold(struct room *r)
+{
+	r->hold++;
+}
+
+void
+room_release(struct room *r)
+{
+	if (--r->hold == 0)
+		room_check_empty(r);
+}
+
+void
+room_check_empty(struct room *r)
+{
+	if (hmap_count(&r->occupants) > 0 || r->destroying || r->hold > 0)
+		return;
+	r->idle_since = loop_now_ms();
+	r->last_used = (long long)time(NULL);
+	if (!r->cfg.persistent) {
+		log_debug("room %s is empty and temporary: destroying", r->jid);
+		if (r->stored)
+			room_save(r);
+		r->mucd->stats.rooms_destroyed++;
+		room_forget(r);
+		return;
+	}
+	/* Record when it was last used, for `mucctl rooms --unused`. */
+	room_save(r);
+}
+
+unsigned
+rooms_evict_idle(struct mucd *m, uint64_t idle_ms)
+{
+	uint64_t now = loop_now_ms();
+	struct room **victims = NULL, *r;
+	size_t i, n = 0, cap = 0;
+	const char *k;
+	unsigned evicted = 0;
+
+	for (i = 0; hmap_next(&m->rooms, &i, &k, (void **)&r); ) {
+		if (hmap_count(&r->occupants) > 0 || !r->stored ||
+		    r->locked || now - r->idle_since < idle_ms)
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			struct room **nv = realloc(victims, nc * sizeof(*nv));
+
+			if (nv == NULL)
+				break;
+			victims = nv;
+			cap = nc;
+		}
+		victims[n++] = r;
+	}
+	for (i = 0; i < n; i++) {
+		log_debug("room %s idle: evicted from memory", victims[i]->jid);
+		room_forget(victims[i]);
+		evicted++;
+	}
+	free(victims);
+	m->stats.rooms_evicted += evicted;
+	return evicted;
+}
+
+void
+rooms_free_all(struct mucd *m)
+{
+	const char *k;
+	void *v;
+	size_t i;
+
+	for (i = 0; hmap_next(&m->rooms, &i, &k, &v); )
+		room_free(v);
+	hmap_free(&m->rooms);
+}
+
+/* Affiliations. */
+
+struct affil *
+room_affil(const struct room *r, const char *bare)
+{
+	return hmap_get(&r->affs, bare);
+}
+
+enum store_aff
+room_affiliation(const struct room *r, const char *bare)
+{
+	const struct affil *a;
+	const char *dom;
+
+	if (mucd_is_admin(r->mucd, bare))
+		return AFF_OWNER;
+	if ((a = hmap_get(&r->affs, bare)) != NULL)
+		return a->aff;
+	/* A banned domain bans everyone on it. */
+	if ((dom = strchr(bare, '@')) != NULL &&
+	    (a = hmap_get(&r->affs, dom + 1)) != NULL && a->aff == AFF_OUTCAST)
+		return AFF_OUTCAST;
+	return AFF_NONE;
+}
+
+const char *
+room_nick_owner(const struct room *r, const char *nick)
+{
+	const struct affil *a = hmap_get(&r->nicks, nick);
+
+	return a ? a->bare : NULL;
+}
+
+const char *
+room_reserved_nick(const struct room *r, const char *bare)
+{
+	const struct affil *a = hmap_get(&r->affs, bare);
+
+	return a ? a->nick : NULL;
+}
+
+int
+room_affil_put(struct room *r, const char *bare, enum store_aff aff,
+    const char *nick, const char *reason)
+{
+	struct affil *a = hmap_get(&r->affs, bare), *na;
+
+	if (nick != NULL && *nick == '\0')
+		nick = NULL;
+	if (reason != NULL && *reason == '\0')
+		reason = NULL;
+	if (a != NULL) {
+		if (a->nick != NULL)
+			hmap_del(&r->nicks, a->nick);
+		hmap_del(&r->affs, a->bare);
+		affil_free(a);
+	}
+	if (aff == AFF_NONE)
+		return 0;
+	if ((na = calloc(1, sizeof(*na))) == NULL ||
+	    (na->bare = strdup(bare)) == NULL ||
+	    (nick && (na->nick = strdup(nick)) == NULL) ||
+	    (reason && (na->reason = strdup(reason)) == NULL))
+		goto oom;
+	na->aff = aff;
+	if (hmap_put(&r->affs, na->bare, na) == -1)
+		goto oom;
+	if (na->nick != NULL && hmap_put(&r->nicks, na->nick, na) == -1) {
+		hmap_del(&r->affs, na->bare);
+		goto oom;
+	}
+	return 0;
+oom:
+	if (na != NULL)
+		affil_free(na);
+	return -1;
+}
+
+/* Roles. */
+
+enum role
+room_default_role(const struct room *r, enum store_aff aff)
+{
+	if (aff_rank(aff) >= aff_rank(AFF_ADMIN))
+		return ROLE_MODERATOR;
+	if (aff == AFF_OUTCAST)
+		return ROLE_NONE;
+	if (aff == AFF_NONE && r->cfg.members_only)
+		return ROLE_NONE;
+	if (aff == AFF_NONE && r->cfg.moderated)
+		return ROLE_VISITOR;
+	return ROLE_PARTICIPANT;
+}
+
+/* Occupants. */
+
+struct occupant *
+room_occupant(const struct room *r, const char *nick)
+{
+	return hmap_get(&r->occupants, nick);
+}
+
+struct occupant *
+room_occupant_by_jid(const struct room *r, const char *full)
+{
+	return hmap_get(&r->by_jid, full);
+}
+
+void
+room_occupant_id(const struct room *r, const char *bare, char out[48])
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+
+	/* Stable per (room, bare JID), unlinkable across rooms (XEP-0421). */
+	crypto_auth_hmacsha256_init(&st, r->salt, sizeof(r->salt));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)bare,
+	    strlen(bare));
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2base64(out, 48, mac, sizeof(mac),
+	    sodium_base64_VARIANT_ORIGINAL);
+}
+
+struct occupant *
+occupant_new(struct room *r, const char *nick, const char *bare)
+{
+	char occjid[JID_MAX + 1];
+	struct occupant *o;
+
+	if (jid_compose(occjid, sizeof(occjid), r->node, r->mucd->conf.domain,
+	    nick) == -1)
+		return NULL;
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	o->room = r;
+	if ((o->nick = strdup(nick)) == NULL ||
+	    (o->occjid = strdup(occjid)) == NULL ||
+	    (o->bare = strdup(bare)) == NULL) {
+		occupant_free(o);
+		return NULL;
+	}
+	room_occupant_id(r, bare, o->occupant_id);
+	return o;
+}
+
+struct session *
+occupant_session(const struct occupant *o, const char *full)
+{
+	struct session *s;
+
+	for (s = o->sessions; s != NULL; s = s->next)
+		if (strcmp(s->jid, full) == 0)
+			return s;
+	return NULL;
+}
+
+unsigned
+occupant_session_count(const struct occupant *o)
+{
+	const struct session *s;
+	unsigned n = 0;
+
+	for (s = o->sessions; s != NULL; s = s->next)
+		n++;
+	return n;
+}
+
+static struct session *
+first_available(const struct occupant *o)
+{
+	struct session *s;
+
+	for (s = o->sessions; s != NULL; s = s->next)
+		if (!s->unavailable)
+			return s;
+	return NULL;
+}
+
+/* Children the room controls are never taken from the client's presence:
+ * MUC payloads, and anything claiming to be an occupant id. */
+static bool
+filtered_child(const struct xnode *c)
+{
+	return strcmp(c->ns, NS_MUC) == 0 || strcmp(c->ns, NS_MUC_USER) == 0 ||
+	    strcmp(c->ns, NS_OCCUPANT_ID) == 0;
+}
+
+static char *
+presence_payload(const struct xnode *pres)
+{
+	const struct xnode *c;
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (c = pres->first; c != NULL; c = c->next) {
+		if (c->name != NULL && filtered_child(c))
+			continue;
+		/* Whitespace between children carries nothing. */
+		if (c->name == NULL && strspn(c->text, " \t\r\n") == c->len)
+			continue;
+		if (x_serialize(c, &b, NS_COMPONENT) == -1) {
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	return buf_steal(&b);
+}
+
+/* Keep room->by_jid in step for occupants already in the room: only
+ * live sessions map to their occupant. */
+static void
+index_session(struct occupant *o, struct session *s)
+{
+	struct room *r = o->room;
+
+	if (hmap_get(&r->occupants, o->nick) != o)
+		return;
+	if (s->unavailable) {
+		if (hmap_get(&r->by_jid, s->jid) == o)
+			hmap_del(&r->by_jid, s->jid);
+	} else
+		hmap_put(&r->by_jid, s->jid, o);
+}
+
+int
+occupant_set_session(struct occupant *o, const char *full,
+    const struct xnode *pres)
+{
+	struct session *s = occupant_session(o, full);
+	const char *id = x_attr(pres, "id");
+	char *payload, *nid = NULL;
+
+	if ((payload = presence_payload(pres)) == NULL ||
+	    (id != NULL && (nid = strdup(id)) == NULL)) {
+		free(payload);
+		return -1;
+	}
+	if (s == NULL) {
+		if ((s = calloc(1, sizeof(*s))) == NULL ||
+		    (s->jid = strdup(full)) == NULL) {
+			free(s);
+			free(payload);
+			free(nid);
+			return -1;
+		}
+		s->next = o->sessions;
+		o->sessions = s;
+	} else {
+		free(s->payload);
+		free(s->pres_id);
+	}
+	s->payload = payload;
+	s->pres_id = nid;
+	s->unavailable = strcmp(st_type(pres), "unavailable") == 0;
+	index_session(o, s);
+	/* An unavailable presence stays primary only without options. */
+	if (o->primary == NULL || (s->unavailable && o->primary == s)) {
+		struct session *p = first_available(o);
+
+		o->primary = p ? p : s;
+	}
+	return 0;
+}
+
+void
+occupant_remove_session(struct occupant *o, const char *full)
+{
+	struct session **pp, *s;
+
+	for (pp = &o->sessions; (s = *pp) != NULL; pp = &s->next)
+		if (strcmp(s->jid, full) == 0) {
+			*pp = s->next;
+			if (o->primary == s)
+				o->primary = first_available(o);
+			if (hmap_get(&o->room->by_jid, s->jid) == o)
+				hmap_del(&o->room->by_jid, s->jid);
+			session_free(s);
+			return;
+		}
+}
+
+int
+room_add_occupant(struct room *r, struct occupant *o)
+{
+	struct session *s;
+
+	if (hmap_put(&r->occupants, o->nick, o) == -1)
+		return -1;
+	for (s = o->sessions; s != NULL; s = s->next)
+		if (!s->unavailable && hmap_put(&r->by_jid, s->jid, o) == -1)
+			return -1;
+	r->idle_since = 0;
+	return 0;
+}
+
+void
+room_remove_occupant(struct room *r, struct occupant *o)
+{
+	struct session *s;
+
+	for (s = o->sessions; s != NULL; s = s->next)
+		if (hmap_get(&r->by_jid, s->jid) == o)
+			hmap_del(&r->by_jid, s->jid);
+	if (hmap_get(&r->occupants, o->nick) == o)
+		hmap_del(&r->occupants, o->nick);
+	occupant_free(o);
+}
+
+int
+room_rename_occupant(struct room *r, struct occupant *o, const char *nick)
+{
+	char occjid[JID_MAX + 1], *nn, *nj;
+
+	if (jid_compose(occjid, sizeof(occjid), r->node, r->mucd->conf.domain,
+	    nick) == -1 || (nn = strdup(nick)) == NULL)
+		return -1;
+	if ((nj = strdup(occjid)) == NULL) {
+		free(nn);
+		return -1;
+	}
+	hmap_del(&r->occupants, o->nick);
+	free(o->nick);
+	free(o->occjid);
+	o->nick = nn;
+	o->occjid = nj;
+	return hmap_put(&r->occupants, o->nick, o);
+}
+
+/* Broadcasting. */
+
+static void
+send_serialized(struct room *r, const struct occupant *o, const struct buf *b,
+    size_t split)
+{
+	const struct session *s;
+
+	for (s = o->sessions; s != NULL; s = s->next)
+		if (!s->unavailable)
+			link_send_to(&r->mucd->link, b->data, b->len, split,
+			    s->jid);
+}
+
+static int
+serialize_once(const struct xnode *st, struct buf *b, size_t *split)
+{
+	buf_init(b, 0);
+	*split = 1 + strlen(st->name);
+	return x_serialize(st, b, NS_COMPONENT);
+}
+
+void
+room_broadcast(struct room *r, const struct xnode *st, occ_filter filter,
+    void *arg)
+{
+	struct occupant *o;
+	const char *k;
+	size_t i, split;
+	struct buf b;
+
+	if (serialize_once(st, &b, &split) == -1) {
+		buf_free(&b);
+		return;
+	}
+	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&o); )
+		if (filter == NULL || filter(o, arg))
+			send_serialized(r, o, &b, split);
+	buf_free(&b);
+}
+
+void
+room_send_to_occupant(struct room *r, const struct occupant *o,
+    const struct xnode *st)
+{
+	size_t split;
+	struct buf b;
+
+	if (serialize_once(st, &b, &split) == 0)
+		send_serialized(r, o, &b, split);
+	buf_free(&b);
+}
+
+void
+room_send_status_codes(struct room *r, const int *codes, int n)
+{
+	struct xnode *msg, *x, *s;
+	int i;
+
+	if (n == 0)
+		return;
+	msg = x_new("message", NS_COMPONENT);
+	x_set_attr(msg, "type", "groupchat");
+	x_set_attr(msg, "from", r->jid);
+	x = x_add(msg, "x", NS_MUC_USER);
+	for (i = 0; i < n; i++) {
+		s = x_add(x, "status", NULL);
+		x_set_attrf(s, "code", "%d", codes[i]);
+	}
+	room_broadcast(r, msg, NULL, NULL);
+	x_free(msg);
+}

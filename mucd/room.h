@@ -1,0 +1,176 @@
+/*
+ * room: the model — rooms, occupants (with their sessions), affiliations,
+ * roles — and the operations every protocol area shares: lookup and lazy
+ * loading from the store, persistence, broadcasting.
+ *
+ * An occupant is one nick in one room. It may have several sessions (full
+ * JIDs of the same bare JID), as Prosody allows; each keeps the presence
+ * it last sent, and the primary session's presence is what others see.
+ */
+#ifndef MUCD_ROOM_H
+#define MUCD_ROOM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hmap.h"
+#include "roomcfg.h"
+#include "store.h"
+#include "xml.h"
+
+struct mucd;
+struct room;
+
+enum role { ROLE_NONE = 0, ROLE_VISITOR, ROLE_PARTICIPANT, ROLE_MODERATOR };
+
+struct session {
+	char		*jid;		/* real full JID */
+	char		*pres_id;	/* id of its last presence, or NULL */
+	char		*payload;	/* presence children (MUC x removed),
+					   serialized for the component ns */
+	bool		 unavailable;
+	struct session	*next;
+};
+
+struct bucket {
+	double		 tokens;
+	uint64_t	 last_ms;
+};
+
+struct occupant {
+	struct room	*room;
+	char		*nick;		/* prepared nick; key in occupants */
+	char		*occjid;	/* room@service/nick */
+	char		*bare;		/* real bare JID */
+	enum role	 role;
+	struct session	*sessions;
+	struct session	*primary;	/* whose presence the room sees */
+	char		 occupant_id[48];	/* XEP-0421 */
+	struct bucket	 rate_msg, rate_pres, rate_iq;
+};
+
+struct affil {
+	char		*bare;		/* key in affs */
+	enum store_aff	 aff;
+	char		*nick;		/* reserved nick (key in nicks), or NULL */
+	char		*reason;
+};
+
+struct hist_entry {
+	char		*xml;		/* serialized, no 'to', with <delay/> */
+	size_t		 len;
+	size_t		 split;		/* where ' to=...' goes */
+	long long	 stamp;
+	uint64_t	 seq;
+};
+
+struct room {
+	struct mucd	*mucd;
+	char		*jid;		/* bare room JID */
+	char		*node;		/* its local part */
+	struct room_config cfg;
+	struct room_subject subject;
+	long long	 created, last_used;
+	bool		 stored;	/* a record exists in the store */
+	bool		 locked;	/* new room awaiting configuration */
+	uint64_t	 lock_until;	/* monotonic ms */
+	bool		 destroying;
+	struct hmap	 occupants;	/* nick -> occupant */
+	struct hmap	 by_jid;	/* real full JID -> occupant */
+	struct hmap	 affs;		/* bare JID -> affil */
+	struct hmap	 nicks;		/* reserved nick -> affil */
+	struct hist_entry *hist;	/* ring of cfg.history_length */
+	unsigned	 hist_cap, hist_len, hist_head;
+	size_t		 hist_bytes;
+	uint64_t	 hist_seq;
+	unsigned char	 salt[32];	/* occupant ids, IQ proxy ids */
+	uint64_t	 idle_since;	/* monotonic ms when it became empty */
+	char		*creator;	/* bare JID that created it */
+	unsigned	 hold;		/* >0: an operation is running on it */
+};
+
+/* Lookup: in memory, else loaded from the store. NULL if it does not
+ * exist (or could not be loaded: *err then says why). */
+struct room	*room_find(struct mucd *, const char *jid, bool *load_failed);
+/* Only what is in memory. */
+struct room	*room_find_loaded(struct mucd *, const char *jid);
+/* A new room in memory with the service defaults. */
+struct room	*room_create(struct mucd *, const char *jid, const char *creator);
+/* Forget a room from memory (not the store). */
+void		 room_forget(struct room *);
+/* Persist the record (persistent rooms) or drop it (temporary). Returns
+ * 0, or a negative store code. */
+int		 room_save(struct room *);
+/* Remove from the store and memory after telling occupants; see owner.c. */
+void		 room_destroy(struct room *, const char *alt, const char *reason,
+		    const char *password);
+/* Locked rooms (new, unconfigured) refuse entry; the lock expires. */
+bool		 room_is_locked(struct room *);
+/* After someone left: destroy empty temporary rooms, mark idle others.
+ * Deferred while the room is held, so an operation that empties a room
+ * never has it freed underneath. */
+void		 room_check_empty(struct room *);
+void		 room_hold(struct room *);
+void		 room_release(struct room *);
+/* Evict idle, empty, unlocked persistent rooms older than idle_ms. */
+unsigned	 rooms_evict_idle(struct mucd *, uint64_t idle_ms);
+void		 rooms_free_all(struct mucd *);
+unsigned	 room_count_occupants(const struct room *);
+
+/* Affiliations. Service admins are owners everywhere. */
+enum store_aff	 room_affiliation(const struct room *, const char *bare);
+struct affil	*room_affil(const struct room *, const char *bare);
+/* The bare JID that reserved nick, or NULL. */
+const char	*room_nick_owner(const struct room *, const char *nick);
+const char	*room_reserved_nick(const struct room *, const char *bare);
+/* Set in memory only (after the store has the change). */
+int		 room_affil_put(struct room *, const char *bare, enum store_aff,
+		    const char *nick, const char *reason);
+int		 aff_rank(enum store_aff);
+const char	*aff_name(enum store_aff);
+int		 aff_parse(const char *, enum store_aff *);
+
+/* Roles. */
+enum role	 room_default_role(const struct room *, enum store_aff);
+const char	*role_name(enum role);
+int		 role_parse(const char *, enum role *);
+/* Can occupants with role r see real JIDs? */
+bool		 room_role_sees_jids(const struct room *, enum role);
+
+/* Occupants. */
+struct occupant	*room_occupant(const struct room *, const char *nick);
+struct occupant	*room_occupant_by_jid(const struct room *, const char *full);
+struct occupant	*occupant_new(struct room *, const char *nick, const char *bare);
+/* Add or update the session's stored presence. */
+int		 occupant_set_session(struct occupant *, const char *full,
+		    const struct xnode *presence);
+void		 occupant_remove_session(struct occupant *, const char *full);
+struct session	*occupant_session(const struct occupant *, const char *full);
+unsigned	 occupant_session_count(const struct occupant *);
+/* Register the occupant (new nick) in the room's tables. */
+int		 room_add_occupant(struct room *, struct occupant *);
+/* Remove from tables and free. */
+void		 room_remove_occupant(struct room *, struct occupant *);
+/* Move an occupant to a new nick (single-session nick change). */
+int		 room_rename_occupant(struct room *, struct occupant *,
+		    const char *nick);
+
+/* Broadcasting. Serialize once, splice 'to' per recipient session. */
+typedef bool	(*occ_filter)(const struct occupant *, void *);
+void		 room_broadcast(struct room *, const struct xnode *st,
+		    occ_filter, void *);
+void		 room_send_to_occupant(struct room *, const struct occupant *,
+		    const struct xnode *st);
+/* The room's 104-style notice: <message type=groupchat from=room><x>…codes */
+void		 room_send_status_codes(struct room *, const int *codes, int n);
+
+/* Store helpers. */
+int		 room_store_aff(struct room *, struct store_txn *,
+		    const char *bare, enum store_aff, const char *nick,
+		    const char *reason);
+
+/* Identifiers. */
+void		 room_occupant_id(const struct room *, const char *bare,
+		    char out[48]);
+
+#endif

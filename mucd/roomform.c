@@ -1,0 +1,315 @@
+#include "roomform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mucd.h"
+#include "room.h"
+#include "stanza.h"
+
+#define F_PREFIX	"muc#roomconfig_"
+#define F_MEMBERINVITES	"{http://prosody.im/protocol/muc}roomconfig_allowmemberinvites"
+
+static const char *roles[] = { "none", "visitor", "participant", "moderator" };
+
+static void
+add_bool(struct xnode *x, const char *var, const char *label, bool v)
+{
+	form_add_field(x, var, "boolean", label, v ? "1" : "0");
+}
+
+static void
+add_roles(struct xnode *x, const char *var, const char *label, unsigned bits,
+    int first)
+{
+	struct xnode *f = form_add_field(x, var, "list-multi", label, NULL);
+	int i;
+
+	for (i = first; i < 4; i++)
+		form_add_option(f, NULL, roles[i]);
+	for (i = first; i < 4; i++)
+		if (bits & (1u << i))
+			form_add_value(f, roles[i]);
+}
+
+static void
+add_number(struct xnode *x, const char *var, const char *label, unsigned n)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%u", n);
+	form_add_field(x, var, "text-single", label, v);
+}
+
+struct xnode *
+roomform_build(const struct room *r, struct xnode *parent)
+{
+	const struct room_config *c = &r->cfg;
+	struct xnode *x, *f;
+	char title[1100], v[16];
+
+	snprintf(title, sizeof(title), "Configuration for %s", r->jid);
+	x = form_new(parent, "form", NS_MUC_ROOMCFG, title,
+	    "Complete and submit this form to configure the room.");
+	form_add_field(x, NULL, "fixed", NULL, "Room information");
+	form_add_field(x, F_PREFIX "roomname", "text-single", "Title", c->name);
+	form_add_field(x, F_PREFIX "roomdesc", "text-single", "Description",
+	    c->desc ? c->desc : "");
+	form_add_field(x, F_PREFIX "lang", "text-single",
+	    "Language tag for room (e.g. 'en', 'de', 'fr' etc.)",
+	    c->lang ? c->lang : "");
+	add_bool(x, F_PREFIX "persistentroom",
+	    "Persistent (room should remain even when it is empty)",
+	    c->persistent);
+	add_bool(x, F_PREFIX "publicroom",
+	    "Include room information in public lists", c->public);
+	form_add_field(x, NULL, "fixed", NULL, "Access to the room");
+	add_bool(x, F_PREFIX "passwordprotectedroom", "Password protected",
+	    c->password != NULL);
+	form_add_field(x, F_PREFIX "roomsecret", "text-private", "Password",
+	    c->password ? c->password : "");
+	add_bool(x, F_PREFIX "membersonly", "Only allow members to join",
+	    c->members_only);
+	add_bool(x, F_PREFIX "allowinvites",
+	    "Allow members to invite new members", c->allow_member_invites);
+	f = form_add_field(x, F_PREFIX "maxusers", "list-single",
+	    "Maximum number of occupants", NULL);
+	snprintf(v, sizeof(v), "%u", c->max_occupants);
+	form_add_value(f, c->max_occupants ? v : "none");
+	form_add_option(f, "10", "10");
+	form_add_option(f, "20", "20");
+	form_add_option(f, "50", "50");
+	form_add_option(f, "100", "100");
+	form_add_option(f, "1000", "1000");
+	form_add_option(f, "No limit", "none");
+	form_add_field(x, NULL, "fixed", NULL, "Permissions in the room");
+	add_bool(x, F_PREFIX "changesubject",
+	    "Allow anyone to set the room's subject", c->changesubject);
+	add_bool(x, F_PREFIX "moderatedroom",
+	    "Moderated (require permission to speak)", c->moderated);
+	f = form_add_field(x, F_PREFIX "whois", "list-single",
+	    "Addresses (JIDs) of room occupants may be viewed by:",
+	    whois_name(c->whois));
+	form_add_option(f, "Moderators only", "moderators");
+	form_add_option(f, "Anyone", "anyone");
+	f = form_add_field(x, F_PREFIX "allowpm", "list-single",
+	    "Allow private messages from", allowpm_name(c->allowpm));
+	form_add_option(f, "Everyone", "anyone");
+	form_add_option(f, "Participants and moderators", "participants");
+	form_add_option(f, "Moderators only", "moderators");
+	form_add_option(f, "Nobody", "none");
+	add_roles(x, F_PREFIX "getmemberlist",
+	    "Roles that may retrieve the member list", c->getmemberlist, 1);
+	form_add_field(x, NULL, "fixed", NULL, "Other options");
+	add_roles(x, F_PREFIX "presencebroadcast",
+	    "Only show participants with roles:", c->presence_broadcast, 0);
+	add_number(x, F_PREFIX "historylength",
+	    "Maximum number of history messages returned by room",
+	    c->history_length);
+	add_number(x, "muc#roomconfig_defaulthistorymessages",
+	    "Default number of history messages returned by room",
+	    c->default_history);
+	add_bool(x, F_PREFIX "enablelogging",
+	    "Public logging of the room's discussion", c->logging);
+	return x;
+}
+
+static int
+bad(struct muc_err *e, const char *text)
+{
+	e->type = ERR_MODIFY;
+	e->cond = "not-acceptable";
+	e->text = text;
+	return -1;
+}
+
+static int
+get_bool(const struct form *f, const char *var, bool *out, struct muc_err *e)
+{
+	const char *v = form_value(f, var);
+	int b;
+
+	if (v == NULL)
+		return 0;
+	if ((b = parse_xdata_bool(v)) == -1)
+		return bad(e, "A boolean field has an invalid value");
+	*out = b;
+	return 0;
+}
+
+static int
+get_text(const struct form *f, const char *var, char **out, size_t max,
+    struct muc_err *e)
+{
+	const char *v = form_value(f, var);
+	char *s = NULL;
+
+	if (v == NULL)
+		return 0;
+	if (strlen(v) > max)
+		return bad(e, "A text field is too long");
+	if (*v != '\0' && (s = strdup(v)) == NULL)
+		return bad(e, "Out of memory");
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+static int
+get_uint(const struct form *f, const char *var, unsigned max, bool clamp,
+    unsigned *out, struct muc_err *e)
+{
+	const char *v = form_value(f, var);
+	unsigned long n;
+	char *end;
+
+	if (v == NULL)
+		return 0;
+	if (*v < '0' || *v > '9' || (n = strtoul(v, &end, 10), *end != '\0'))
+		return bad(e, "A number field has an invalid value");
+	if (n > max) {
+		if (!clamp)
+			return bad(e, "A number is over the service's limit");
+		n = max;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int
+get_roles(const struct form *f, const char *var, unsigned *out,
+    struct muc_err *e)
+{
+	const struct form_field *ff = form_get(f, var);
+	unsigned bits = 0;
+	size_t i;
+	int j;
+
+	if (ff == NULL)
+		return 0;
+	for (i = 0; i < ff->nvalues; i++) {
+		for (j = 0; j < 4; j++)
+			if (strcmp(ff->values[i], roles[j]) == 0)
+				break;
+		if (j == 4)
+			return bad(e, "Unknown role in a role list");
+		bits |= 1u << j;
+	}
+	*out = bits;
+	return 0;
+}
+
+static int
+get_choice(const struct form *f, const char *var, const char **names, int n,
+    int *out, struct muc_err *e)
+{
+	const char *v = form_value(f, var);
+	int i;
+
+	if (v == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	return bad(e, "A list field has a value that is not an option");
+}
+
+static int
+get_maxusers(const struct form *f, unsigned hard, unsigned *out,
+    struct muc_err *e)
+{
+	const char *v = form_value(f, F_PREFIX "maxusers");
+
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "none") == 0 || *v == '\0') {
+		*out = 0;
+		return 0;
+	}
+	return get_uint(f, F_PREFIX "maxusers", hard, false, out, e);
+}
+
+static int
+apply_access(const struct room *r, const struct form *f,
+    struct room_config *c, struct muc_err *e)
+{
+	bool protect = c->password != NULL;
+
+	if (get_text(f, F_PREFIX "roomsecret", &c->password, 1023, e) ||
+	    get_bool(f, F_PREFIX "passwordprotectedroom", &protect, e) ||
+	    get_bool(f, F_PREFIX "membersonly", &c->members_only, e) ||
+	    get_bool(f, F_PREFIX "allowinvites", &c->allow_member_invites, e) ||
+	    get_bool(f, F_MEMBERINVITES, &c->allow_member_invites, e) ||
+	    get_maxusers(f, r->mucd->conf.max_occupants, &c->max_occupants, e))
+		return -1;
+	/* passwordprotectedroom=0 clears the secret; =1 needs one. */
+	if (form_get(f, F_PREFIX "passwordprotectedroom") != NULL) {
+		if (!protect) {
+			free(c->password);
+			c->password = NULL;
+		} else if (c->password == NULL)
+			return bad(e, "A password protected room needs a "
+			    "password");
+	}
+	return 0;
+}
+
+int
+roomform_apply(const struct room *r, const struct form *f,
+    struct room_config *c, int *codes, int *ncodes, struct muc_err *e)
+{
+	static const char *whois[] = { "moderators", "anyone" };
+	static const char *pm[] = { "anyone", "participants", "moderators",
+		"none" };
+	const struct conf *conf = &r->mucd->conf;
+	int w = -1, p = -1;
+
+	*ncodes = 0;
+	if (roomcfg_copy(c, &r->cfg) == -1)
+		return bad(e, "Out of memory");
+	w = (int)c->whois;
+	p = (int)c->allowpm;
+	if (get_text(f, F_PREFIX "roomname", &c->name, 1023, e) ||
+	    get_text(f, F_PREFIX "roomdesc", &c->desc, 4096, e) ||
+	    get_text(f, F_PREFIX "lang", &c->lang, 64, e) ||
+	    get_bool(f, F_PREFIX "persistentroom", &c->persistent, e) ||
+	    get_bool(f, F_PREFIX "publicroom", &c->public, e) ||
+	    apply_access(r, f, c, e) ||
+	    get_bool(f, F_PREFIX "changesubject", &c->changesubject, e) ||
+	    get_bool(f, F_PREFIX "moderatedroom", &c->moderated, e) ||
+	    get_choice(f, F_PREFIX "whois", whois, 2, &w, e) ||
+	    get_choice(f, F_PREFIX "allowpm", pm, 4, &p, e) ||
+	    get_roles(f, F_PREFIX "getmemberlist", &c->getmemberlist, e) ||
+	    get_roles(f, F_PREFIX "presencebroadcast", &c->presence_broadcast,
+	    e) ||
+	    get_uint(f, F_PREFIX "historylength", conf->history_max, true,
+	    &c->history_length, e) ||
+	    get_uint(f, "muc#roomconfig_defaulthistorymessages",
+	    conf->history_max, true, &c->default_history, e) ||
+	    get_bool(f, F_PREFIX "enablelogging", &c->logging, e)) {
+		roomcfg_free(c);
+		return -1;
+	}
+	c->whois = (enum whois)w;
+	c->allowpm = (enum allowpm)p;
+	if (c->default_history > c->history_length)
+		c->default_history = c->history_length;
+	/* Status codes: 172/173 for anonymity, 170/171 for logging, and 104
+	 * for any other change (XEP-0045 10.2.1, as Prosody reports). */
+	if (c->whois != r->cfg.whois)
+		codes[(*ncodes)++] = c->whois == WHOIS_ANYONE ? 172 : 173;
+	if (c->logging != r->cfg.logging)
+		codes[(*ncodes)++] = c->logging ? 170 : 171;
+	{
+		struct room_config t = *c;
+
+		t.whois = r->cfg.whois;
+		t.logging = r->cfg.logging;
+		if (!roomcfg_equal(&t, &r->cfg))
+			codes[(*ncodes)++] = 104;
+	}
+	return 0;
+}

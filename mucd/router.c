@@ -1,0 +1,184 @@
+#include "router.h"
+
+#include <string.h>
+
+#include "admin.h"
+#include "disco.h"
+#include "iqproxy.h"
+#include "jid.h"
+#include "link.h"
+#include "log.h"
+#include "message.h"
+#include "mucd.h"
+#include "owner.h"
+#include "presence.h"
+#include "register.h"
+#include "room.h"
+#include "service.h"
+#include "stanza.h"
+
+static void
+room_iq(struct mucd *m, struct room *r, struct xnode *st,
+    const struct jid *from)
+{
+	const struct xnode *q = st_payload(st);
+	bool get = strcmp(st_type(st), "get") == 0;
+
+	if (x_is(q, "query", NS_DISCO_INFO) && get)
+		disco_room_info(m, r, st, from);
+	else if (x_is(q, "query", NS_DISCO_ITEMS) && get)
+		disco_room_items(m, r, st);
+	else if (x_is(q, "query", NS_MUC_ADMIN))
+		admin_iq(m, r, st, from);
+	else if (x_is(q, "query", NS_MUC_OWNER))
+		owner_iq(m, r, st, from);
+	else if (x_is(q, "query", NS_REGISTER))
+		register_iq(m, r, st, from);
+	else if (x_is(q, "ping", NS_PING) && get)
+		st_send_result(m, st, NULL);
+	else
+		st_send_error(m, st, ERR_CANCEL, "service-unavailable", NULL,
+		    r->jid);
+}
+
+static void
+to_room(struct mucd *m, struct room *r, struct xnode *st,
+    const struct jid *from)
+{
+	if (x_is(st, "presence", NULL))
+		presence_to_room(m, r, st, from);
+	else if (x_is(st, "message", NULL))
+		message_to_room(m, r, st, from);
+	else
+		room_iq(m, r, st, from);
+}
+
+static void
+to_occupant(struct mucd *m, struct room *r, struct xnode *st,
+    const struct jid *from, const char *nick)
+{
+	if (x_is(st, "presence", NULL))
+		presence_to_occupant(m, r, st, from, nick);
+	else if (x_is(st, "message", NULL))
+		message_to_occupant(m, r, st, from, nick);
+	else
+		iq_to_occupant(m, r, st, from, nick);
+}
+
+static void
+no_room(struct mucd *m, struct xnode *st, const struct jid *from,
+    const struct jid *to)
+{
+	if (x_is(st, "presence", NULL) && jid_has_resource(to)) {
+		presence_create_room(m, to->bare, st, from, to->resource);
+		return;
+	}
+	st_send_error(m, st, ERR_CANCEL, "item-not-found", NULL,
+	    m->conf.domain);
+}
+
+/* RFC 6120 8.2.3: get/set carry exactly one payload; all IQs an id. */
+static bool
+iq_well_formed(struct mucd *m, struct xnode *st)
+{
+	const char *type = st_type(st);
+
+	if (x_attr(st, "id") == NULL)
+		return false;
+	if (!strcmp(type, "result") || !strcmp(type, "error"))
+		return true;
+	if ((strcmp(type, "get") && strcmp(type, "set")) ||
+	    x_count_children(st) != 1) {
+		st_send_error(m, st, ERR_MODIFY, "bad-request", NULL, NULL);
+		return false;
+	}
+	return true;
+}
+
+static void
+drop(struct mucd *m, struct xnode *st, const char *why)
+{
+	m->stats.dropped++;
+	log_debug("dropped a <%s/>: %s", st->name, why);
+}
+
+static void
+dispatch(struct mucd *m, struct xnode *st, const struct jid *from,
+    const struct jid *to)
+{
+	struct room *r;
+	bool failed;
+
+	if (!jid_has_node(to)) {
+		if (!jid_has_resource(to))
+			service_stanza(m, st, from);
+		else
+			st_send_error(m, st, ERR_CANCEL, "service-unavailable",
+			    NULL, NULL);
+		return;
+	}
+	r = room_find(m, to->bare, &failed);
+	if (failed) {
+		st_send_error(m, st, ERR_WAIT, "internal-server-error",
+		    "The room could not be loaded", m->conf.domain);
+		return;
+	}
+	if (r == NULL) {
+		no_room(m, st, from, to);
+		return;
+	}
+	if (jid_has_resource(to))
+		to_occupant(m, r, st, from, to->resource);
+	else
+		to_room(m, r, st, from);
+}
+
+void
+router_stanza(struct mucd *m, struct xnode *st)
+{
+	struct jid from, to;
+	const char *why;
+
+	m->stats.stanzas_in++;
+	if (strcmp(st->ns, NS_COMPONENT) != 0 || (!x_is(st, "message", NULL) &&
+	    !x_is(st, "presence", NULL) && !x_is(st, "iq", NULL))) {
+		drop(m, st, "not a stanza");
+		goto out;
+	}
+	if (x_is(st, "message", NULL))
+		m->stats.messages++;
+	else if (x_is(st, "presence", NULL))
+		m->stats.presences++;
+	else
+		m->stats.iqs++;
+	/* Without a valid sender there is nobody to answer. */
+	if (jid_parse(&from, x_attr(st, "from"), &why) == -1) {
+		drop(m, st, "invalid 'from'");
+		goto out;
+	}
+	if (strcmp(from.domain, m->conf.domain) == 0) {
+		drop(m, st, "'from' claims our own domain");
+		goto out;
+	}
+	if (x_is(st, "iq", NULL) && !iq_well_formed(m, st))
+		goto out;
+	if (jid_parse(&to, x_attr(st, "to"), &why) == -1) {
+		struct xnode *e = st_error(st, ERR_MODIFY, "jid-malformed", why,
+		    NULL);
+
+		if (e != NULL && strcmp(st_type(st), "error") != 0) {
+			x_set_attr(e, "from", m->conf.domain);
+			mucd_send(m, e);
+		}
+		x_free(e);
+		goto out;
+	}
+	if (strcmp(to.domain, m->conf.domain) != 0) {
+		drop(m, st, "addressed to another domain");
+		goto out;
+	}
+	x_set_attr(st, "from", from.full);
+	dispatch(m, st, &from, &to);
+out:
+	x_free(st);
+}

@@ -1,0 +1,158 @@
+#include "stanza.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "link.h"
+#include "mucd.h"
+
+const char *
+st_type(const struct xnode *st)
+{
+	const char *t = x_attr(st, "type");
+
+	return t ? t : "";
+}
+
+struct xnode *
+st_payload(const struct xnode *st)
+{
+	struct xnode *c;
+
+	X_FOREACH(st, c)
+		return c;
+	return NULL;
+}
+
+struct xnode *
+st_reply(const struct xnode *req, const char *type)
+{
+	struct xnode *r = x_new(req->name, NS_COMPONENT);
+
+	if (r == NULL)
+		return NULL;
+	x_set_attr(r, "from", x_attr(req, "to"));
+	x_set_attr(r, "to", x_attr(req, "from"));
+	x_set_attr(r, "id", x_attr(req, "id"));
+	x_set_attr(r, "type", type);
+	return r;
+}
+
+struct xnode *
+st_iq_result(const struct xnode *req)
+{
+	const char *t = st_type(req);
+
+	if (!x_is(req, "iq", NULL) || (strcmp(t, "get") && strcmp(t, "set")))
+		return NULL;
+	return st_reply(req, "result");
+}
+
+struct xnode *
+st_error(const struct xnode *req, const char *etype, const char *cond,
+    const char *text, const char *by)
+{
+	struct xnode *r, *e, *t;
+
+	if ((r = st_reply(req, "error")) == NULL)
+		return NULL;
+	e = x_add(r, "error", NULL);
+	x_set_attr(e, "type", etype);
+	if (by != NULL)
+		x_set_attr(e, "by", by);
+	x_add(e, cond, NS_STANZAS);
+	if (text != NULL && *text != '\0') {
+		t = x_add(e, "text", NS_STANZAS);
+		x_add_text(t, text);
+	}
+	return r;
+}
+
+void
+st_send_error(struct mucd *m, const struct xnode *req, const char *etype,
+    const char *cond, const char *text, const char *by)
+{
+	if (strcmp(st_type(req), "error") == 0 ||
+	    strcmp(st_type(req), "result") == 0)
+		return;
+	m->stats.errors_sent++;
+	mucd_send_free(m, st_error(req, etype, cond, text, by));
+}
+
+void
+st_send_result(struct mucd *m, const struct xnode *req, struct xnode *payload)
+{
+	struct xnode *r = st_iq_result(req);
+
+	if (r != NULL && payload != NULL)
+		x_copy(r, payload);
+	x_free(payload);
+	if (r != NULL)
+		mucd_send_free(m, r);
+}
+
+const char *
+st_error_condition(const struct xnode *st)
+{
+	struct xnode *e = x_child(st, "error", NULL), *c;
+
+	if (e == NULL)
+		return NULL;
+	X_FOREACH(e, c)
+		if (strcmp(c->ns, NS_STANZAS) == 0 &&
+		    strcmp(c->name, "text") != 0)
+			return c->name;
+	return NULL;
+}
+
+void
+st_stamp(long long t, char *out, size_t outlen)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+st_parse_stamp(const char *s, long long *out)
+{
+	struct tm tm = { 0 };
+	int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0;
+	char sign;
+	const char *p;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+	    &n) != 6)
+		return -1;
+	p = s + n;
+	if (*p == '.')		/* fractional seconds are ignored */
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if (*p == 'Z')
+		p++;
+	else if (*p == '+' || *p == '-') {
+		sign = *p;
+		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2)
+			return -1;
+		if (sign == '-') {
+			oh = -oh;
+			om = -om;
+		}
+		p += 6;
+	} else
+		return -1;
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*out = (long long)timegm(&tm) - (oh * 3600 + om * 60);
+	return 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * stanza: building replies and errors, the vocabulary every handler uses.
+ */
+#ifndef MUCD_STANZA_H
+#define MUCD_STANZA_H
+
+#include <stdbool.h>
+
+#include "xml.h"
+
+struct mucd;
+
+/* Error types (RFC 6120 8.3.2). */
+#define ERR_CANCEL	"cancel"
+#define ERR_MODIFY	"modify"
+#define ERR_AUTH	"auth"
+#define ERR_WAIT	"wait"
+
+/* A new stanza of the request's kind, from/to swapped, id copied. */
+struct xnode	*st_reply(const struct xnode *req, const char *type);
+/* An IQ result; NULL if req is not a get/set IQ. */
+struct xnode	*st_iq_result(const struct xnode *req);
+/*
+ * An error reply: from/to swapped, id kept, type='error', with
+ * <error type by><cond/><text/></error>. text and by may be NULL.
+ */
+struct xnode	*st_error(const struct xnode *req, const char *etype,
+		    const char *cond, const char *text, const char *by);
+/* Send an error reply unless req is itself an error (never answer those). */
+void		 st_send_error(struct mucd *, const struct xnode *req,
+		    const char *etype, const char *cond, const char *text,
+		    const char *by);
+/* Send an IQ result with an optional payload (taken over). */
+void		 st_send_result(struct mucd *, const struct xnode *req,
+		    struct xnode *payload);
+/* The error condition name of an error stanza, or NULL. */
+const char	*st_error_condition(const struct xnode *);
+/* The stanza's type attribute, "" when absent. */
+const char	*st_type(const struct xnode *);
+/* The first child element (an IQ's payload), or NULL. */
+struct xnode	*st_payload(const struct xnode *);
+/* The XEP-0082 UTC timestamp for t, into out (at least 21 bytes). */
+void		 st_stamp(long long t, char *out, size_t outlen);
+/* Parse a XEP-0082 date-time; -1 if malformed. */
+int		 st_parse_stamp(const char *, long long *);
+
+#endif
