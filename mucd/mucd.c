@@ -1,6 +1,6 @@
 /*
- * mucd: XMPP Multi-User Chat service, attached to an XMPP server as an
- * external component (XEP-0114). See mucd(8).
+ * mucd: the daemon context — sending, group commit per loop turn, the link
+ * callbacks, signals, timers and orderly shutdown.
  */
 #include "mucd.h"
 
@@ -27,7 +27,7 @@
 #include "stanza.h"
 #include "store.h"
 
-#define HOUSEKEEPING_MS	5000
+
 
 void
 mucd_send(struct mucd *m, const struct xnode *st)
@@ -134,7 +134,7 @@ housekeeping(struct loop_timer *t)
 
 	rooms_evict_idle(m, (uint64_t)m->conf.evict_idle * 1000);
 	ctl_housekeeping(m);
-	loop_timer_set(&m->loop, t, HOUSEKEEPING_MS);
+	loop_timer_set(&m->loop, t, MUCD_HOUSEKEEPING_MS);
 }
 
 static void
@@ -192,119 +192,8 @@ setup_signals(struct mucd *m)
 	return loop_add(&m->loop, &m->sigio);
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: mucd [-dfhtV] [-c file]\n"
-	    "  -c file  configuration (default " CONF_DEFAULT_PATH ")\n"
-	    "  -d       debug logging\n"
-	    "  -f       stay in the foreground, log to stderr\n"
-	    "  -t       check the configuration and exit\n"
-	    "  -V       print the version and exit\n");
-	exit(2);
-}
-
-static void
-print_line(void *arg, const char *line)
-{
-	(void)arg;
-	printf("%s\n", line);
-}
-
-/* Derive local domains for room_creation=local: the service's parent. */
-static int
-default_local_domains(struct conf *c)
-{
-	const char *dot = strchr(c->domain, '.');
-
-	if (c->nlocal_domains > 0 || dot == NULL)
-		return 0;
-	if ((c->local_domains = calloc(1, sizeof(char *))) == NULL ||
-	    (c->local_domains[0] = strdup(dot + 1)) == NULL)
-		return -1;
-	c->nlocal_domains = 1;
-	return 0;
-}
-
 int
-mucd_load_conf(struct conf *c, const char *path, char *err, size_t errlen)
-{
-	conf_defaults(c);
-	if (conf_load(c, path, err, errlen) == -1)
-		return -1;
-	if (default_local_domains(c) == -1) {
-		snprintf(err, errlen, "out of memory");
-		conf_free(c);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-prepare_dir(const char *path, unsigned uid, unsigned gid, bool chown_it,
-    char *err, size_t errlen)
-{
-	if (mkdir(path, 0750) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (chown_it && chown(path, uid, gid) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static char *
-dir_of(const char *path)
-{
-	char *d = strdup(path), *slash;
-
-	if (d != NULL && (slash = strrchr(d, '/')) != NULL && slash != d)
-		*slash = '\0';
-	return d;
-}
-
-/* Everything that may need root, then drop it, then the store. */
-static int
-start(struct mucd *m, char *err, size_t errlen)
-{
-	struct store_opts so = { .cache_size = m->conf.db_cache_size,
-	    .create = true };
-	bool root = geteuid() == 0, drop = root && m->conf.user != NULL;
-	unsigned uid = 0, gid = 0;
-	char *rundir;
-	int rc;
-
-	if (root && m->conf.user == NULL && !m->conf.allow_root) {
-		snprintf(err, errlen, "refusing to run as root: set 'user' "
-		    "(and 'group') in the configuration, or allow_root = yes");
-		return -1;
-	}
-	if (drop && daemon_lookup_user(&m->conf, &uid, &gid, err, errlen) == -1)
-		return -1;
-	if ((rundir = dir_of(m->conf.control)) == NULL)
-		return -1;
-	rc = prepare_dir(rundir, uid, gid, drop, err, errlen);
-	free(rundir);
-	if (rc == -1 || prepare_dir(m->conf.datadir, uid, gid, drop, err,
-	    errlen) == -1)
-		return -1;
-	if (ctl_open(m, drop ? (int)uid : -1, drop ? (int)gid : -1, err,
-	    errlen) == -1)
-		return -1;
-	if (!m->foreground &&
-	    daemon_pidfile_write(m->conf.pidfile, err, errlen) == -1)
-		return -1;
-	if (drop && daemon_drop_privileges(uid, gid, err, errlen) == -1)
-		return -1;
-	if (store_open(&m->store, m->conf.datadir, &so, err, errlen) != STORE_OK)
-		return -1;
-	return 0;
-}
-
-static int
-init(struct mucd *m)
+mucd_init(struct mucd *m)
 {
 	static const struct link_cb cb = {
 		on_link_up, on_link_down, on_stanza, on_link_fatal
@@ -328,8 +217,8 @@ init(struct mucd *m)
 	return 0;
 }
 
-static void
-finish(struct mucd *m)
+void
+mucd_finish(struct mucd *m)
 {
 	struct room *r;
 	const char *k;
@@ -348,72 +237,4 @@ finish(struct mucd *m)
 		daemon_pidfile_remove(m->conf.pidfile);
 	loop_free(&m->loop);
 	log_info("stopped");
-}
-
-int
-main(int argc, char **argv)
-{
-	static struct mucd m;
-	const char *path = CONF_DEFAULT_PATH;
-	bool test = false, debug = false;
-	char err[1024] = "";
-	int ch;
-
-	while ((ch = getopt(argc, argv, "c:dfhtV")) != -1) {
-		switch (ch) {
-		case 'c': path = optarg; break;
-		case 'd': debug = true; break;
-		case 'f': m.foreground = true; break;
-		case 't': test = true; break;
-		case 'V': printf("mucd %s\n", MUCD_VERSION); return 0;
-		default: usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	if (mucd_load_conf(&m.conf, path, err, sizeof(err)) == -1) {
-		fprintf(stderr, "mucd: %s\n", err);
-		return 1;
-	}
-	if (test) {
-		if (debug)
-			conf_dump(&m.conf, print_line, NULL);
-		printf("mucd: configuration %s is OK\n", path);
-		conf_free(&m.conf);
-		return 0;
-	}
-	if ((m.conf_path = strdup(path)) == NULL)
-		return 1;
-	{
-		enum log_level lvl = LOG_LVL_INFO;
-
-		log_level_parse(m.conf.log_level, &lvl);
-		log_init("mucd", m.foreground, debug ? LOG_LVL_DEBUG : lvl);
-	}
-	if (!m.foreground && getenv("NOTIFY_SOCKET") == NULL &&
-	    daemon_detach(err, sizeof(err)) == -1) {
-		fprintf(stderr, "mucd: %s\n", err);
-		return 1;
-	}
-	if (init(&m) == -1 || start(&m, err, sizeof(err)) == -1) {
-		if (err[0] == '\0')
-			snprintf(err, sizeof(err), "start-up failed: %s",
-			    strerror(errno));
-		log_error("%s", err);
-		daemon_fail(err);
-		return 1;
-	}
-	log_info("mucd %s serving %s, data in %s", MUCD_VERSION,
-	    m.conf.domain, m.conf.datadir);
-	link_start(&m.link);
-	loop_timer_set(&m.loop, &m.housekeeping, HOUSEKEEPING_MS);
-	loop_timer_set(&m.loop, &m.checkpoint,
-	    (uint64_t)m.conf.checkpoint_interval * 1000);
-	daemon_ready();
-	loop_run(&m.loop);
-	daemon_notify("STOPPING=1");
-	finish(&m);
-	conf_free(&m.conf);
-	free(m.conf_path);
-	return m.exit_code;
 }

@@ -83,5 +83,12 @@ void	 mucd_store_dirty(struct mucd *);
 bool	 mucd_is_admin(const struct mucd *, const char *bare);
 /* Begin an orderly shutdown. */
 void	 mucd_shutdown(struct mucd *, int code);
+/* Set up the loop, link and timers (nothing privileged). */
+int	 mucd_init(struct mucd *);
+/* After the loop ended: flush, close the link and control socket, save
+ * and close the store. */
+void	 mucd_finish(struct mucd *);
+
+#define MUCD_HOUSEKEEPING_MS	5000
 
 #endif

@@ -1,10 +1,40 @@
 #include "reload.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "mucd.h"
+
+/* Derive local domains for room_creation=local: the service's parent. */
+static int
+default_local_domains(struct conf *c)
+{
+	const char *dot = strchr(c->domain, '.');
+
+	if (c->nlocal_domains > 0 || dot == NULL)
+		return 0;
+	if ((c->local_domains = calloc(1, sizeof(char *))) == NULL ||
+	    (c->local_domains[0] = strdup(dot + 1)) == NULL)
+		return -1;
+	c->nlocal_domains = 1;
+	return 0;
+}
+
+int
+mucd_load_conf(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	conf_defaults(c);
+	if (conf_load(c, path, err, errlen) == -1)
+		return -1;
+	if (default_local_domains(c) == -1) {
+		snprintf(err, errlen, "out of memory");
+		conf_free(c);
+		return -1;
+	}
+	return 0;
+}
 
 static bool
 str_differs(const char *a, const char *b)
