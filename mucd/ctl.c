@@ -218,8 +218,6 @@ client_write(struct ctl_client *c)
 	}
 	c->stuck_since = buf_pending(&c->out) >= CTL_OUT_MAX / 2 ?
 	    (c->stuck_since ? c->stuck_since : loop_now_ms()) : 0;
-	if (!c->dead && buf_pending(&c->out) < CTL_OUT_MAX / 2)
-		process_input(c);
 }
 
 static void
@@ -229,8 +227,8 @@ client_io(struct loop_io *io, uint32_t events)
 
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		client_read(c);
-	if (!c->dead && (events & EPOLLOUT))
-		client_write(c);
+	/* Replies are written by ctl_flush at the end of the turn, after
+	 * the store's group commit (see before_sleep in mucd.c). */
 	if (c->dead) {
 		client_free(c);
 		return;
@@ -439,6 +437,20 @@ ctl_flush(struct mucd *m)
 		else
 			update_interest(c);
 	}
+}
+
+void
+ctl_resume(struct mucd *m)
+{
+	struct ctl_client *c;
+
+	if (m->ctl == NULL)
+		return;
+	/* Requests held back while a client's replies piled up. */
+	for (c = m->ctl->clients; c != NULL; c = c->next)
+		if (!c->dead && buf_pending(&c->in) > 0 &&
+		    buf_pending(&c->out) < CTL_OUT_MAX / 2)
+			process_input(c);
 }
 
 void

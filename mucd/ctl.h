@@ -21,7 +21,9 @@ struct mucd;
 /* Create the socket (mode 0660, owned by uid/gid when not -1). */
 int	 ctl_open(struct mucd *, int uid, int gid, char *err, size_t errlen);
 void	 ctl_close(struct mucd *);
-/* Write queued replies (once per loop turn). */
+/* Serve requests that were held back by unread replies. */
+void	 ctl_resume(struct mucd *);
+/* Write queued replies (once per loop turn, after the group commit). */
 void	 ctl_flush(struct mucd *);
 /* Close idle or stuck clients. */
 void	 ctl_housekeeping(struct mucd *);

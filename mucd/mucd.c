@@ -67,6 +67,7 @@ before_sleep(void *arg)
 {
 	struct mucd *m = arg;
 
+	ctl_resume(m);
 	if (m->store_dirty && m->store != NULL) {
 		if (store_sync(m->store) != STORE_OK) {
 			m->stats.store_errors++;
