@@ -87,7 +87,11 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	va_copy(aq, ap);
 	n = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
-	if (n < 0 || buf_reserve(b, (size_t)n + 1) == -1)
+	if (n <= 0)
+		return n < 0 ? -1 : 0;
+	/* The cap limits len; vsnprintf's NUL lands in the spare byte
+	 * that every allocation keeps past size (see buf_reserve). */
+	if (buf_reserve(b, (size_t)n) == -1)
 		return -1;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;

@@ -397,6 +397,7 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 
 	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		conf_free(c);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -406,9 +407,13 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
 			goto fail;
 		}
-		/* '#' starts a comment anywhere; values never need one. */
-		if ((hash = strchr(line, '#')) != NULL)
-			*hash = '\0';
+		/* '#' starts a comment at the start of a line or after
+		 * whitespace, so a secret like "abc#123" stays whole. */
+		for (hash = line; (hash = strchr(hash, '#')) != NULL; hash++)
+			if (hash == line || isspace((unsigned char)hash[-1])) {
+				*hash = '\0';
+				break;
+			}
 		k = trim(line);
 		if (*k == '\0')
 			continue;

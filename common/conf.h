@@ -1,8 +1,8 @@
 /*
  * conf: mucd.conf, shared by mucd and mucctl.
  *
- * The file is "key = value" lines; '#' starts a comment; blank lines are
- * ignored. Every key is described once in the table in conf.c (type,
+ * The file is "key = value" lines; '#' at the start of a line or after
+ * whitespace starts a comment; blank lines are ignored. Every key is described once in the table in conf.c (type,
  * bounds, default) and documented in mucd.conf(5). Unknown keys, repeated
  * keys and bad values are errors naming the file and line.
  */

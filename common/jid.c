@@ -80,17 +80,21 @@ jid_resourceprep(const char *in, char *out, size_t outlen, const char **why)
 int
 jid_nameprep(const char *in, char *out, size_t outlen, const char **why)
 {
-	char tmp[JID_PART_MAX + 2];
-	size_t n = strlen(in), i, label = 0;
+	char *p;
+	size_t n, i, label = 0;
 
-	/* A trailing dot names the same domain (RFC 6122 2.2). */
-	if (n > 0 && n <= JID_PART_MAX && in[n - 1] == '.') {
-		memcpy(tmp, in, n - 1);
-		tmp[n - 1] = '\0';
-		in = tmp;
-	}
 	if (prep(stringprep_nameprep, in, out, outlen, why) == -1)
 		return -1;
+	/* IDNA2003 3.1: U+3002, U+FF0E and U+FF61 are dots too. NFKC in
+	 * nameprep has made U+FF0E '.' and U+FF61 U+3002 already. */
+	for (p = out; (p = strstr(p, "\xe3\x80\x82")) != NULL; p++) {
+		*p = '.';
+		memmove(p + 1, p + 3, strlen(p + 3) + 1);
+	}
+	/* A trailing dot names the same domain (RFC 6122 2.2). */
+	n = strlen(out);
+	if (n > 1 && out[n - 1] == '.')
+		out[n - 1] = '\0';
 	for (i = 0; out[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)out[i];
 

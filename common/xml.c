@@ -289,6 +289,19 @@ copy_into(struct xnode *parent, const struct xnode *src)
 struct xnode *
 x_copy(struct xnode *parent, const struct xnode *src)
 {
+	const struct xnode *p;
+	struct xnode *tmp, *n;
+
+	/* Into its own subtree: copy a snapshot, or the copy would keep
+	 * copying itself. */
+	for (p = parent; p != NULL; p = p->parent)
+		if (p == src) {
+			if ((tmp = x_clone(src)) == NULL)
+				return NULL;
+			n = copy_into(parent, tmp);
+			x_free(tmp);
+			return n;
+		}
 	return copy_into(parent, src);
 }
 
@@ -445,8 +458,13 @@ x_child_text(const struct xnode *n, const char *name, const char *ns)
 
 /* Serializer. */
 
-int
-x_escape(struct buf *b, const char *s, size_t len)
+/*
+ * Parsers turn CR and CRLF into LF in text, and TAB, LF and CR into
+ * spaces in attribute values (XML 1.0 2.11, 3.3.3): write those as
+ * character references where they must survive, as Canonical XML does.
+ */
+static int
+escape(struct buf *b, const char *s, size_t len, bool attr)
 {
 	size_t i, run = 0;
 	const char *rep;
@@ -458,6 +476,9 @@ x_escape(struct buf *b, const char *s, size_t len)
 		case '>': rep = "&gt;"; break;
 		case '"': rep = "&quot;"; break;
 		case '\'': rep = "&apos;"; break;
+		case '\r': rep = "&#13;"; break;
+		case '\n': if (!attr) continue; rep = "&#10;"; break;
+		case '\t': if (!attr) continue; rep = "&#9;"; break;
 		default: continue;
 		}
 		if (buf_append(b, s + run, i - run) == -1 ||
@@ -466,6 +487,12 @@ x_escape(struct buf *b, const char *s, size_t len)
 		run = i + 1;
 	}
 	return buf_append(b, s + run, len - run);
+}
+
+int
+x_escape(struct buf *b, const char *s, size_t len)
+{
+	return escape(b, s, len, true);
 }
 
 static int
@@ -490,7 +517,7 @@ serialize(const struct xnode *n, struct buf *b, const char *dflt)
 
 	if (n->name == NULL)
 		return n->raw ? buf_append(b, n->text, n->len) :
-		    x_escape(b, n->text, n->len);
+		    escape(b, n->text, n->len, false);
 	if (buf_putc(b, '<') == -1 || buf_puts(b, n->name) == -1)
 		return -1;
 	if (strcmp(n->ns, dflt) != 0 && put_attr(b, NULL, "xmlns", n->ns) == -1)
@@ -561,7 +588,15 @@ struct xml_stream {
 	struct xnode		*stanza;	/* root of the stanza being built */
 	struct buf		 text;		/* character data not yet a node */
 	unsigned long long	 fed;		/* bytes given to expat */
-	unsigned long long	 mark;		/* byte index after last stanza */
+	unsigned long long	 mark;		/* byte index after the last
+						 * header, stanza or keepalive */
+	unsigned long long	 start;		/* byte index of the open
+						 * stanza's start tag */
+	unsigned long long	 stop_at;	/* byte index after the event
+						 * that suspended the parser */
+	size_t			 elements;	/* in the open stanza */
+	bool			 in_parse;	/* inside XML_Parse */
+	bool			 reset_pending;	/* reset asked from a callback */
 	enum xml_error		 err;
 	char			 msg[128];
 	bool			 closed;
@@ -577,6 +612,21 @@ stream_fail(struct xml_stream *st, enum xml_error e, const char *msg)
 	}
 	XML_StopParser(st->p, XML_FALSE);
 }
+
+/* Byte index just past the event being reported. */
+static unsigned long long
+event_end(struct xml_stream *st)
+{
+	return (unsigned long long)XML_GetCurrentByteIndex(st->p) +
+	    (unsigned long long)XML_GetCurrentByteCount(st->p);
+}
+
+/*
+ * Every element of a stanza is charged at least this many bytes of the
+ * size limit: "<a/>" is 4 bytes on the wire but a ~110-byte node in the
+ * tree, and the tree must stay within a small multiple of the limit.
+ */
+#define ELEMENT_COST	32
 
 /* Split expat's "uri\x01local" into namespace and local name. */
 static const char *
@@ -644,6 +694,8 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	struct xml_stream *st = ud;
 	struct xnode *n;
 
+	if (st->err != XML_OK)
+		return;
 	flush_text(st);
 	st->depth++;
 	if (st->single && st->depth == 1) {
@@ -656,6 +708,7 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		if (st->cb.open != NULL)
 			st->cb.open(st->ctx, n);
 		x_free(n);
+		st->mark = event_end(st);
 		return;
 	}
 	if (st->depth - 1 > st->lim.max_depth) {
@@ -665,9 +718,14 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	n = make_element(st, st->depth == 2 ? NULL : st->cur, name, atts);
 	if (n == NULL)
 		return;
-	if (st->depth == 2)
+	if (st->depth == 2) {
 		st->stanza = n;
+		st->start = (unsigned long long)XML_GetCurrentByteIndex(st->p);
+		st->elements = 0;
+	}
 	st->cur = n;
+	if (++st->elements > st->lim.max_stanza / ELEMENT_COST)
+		stream_fail(st, XML_ERR_POLICY, "stanza has too many elements");
 }
 
 static void XMLCALL
@@ -677,12 +735,17 @@ on_end(void *ud, const XML_Char *name)
 	struct xnode *done;
 
 	(void)name;
+	if (st->err != XML_OK)
+		return;
 	flush_text(st);
 	if (st->depth == 0)
 		return;
 	st->depth--;
 	if (st->depth == 0) {
 		st->closed = true;
+		/* Whatever follows is checked by xml_stream_feed. */
+		st->stop_at = event_end(st);
+		XML_StopParser(st->p, XML_TRUE);
 		if (st->cb.close != NULL)
 			st->cb.close(st->ctx);
 		return;
@@ -693,12 +756,18 @@ on_end(void *ud, const XML_Char *name)
 	}
 	done = st->stanza;
 	st->stanza = st->cur = NULL;
-	st->mark = (unsigned long long)XML_GetCurrentByteIndex(st->p) +
-	    (unsigned long long)XML_GetCurrentByteCount(st->p);
+	st->mark = event_end(st);
+	if (st->mark - st->start > st->lim.max_stanza) {
+		x_free(done);
+		stream_fail(st, XML_ERR_POLICY, "stanza exceeds size limit");
+		return;
+	}
 	if (st->single) {
 		st->stanza = done;	/* handed back by xml_parse */
 		st->depth = 0;
 		st->closed = true;
+		st->stop_at = st->mark;
+		XML_StopParser(st->p, XML_TRUE);
 		return;
 	}
 	if (st->cb.stanza != NULL)
@@ -712,9 +781,14 @@ on_text(void *ud, const XML_Char *s, int len)
 {
 	struct xml_stream *st = ud;
 
-	/* Text directly inside the stream root is whitespace keepalive. */
-	if (st->depth < 2)
+	if (st->err != XML_OK)
 		return;
+	/* Text directly inside the stream root is whitespace keepalive;
+	 * it belongs to no stanza. */
+	if (st->depth < 2) {
+		st->mark = event_end(st);
+		return;
+	}
 	if (buf_append(&st->text, s, (size_t)len) == -1)
 		stream_fail(st, XML_ERR_POLICY, "text exceeds stanza size limit");
 }
@@ -773,7 +847,8 @@ stream_setup(struct xml_stream *st)
 	x_free(st->stanza);
 	st->stanza = st->cur = NULL;
 	st->depth = 0;
-	st->fed = st->mark = 0;
+	st->fed = st->mark = st->start = st->stop_at = 0;
+	st->reset_pending = false;
 	st->err = XML_OK;
 	st->msg[0] = '\0';
 	st->closed = false;
@@ -819,6 +894,16 @@ xml_stream_free(struct xml_stream *st)
 int
 xml_stream_reset(struct xml_stream *st)
 {
+	if (st->in_parse) {
+		/* From a callback: expat is running; suspend it and let
+		 * xml_stream_feed start over after the current event. */
+		if (!st->reset_pending && st->err == XML_OK) {
+			st->reset_pending = true;
+			st->stop_at = event_end(st);
+			XML_StopParser(st->p, XML_TRUE);
+		}
+		return 0;
+	}
 	return stream_setup(st);
 }
 
@@ -826,6 +911,7 @@ int
 xml_stream_feed(struct xml_stream *st, const char *data, size_t len)
 {
 	size_t off = 0, n;
+	enum XML_Status status;
 
 	if (st->err != XML_OK)
 		return -1;
@@ -843,8 +929,22 @@ xml_stream_feed(struct xml_stream *st, const char *data, size_t len)
 		/* Feed in slices so expat's internal buffering of an
 		 * unfinished token stays within one slice of the limit. */
 		n = len - off > FEED_SLICE ? FEED_SLICE : len - off;
-		if (XML_Parse(st->p, data + off, (int)n, XML_FALSE) !=
-		    XML_STATUS_OK) {
+		st->in_parse = true;
+		status = XML_Parse(st->p, data + off, (int)n, XML_FALSE);
+		st->in_parse = false;
+		if (status == XML_STATUS_SUSPENDED && st->err == XML_OK) {
+			/* Stopped at the root's end or for a restart: skip
+			 * what expat consumed, look at the rest anew. */
+			off += (size_t)(st->stop_at - st->fed);
+			st->fed = st->stop_at;
+			if (st->reset_pending && stream_setup(st) == -1) {
+				st->err = XML_ERR_NOMEM;
+				snprintf(st->msg, sizeof(st->msg), "out of memory");
+				return -1;
+			}
+			continue;
+		}
+		if (status != XML_STATUS_OK) {
 			if (st->err == XML_OK) {
 				enum XML_Error e = XML_GetErrorCode(st->p);
 
@@ -856,7 +956,10 @@ xml_stream_feed(struct xml_stream *st, const char *data, size_t len)
 		}
 		off += n;
 		st->fed += n;
-		if (st->fed - st->mark > st->lim.max_stanza) {
+		/* What expat holds unfinished counts toward the limit: from
+		 * the open stanza's start, or from the last complete event. */
+		if (st->fed - (st->stanza != NULL ? st->start : st->mark) >
+		    st->lim.max_stanza) {
 			stream_fail(st, XML_ERR_POLICY,
 			    "stanza exceeds size limit");
 			return -1;
@@ -903,12 +1006,10 @@ xml_parse(const char *s, size_t len, const struct xml_limits *lim,
 		return NULL;
 	}
 	st->single = true;
+	/* The parser stops at the document element's end; the feed loop
+	 * allows only whitespace after it. */
 	if (xml_stream_feed(st, s, len) == 0 && !st->closed)
 		stream_fail(st, XML_ERR_NOT_WELL_FORMED, "incomplete document");
-	if (st->err == XML_OK &&
-	    XML_Parse(st->p, "", 0, XML_TRUE) != XML_STATUS_OK)
-		stream_fail(st, XML_ERR_NOT_WELL_FORMED,
-		    XML_ErrorString(XML_GetErrorCode(st->p)));
 	if (st->err == XML_OK) {
 		root = st->stanza;
 		st->stanza = NULL;

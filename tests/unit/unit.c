@@ -42,6 +42,8 @@ main(int argc, char **argv)
 	const struct unit_test *t;
 	int failures = 0, before;
 
+	/* Line-buffered, so results survive a sanitizer abort at exit. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (t = unit_tests; t->name != NULL; t++) {
 		if (argc > 1 && strcmp(argv[1], t->name) != 0)
 			continue;
