@@ -1,0 +1,85 @@
+# Shared helpers for the tests in tests/t (sourced, not run).
+# check.sh runs each executable tests/t/*.sh from the repository root with
+# SCSRUN, FIXTURE and MUCD in the environment; exit 0 means pass.
+
+T_ROOT=$(pwd)
+SCSRUN=${SCSRUN:-$T_ROOT/tests/bin/scsrun}
+FIXTURE=${FIXTURE:-$T_ROOT/tests/fixture}
+MUCD=${MUCD:-$T_ROOT/tests/bin/mucd-san}
+T_NAME=$(basename "$0" .sh)
+
+t_fail() {
+	echo "$T_NAME: FAIL: $*" >&2
+	if [ -n "${T_DIR:-}" ] && [ -r "$T_DIR/mucd.log" ]; then
+		echo "--- tail of mucd.log" >&2
+		tail -n 40 "$T_DIR/mucd.log" >&2
+	fi
+	exit 1
+}
+
+t_cleanup() {
+	[ -n "${T_DIR:-}" ] || return 0
+	sh "$FIXTURE/mucd.sh" stop "$T_DIR" > /dev/null 2>&1
+	sh "$FIXTURE/prosody.sh" stop "$T_DIR" > /dev/null 2>&1
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "$T_NAME: kept $T_DIR" >&2
+	else
+		rm -rf "$T_DIR"
+	fi
+}
+
+t_setup() {
+	T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mucd-$T_NAME.XXXXXX") ||
+		t_fail "mktemp"
+	trap t_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+t_start_prosody() {
+	sh "$FIXTURE/prosody.sh" start "$T_DIR" "$1" ||
+		t_fail "prosody did not start"
+	. "$T_DIR/env"
+}
+
+t_start_mucd() {
+	sh "$FIXTURE/mucd.sh" start "$T_DIR" "$MUCD" ||
+		t_fail "mucd did not start"
+}
+
+# A clean stop (TERM, exit status 0, no sanitizer report), then a start
+# on the same data directory.
+t_restart_mucd() {
+	sh "$FIXTURE/mucd.sh" stop "$T_DIR" || t_fail "mucd did not stop cleanly"
+	t_check_log
+	t_start_mucd
+}
+
+t_check_log() {
+	if grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+	    "$T_DIR/mucd.log" 2>/dev/null; then
+		t_fail "sanitizer report in mucd.log"
+	fi
+}
+
+t_play_abs() {
+	"$SCSRUN" --port "$C2S_PORT" "$@" > "$T_DIR/play.out" 2>&1 || {
+		cat "$T_DIR/play.out" >&2
+		t_fail "scenario $* failed"
+	}
+}
+
+t_play() {
+	script=$1
+	shift
+	t_play_abs "$@" "$T_ROOT/tests/t/$script"
+}
+
+t_done() {
+	if [ -r "$T_DIR/mucd.log" ]; then
+		sh "$FIXTURE/mucd.sh" stop "$T_DIR" ||
+			t_fail "mucd did not stop cleanly"
+		t_check_log
+	fi
+	echo "$T_NAME: ok"
+	exit 0
+}
