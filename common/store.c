@@ -1,0 +1,1775 @@
+/*
+ * store: the Berkeley DB 5.3 environment behind store.h.
+ *
+ * Locking model. mucd is one thread, so any lock conflict between two
+ * lockers of this process could never resolve: BDB would block forever on
+ * its own mutex (a lock timeout does not help, nothing wakes the thread).
+ * Three rules keep that from happening:
+ *   - at most one write transaction is open at a time (store_begin);
+ *   - reads run inside that transaction when it is open, otherwise inside
+ *     a short read-committed transaction of their own;
+ *   - iterators hold no cursor while the callback runs: each record is
+ *     found afresh after the previous key, so callbacks may write.
+ * Every transaction is DB_TXN_NOWAIT, so a conflict nobody foresaw (an
+ * operator's db_dump joined to the live environment, say) is an error
+ * message instead of a hung daemon.
+ *
+ * Atomicity. Each write call runs in a child transaction of the caller's,
+ * so a call that fails changes nothing even if the caller goes on and
+ * commits: a half-applied put (primary written, one index not) is never
+ * visible.
+ */
+#include "store.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <db.h>
+#include <jansson.h>
+
+#define DEFAULT_CACHE	(32UL << 20)
+#define LOG_BUFFER	(256U << 10)
+#define LOG_FILE_SIZE	(2U << 20)	/* at least 4 * LOG_BUFFER */
+#define FILE_MODE	0640
+#define DIR_MODE	0750
+#define LOCK_FILE	"mucd.lock"
+#define REGISTRY_FILE	"__db.register"	/* BDB's, for DB_REGISTER */
+#define SCHEMA_KEY	"schema"
+#define PANIC_HINT	"; restart to run recovery, and if this comes " \
+			"back a file is damaged: restore a backup"
+/* Internal "nick held by another JID": a BDB code, so it cannot be
+ * mistaken for an errno value (STORE_CONFLICT == ENOENT == 2). */
+#define NICK_TAKEN	DB_KEYEXIST
+
+enum dbi { D_META, D_ROOMS, D_PUBLIC, D_AFFS, D_NICKS, D_USERS, D_HISTORY,
+	D_COUNT };
+
+struct store {
+	DB_ENV			*env;
+	DB			*db[D_COUNT];
+	struct store_txn	*active;	/* the one open write txn */
+	char			*dir;
+	int			 lockfd;
+	bool			 panicked;	/* BDB said DB_RUNRECOVERY */
+	bool			 saw_full;	/* ... and ENOSPC/EDQUOT */
+	char			 bdbmsg[384];	/* BDB's detail for the next error */
+	char			 err[1024];
+};
+
+struct store_txn {
+	struct store	*st;
+	DB_TXN		*txn;
+};
+
+typedef int (*keycb)(DB *, const DBT *, const DBT *, DBT *);
+
+static int	public_key(DB *, const DBT *, const DBT *, DBT *);
+static int	nick_key(DB *, const DBT *, const DBT *, DBT *);
+static int	user_key(DB *, const DBT *, const DBT *, DBT *);
+
+/*
+ * DB_RECNUM on rooms and public: without it DB_FAST_STAT reports the key
+ * count saved by the last full stat (0 on a fresh database), with it the
+ * count lives in the root page and is exact in O(1).
+ * DB_CHKSUM: a damaged page is reported as such instead of being parsed.
+ * users.db keys come from the primary key alone, hence DB_IMMUTABLE_KEY:
+ * BDB need not recompute them when an affiliation record is replaced.
+ */
+static const struct dbdef {
+	const char	*file;
+	u_int32_t	 flags;
+	int		 primary;	/* -1: not a secondary */
+	keycb		 cb;
+	u_int32_t	 assoc;
+} dbdefs[D_COUNT] = {
+	[D_META] =	{ "meta.db", 0, -1, NULL, 0 },
+	[D_ROOMS] =	{ "rooms.db", DB_RECNUM, -1, NULL, 0 },
+	[D_PUBLIC] =	{ "public.db", DB_RECNUM, D_ROOMS, public_key, 0 },
+	[D_AFFS] =	{ "affs.db", 0, -1, NULL, 0 },
+	[D_NICKS] =	{ "nicks.db", 0, D_AFFS, nick_key, 0 },
+	[D_USERS] =	{ "users.db", DB_DUP | DB_DUPSORT, D_AFFS, user_key,
+			    DB_IMMUTABLE_KEY },
+	[D_HISTORY] =	{ "history.db", 0, -1, NULL, 0 },
+};
+
+static const char *const aff_names[] = {
+	[AFF_NONE] = "none", [AFF_OUTCAST] = "outcast",
+	[AFF_MEMBER] = "member", [AFF_ADMIN] = "admin", [AFF_OWNER] = "owner",
+};
+
+/* ---- errors ---- */
+
+/* A full disk often comes back as another error: ENOMEM when the cache
+ * is all dirty pages that cannot be written, DB_RUNRECOVERY when a page
+ * write fails; only BDB's messages then name the cause. */
+static int
+rc_map(const struct store *st, int rc)
+{
+	if (rc == ENOSPC || rc == EDQUOT || st->saw_full)
+		return STORE_FULL;
+	return STORE_ERR;
+}
+
+static void
+set_msg(struct store *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+set_msg(struct store *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+}
+
+/* Record "<what>: <db_strerror(rc)> (<BDB's detail>)"; return the store rc. */
+static int
+fail(struct store *st, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct store *st, int rc, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (rc == DB_RUNRECOVERY)
+		st->panicked = true;
+	if (st->bdbmsg[0] != '\0')
+		set_msg(st, "%s: %s (%s)%s", what, db_strerror(rc), st->bdbmsg,
+		    st->panicked ? PANIC_HINT : "");
+	else
+		set_msg(st, "%s: %s%s", what, db_strerror(rc),
+		    st->panicked ? PANIC_HINT : "");
+	rc = rc_map(st, rc);
+	st->bdbmsg[0] = '\0';
+	st->saw_full = false;
+	return rc;
+}
+
+/* BDB explains most failures only through this callback, often in
+ * several lines of which the first is the cause (a checksum error, say)
+ * and the last a consequence (the panic): keep them all for the message
+ * of the call that fails. */
+static void
+bdb_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	struct store *st = env->app_private;
+	size_t len;
+
+	(void)pfx;
+	if (st == NULL)
+		return;
+	/* BDB words system errors with strerror(), so this text matches. */
+	if (strstr(msg, strerror(ENOSPC)) != NULL ||
+	    strstr(msg, strerror(EDQUOT)) != NULL)
+		st->saw_full = true;
+	if (strstr(st->bdbmsg, msg) != NULL)
+		return;		/* BDB repeats itself */
+	len = strlen(st->bdbmsg);
+	snprintf(st->bdbmsg + len, sizeof(st->bdbmsg) - len, "%s%s",
+	    len > 0 ? "; " : "", msg);
+}
+
+/* ---- small helpers ---- */
+
+static char *
+dupz(const void *p, size_t n)
+{
+	char *s;
+
+	if ((s = malloc(n + 1)) == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+static void
+dbt_in(DBT *d, const void *p, size_t n)
+{
+	memset(d, 0, sizeof(*d));
+	d->data = (void *)p;
+	d->size = (u_int32_t)n;
+}
+
+static bool
+dbt_eq(const DBT *d, const void *p, size_t n)
+{
+	return d->size == n && (n == 0 || memcmp(d->data, p, n) == 0);
+}
+
+static bool
+dbt_prefixed(const DBT *d, const void *p, size_t n)
+{
+	return d->size >= n && (n == 0 || memcmp(d->data, p, n) == 0);
+}
+
+/* Load a DB_DBT_REALLOC DBT with bytes, so a cursor call can both read
+ * it as the search key and overwrite it with the key found. */
+static int
+dbt_load(DBT *d, const void *p, size_t n)
+{
+	void *q;
+
+	if (n > 0) {
+		if ((q = realloc(d->data, n)) == NULL)
+			return ENOMEM;
+		d->data = q;
+		memcpy(d->data, p, n);
+	}
+	d->size = (u_int32_t)n;
+	return 0;
+}
+
+struct key {
+	char	*p;
+	size_t	 len;
+};
+
+/* a "\0" b: the affiliation, nick and history key layout. */
+static int
+key_join(struct key *k, const char *a, const void *b, size_t blen)
+{
+	size_t alen = strlen(a);
+
+	k->len = alen + 1 + blen;
+	if ((k->p = malloc(k->len)) == NULL)
+		return ENOMEM;
+	memcpy(k->p, a, alen);
+	k->p[alen] = '\0';
+	if (blen > 0)
+		memcpy(k->p + alen + 1, b, blen);
+	return 0;
+}
+
+/* BDB's default btree order: bytewise, a prefix sorts first. */
+static int
+dbt_cmp(const DBT *d, const struct key *k)
+{
+	size_t n = d->size < k->len ? d->size : k->len;
+	int c = n > 0 ? memcmp(d->data, k->p, n) : 0;
+
+	if (c != 0)
+		return c;
+	return d->size < k->len ? -1 : d->size > k->len;
+}
+
+static int
+key_hist(struct key *k, const char *room, uint64_t seq)
+{
+	unsigned char be[8];
+	int i;
+
+	for (i = 7; i >= 0; i--, seq >>= 8)
+		be[i] = (unsigned char)(seq & 0xff);
+	return key_join(k, room, be, sizeof(be));
+}
+
+static uint64_t
+be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static bool
+bad_str(const char *s)
+{
+	return s == NULL || *s == '\0';
+}
+
+static int
+json_errno(const json_error_t *e)
+{
+	return json_error_code(e) == json_error_out_of_memory ? ENOMEM : EINVAL;
+}
+
+/* ---- secondary key extractors (called by BDB on every primary write) ---- */
+
+static int
+public_key(DB *sdb, const DBT *pk, const DBT *pd, DBT *sk)
+{
+	json_error_t e;
+	json_t *rec;
+	bool pub;
+
+	(void)sdb;
+	if ((rec = json_loadb(pd->data, pd->size, 0, &e)) == NULL)
+		return json_errno(&e);
+	pub = json_is_true(json_object_get(json_object_get(rec, "config"),
+	    "public"));
+	json_decref(rec);
+	if (!pub)
+		return DB_DONOTINDEX;
+	sk->data = pk->data;
+	sk->size = pk->size;
+	return 0;
+}
+
+static size_t
+room_len(const DBT *pk)
+{
+	const char *nul = memchr(pk->data, '\0', pk->size);
+
+	return nul == NULL ? pk->size : (size_t)(nul - (const char *)pk->data);
+}
+
+/* room "\0" nick: two parts, so the key needs memory of its own, which
+ * BDB frees after use because of DB_DBT_APPMALLOC. */
+static int
+nick_key(DB *sdb, const DBT *pk, const DBT *pd, DBT *sk)
+{
+	json_error_t e;
+	json_t *rec, *nick;
+	size_t rlen = room_len(pk), nlen;
+	char *p;
+
+	(void)sdb;
+	if (rlen == pk->size)
+		return EINVAL;
+	if ((rec = json_loadb(pd->data, pd->size, 0, &e)) == NULL)
+		return json_errno(&e);
+	nick = json_object_get(rec, "nick");
+	if (!json_is_string(nick) || (nlen = json_string_length(nick)) == 0) {
+		json_decref(rec);
+		return DB_DONOTINDEX;
+	}
+	if ((p = malloc(rlen + 1 + nlen)) == NULL) {
+		json_decref(rec);
+		return ENOMEM;
+	}
+	memcpy(p, pk->data, rlen + 1);
+	memcpy(p + rlen + 1, json_string_value(nick), nlen);
+	json_decref(rec);
+	sk->data = p;
+	sk->size = (u_int32_t)(rlen + 1 + nlen);
+	sk->flags |= DB_DBT_APPMALLOC;
+	return 0;
+}
+
+static int
+user_key(DB *sdb, const DBT *pk, const DBT *pd, DBT *sk)
+{
+	size_t rlen = room_len(pk);
+
+	(void)sdb;
+	(void)pd;
+	if (rlen + 1 >= pk->size)
+		return EINVAL;
+	sk->data = (char *)pk->data + rlen + 1;
+	sk->size = (u_int32_t)(pk->size - rlen - 1);
+	return 0;
+}
+
+/* ---- affiliation records ---- */
+
+const char *
+store_aff_name(enum store_aff a)
+{
+	if ((unsigned)a >= sizeof(aff_names) / sizeof(aff_names[0]))
+		return NULL;
+	return aff_names[a];
+}
+
+int
+store_aff_parse(const char *s, enum store_aff *a)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < sizeof(aff_names) / sizeof(aff_names[0]);
+	    i++) {
+		if (strcmp(s, aff_names[i]) == 0) {
+			*a = (enum store_aff)i;
+			return STORE_OK;
+		}
+	}
+	return STORE_ERR;
+}
+
+/* On success rec's strings point into *rootp until it is released. */
+static int
+aff_decode(const DBT *d, json_t **rootp, struct store_aff_rec *rec)
+{
+	json_error_t e;
+	json_t *root, *a, *nick, *reason;
+
+	if ((root = json_loadb(d->data, d->size, 0, &e)) == NULL)
+		return json_errno(&e);
+	a = json_object_get(root, "affiliation");
+	if (!json_is_string(a) ||
+	    store_aff_parse(json_string_value(a), &rec->aff) != STORE_OK ||
+	    rec->aff == AFF_NONE) {
+		json_decref(root);
+		return EINVAL;
+	}
+	nick = json_object_get(root, "nick");
+	reason = json_object_get(root, "reason");
+	rec->nick = json_is_string(nick) ? json_string_value(nick) : NULL;
+	rec->reason = json_is_string(reason) ? json_string_value(reason) : NULL;
+	*rootp = root;
+	return 0;
+}
+
+static int
+aff_set_opt(json_t *o, const char *name, const char *v)
+{
+	if (bad_str(v))
+		return 0;
+	return json_object_set_new(o, name, json_string(v));
+}
+
+static char *
+aff_encode(const struct store_aff_rec *rec)
+{
+	json_t *o;
+	char *s = NULL;
+
+	o = json_pack("{s:i, s:s}", "v", 1, "affiliation",
+	    store_aff_name(rec->aff));
+	if (o != NULL && aff_set_opt(o, "nick", rec->nick) == 0 &&
+	    aff_set_opt(o, "reason", rec->reason) == 0)
+		s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+/* ---- transactions ---- */
+
+/* See the locking model at the top: reuse the open write txn, else a
+ * private read-committed one that takes no lock past the current page. */
+static int
+rtxn_begin(struct store *st, DB_TXN **txn)
+{
+	if (st->active != NULL) {
+		*txn = st->active->txn;
+		return 0;
+	}
+	return st->env->txn_begin(st->env, NULL, txn,
+	    DB_READ_COMMITTED | DB_TXN_NOWAIT);
+}
+
+static void
+rtxn_end(struct store *st, DB_TXN *txn)
+{
+	if (st->active == NULL || st->active->txn != txn)
+		(void)txn->abort(txn);	/* read-only: nothing to undo */
+}
+
+static int
+sub_begin(struct store_txn *t, DB_TXN **child)
+{
+	return t->st->env->txn_begin(t->st->env, t->txn, child,
+	    DB_TXN_NOWAIT);
+}
+
+/* Keep the child's changes only when the whole call succeeded. */
+static int
+sub_end(DB_TXN *child, int rc)
+{
+	int crc;
+
+	if (rc != 0) {
+		(void)child->abort(child);
+		return rc;
+	}
+	crc = child->commit(child, 0);
+	return crc;
+}
+
+int
+store_begin(struct store *st, struct store_txn **tp)
+{
+	struct store_txn *t;
+	int rc;
+
+	*tp = NULL;
+	if (st->active != NULL)
+		return fail(st, EINVAL, "begin: a transaction is already open "
+		    "(one at a time)");
+	if ((t = malloc(sizeof(*t))) == NULL)
+		return fail(st, ENOMEM, "begin");
+	if ((rc = st->env->txn_begin(st->env, NULL, &t->txn,
+	    DB_TXN_NOWAIT)) != 0) {
+		free(t);
+		return fail(st, rc, "begin");
+	}
+	t->st = st;
+	st->active = t;
+	*tp = t;
+	return STORE_OK;
+}
+
+/*
+ * WRITE_NOSYNC: the commit's log records reach the OS now, so a full disk
+ * fails the commit itself (the caller then refuses the request and keeps
+ * its state); the fsync that makes them durable is store_sync(), once per
+ * loop turn for all of them (group commit).
+ */
+int
+store_commit(struct store_txn *t)
+{
+	struct store *st;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	st = t->st;
+	rc = t->txn->commit(t->txn, DB_TXN_WRITE_NOSYNC);
+	st->active = NULL;
+	free(t);
+	return rc == 0 ? STORE_OK : fail(st, rc, "commit");
+}
+
+void
+store_abort(struct store_txn *t)
+{
+	if (t == NULL)
+		return;
+	(void)t->txn->abort(t->txn);
+	t->st->active = NULL;
+	free(t);
+}
+
+/* ---- open / close ---- */
+
+static int
+path_join(struct store *st, char *out, size_t len, const char *dir,
+    const char *file)
+{
+	if ((size_t)snprintf(out, len, "%s/%s", dir, file) >= len)
+		return fail(st, ENAMETOOLONG, "%s", dir);
+	return STORE_OK;
+}
+
+static bool
+file_exists(const char *dir, const char *file)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >=
+	    sizeof(path))
+		return false;
+	return stat(path, &sb) == 0;
+}
+
+/* Without opts->create an absent store is an error, and nothing (not even
+ * the lock file or BDB's region files) is left behind in the directory. */
+static int
+prepare_dir(struct store *st, const char *dir, bool create)
+{
+	if (create) {
+		if (mkdir(dir, DIR_MODE) != 0 && errno != EEXIST)
+			return fail(st, errno, "create datadir %s", dir);
+		return STORE_OK;
+	}
+	if (!file_exists(dir, dbdefs[D_META].file)) {
+		set_msg(st, "%s: no database here (not created yet?)", dir);
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+static int
+take_lock(struct store *st, const char *dir)
+{
+	char path[PATH_MAX];
+
+	if (path_join(st, path, sizeof(path), dir, LOCK_FILE) != STORE_OK)
+		return STORE_ERR;
+	st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    FILE_MODE);
+	if (st->lockfd < 0)
+		return fail(st, errno, "open %s", path);
+	if (flock(st->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return STORE_OK;
+	if (errno != EWOULDBLOCK)
+		return fail(st, errno, "lock %s", path);
+	set_msg(st, "%s: database in use by another process (is mucd "
+	    "running? use the control socket)", dir);
+	return STORE_LOCKED;
+}
+
+static int
+env_config(struct store *st, size_t cache)
+{
+	DB_ENV *env = st->env;
+	int rc;
+
+	env->app_private = st;
+	env->set_errcall(env, bdb_errcall);
+	if (cache == 0)
+		cache = DEFAULT_CACHE;
+	if ((rc = env->set_cachesize(env, (u_int32_t)(cache >> 30),
+	    (u_int32_t)(cache & ((1UL << 30) - 1)), 1)) != 0)
+		return fail(st, rc, "set cache size %zu", cache);
+	if ((rc = env->set_lg_bsize(env, LOG_BUFFER)) != 0)
+		return fail(st, rc, "set log buffer size");
+	/* Opening the environment reads the newest log file from its start
+	 * to find the end of the log: small files keep start-up fast. */
+	if ((rc = env->set_lg_max(env, LOG_FILE_SIZE)) != 0)
+		return fail(st, rc, "set log file size");
+	/* Logs not needed for normal recovery go away at each checkpoint;
+	 * store_backup() is how an operator keeps history. */
+	if ((rc = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0)
+		return fail(st, rc, "set log auto-remove");
+	return STORE_OK;
+}
+
+/* DB_REGISTER notices a process that died with the environment open (its
+ * registry entry outlives it) and DB_RECOVER then recovers; every other
+ * start finds no registry (see leave_for_recovery) and recovers too. */
+static int
+env_open(struct store *st, const char *dir, size_t cache)
+{
+	int rc;
+
+	if ((rc = db_env_create(&st->env, 0)) != 0)
+		return fail(st, rc, "%s: create environment", dir);
+	if ((rc = env_config(st, cache)) != STORE_OK)
+		return rc;
+	rc = st->env->open(st->env, dir, DB_CREATE | DB_INIT_TXN |
+	    DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL | DB_RECOVER |
+	    DB_REGISTER, FILE_MODE);
+	if (rc != 0)
+		return fail(st, rc, "%s: open environment (recovery)", dir);
+	return STORE_OK;
+}
+
+static int
+db_open_one(struct store *st, DB_TXN *txn, enum dbi i, bool fresh)
+{
+	const struct dbdef *d = &dbdefs[i];
+	DB *db;
+	int rc;
+
+	if ((rc = db_create(&st->db[i], st->env, 0)) != 0)
+		return fail(st, rc, "create handle for %s", d->file);
+	db = st->db[i];
+	if ((rc = db->set_flags(db, DB_CHKSUM | d->flags)) != 0)
+		return fail(st, rc, "set flags on %s", d->file);
+	if ((rc = db->open(db, txn, d->file, NULL, DB_BTREE,
+	    fresh ? DB_CREATE : 0, FILE_MODE)) != 0)
+		return fail(st, rc, "open %s/%s", st->dir, d->file);
+	return STORE_OK;
+}
+
+/* No DB_CREATE here: on an empty secondary it would rebuild the index
+ * by scanning the whole primary, and public.db is legitimately empty
+ * when no room is public, so every start would read every room. */
+static int
+db_associate(struct store *st, DB_TXN *txn, enum dbi i)
+{
+	const struct dbdef *d = &dbdefs[i];
+	DB *pri = st->db[d->primary];
+	int rc;
+
+	if ((rc = pri->associate(pri, txn, st->db[i], d->cb, d->assoc)) != 0)
+		return fail(st, rc, "associate %s with %s", d->file,
+		    dbdefs[d->primary].file);
+	return STORE_OK;
+}
+
+static int
+schema_parse(struct store *st, const DBT *d)
+{
+	char buf[16];
+	char *end;
+	long v;
+
+	if (d->size == 0 || d->size >= sizeof(buf))
+		goto bad;
+	memcpy(buf, d->data, d->size);
+	buf[d->size] = '\0';
+	v = strtol(buf, &end, 10);
+	if (*end != '\0' || v < 1)
+		goto bad;
+	if (v > STORE_SCHEMA_VERSION) {
+		set_msg(st, "meta.db: database schema version %ld is newer "
+		    "than this program supports (%d); use a newer mucd",
+		    v, STORE_SCHEMA_VERSION);
+		return STORE_VERSION;
+	}
+	return STORE_OK;
+bad:
+	set_msg(st, "meta.db: unreadable schema version");
+	return STORE_ERR;
+}
+
+static int
+schema_check(struct store *st, DB_TXN *txn)
+{
+	DB *meta = st->db[D_META];
+	char ver[16];
+	DBT k, d;
+	int rc;
+
+	dbt_in(&k, SCHEMA_KEY, strlen(SCHEMA_KEY));
+	memset(&d, 0, sizeof(d));
+	d.data = ver;
+	d.ulen = sizeof(ver);
+	d.flags = DB_DBT_USERMEM;
+	rc = meta->get(meta, txn, &k, &d, 0);
+	if (rc == 0)
+		return schema_parse(st, &d);
+	if (rc == DB_BUFFER_SMALL) {
+		set_msg(st, "meta.db: unreadable schema version");
+		return STORE_ERR;
+	}
+	if (rc != DB_NOTFOUND)
+		return fail(st, rc, "read schema version from meta.db");
+	snprintf(ver, sizeof(ver), "%d", STORE_SCHEMA_VERSION);
+	dbt_in(&d, ver, strlen(ver));
+	if ((rc = meta->put(meta, txn, &k, &d, 0)) != 0)
+		return fail(st, rc, "write schema version to meta.db");
+	return STORE_OK;
+}
+
+static int
+dbs_open_txn(struct store *st, DB_TXN *txn, bool fresh)
+{
+	enum dbi i;
+	int rc;
+
+	for (i = 0; i < D_COUNT; i++)
+		if ((rc = db_open_one(st, txn, i, fresh)) != STORE_OK)
+			return rc;
+	for (i = 0; i < D_COUNT; i++)
+		if (dbdefs[i].primary >= 0 &&
+		    (rc = db_associate(st, txn, i)) != STORE_OK)
+			return rc;
+	return schema_check(st, txn);
+}
+
+/* All handles are opened in one transaction, so creating a new store is
+ * all-or-nothing even if the process dies half way. */
+static int
+dbs_open(struct store *st, const char *dir, bool create)
+{
+	DB_TXN *txn;
+	bool fresh = !file_exists(dir, dbdefs[D_META].file);
+	int rc;
+
+	if (fresh && !create) {
+		set_msg(st, "%s: no database here (not created yet?)", dir);
+		return STORE_ERR;
+	}
+	if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+		return fail(st, rc, "%s: begin", dir);
+	if ((rc = dbs_open_txn(st, txn, fresh)) != STORE_OK) {
+		(void)txn->abort(txn);
+		return rc;
+	}
+	if ((rc = txn->commit(txn, 0)) != 0)
+		return fail(st, rc, "%s: commit database creation", dir);
+	return STORE_OK;
+}
+
+/*
+ * Make the next open run recovery, whatever happened here.
+ * DB_REGISTER runs recovery only when its registry names a process that
+ * died; a process that closed its handle counts as clean even when the
+ * close could not flush (disk full, a panic, a failed open). The next
+ * open would then skip recovery, read stale pages and, at its first
+ * checkpoint, delete the log holding the committed changes. Without the
+ * registry file the next open is a "first use" and recovers; after a
+ * checkpointed close that replays next to nothing.
+ * The regions (__db.00N) go too: the next start builds fresh ones with
+ * the cache size it asks for. Without an error callback BDB would print
+ * to stderr.
+ */
+static void
+leave_for_recovery(struct store *st)
+{
+	char path[PATH_MAX];
+	DB_ENV *env;
+
+	if (db_env_create(&env, 0) == 0) {
+		env->app_private = st;
+		env->set_errcall(env, bdb_errcall);
+		(void)env->remove(env, st->dir, st->panicked ? DB_FORCE : 0);
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->dir,
+	    REGISTRY_FILE) < sizeof(path))
+		(void)unlink(path);
+}
+
+/* A panicked environment refuses every call, close included, and would
+ * leak its handles: DB_NOPANIC lets them be freed, without a checkpoint
+ * (recovery at the next open repairs what this close cannot). */
+static void
+release(struct store *st, bool clean)
+{
+	int i;
+
+	if (st->env != NULL && st->panicked) {
+		(void)st->env->set_flags(st->env, DB_NOPANIC, 1);
+		clean = false;
+	}
+	if (st->active != NULL)
+		store_abort(st->active);
+	if (clean && st->env != NULL)
+		(void)st->env->txn_checkpoint(st->env, 0, 0, 0);
+	/* Secondaries come after their primaries in dbdefs: close them
+	 * first. */
+	for (i = D_COUNT - 1; i >= 0; i--)
+		if (st->db[i] != NULL)
+			(void)st->db[i]->close(st->db[i],
+			    st->panicked ? DB_NOSYNC : 0);
+	if (clean && st->env != NULL)
+		(void)st->env->log_archive(st->env, NULL, DB_ARCH_REMOVE);
+	if (st->env != NULL) {
+		(void)st->env->close(st->env, 0);
+		leave_for_recovery(st);
+	}
+	if (st->lockfd >= 0)
+		(void)close(st->lockfd);	/* drops the flock */
+	free(st->dir);
+	free(st);
+}
+
+int
+store_open(struct store **stp, const char *dir, const struct store_opts *o,
+    char *err, size_t errlen)
+{
+	struct store_opts none = { 0, false };
+	struct store *st;
+	int rc;
+
+	*stp = NULL;
+	if (o == NULL)
+		o = &none;
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "store: out of memory");
+		return STORE_ERR;
+	}
+	st->lockfd = -1;
+	if (bad_str(dir)) {
+		set_msg(st, "store: no datadir given");
+		rc = STORE_ERR;
+	} else if ((st->dir = strdup(dir)) == NULL) {
+		rc = fail(st, ENOMEM, "%s", dir);
+	} else if ((rc = prepare_dir(st, dir, o->create)) == STORE_OK &&
+	    (rc = take_lock(st, dir)) == STORE_OK &&
+	    (rc = env_open(st, dir, o->cache_size)) == STORE_OK)
+		rc = dbs_open(st, dir, o->create);
+	if (rc != STORE_OK) {
+		snprintf(err, errlen, "%s", st->err);
+		release(st, false);
+		return rc;
+	}
+	*stp = st;
+	return STORE_OK;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st != NULL)
+		release(st, true);
+}
+
+const char *
+store_errmsg(const struct store *st)
+{
+	return st == NULL ? "store: not open" : st->err;
+}
+
+/* ---- durability, checkpoints, backup ---- */
+
+int
+store_sync(struct store *st)
+{
+	int rc;
+
+	if ((rc = st->env->log_flush(st->env, NULL)) != 0)
+		return fail(st, rc, "sync: flush log");
+	return STORE_OK;
+}
+
+int
+store_checkpoint(struct store *st)
+{
+	int rc;
+
+	if ((rc = st->env->txn_checkpoint(st->env, 0, 0, 0)) != 0)
+		return fail(st, rc, "checkpoint");
+	if ((rc = st->env->log_archive(st->env, NULL, DB_ARCH_REMOVE)) != 0)
+		return fail(st, rc, "checkpoint: remove old logs");
+	return STORE_OK;
+}
+
+/* Refuse a directory with anything in it: a mistyped target must never
+ * lose an operator's files (which DB_BACKUP_CLEAN would delete). */
+static int
+backup_target(struct store *st, const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	bool empty = true;
+
+	if ((d = opendir(dir)) == NULL) {
+		if (errno != ENOENT)
+			return fail(st, errno, "backup: open %s", dir);
+		if (mkdir(dir, DIR_MODE) != 0)
+			return fail(st, errno, "backup: create %s", dir);
+		return STORE_OK;
+	}
+	while (empty && (de = readdir(d)) != NULL)
+		empty = strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	if (!empty) {
+		set_msg(st, "backup: %s is not empty", dir);
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+/* DB_ENV->backup copies pages and logs but, unlike db_hotbackup, does not
+ * make the copy consistent. Catastrophic recovery in a private
+ * environment does, and a checkpoint then leaves a copy that opens at
+ * once and holds no region files or stale logs. */
+static int
+backup_recover(struct store *st, const char *dir)
+{
+	DB_ENV *env;
+	int rc;
+
+	if ((rc = db_env_create(&env, 0)) != 0)
+		return fail(st, rc, "backup: create environment");
+	env->app_private = st;
+	env->set_errcall(env, bdb_errcall);
+	rc = env->open(env, dir, DB_CREATE | DB_INIT_TXN | DB_INIT_LOG |
+	    DB_INIT_LOCK | DB_INIT_MPOOL | DB_PRIVATE | DB_RECOVER_FATAL,
+	    FILE_MODE);
+	if (rc == 0)
+		rc = env->txn_checkpoint(env, 0, 0, DB_FORCE);
+	if (rc == 0)
+		rc = env->log_archive(env, NULL, DB_ARCH_REMOVE);
+	if (rc != 0) {
+		(void)env->close(env, 0);
+		return fail(st, rc, "backup: recover copy in %s", dir);
+	}
+	if ((rc = env->close(env, 0)) != 0)
+		return fail(st, rc, "backup: close copy in %s", dir);
+	return STORE_OK;
+}
+
+/* DB_CREATE makes the directory if needed, DB_EXCL refuses to overwrite
+ * any file: together with backup_target() nothing is ever clobbered. */
+int
+store_backup(struct store *st, const char *dir)
+{
+	int rc;
+
+	if (bad_str(dir)) {
+		set_msg(st, "backup: no target directory given");
+		return STORE_ERR;
+	}
+	if ((rc = backup_target(st, dir)) != STORE_OK)
+		return rc;
+	if ((rc = st->env->txn_checkpoint(st->env, 0, 0, 0)) != 0)
+		return fail(st, rc, "backup: checkpoint");
+	if ((rc = st->env->backup(st->env, dir, DB_CREATE | DB_EXCL)) != 0)
+		return fail(st, rc, "backup to %s", dir);
+	return backup_recover(st, dir);
+}
+
+/* ---- point reads ---- */
+
+/* get (or pget on a secondary) of one key in the current read txn. */
+static int
+read_one(struct store *st, enum dbi i, const void *kp, size_t klen,
+    DBT *pk, DBT *d)
+{
+	DB *db = st->db[i];
+	DB_TXN *txn;
+	DBT k;
+	int rc;
+
+	dbt_in(&k, kp, klen);
+	memset(d, 0, sizeof(*d));
+	d->flags = DB_DBT_MALLOC;
+	if (pk != NULL) {
+		memset(pk, 0, sizeof(*pk));
+		pk->flags = DB_DBT_MALLOC;
+	}
+	if ((rc = rtxn_begin(st, &txn)) != 0)
+		return rc;
+	rc = pk != NULL ? db->pget(db, txn, &k, pk, d, 0) :
+	    db->get(db, txn, &k, d, 0);
+	rtxn_end(st, txn);
+	return rc;
+}
+
+int
+store_room_get(struct store *st, const char *room, char **json)
+{
+	DBT d;
+	int rc;
+
+	*json = NULL;
+	if (bad_str(room))
+		return fail(st, EINVAL, "room get: empty room JID");
+	rc = read_one(st, D_ROOMS, room, strlen(room), NULL, &d);
+	if (rc == DB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return fail(st, rc, "room get %s: rooms.db", room);
+	*json = dupz(d.data, d.size);
+	free(d.data);
+	if (*json == NULL)
+		return fail(st, ENOMEM, "room get %s", room);
+	return STORE_OK;
+}
+
+static int
+out_str(char **out, const char *s)
+{
+	if (out == NULL)
+		return 0;
+	*out = NULL;
+	if (bad_str(s))
+		return 0;
+	return (*out = strdup(s)) == NULL ? ENOMEM : 0;
+}
+
+static int
+aff_out(const DBT *d, enum store_aff *aff, char **nick, char **reason)
+{
+	struct store_aff_rec rec;
+	json_t *root;
+	int rc;
+
+	if ((rc = aff_decode(d, &root, &rec)) != 0)
+		return rc;
+	*aff = rec.aff;
+	if ((rc = out_str(nick, rec.nick)) == 0 &&
+	    (rc = out_str(reason, rec.reason)) != 0 && nick != NULL) {
+		free(*nick);
+		*nick = NULL;
+	}
+	json_decref(root);
+	return rc;
+}
+
+int
+store_aff_get(struct store *st, const char *room, const char *bare,
+    enum store_aff *aff, char **nick, char **reason)
+{
+	struct key k;
+	DBT d;
+	int rc;
+
+	*aff = AFF_NONE;
+	if (nick != NULL)
+		*nick = NULL;
+	if (reason != NULL)
+		*reason = NULL;
+	if (bad_str(room) || bad_str(bare))
+		return fail(st, EINVAL, "aff get: empty room or JID");
+	if (key_join(&k, room, bare, strlen(bare)) != 0)
+		return fail(st, ENOMEM, "aff get %s %s", room, bare);
+	rc = read_one(st, D_AFFS, k.p, k.len, NULL, &d);
+	free(k.p);
+	if (rc == DB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return fail(st, rc, "aff get %s %s: affs.db", room, bare);
+	rc = aff_out(&d, aff, nick, reason);
+	free(d.data);
+	if (rc != 0)
+		return fail(st, rc, "aff get %s %s: affiliation record", room,
+		    bare);
+	return STORE_OK;
+}
+
+/* 0 with *bare malloc'd, DB_NOTFOUND, or an error number. */
+static int
+nick_lookup(struct store *st, const char *room, const char *nick,
+    char **bare)
+{
+	struct key k;
+	DBT pk, d;
+	size_t rlen;
+	int rc;
+
+	*bare = NULL;
+	if (key_join(&k, room, nick, strlen(nick)) != 0)
+		return ENOMEM;
+	rc = read_one(st, D_NICKS, k.p, k.len, &pk, &d);
+	free(k.p);
+	if (rc != 0)
+		return rc;
+	free(d.data);
+	rlen = room_len(&pk);
+	if (rlen < pk.size)
+		*bare = dupz((char *)pk.data + rlen + 1, pk.size - rlen - 1);
+	else
+		rc = EINVAL;
+	free(pk.data);
+	return rc == 0 && *bare == NULL ? ENOMEM : rc;
+}
+
+int
+store_nick_owner(struct store *st, const char *room, const char *nick,
+    char **bare)
+{
+	int rc;
+
+	*bare = NULL;
+	if (bad_str(room) || bad_str(nick))
+		return fail(st, EINVAL, "nick owner: empty room or nick");
+	rc = nick_lookup(st, room, nick, bare);
+	if (rc == DB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return fail(st, rc, "nick owner %s/%s: nicks.db", room, nick);
+	return STORE_OK;
+}
+
+int
+store_room_count(struct store *st, size_t *rooms, size_t *pub)
+{
+	size_t *out[2] = { rooms, pub };
+	enum dbi which[2] = { D_ROOMS, D_PUBLIC };
+	DB_BTREE_STAT *sp;
+	DB_TXN *txn;
+	int i, rc = 0;
+
+	if ((rc = rtxn_begin(st, &txn)) != 0)
+		return fail(st, rc, "room count");
+	for (i = 0; i < 2 && rc == 0; i++) {
+		if (out[i] == NULL)
+			continue;
+		rc = st->db[which[i]]->stat(st->db[which[i]], txn, &sp,
+		    DB_FAST_STAT);
+		if (rc == 0) {
+			*out[i] = sp->bt_nkeys;
+			free(sp);
+		}
+	}
+	rtxn_end(st, txn);
+	if (rc != 0)
+		return fail(st, rc, "room count: stat %s",
+		    dbdefs[which[i - 1]].file);
+	return STORE_OK;
+}
+
+/* ---- scans: one record at a time, no cursor kept across callbacks ---- */
+
+struct scan {
+	DB		*db;
+	bool		 sec;	/* secondary: pget, pk is the primary key */
+	bool		 dup;	/* walk the duplicates of the key in k */
+	const void	*pfx;	/* keys must start with this */
+	size_t		 pfxlen;
+	DBT		 k, pk, d;	/* the record found (DB_DBT_REALLOC) */
+	void		*last;	/* key (pk when dup) of the previous record */
+	size_t		 lastlen;
+	bool		 have_last;
+	bool		 incl;	/* last itself may be returned */
+};
+
+static void
+scan_init(struct scan *s, struct store *st, enum dbi i)
+{
+	memset(s, 0, sizeof(*s));
+	s->db = st->db[i];
+	s->sec = dbdefs[i].primary >= 0;
+	s->k.flags = s->pk.flags = s->d.flags = DB_DBT_REALLOC;
+}
+
+static void
+scan_free(struct scan *s)
+{
+	free(s->k.data);
+	free(s->pk.data);
+	free(s->d.data);
+	free(s->last);
+}
+
+/* Start at (or, incl = false, after) this key; NULL: the first key. */
+static int
+scan_from(struct scan *s, const void *p, size_t n, bool incl)
+{
+	s->incl = incl;
+	s->have_last = p != NULL;
+	if (p == NULL)
+		return 0;
+	free(s->last);
+	if ((s->last = dupz(p, n)) == NULL)
+		return ENOMEM;
+	s->lastlen = n;
+	return 0;
+}
+
+static int
+cget(struct scan *s, DBC *c, u_int32_t op)
+{
+	return s->sec ? c->pget(c, &s->k, &s->pk, &s->d, op) :
+	    c->get(c, &s->k, &s->d, op);
+}
+
+static int
+scan_seek_key(struct scan *s, DBC *c)
+{
+	int rc;
+
+	if (!s->have_last)
+		return cget(s, c, DB_FIRST);
+	if ((rc = dbt_load(&s->k, s->last, s->lastlen)) != 0 ||
+	    (rc = cget(s, c, DB_SET_RANGE)) != 0)
+		return rc;
+	if (!s->incl && dbt_eq(&s->k, s->last, s->lastlen))
+		rc = cget(s, c, DB_NEXT);
+	return rc;
+}
+
+/* users.db: the key stays put, the position is the primary key. */
+static int
+scan_seek_dup(struct scan *s, DBC *c)
+{
+	int rc;
+
+	if ((rc = dbt_load(&s->k, s->pfx, s->pfxlen)) != 0)
+		return rc;
+	if (!s->have_last)
+		return cget(s, c, DB_SET);
+	if ((rc = dbt_load(&s->pk, s->last, s->lastlen)) != 0 ||
+	    (rc = cget(s, c, DB_GET_BOTH_RANGE)) != 0)
+		return rc;
+	if (!s->incl && dbt_eq(&s->pk, s->last, s->lastlen))
+		rc = cget(s, c, DB_NEXT_DUP);
+	return rc;
+}
+
+static int
+scan_remember(struct scan *s)
+{
+	const DBT *pos = s->dup ? &s->pk : &s->k;
+
+	if (scan_from(s, pos->data, pos->size, false) != 0)
+		return ENOMEM;
+	return 0;
+}
+
+/* The next record into s->k/pk/d: 0, DB_NOTFOUND or an error number. */
+static int
+scan_next(struct store *st, struct scan *s)
+{
+	DB_TXN *txn;
+	DBC *c;
+	int rc, crc;
+
+	if ((rc = rtxn_begin(st, &txn)) != 0)
+		return rc;
+	if ((rc = s->db->cursor(s->db, txn, &c, 0)) == 0) {
+		rc = s->dup ? scan_seek_dup(s, c) : scan_seek_key(s, c);
+		if ((crc = c->close(c)) != 0 && rc == 0)
+			rc = crc;
+	}
+	rtxn_end(st, txn);
+	if (rc == 0 && !s->dup && !dbt_prefixed(&s->k, s->pfx, s->pfxlen))
+		rc = DB_NOTFOUND;
+	if (rc == 0)
+		rc = scan_remember(s);
+	return rc;
+}
+
+typedef int (*room_cb)(void *, const char *, const char *);
+
+/* rooms.db and public.db alike: the room JID is the key, the record is
+ * the data (for public.db, the primary's data that pget returns). */
+static int
+room_scan(struct store *st, enum dbi i, const char *after, room_cb cb,
+    void *arg)
+{
+	struct scan s;
+	char *room = NULL, *json = NULL;
+	int rc, stop = 0;
+
+	scan_init(&s, st, i);
+	rc = scan_from(&s, after, after != NULL ? strlen(after) : 0, false);
+	while (rc == 0 && stop == 0 && (rc = scan_next(st, &s)) == 0) {
+		room = dupz(s.k.data, s.k.size);
+		json = dupz(s.d.data, s.d.size);
+		if (room == NULL || json == NULL)
+			rc = ENOMEM;
+		else
+			stop = cb(arg, room, json);
+		free(room);
+		free(json);
+	}
+	scan_free(&s);
+	if (rc != 0 && rc != DB_NOTFOUND)
+		return fail(st, rc, "iterate %s after \"%s\"", dbdefs[i].file,
+		    after != NULL ? after : "");
+	return STORE_OK;
+}
+
+int
+store_room_iter(struct store *st, const char *after, room_cb cb, void *arg)
+{
+	return room_scan(st, D_ROOMS, after, cb, arg);
+}
+
+int
+store_public_iter(struct store *st, const char *after, room_cb cb, void *arg)
+{
+	return room_scan(st, D_PUBLIC, after, cb, arg);
+}
+
+typedef int (*aff_cb)(void *, const char *, const struct store_aff_rec *);
+
+/* Decode the record and hand it with `name` (a slice of a key) to cb. */
+static int
+aff_deliver(const DBT *d, const void *name, size_t len, aff_cb cb, void *arg,
+    int *stop)
+{
+	struct store_aff_rec rec;
+	json_t *root;
+	char *s;
+	int rc;
+
+	if ((rc = aff_decode(d, &root, &rec)) != 0)
+		return rc;
+	if ((s = dupz(name, len)) == NULL) {
+		json_decref(root);
+		return ENOMEM;
+	}
+	*stop = cb(arg, s, &rec);
+	free(s);
+	json_decref(root);
+	return 0;
+}
+
+int
+store_aff_iter(struct store *st, const char *room, aff_cb cb, void *arg)
+{
+	struct key pfx;
+	struct scan s;
+	int rc, stop = 0;
+
+	if (bad_str(room))
+		return fail(st, EINVAL, "aff iterate: empty room JID");
+	if (key_join(&pfx, room, NULL, 0) != 0)
+		return fail(st, ENOMEM, "aff iterate %s", room);
+	scan_init(&s, st, D_AFFS);
+	s.pfx = pfx.p;
+	s.pfxlen = pfx.len;
+	rc = scan_from(&s, pfx.p, pfx.len, false);
+	while (rc == 0 && stop == 0 && (rc = scan_next(st, &s)) == 0)
+		rc = aff_deliver(&s.d, (char *)s.k.data + pfx.len,
+		    s.k.size - pfx.len, cb, arg, &stop);
+	scan_free(&s);
+	free(pfx.p);
+	if (rc != 0 && rc != DB_NOTFOUND)
+		return fail(st, rc, "aff iterate %s: affs.db", room);
+	return STORE_OK;
+}
+
+int
+store_user_iter(struct store *st, const char *bare, aff_cb cb, void *arg)
+{
+	struct scan s;
+	int rc = 0, stop = 0;
+
+	if (bad_str(bare))
+		return fail(st, EINVAL, "user iterate: empty JID");
+	scan_init(&s, st, D_USERS);
+	s.dup = true;
+	s.pfx = bare;
+	s.pfxlen = strlen(bare);
+	while (rc == 0 && stop == 0 && (rc = scan_next(st, &s)) == 0)
+		rc = aff_deliver(&s.d, s.pk.data, room_len(&s.pk), cb, arg,
+		    &stop);
+	scan_free(&s);
+	if (rc != 0 && rc != DB_NOTFOUND)
+		return fail(st, rc, "user iterate %s: users.db", bare);
+	return STORE_OK;
+}
+
+/* ---- history ---- */
+
+/* Walk back from the room's newest entry over at most max entries and
+ * leave the oldest of them in s->k (a copy: the cursor goes on). */
+static int
+hist_back(DBC *c, struct scan *s, size_t max, size_t *n)
+{
+	DBT k = { 0 }, d = { 0 };
+	int rc;
+
+	*n = 0;
+	k.flags = DB_DBT_REALLOC;
+	d.flags = DB_DBT_PARTIAL;	/* keys are all we need */
+	if ((rc = dbt_load(&k, s->pfx, s->pfxlen)) != 0)
+		return rc;
+	((char *)k.data)[s->pfxlen - 1] = '\1';	/* just past "room\0..." */
+	rc = c->get(c, &k, &d, DB_SET_RANGE);
+	if (rc == 0 || rc == DB_NOTFOUND)
+		rc = c->get(c, &k, &d, rc == 0 ? DB_PREV : DB_LAST);
+	while (rc == 0 && *n < max && dbt_prefixed(&k, s->pfx, s->pfxlen)) {
+		if ((rc = dbt_load(&s->k, k.data, k.size)) == 0) {
+			(*n)++;
+			rc = c->get(c, &k, &d, DB_PREV);
+		}
+	}
+	free(k.data);
+	return rc == DB_NOTFOUND ? 0 : rc;
+}
+
+static int
+hist_start(struct store *st, struct scan *s, size_t max, size_t *n)
+{
+	DB_TXN *txn;
+	DBC *c;
+	int rc, crc;
+
+	if ((rc = rtxn_begin(st, &txn)) != 0)
+		return rc;
+	if ((rc = s->db->cursor(s->db, txn, &c, 0)) == 0) {
+		rc = hist_back(c, s, max, n);
+		if ((crc = c->close(c)) != 0 && rc == 0)
+			rc = crc;
+	}
+	rtxn_end(st, txn);
+	if (rc == 0 && *n > 0)
+		rc = scan_from(s, s->k.data, s->k.size, true);
+	return rc;
+}
+
+static int
+hist_deliver(const struct scan *s, int (*cb)(void *, uint64_t,
+    const char *), void *arg, int *stop)
+{
+	char *json;
+
+	if (s->k.size != s->pfxlen + 8)
+		return EINVAL;
+	if ((json = dupz(s->d.data, s->d.size)) == NULL)
+		return ENOMEM;
+	*stop = cb(arg, be64((unsigned char *)s->k.data + s->pfxlen), json);
+	free(json);
+	return 0;
+}
+
+int
+store_history_iter(struct store *st, const char *room, size_t max,
+    int (*cb)(void *, uint64_t, const char *), void *arg)
+{
+	struct key pfx;
+	struct scan s;
+	size_t n = 0;
+	int rc, stop = 0;
+
+	if (bad_str(room))
+		return fail(st, EINVAL, "history iterate: empty room JID");
+	if (key_join(&pfx, room, NULL, 0) != 0)
+		return fail(st, ENOMEM, "history iterate %s", room);
+	scan_init(&s, st, D_HISTORY);
+	s.pfx = pfx.p;
+	s.pfxlen = pfx.len;
+	rc = hist_start(st, &s, max, &n);
+	for (; rc == 0 && n > 0 && stop == 0; n--)
+		if ((rc = scan_next(st, &s)) == 0)
+			rc = hist_deliver(&s, cb, arg, &stop);
+	scan_free(&s);
+	free(pfx.p);
+	if (rc != 0 && rc != DB_NOTFOUND)
+		return fail(st, rc, "history iterate %s: history.db", room);
+	return STORE_OK;
+}
+
+/* ---- writes ---- */
+
+/* Delete every key that starts with lo[0..pfxlen) and lies in [lo, hi)
+ * (hi NULL: no upper bound). Deleting through a cursor on a primary also
+ * removes its secondary entries. */
+static int
+del_range(DB *db, DB_TXN *txn, const struct key *lo, size_t pfxlen,
+    const struct key *hi)
+{
+	DBT k = { 0 }, d = { 0 };
+	DBC *c;
+	int rc, crc;
+
+	k.flags = DB_DBT_REALLOC;
+	d.flags = DB_DBT_PARTIAL;
+	if ((rc = dbt_load(&k, lo->p, lo->len)) != 0)
+		return rc;
+	if ((rc = db->cursor(db, txn, &c, 0)) != 0) {
+		free(k.data);
+		return rc;
+	}
+	rc = c->get(c, &k, &d, DB_SET_RANGE);
+	while (rc == 0 && dbt_prefixed(&k, lo->p, pfxlen) &&
+	    (hi == NULL || dbt_cmp(&k, hi) < 0))
+		if ((rc = c->del(c, 0)) == 0)
+			rc = c->get(c, &k, &d, DB_NEXT);
+	if ((crc = c->close(c)) != 0 && (rc == 0 || rc == DB_NOTFOUND))
+		rc = crc;
+	free(k.data);
+	return rc == DB_NOTFOUND ? 0 : rc;
+}
+
+static int
+put_one(struct store_txn *t, enum dbi i, const void *kp, size_t klen,
+    const void *dp, size_t dlen)
+{
+	DB *db = t->st->db[i];
+	DB_TXN *child;
+	DBT k, d;
+	int rc;
+
+	dbt_in(&k, kp, klen);
+	dbt_in(&d, dp, dlen);
+	if ((rc = sub_begin(t, &child)) != 0)
+		return rc;
+	return sub_end(child, db->put(db, child, &k, &d, 0));
+}
+
+/* The record must be a JSON object: the public index parses it on every
+ * write, and roomcfg must be able to read back whatever was stored. */
+static int
+room_json_check(struct store *st, const char *room, const char *json)
+{
+	json_error_t e;
+	json_t *o;
+	bool ok;
+
+	if ((o = json_loads(json, 0, &e)) == NULL) {
+		if (json_errno(&e) == ENOMEM)
+			return fail(st, ENOMEM, "room put %s", room);
+		set_msg(st, "room put %s: record is not valid JSON: %s "
+		    "(line %d, column %d)", room, e.text, e.line, e.column);
+		return STORE_ERR;
+	}
+	ok = json_is_object(o);
+	json_decref(o);
+	if (!ok) {
+		set_msg(st, "room put %s: record is not a JSON object", room);
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+int
+store_room_put(struct store_txn *t, const char *room, const char *json)
+{
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (bad_str(room) || bad_str(json))
+		return fail(t->st, EINVAL, "room put: empty room JID or record");
+	if ((rc = room_json_check(t->st, room, json)) != STORE_OK)
+		return rc;
+	if ((rc = put_one(t, D_ROOMS, room, strlen(room), json,
+	    strlen(json))) != 0)
+		return fail(t->st, rc, "room put %s: rooms.db", room);
+	return STORE_OK;
+}
+
+static int
+room_del_txn(struct store_txn *t, DB_TXN *txn, const char *room)
+{
+	struct store *st = t->st;
+	struct key pfx;
+	DBT k;
+	int rc;
+
+	if (key_join(&pfx, room, NULL, 0) != 0)
+		return ENOMEM;
+	rc = del_range(st->db[D_AFFS], txn, &pfx, pfx.len, NULL);
+	if (rc == 0)
+		rc = del_range(st->db[D_HISTORY], txn, &pfx, pfx.len, NULL);
+	free(pfx.p);
+	dbt_in(&k, room, strlen(room));
+	if (rc == 0)
+		rc = st->db[D_ROOMS]->del(st->db[D_ROOMS], txn, &k, 0);
+	return rc;
+}
+
+int
+store_room_del(struct store_txn *t, const char *room)
+{
+	DB_TXN *child;
+	bool absent;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (bad_str(room))
+		return fail(t->st, EINVAL, "room delete: empty room JID");
+	if ((rc = sub_begin(t, &child)) != 0)
+		return fail(t->st, rc, "room delete %s", room);
+	rc = room_del_txn(t, child, room);
+	absent = rc == DB_NOTFOUND;
+	/* An absent room record still lets stray affiliations and history
+	 * under its name go. */
+	if ((rc = sub_end(child, absent ? 0 : rc)) != 0)
+		return fail(t->st, rc, "room delete %s", room);
+	return absent ? STORE_NOTFOUND : STORE_OK;
+}
+
+static int
+aff_del(struct store_txn *t, const struct key *k)
+{
+	DB *db = t->st->db[D_AFFS];
+	DB_TXN *child;
+	DBT key;
+	int rc;
+
+	dbt_in(&key, k->p, k->len);
+	if ((rc = sub_begin(t, &child)) != 0)
+		return rc;
+	rc = db->del(db, child, &key, 0);
+	return sub_end(child, rc == DB_NOTFOUND ? 0 : rc);
+}
+
+/* NICK_TAKEN when another JID holds the nick in this room, 0 when
+ * free or ours, an error number otherwise. Runs in the caller's txn, so
+ * the answer holds until it commits. */
+static int
+nick_taken(struct store *st, const char *room, const char *bare,
+    const char *nick)
+{
+	char *owner;
+	int rc;
+
+	if (bad_str(nick))
+		return 0;
+	if ((rc = nick_lookup(st, room, nick, &owner)) == DB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	rc = strcmp(owner, bare) != 0 ? NICK_TAKEN : 0;
+	free(owner);
+	return rc;
+}
+
+static int
+aff_write(struct store_txn *t, const struct key *k, const char *room,
+    const char *bare, const struct store_aff_rec *rec)
+{
+	char *json;
+	int rc;
+
+	if ((rc = nick_taken(t->st, room, bare, rec->nick)) != 0)
+		return rc;
+	if ((json = aff_encode(rec)) == NULL)
+		return ENOMEM;
+	rc = put_one(t, D_AFFS, k->p, k->len, json, strlen(json));
+	free(json);
+	/* BDB refuses a duplicate in the unique nicks.db with EINVAL (not
+	 * DB_KEYEXIST); nick_taken() has normally caught it already. */
+	if (rc == EINVAL && nick_taken(t->st, room, bare, rec->nick) ==
+	    NICK_TAKEN) {
+		t->st->bdbmsg[0] = '\0';
+		rc = NICK_TAKEN;
+	}
+	return rc;
+}
+
+int
+store_aff_put(struct store_txn *t, const char *room, const char *bare,
+    const struct store_aff_rec *rec)
+{
+	struct key k;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (bad_str(room) || bad_str(bare) || rec == NULL ||
+	    store_aff_name(rec->aff) == NULL)
+		return fail(t->st, EINVAL, "aff put: bad room, JID or "
+		    "affiliation");
+	if (key_join(&k, room, bare, strlen(bare)) != 0)
+		return fail(t->st, ENOMEM, "aff put %s %s", room, bare);
+	rc = rec->aff == AFF_NONE ? aff_del(t, &k) :
+	    aff_write(t, &k, room, bare, rec);
+	free(k.p);
+	if (rc == NICK_TAKEN) {
+		set_msg(t->st, "aff put %s %s: nick \"%s\" is reserved by "
+		    "another JID", room, bare, rec->nick);
+		return STORE_CONFLICT;
+	}
+	if (rc != 0)
+		return fail(t->st, rc, "aff put %s %s (%s)", room, bare,
+		    store_aff_name(rec->aff));
+	return STORE_OK;
+}
+
+int
+store_history_add(struct store_txn *t, const char *room, uint64_t seq,
+    const char *json)
+{
+	struct key k;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (bad_str(room) || json == NULL)
+		return fail(t->st, EINVAL, "history add: empty room JID or "
+		    "record");
+	if (key_hist(&k, room, seq) != 0)
+		return fail(t->st, ENOMEM, "history add %s", room);
+	rc = put_one(t, D_HISTORY, k.p, k.len, json, strlen(json));
+	free(k.p);
+	if (rc != 0)
+		return fail(t->st, rc, "history add %s #%llu: history.db",
+		    room, (unsigned long long)seq);
+	return STORE_OK;
+}
+
+int
+store_history_trim(struct store_txn *t, const char *room, uint64_t keep_from)
+{
+	struct key lo, hi;
+	DB_TXN *child;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (bad_str(room))
+		return fail(t->st, EINVAL, "history trim: empty room JID");
+	if (key_join(&lo, room, NULL, 0) != 0)
+		return fail(t->st, ENOMEM, "history trim %s", room);
+	if (key_hist(&hi, room, keep_from) != 0) {
+		free(lo.p);
+		return fail(t->st, ENOMEM, "history trim %s", room);
+	}
+	if ((rc = sub_begin(t, &child)) == 0)
+		rc = sub_end(child, del_range(t->st->db[D_HISTORY], child, &lo,
+		    lo.len, &hi));
+	free(lo.p);
+	free(hi.p);
+	if (rc != 0)
+		return fail(t->st, rc, "history trim %s before #%llu", room,
+		    (unsigned long long)keep_from);
+	return STORE_OK;
+}

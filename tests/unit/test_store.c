@@ -1,0 +1,1145 @@
+/*
+ * store: the Berkeley DB layer, exercised through store.h only. Crash,
+ * lock and corruption cases use real processes and files, since those
+ * are what the daemon meets in production.
+ */
+#include "store.h"
+#include "unit.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PUB	"{\"v\":1,\"created\":1,\"last_used\":2," \
+		"\"config\":{\"public\":true,\"name\":\"x\"}," \
+		"\"subject\":{\"text\":\"\",\"nick\":\"\"}}"
+#define PRIV	"{\"v\":1,\"created\":1,\"last_used\":2," \
+		"\"config\":{\"public\":false}," \
+		"\"subject\":{\"text\":\"\",\"nick\":\"\"}}"
+
+static const struct store_opts create_opts = { 4u << 20, true };
+
+/* ---- helpers ---- */
+
+static const char *
+dirpath(const char *name)
+{
+	static char paths[16][512];
+	static int next;
+	char *p = paths[next++ % 16];
+
+	snprintf(p, sizeof(paths[0]), "%s/%s", unit_tmpdir(), name);
+	return p;
+}
+
+static struct store *
+open_dir(const char *dir)
+{
+	struct store *st = NULL;
+	char err[512] = "";
+	int rc;
+
+	rc = store_open(&st, dir, &create_opts, err, sizeof(err));
+	if (rc != STORE_OK)
+		fprintf(stderr, "  store_open %s: %d %s\n", dir, rc, err);
+	CHECK_INT(rc, STORE_OK);
+	return st;
+}
+
+static int
+put_room(struct store *st, const char *room, const char *json)
+{
+	struct store_txn *t;
+	int rc;
+
+	if ((rc = store_begin(st, &t)) != STORE_OK)
+		return rc;
+	if ((rc = store_room_put(t, room, json)) != STORE_OK) {
+		store_abort(t);
+		return rc;
+	}
+	return store_commit(t);
+}
+
+static int
+put_aff(struct store *st, const char *room, const char *bare,
+    enum store_aff aff, const char *nick)
+{
+	struct store_aff_rec rec = { aff, nick, NULL };
+	struct store_txn *t;
+	int rc, crc;
+
+	if ((rc = store_begin(st, &t)) != STORE_OK)
+		return rc;
+	rc = store_aff_put(t, room, bare, &rec);
+	if (rc < 0) {
+		store_abort(t);
+		return rc;
+	}
+	crc = store_commit(t);
+	return crc != STORE_OK ? crc : rc;
+}
+
+static int
+add_hist(struct store *st, const char *room, uint64_t seq)
+{
+	struct store_txn *t;
+	char json[64];
+	int rc;
+
+	snprintf(json, sizeof(json), "{\"v\":1,\"n\":%llu}",
+	    (unsigned long long)seq);
+	if ((rc = store_begin(st, &t)) != STORE_OK)
+		return rc;
+	if ((rc = store_history_add(t, room, seq, json)) != STORE_OK) {
+		store_abort(t);
+		return rc;
+	}
+	return store_commit(t);
+}
+
+static bool
+room_exists(struct store *st, const char *room)
+{
+	char *json = NULL;
+	int rc = store_room_get(st, room, &json);
+
+	free(json);
+	return rc == STORE_OK;
+}
+
+static char *
+nick_of(struct store *st, const char *room, const char *nick)
+{
+	char *bare = NULL;
+
+	if (store_nick_owner(st, room, nick, &bare) != STORE_OK)
+		return NULL;
+	return bare;
+}
+
+/* Collects names (room or JID) the iterators report, as "a,b,c". */
+struct names {
+	char	 list[4096];
+	int	 n;
+	int	 stop_at;	/* stop after this many; 0: never */
+};
+
+static int
+names_add(struct names *c, const char *s)
+{
+	size_t len = strlen(c->list);
+
+	snprintf(c->list + len, sizeof(c->list) - len, "%s%s",
+	    c->n > 0 ? "," : "", s);
+	c->n++;
+	return c->stop_at != 0 && c->n >= c->stop_at;
+}
+
+static int
+room_cb(void *arg, const char *room, const char *json)
+{
+	(void)json;
+	return names_add(arg, room);
+}
+
+static int
+aff_cb(void *arg, const char *name, const struct store_aff_rec *rec)
+{
+	char s[256];
+
+	snprintf(s, sizeof(s), "%s=%s/%s", name, store_aff_name(rec->aff),
+	    rec->nick != NULL ? rec->nick : "");
+	return names_add(arg, s);
+}
+
+static int
+hist_cb(void *arg, uint64_t seq, const char *json)
+{
+	char s[32];
+
+	CHECK(strstr(json, "\"n\":") != NULL);
+	snprintf(s, sizeof(s), "%llu", (unsigned long long)seq);
+	return names_add(arg, s);
+}
+
+static const char *
+tool(const char *name)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "command -v db5.3_%s >/dev/null", name);
+	if (system(buf) == 0)
+		snprintf(buf, sizeof(buf), "db5.3_%s", name);
+	else
+		snprintf(buf, sizeof(buf), "db_%s", name);
+	return buf;
+}
+
+static int
+sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* ---- tests ---- */
+
+static void
+test_open_create_reopen(void)
+{
+	const char *dir = dirpath("open");
+	struct store_opts noc = { 0, false };
+	struct store *st = NULL;
+	char err[512] = "", *json = NULL;
+	struct stat sb;
+
+	CHECK_INT(store_open(&st, dir, &noc, err, sizeof(err)), STORE_ERR);
+	CHECK(st == NULL);
+	CHECK(strstr(err, dir) != NULL);
+	CHECK(stat(dir, &sb) != 0);		/* nothing was created */
+
+	st = open_dir(dir);
+	CHECK(stat(dir, &sb) == 0 && (sb.st_mode & 0777) == 0750);
+	CHECK_INT(put_room(st, "a@muc.example", PRIV), STORE_OK);
+	store_close(st);
+
+	CHECK_INT(store_open(&st, dir, &noc, err, sizeof(err)), STORE_OK);
+	CHECK_INT(store_room_get(st, "a@muc.example", &json), STORE_OK);
+	CHECK_STR(json, PRIV);
+	free(json);
+	store_close(st);
+	store_close(NULL);
+}
+
+static void
+test_room_put_get_del(void)
+{
+	struct store *st = open_dir(dirpath("rooms"));
+	struct store_txn *t;
+	struct names c = { "", 0, 0 };
+	char *json = NULL;
+
+	CHECK_INT(store_room_get(st, "r@m", &json), STORE_NOTFOUND);
+	CHECK(json == NULL);
+	CHECK_INT(put_room(st, "r@m", PUB), STORE_OK);
+	CHECK_INT(put_room(st, "r@m", PRIV), STORE_OK);	/* replace */
+	CHECK_INT(store_room_get(st, "r@m", &json), STORE_OK);
+	CHECK_STR(json, PRIV);
+	free(json);
+	CHECK_INT(put_room(st, "r@m", "{not json"), STORE_ERR);
+	CHECK(strstr(store_errmsg(st), "r@m") != NULL);
+	CHECK_INT(put_room(st, "r@m", "[1]"), STORE_ERR);
+
+	/* "r@m.x" shares a prefix with "r@m": its data must survive */
+	CHECK_INT(put_room(st, "r@m.x", PRIV), STORE_OK);
+	CHECK_INT(put_aff(st, "r@m", "a@x", AFF_OWNER, "A"), STORE_OK);
+	CHECK_INT(put_aff(st, "r@m", "b@x", AFF_MEMBER, NULL), STORE_OK);
+	CHECK_INT(put_aff(st, "r@m.x", "a@x", AFF_ADMIN, "A"), STORE_OK);
+	CHECK_INT(add_hist(st, "r@m", 1), STORE_OK);
+	CHECK_INT(add_hist(st, "r@m.x", 1), STORE_OK);
+
+	CHECK_INT(store_begin(st, &t), STORE_OK);
+	CHECK_INT(store_room_del(t, "r@m"), STORE_OK);
+	CHECK_INT(store_room_del(t, "nope@m"), STORE_NOTFOUND);
+	CHECK_INT(store_commit(t), STORE_OK);
+
+	CHECK(!room_exists(st, "r@m"));
+	CHECK(room_exists(st, "r@m.x"));
+	CHECK_INT(store_aff_iter(st, "r@m", aff_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 0);
+	CHECK(nick_of(st, "r@m", "A") == NULL);
+	c.n = 0, c.list[0] = '\0';
+	CHECK_INT(store_user_iter(st, "a@x", aff_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "r@m.x=admin/A");
+	c.n = 0, c.list[0] = '\0';
+	CHECK_INT(store_history_iter(st, "r@m", 10, hist_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(store_history_iter(st, "r@m.x", 10, hist_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "1");
+	store_close(st);
+}
+
+static void
+test_aff_put_get_replace_delete(void)
+{
+	struct store *st = open_dir(dirpath("affs"));
+	struct store_aff_rec rec = { AFF_OUTCAST, NULL, "spam" };
+	struct store_txn *t;
+	struct names c = { "", 0, 0 };
+	enum store_aff aff = AFF_OWNER;
+	char *nick = NULL, *reason = NULL;
+
+	CHECK_INT(store_aff_get(st, "r@m", "a@x", &aff, &nick, &reason),
+	    STORE_NOTFOUND);
+	CHECK_INT(aff, AFF_NONE);
+	CHECK_INT(put_aff(st, "r@m", "a@x", AFF_MEMBER, "Al"), STORE_OK);
+	CHECK_INT(store_aff_get(st, "r@m", "a@x", &aff, &nick, &reason),
+	    STORE_OK);
+	CHECK_INT(aff, AFF_MEMBER);
+	CHECK_STR(nick, "Al");
+	CHECK(reason == NULL);
+	free(nick);
+
+	CHECK_INT(store_begin(st, &t), STORE_OK);
+	CHECK_INT(store_aff_put(t, "r@m", "a@x", &rec), STORE_OK);
+	CHECK_INT(store_commit(t), STORE_OK);
+	CHECK_INT(store_aff_get(st, "r@m", "a@x", &aff, &nick, &reason),
+	    STORE_OK);
+	CHECK_INT(aff, AFF_OUTCAST);
+	CHECK(nick == NULL);
+	CHECK_STR(reason, "spam");
+	free(reason);
+	CHECK(nick_of(st, "r@m", "Al") == NULL);	/* replaced: freed */
+
+	CHECK_INT(put_aff(st, "r@m", "b@x", AFF_OWNER, NULL), STORE_OK);
+	CHECK_INT(put_aff(st, "r@m2", "c@x", AFF_OWNER, NULL), STORE_OK);
+	CHECK_INT(store_aff_iter(st, "r@m", aff_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "a@x=outcast/,b@x=owner/");
+
+	CHECK_INT(put_aff(st, "r@m", "a@x", AFF_NONE, NULL), STORE_OK);
+	CHECK_INT(store_aff_get(st, "r@m", "a@x", &aff, NULL, NULL),
+	    STORE_NOTFOUND);
+	CHECK_INT(put_aff(st, "r@m", "a@x", AFF_NONE, NULL), STORE_OK);
+	CHECK_INT(put_aff(st, "r@m", "a@x", (enum store_aff)42, NULL),
+	    STORE_ERR);
+	store_close(st);
+}
+
+static void
+test_aff_names(void)
+{
+	enum store_aff a = AFF_NONE;
+
+	CHECK_STR(store_aff_name(AFF_ADMIN), "admin");
+	CHECK_INT(store_aff_parse("owner", &a), STORE_OK);
+	CHECK_INT(a, AFF_OWNER);
+	CHECK_INT(store_aff_parse("none", &a), STORE_OK);
+	CHECK_INT(a, AFF_NONE);
+	CHECK(store_aff_parse("king", &a) != STORE_OK);
+	CHECK(store_aff_name((enum store_aff)99) == NULL);
+}
+
+static void
+test_nick_unique(void)
+{
+	struct store *st = open_dir(dirpath("nicks"));
+	struct store_aff_rec al = { AFF_MEMBER, "Al", NULL };
+	struct store_txn *t;
+	enum store_aff aff;
+	char *nick = NULL, *owner;
+
+	CHECK_INT(put_aff(st, "r@m", "alice@x", AFF_MEMBER, "Al"), STORE_OK);
+	CHECK_INT(put_aff(st, "r@m", "bob@x", AFF_MEMBER, "Bob"), STORE_OK);
+	CHECK_INT(put_aff(st, "r@m", "bob@x", AFF_MEMBER, "Al"),
+	    STORE_CONFLICT);
+	CHECK(strstr(store_errmsg(st), "Al") != NULL);
+	/* the refused write changed nothing: bob keeps "Bob" */
+	CHECK_INT(store_aff_get(st, "r@m", "bob@x", &aff, &nick, NULL),
+	    STORE_OK);
+	CHECK_STR(nick, "Bob");
+	free(nick);
+	owner = nick_of(st, "r@m", "Bob");
+	CHECK_STR(owner, "bob@x");
+	free(owner);
+	CHECK_INT(put_aff(st, "r@m", "carol@x", AFF_MEMBER, "Al"),
+	    STORE_CONFLICT);
+	CHECK_INT(store_aff_get(st, "r@m", "carol@x", &aff, NULL, NULL),
+	    STORE_NOTFOUND);
+
+	/* same JID again, same nick, other affiliation */
+	CHECK_INT(put_aff(st, "r@m", "alice@x", AFF_ADMIN, "Al"), STORE_OK);
+	/* the nick is per room */
+	CHECK_INT(put_aff(st, "r2@m", "carol@x", AFF_MEMBER, "Al"), STORE_OK);
+	/* a nick change frees the old one */
+	CHECK_INT(put_aff(st, "r@m", "alice@x", AFF_ADMIN, "Ally"), STORE_OK);
+	owner = nick_of(st, "r@m", "Al");
+	CHECK(owner == NULL);
+	CHECK_INT(put_aff(st, "r@m", "bob@x", AFF_MEMBER, "Al"), STORE_OK);
+	owner = nick_of(st, "r@m", "Al");
+	CHECK_STR(owner, "bob@x");
+	free(owner);
+	CHECK(nick_of(st, "r@m", "Bob") == NULL);
+
+	/* a conflict inside a bigger transaction leaves the rest intact */
+	CHECK_INT(store_begin(st, &t), STORE_OK);
+	CHECK_INT(store_room_put(t, "r@m", PRIV), STORE_OK);
+	CHECK_INT(store_aff_put(t, "r@m", "dave@x", &al), STORE_CONFLICT);
+	CHECK_INT(store_commit(t), STORE_OK);
+	CHECK(room_exists(st, "r@m"));
+	CHECK_INT(store_aff_get(st, "r@m", "dave@x", &aff, NULL, NULL),
+	    STORE_NOTFOUND);
+	owner = nick_of(st, "r@m", "Al");
+	CHECK_STR(owner, "bob@x");
+	free(owner);
+	/* deleting the affiliation frees its nick */
+	CHECK_INT(put_aff(st, "r@m", "bob@x", AFF_NONE, NULL), STORE_OK);
+	CHECK(nick_of(st, "r@m", "Al") == NULL);
+	store_close(st);
+}
+
+/* An iterator callback that writes must not hang: no cursor is open. */
+static int
+user_del_cb(void *arg, const char *room, const struct store_aff_rec *rec)
+{
+	struct store *st = arg;
+
+	(void)rec;
+	CHECK_INT(put_aff(st, room, "u@x", AFF_NONE, NULL), STORE_OK);
+	return 0;
+}
+
+static void
+test_user_index(void)
+{
+	struct store *st = open_dir(dirpath("users"));
+	struct names c = { "", 0, 0 };
+
+	CHECK_INT(put_aff(st, "c@m", "u@x", AFF_OWNER, "U"), STORE_OK);
+	CHECK_INT(put_aff(st, "a@m", "u@x", AFF_MEMBER, NULL), STORE_OK);
+	CHECK_INT(put_aff(st, "b@m", "u@x", AFF_OUTCAST, NULL), STORE_OK);
+	CHECK_INT(put_aff(st, "b@m", "v@x", AFF_MEMBER, NULL), STORE_OK);
+	CHECK_INT(put_aff(st, "b@m", "u@x.y", AFF_MEMBER, NULL), STORE_OK);
+	CHECK_INT(store_user_iter(st, "u@x", aff_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "a@m=member/,b@m=outcast/,c@m=owner/U");
+
+	memset(&c, 0, sizeof(c));
+	c.stop_at = 2;
+	CHECK_INT(store_user_iter(st, "u@x", aff_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "a@m=member/,b@m=outcast/");
+
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_user_iter(st, "nobody@x", aff_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 0);
+
+	CHECK_INT(store_user_iter(st, "u@x", user_del_cb, st), STORE_OK);
+	CHECK_INT(store_user_iter(st, "u@x", aff_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(store_user_iter(st, "v@x", aff_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "b@m=member/");
+	store_close(st);
+}
+
+static void
+test_public_index(void)
+{
+	struct store *st = open_dir(dirpath("public"));
+	struct names c = { "", 0, 0 };
+	size_t n = 99, np = 99;
+
+	CHECK_INT(store_room_count(st, &n, &np), STORE_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(np, 0);
+	CHECK_INT(put_room(st, "a@m", PUB), STORE_OK);
+	CHECK_INT(put_room(st, "b@m", PRIV), STORE_OK);
+	CHECK_INT(put_room(st, "c@m", PUB), STORE_OK);
+	CHECK_INT(put_room(st, "d@m", "{\"config\":{\"public\":1}}"),
+	    STORE_OK);	/* 1 is not true */
+	CHECK_INT(store_public_iter(st, NULL, room_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "a@m,c@m");
+
+	CHECK_INT(put_room(st, "a@m", PRIV), STORE_OK);
+	CHECK_INT(put_room(st, "b@m", PUB), STORE_OK);
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_public_iter(st, NULL, room_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "b@m,c@m");
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_public_iter(st, "b@m", room_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "c@m");
+	CHECK_INT(store_room_count(st, &n, &np), STORE_OK);
+	CHECK_INT(n, 4);
+	CHECK_INT(np, 2);
+	store_close(st);
+}
+
+/* Writes from inside the callback: creates a room and deletes the next. */
+static int
+room_write_cb(void *arg, const char *room, const char *json)
+{
+	struct store *st = arg;
+	struct store_txn *t;
+
+	(void)json;
+	if (strcmp(room, "room03@m") != 0)
+		return 0;
+	CHECK_INT(store_begin(st, &t), STORE_OK);
+	CHECK_INT(store_room_put(t, "room03x@m", PRIV), STORE_OK);
+	CHECK_INT(store_room_del(t, "room04@m"), STORE_OK);
+	CHECK_INT(store_commit(t), STORE_OK);
+	return 0;
+}
+
+static int
+room_after_write_cb(void *arg, const char *room, const char *json)
+{
+	room_write_cb(((void **)arg)[0], room, json);
+	return names_add(((void **)arg)[1], room);
+}
+
+static void
+test_room_iter(void)
+{
+	struct store *st = open_dir(dirpath("iter"));
+	struct names c = { "", 0, 0 };
+	void *both[2] = { st, &c };
+	char room[32];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		snprintf(room, sizeof(room), "room%02d@m", i);
+		CHECK_INT(put_room(st, room, i % 2 ? PUB : PRIV), STORE_OK);
+	}
+	CHECK_INT(store_room_iter(st, NULL, room_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 8);
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_room_iter(st, "room05@m", room_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "room06@m,room07@m");
+	memset(&c, 0, sizeof(c));
+	/* after a key that does not exist ('5' sorts before '@') */
+	CHECK_INT(store_room_iter(st, "room025", room_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 6);
+	memset(&c, 0, sizeof(c));
+	c.stop_at = 3;
+	CHECK_INT(store_room_iter(st, "room01@m", room_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "room02@m,room03@m,room04@m");
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_room_iter(st, "zzz", room_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 0);
+	memset(&c, 0, sizeof(c));
+	c.stop_at = 2;
+	CHECK_INT(store_public_iter(st, "room01@m", room_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "room03@m,room05@m");
+
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_room_iter(st, "room02@m", room_after_write_cb, both),
+	    STORE_OK);
+	CHECK_STR(c.list, "room03@m,room03x@m,room05@m,room06@m,room07@m");
+	store_close(st);
+}
+
+static void
+test_txn_abort_and_reads(void)
+{
+	struct store *st = open_dir(dirpath("abort"));
+	struct store_aff_rec rec = { AFF_OWNER, "O", NULL };
+	struct store_txn *t, *t2;
+	struct names c = { "", 0, 0 };
+	char *owner;
+	size_t n = 9;
+
+	CHECK_INT(store_begin(st, &t), STORE_OK);
+	CHECK_INT(store_begin(st, &t2), STORE_ERR);	/* one at a time */
+	CHECK(t2 == NULL);
+	CHECK_INT(store_room_put(t, "r@m", PUB), STORE_OK);
+	CHECK_INT(store_aff_put(t, "r@m", "o@x", &rec), STORE_OK);
+	CHECK_INT(store_history_add(t, "r@m", 7, "{}"), STORE_OK);
+	/* reads inside the open transaction see its writes */
+	CHECK(room_exists(st, "r@m"));
+	owner = nick_of(st, "r@m", "O");
+	CHECK_STR(owner, "o@x");
+	free(owner);
+	CHECK_INT(store_room_count(st, &n, NULL), STORE_OK);
+	CHECK_INT(n, 1);
+	CHECK_INT(store_public_iter(st, NULL, room_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "r@m");
+	store_abort(t);
+
+	CHECK(!room_exists(st, "r@m"));
+	CHECK(nick_of(st, "r@m", "O") == NULL);
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_public_iter(st, NULL, room_cb, &c), STORE_OK);
+	CHECK_INT(store_user_iter(st, "o@x", aff_cb, &c), STORE_OK);
+	CHECK_INT(store_history_iter(st, "r@m", 5, hist_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(store_room_count(st, &n, NULL), STORE_OK);
+	CHECK_INT(n, 0);
+	store_abort(NULL);
+	store_close(st);
+}
+
+static void
+test_schema_version(void)
+{
+	const char *dir = dirpath("schema");
+	struct store *st = open_dir(dir);
+	char err[512] = "";
+
+	store_close(st);
+	/* a fresh store records schema 1 */
+	CHECK_INT(sh("%s -p -h '%s' meta.db | grep -qx ' schema' && "
+	    "%s -p -h '%s' meta.db | grep -qx ' 1'", tool("dump"), dir,
+	    tool("dump"), dir), 0);
+	CHECK_INT(sh("printf 'schema\\n2\\n' | %s -T -t btree -h '%s' meta.db",
+	    tool("load"), dir), 0);
+	st = NULL;
+	CHECK_INT(store_open(&st, dir, &create_opts, err, sizeof(err)),
+	    STORE_VERSION);
+	CHECK(st == NULL);
+	CHECK(strstr(err, "schema version 2") != NULL);
+	CHECK_INT(sh("printf 'schema\\n1\\n' | %s -T -t btree -h '%s' meta.db",
+	    tool("load"), dir), 0);
+	st = open_dir(dir);
+	store_close(st);
+}
+
+static void
+test_lock(void)
+{
+	const char *dir = dirpath("lock");
+	struct store *st = open_dir(dir), *st2 = NULL;
+	char err[512] = "";
+	pid_t pid;
+	int status = -1;
+
+	CHECK_INT(store_open(&st2, dir, &create_opts, err, sizeof(err)),
+	    STORE_LOCKED);
+	CHECK(st2 == NULL);
+	CHECK(strstr(err, "database in use by another process (is mucd "
+	    "running? use the control socket)") != NULL);
+
+	if ((pid = fork()) == 0) {
+		int rc = store_open(&st2, dir, &create_opts, err, sizeof(err));
+		_exit(rc == STORE_LOCKED ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	CHECK_INT(put_room(st, "still@works", PRIV), STORE_OK);
+	store_close(st);
+	st = open_dir(dir);
+	CHECK(room_exists(st, "still@works"));
+	store_close(st);
+}
+
+/* Child: commit, sync, tell the parent, then keep committing unsynced
+ * two-room transactions until it is killed. Never returns. */
+static void
+crash_child(const char *dir, int round, int fd)
+{
+	struct store_aff_rec rec = { AFF_OWNER, NULL, NULL };
+	struct store_txn *t;
+	struct store *st;
+	char err[512], room[64], nick[32];
+	int i;
+
+	if (store_open(&st, dir, &create_opts, err, sizeof(err)) != STORE_OK)
+		_exit(3);
+	for (i = 0; i < 50; i++) {
+		snprintf(room, sizeof(room), "s%d-%02d@m", round, i);
+		snprintf(nick, sizeof(nick), "n%d-%d", round, i);
+		rec.nick = nick;
+		if (store_begin(st, &t) != STORE_OK ||
+		    store_room_put(t, room, PUB) != STORE_OK ||
+		    store_aff_put(t, room, "o@x", &rec) != STORE_OK ||
+		    store_commit(t) != STORE_OK)
+			_exit(4);
+	}
+	if (store_sync(st) != STORE_OK || write(fd, "s", 1) != 1)
+		_exit(5);
+	for (i = 0;; i++) {
+		if (store_begin(st, &t) != STORE_OK)
+			_exit(6);
+		snprintf(room, sizeof(room), "u%d-%06d-a@m", round, i);
+		if (store_room_put(t, room, PRIV) != STORE_OK)
+			_exit(7);
+		snprintf(room, sizeof(room), "u%d-%06d-b@m", round, i);
+		if (store_room_put(t, room, PRIV) != STORE_OK ||
+		    store_commit(t) != STORE_OK)
+			_exit(8);
+	}
+}
+
+/* Unsynced transactions may be lost, but only whole. */
+static int
+pair_cb(void *arg, const char *room, const char *json)
+{
+	struct store *st = ((void **)arg)[0];
+	int *pairs = ((void **)arg)[1];
+	char other[64];
+	size_t len = strlen(room);
+
+	(void)json;
+	if (room[0] != 'u' || len < 5 || strcmp(room + len - 4, "-a@m") != 0)
+		return 0;
+	snprintf(other, sizeof(other), "%.*s-b@m", (int)(len - 4), room);
+	CHECK(room_exists(st, other));
+	(*pairs)++;
+	return 0;
+}
+
+static void
+crash_verify(struct store *st, int round)
+{
+	char room[64], nick[32], *owner;
+	int r, i, pairs = 0;
+	void *arg[2] = { st, &pairs };
+
+	for (r = 0; r <= round; r++) {
+		for (i = 0; i < 50; i++) {
+			snprintf(room, sizeof(room), "s%d-%02d@m", r, i);
+			snprintf(nick, sizeof(nick), "n%d-%d", r, i);
+			CHECK(room_exists(st, room));
+			owner = nick_of(st, room, nick);
+			CHECK_STR(owner, "o@x");
+			free(owner);
+		}
+	}
+	CHECK_INT(store_room_iter(st, NULL, pair_cb, arg), STORE_OK);
+}
+
+static void
+test_crash_recovery(void)
+{
+	const char *dir = dirpath("crash");
+	struct store *st;
+	int round, fds[2], status;
+	char c;
+	pid_t pid;
+
+	for (round = 0; round < 4; round++) {
+		CHECK(pipe(fds) == 0);
+		if ((pid = fork()) == 0) {
+			close(fds[0]);
+			crash_child(dir, round, fds[1]);
+		}
+		close(fds[1]);
+		CHECK(read(fds[0], &c, 1) == 1);
+		close(fds[0]);
+		usleep(20000 * (unsigned)round);	/* unsynced work */
+		kill(pid, SIGKILL);
+		CHECK(waitpid(pid, &status, 0) == pid);
+		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		st = open_dir(dir);
+		if (st == NULL)
+			return;
+		crash_verify(st, round);
+		store_close(st);
+	}
+}
+
+static void
+test_backup(void)
+{
+	const char *dir = dirpath("bsrc"), *copy = dirpath("bcopy");
+	const char *empty = dirpath("bempty");
+	struct store *st = open_dir(dir), *cp;
+	struct names c = { "", 0, 0 };
+	char *owner;
+	struct stat sb;
+
+	CHECK_INT(put_room(st, "r@m", PUB), STORE_OK);
+	CHECK_INT(put_aff(st, "r@m", "o@x", AFF_OWNER, "Boss"), STORE_OK);
+	CHECK_INT(add_hist(st, "r@m", 3), STORE_OK);
+	CHECK_INT(store_backup(st, copy), STORE_OK);
+	CHECK_INT(put_room(st, "after@m", PRIV), STORE_OK);	/* live */
+	CHECK_INT(store_backup(st, copy), STORE_ERR);	/* not empty */
+	CHECK(strstr(store_errmsg(st), "not empty") != NULL);
+	CHECK(mkdir(empty, 0700) == 0);
+	CHECK_INT(store_backup(st, empty), STORE_OK);
+	store_close(st);
+
+	CHECK(stat(dirpath("bcopy/mucd.lock"), &sb) != 0);
+	cp = open_dir(copy);
+	if (cp == NULL)
+		return;
+	CHECK(room_exists(cp, "r@m"));
+	CHECK(!room_exists(cp, "after@m"));
+	owner = nick_of(cp, "r@m", "Boss");
+	CHECK_STR(owner, "o@x");
+	free(owner);
+	CHECK_INT(store_public_iter(cp, NULL, room_cb, &c), STORE_OK);
+	CHECK_INT(store_history_iter(cp, "r@m", 9, hist_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "r@m,3");
+	store_close(cp);
+	cp = open_dir(empty);
+	CHECK(cp != NULL && room_exists(cp, "after@m"));
+	store_close(cp);
+}
+
+static void
+test_history(void)
+{
+	struct store *st = open_dir(dirpath("hist"));
+	struct store_txn *t;
+	struct names c = { "", 0, 0 };
+	uint64_t s;
+
+	for (s = 1; s <= 10; s++)
+		CHECK_INT(add_hist(st, "r@m", s), STORE_OK);
+	CHECK_INT(add_hist(st, "r@m.x", 1), STORE_OK);
+	CHECK_INT(add_hist(st, "r@l", 99), STORE_OK);
+	CHECK_INT(add_hist(st, "big@m", 1ULL << 40), STORE_OK);
+	CHECK_INT(add_hist(st, "big@m", 255), STORE_OK);
+	CHECK_INT(add_hist(st, "big@m", 256), STORE_OK);
+
+	CHECK_INT(store_history_iter(st, "r@m", 3, hist_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "8,9,10");
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_history_iter(st, "r@m", 100, hist_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "1,2,3,4,5,6,7,8,9,10");
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_history_iter(st, "r@m", 0, hist_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 0);
+	c.stop_at = 2;
+	CHECK_INT(store_history_iter(st, "r@m", 5, hist_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "6,7");
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_history_iter(st, "big@m", 5, hist_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "255,256,1099511627776");	/* numeric order */
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_history_iter(st, "nope@m", 5, hist_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 0);
+
+	CHECK_INT(store_begin(st, &t), STORE_OK);
+	CHECK_INT(store_history_trim(t, "r@m", 5), STORE_OK);
+	CHECK_INT(store_history_trim(t, "big@m", 256), STORE_OK);
+	CHECK_INT(store_commit(t), STORE_OK);
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_history_iter(st, "r@m", 100, hist_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "5,6,7,8,9,10");
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_history_iter(st, "big@m", 100, hist_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "256,1099511627776");
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(store_history_iter(st, "r@m.x", 100, hist_cb, &c), STORE_OK);
+	CHECK_INT(store_history_iter(st, "r@l", 100, hist_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "1,99");
+	store_close(st);
+}
+
+/* Overwrite len bytes of dir/file at off with a pattern. */
+static void
+smash(const char *dir, const char *file, off_t off, size_t len)
+{
+	char path[600], junk[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	memset(junk, 0x5a, sizeof(junk));
+	CHECK((fd = open(path, O_WRONLY)) >= 0);
+	CHECK(pwrite(fd, junk, len < sizeof(junk) ? len : sizeof(junk), off) >
+	    0);
+	close(fd);
+}
+
+static void
+corrupt_expect_error(const char *dir)
+{
+	struct store *st = NULL;
+	struct names c = { "", 0, 0 };
+	char err[512] = "";
+	int rc;
+
+	rc = store_open(&st, dir, &create_opts, err, sizeof(err));
+	if (rc == STORE_OK) {
+		/* damage below the meta page shows when pages are read */
+		rc = store_room_iter(st, NULL, room_cb, &c);
+		snprintf(err, sizeof(err), "%s", store_errmsg(st));
+		store_close(st);
+	}
+	CHECK_INT(rc, STORE_ERR);
+	CHECK(strstr(err, "rooms.db") != NULL);
+	fprintf(stderr, "  (expected) %s\n", err);
+}
+
+static void
+test_corrupt_file(void)
+{
+	const char *dir = dirpath("corrupt");
+	struct store *st = open_dir(dir);
+	struct store_txn *t;
+	char room[32];
+	int i;
+
+	CHECK_INT(store_begin(st, &t), STORE_OK);
+	for (i = 0; i < 2000; i++) {
+		snprintf(room, sizeof(room), "room%05d@m", i);
+		CHECK_INT(store_room_put(t, room, PRIV), STORE_OK);
+	}
+	CHECK_INT(store_commit(t), STORE_OK);
+	store_close(st);
+
+	CHECK_INT(sh("cp -a '%s' '%s1' && cp -a '%s' '%s2' && cp -a '%s' "
+	    "'%s3'", dir, dir, dir, dir, dir, dir), 0);
+	smash(dirpath("corrupt1"), "rooms.db", 0, 4096);	/* meta page */
+	corrupt_expect_error(dirpath("corrupt1"));
+	CHECK_INT(sh("head -c 100 /dev/urandom > '%s3/rooms.db'", dir), 0);
+	corrupt_expect_error(dirpath("corrupt3"));
+	smash(dirpath("corrupt2"), "rooms.db", 5 * 4096 + 100, 200);
+	corrupt_expect_error(dirpath("corrupt2"));
+	corrupt_expect_error(dirpath("corrupt2"));	/* and after restart */
+
+	st = open_dir(dir);	/* the original is untouched */
+	CHECK(st != NULL && room_exists(st, "room01999@m"));
+	store_close(st);
+}
+
+static void
+test_room_count(void)
+{
+	struct store *st = open_dir(dirpath("count"));
+	struct store_txn *t;
+	char room[32];
+	size_t n = 0, np = 0;
+	int i;
+
+	CHECK_INT(store_begin(st, &t), STORE_OK);
+	for (i = 0; i < 3000; i++) {
+		snprintf(room, sizeof(room), "room%05d@m", i);
+		CHECK_INT(store_room_put(t, room, i % 3 ? PRIV : PUB),
+		    STORE_OK);
+	}
+	CHECK_INT(store_commit(t), STORE_OK);
+	CHECK_INT(store_room_count(st, &n, &np), STORE_OK);
+	CHECK_INT(n, 3000);
+	CHECK_INT(np, 1000);
+	CHECK_INT(store_begin(st, &t), STORE_OK);
+	for (i = 0; i < 30; i++) {
+		snprintf(room, sizeof(room), "room%05d@m", i);
+		CHECK_INT(store_room_del(t, room), STORE_OK);
+	}
+	CHECK_INT(store_commit(t), STORE_OK);
+	store_close(st);
+	st = open_dir(dirpath("count"));
+	CHECK_INT(store_room_count(st, &n, NULL), STORE_OK);
+	CHECK_INT(n, 2970);
+	CHECK_INT(store_room_count(st, NULL, &np), STORE_OK);
+	CHECK_INT(np, 990);
+	store_close(st);
+}
+
+static void
+test_checkpoint_and_sync(void)
+{
+	const char *dir = dirpath("ckp");
+	struct store *st = open_dir(dir);
+	char room[32];
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		snprintf(room, sizeof(room), "room%05d@m", i);
+		CHECK_INT(put_room(st, room, PUB), STORE_OK);
+		if (i % 50 == 0)
+			CHECK_INT(store_sync(st), STORE_OK);
+	}
+	CHECK_INT(store_checkpoint(st), STORE_OK);
+	CHECK_INT(store_sync(st), STORE_OK);
+	store_close(st);
+	/* only the current log file is kept */
+	CHECK_INT(sh("test $(ls '%s' | grep -c '^log\\.') -eq 1", dir), 0);
+}
+
+/* Fill until the disk is full; return how many rooms were synced. */
+static int
+fill_until_full(struct store *st, const char *json)
+{
+	struct store_txn *t;
+	char room[32];
+	int i, rc = STORE_OK;
+
+	for (i = 0; i < 100000 && rc == STORE_OK; i++) {
+		snprintf(room, sizeof(room), "room%06d@m", i);
+		if ((rc = store_begin(st, &t)) != STORE_OK)
+			break;
+		if ((rc = store_room_put(t, room, json)) != STORE_OK) {
+			store_abort(t);
+			break;
+		}
+		if ((rc = store_commit(t)) == STORE_OK)
+			rc = store_sync(st);
+	}
+	fprintf(stderr, "  (expected) %s\n", store_errmsg(st));
+	CHECK_INT(rc, STORE_FULL);
+	CHECK(strstr(store_errmsg(st), "No space left on device") != NULL);
+	return rc == STORE_OK ? i : i - 1;
+}
+
+static void
+full_verify(const char *dir, int synced)
+{
+	struct store *st = open_dir(dir);
+	char room[32];
+	int i, missing = 0;
+
+	for (i = 0; st != NULL && i < synced; i++) {
+		snprintf(room, sizeof(room), "room%06d@m", i);
+		missing += !room_exists(st, room);
+	}
+	CHECK_INT(missing, 0);
+	store_close(st);
+}
+
+/*
+ * A close that cannot flush (disk full) must not lose synced changes: the
+ * next open has to run recovery even though no process crashed. Needs a
+ * small filesystem of its own, so root; skipped otherwise.
+ */
+static void
+test_disk_full(void)
+{
+	const char *mnt = dirpath("full"), *dir = dirpath("full/db");
+	const struct store_opts small = { 1u << 20, true };
+	struct store *st = NULL;
+	char json[20100], err[512], reserve[600];
+	int synced;
+
+	CHECK(mkdir(mnt, 0700) == 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=12m") != 0) {
+		printf("  skipped: cannot mount a tmpfs (%s)\n", strerror(errno));
+		return;
+	}
+	snprintf(reserve, sizeof(reserve), "%s/reserve", mnt);
+	CHECK_INT(sh("head -c 5000000 /dev/zero > '%s'", reserve), 0);
+	snprintf(json, sizeof(json), "{\"config\":{\"public\":true},"
+	    "\"pad\":\"%0*d\"}", 20000, 0);
+	CHECK_INT(store_open(&st, dir, &small, err, sizeof(err)), STORE_OK);
+	synced = st != NULL ? fill_until_full(st, json) : 0;
+	CHECK(synced > 10);
+	store_close(st);
+	/* still full: opening fails cleanly, and must not lose anything */
+	st = NULL;
+	CHECK_INT(store_open(&st, dir, &small, err, sizeof(err)), STORE_FULL);
+	CHECK(st == NULL);
+	fprintf(stderr, "  (expected) %.200s...\n", err);
+	store_close(st);
+	CHECK(unlink(reserve) == 0);	/* the operator frees space */
+	full_verify(dir, synced);
+	full_verify(dir, synced);	/* and again after a clean close */
+	CHECK(umount2(mnt, MNT_DETACH) == 0);
+}
+
+/* ---- numbers for the report: MUCD_STORE_BENCH=1 ---- */
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double
+bench_puts(const char *dir, bool sync_each)
+{
+	struct store *st = open_dir(dir);
+	char room[32];
+	double t0;
+	int i;
+
+	t0 = now();
+	for (i = 0; i < 10000; i++) {
+		snprintf(room, sizeof(room), "room%06d@m", i);
+		CHECK_INT(put_room(st, room, PUB), STORE_OK);
+		if (sync_each)
+			CHECK_INT(store_sync(st), STORE_OK);
+	}
+	CHECK_INT(store_sync(st), STORE_OK);
+	t0 = now() - t0;
+	store_close(st);
+	return t0;
+}
+
+static double
+bench_open(const char *dir)
+{
+	struct store *st;
+	double t0 = now();
+
+	st = open_dir(dir);
+	t0 = now() - t0;
+	store_close(st);
+	return t0;
+}
+
+static void
+bench_fill(const char *dir, int n)
+{
+	struct store *st = open_dir(dir);
+	struct store_txn *t = NULL;
+	char room[32];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (i % 1000 == 0 && store_begin(st, &t) != STORE_OK)
+			break;
+		snprintf(room, sizeof(room), "room%07d@m", i);
+		CHECK_INT(store_room_put(t, room, i % 4 ? PRIV : PUB),
+		    STORE_OK);
+		if (i % 1000 == 999)
+			CHECK_INT(store_commit(t), STORE_OK);
+	}
+	CHECK_INT(store_sync(st), STORE_OK);
+	store_close(st);
+}
+
+static void
+bench(void)
+{
+	const char *big = dirpath("bench-big");
+	size_t n = 0;
+	struct store *st;
+	double t;
+
+	if (getenv("MUCD_STORE_BENCH") == NULL)
+		return;
+	printf("  10000 room puts, one txn each, one store_sync: %.3f s\n",
+	    bench_puts(dirpath("bench-group"), false));
+	printf("  10000 room puts, one txn each, store_sync each: %.3f s\n",
+	    bench_puts(dirpath("bench-each"), true));
+	bench_open(big);
+	printf("  store_open, 0 rooms: %.2f ms\n", bench_open(big) * 1e3);
+	t = now();
+	bench_fill(big, 100000);
+	printf("  fill 100000 rooms (1000 per txn): %.2f s\n", now() - t);
+	printf("  store_open, 100000 rooms: %.2f ms\n", bench_open(big) * 1e3);
+	st = open_dir(big);
+	t = now();
+	CHECK_INT(store_room_count(st, &n, NULL), STORE_OK);
+	printf("  store_room_count = %zu in %.3f ms\n", n, (now() - t) * 1e3);
+	CHECK_INT(n, 100000);
+	store_close(st);
+}
+
+const struct unit_test unit_tests[] = {
+	TEST(test_open_create_reopen),
+	TEST(test_room_put_get_del),
+	TEST(test_aff_put_get_replace_delete),
+	TEST(test_aff_names),
+	TEST(test_nick_unique),
+	TEST(test_user_index),
+	TEST(test_public_index),
+	TEST(test_room_iter),
+	TEST(test_txn_abort_and_reads),
+	TEST(test_schema_version),
+	TEST(test_lock),
+	TEST(test_crash_recovery),
+	TEST(test_backup),
+	TEST(test_history),
+	TEST(test_corrupt_file),
+	TEST(test_room_count),
+	TEST(test_checkpoint_and_sync),
+	TEST(test_disk_full),
+	TEST(bench),
+	{ NULL, NULL }
+};
