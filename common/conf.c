@@ -87,9 +87,9 @@ static const struct key keys[] = {
 	{ "max_rooms_per_user",	K_UINT, F(max_rooms_per_user), 0, 0, UINT_MAX, "1000" },
 	{ "max_sessions_per_jid", K_UINT, F(max_sessions_per_jid), 0, 1, 10000, "16" },
 	{ "rate_messages",	K_UINT, F(rate_messages), 0, 0, 1000000, "10" },
-	{ "rate_presence",	K_UINT, F(rate_presence), 0, 0, 1000000, "5" },
-	{ "rate_iq",		K_UINT, F(rate_iq), 0, 0, 1000000, "20" },
-	{ "rate_burst",		K_UINT, F(rate_burst), 0, 1, 1000000, "30" },
+	{ "rate_presence",	K_UINT, F(rate_presence), 0, 0, 1000000, "10" },
+	{ "rate_iq",		K_UINT, F(rate_iq), 0, 0, 1000000, "30" },
+	{ "rate_burst",		K_UINT, F(rate_burst), 0, 1, 1000000, "60" },
 	{ "control_max_clients", K_UINT, F(control_max_clients), 0, 1, 100000, "64" },
 	{ "control_max_line",	K_SIZE, F(control_max_line), 0, 1024, 64ULL << 20, "1M" },
 };

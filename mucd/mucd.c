@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "presence.h"
+#include "ratelimit.h"
 #include "reload.h"
 #include "reverify.h"
 #include "room.h"
@@ -134,6 +135,7 @@ housekeeping(struct loop_timer *t)
 	struct mucd *m = t->arg;
 
 	rooms_evict_idle(m, (uint64_t)m->conf.evict_idle * 1000);
+	ratelimit_prune(m);
 	ctl_housekeeping(m);
 	loop_timer_set(&m->loop, t, MUCD_HOUSEKEEPING_MS);
 }
@@ -201,7 +203,8 @@ mucd_init(struct mucd *m)
 	};
 
 	if (sodium_init() < 0 || loop_init(&m->loop) == -1 ||
-	    hmap_init(&m->rooms) == -1 || setup_signals(m) == -1)
+	    hmap_init(&m->rooms) == -1 || hmap_init(&m->jid_buckets) == -1 ||
+	    setup_signals(m) == -1)
 		return -1;
 	m->loop.before_sleep = before_sleep;
 	m->loop.before_sleep_arg = m;
@@ -233,6 +236,7 @@ mucd_finish(struct mucd *m)
 		if (r->stored)
 			room_save(r);
 	rooms_free_all(m);
+	ratelimit_free(m);
 	store_close(m->store);
 	if (!m->foreground)
 		daemon_pidfile_remove(m->conf.pidfile);

@@ -65,6 +65,7 @@ struct mucd {
 	struct store		*store;
 	struct ctl		*ctl;
 	struct hmap		 rooms;		/* room JID -> struct room */
+	struct hmap		 jid_buckets;	/* bare JID -> rate limits */
 	struct mucd_stats	 stats;
 	time_t			 started;
 	int			 exit_code;

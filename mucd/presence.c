@@ -7,6 +7,7 @@
 #include "history.h"
 #include "jid.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "mucd.h"
 #include "stanza.h"
 #include "subject.h"
@@ -410,6 +411,12 @@ nick_policy(const struct room *r, const char *bare, const char *nick,
 
 	if (owner != NULL && strcmp(owner, bare) != 0)
 		return deny(d, ERR_CANCEL, "conflict", NULL, r->jid);
+	/* Nor one that merely looks like someone else's (Cyrillic 'о' for
+	 * 'o' and the like): an impersonation, not a different name. */
+	if (room_lookalike_owner(r, nick, bare) != NULL &&
+	    room_occupant(r, nick) == NULL)
+		return deny(d, ERR_CANCEL, "conflict",
+		    "That nickname looks like one already in use", r->jid);
 	if (pol == NICKS_OPEN || (mine = room_reserved_nick(r, bare)) == NULL ||
 	    strcmp(mine, nick) == 0)
 		return true;
@@ -837,8 +844,23 @@ presence_to_occupant(struct mucd *m, struct room *r, struct xnode *st,
 			    TEXT_NOT_IN_ROOM, r->jid);
 			return;
 		}
+		if (!ratelimit_jid(m, from->bare, RATE_PRESENCE)) {
+			st_send_error(m, st, ERR_WAIT, "resource-constraint",
+			    "Too many attempts to enter; slow down", r->jid);
+			return;
+		}
 		enter(m, r, st, from, nick, false);
-	} else if (strcmp(orig->nick, nick) == 0)
+		return;
+	}
+	/* Updates and nick changes from occupants are limited per occupant
+	 * (admins exempt): a flood of presence is a flood to everyone. */
+	if (!mucd_is_admin(m, from->bare) &&
+	    !ratelimit_take(m, &orig->rate_pres, m->conf.rate_presence)) {
+		st_send_error(m, st, ERR_WAIT, "resource-constraint",
+		    "You are changing your presence too fast", r->jid);
+		return;
+	}
+	if (strcmp(orig->nick, nick) == 0)
 		update(r, orig, st, from);
 	else
 		change_nick(m, r, orig, st, from, nick);
@@ -914,6 +936,17 @@ presence_create_room(struct mucd *m, const char *roomjid, struct xnode *st,
 	if (*type != '\0' || muc_x == NULL) {
 		st_send_error(m, st, ERR_CANCEL, "item-not-found", NULL,
 		    m->conf.domain);
+		return;
+	}
+	if (!ratelimit_jid(m, from->bare, RATE_PRESENCE)) {
+		st_send_error(m, st, ERR_WAIT, "resource-constraint",
+		    "Too many attempts to enter; slow down", m->conf.domain);
+		return;
+	}
+	if (utf8_len(roomjid, strcspn(roomjid, "@")) >
+	    m->conf.max_roomname_length) {
+		st_send_error(m, st, ERR_MODIFY, "not-acceptable",
+		    "Room name too long", m->conf.domain);
 		return;
 	}
 	if (!creation_allowed(m, from)) {

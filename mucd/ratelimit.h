@@ -1,17 +1,27 @@
 /*
- * ratelimit: token buckets for per-occupant message, presence and IQ
- * rates (mucd.conf rate_*). Excess gets an error reply, never silence.
+ * ratelimit: token buckets for rates set in mucd.conf (rate_messages,
+ * rate_presence, rate_iq, with rate_burst). Messages and presence changes
+ * are limited per occupant; IQs and room entries per bare JID, in a
+ * bounded table pruned by housekeeping. Service admins are exempt.
+ * Excess gets an error reply, never silence.
  */
 #ifndef MUCD_RATELIMIT_H
 #define MUCD_RATELIMIT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct mucd;
 struct bucket;
 
-/* Take one token at `rate` per second (burst from the config); 0 means
- * unlimited. False when the bucket is empty. */
+enum rate_kind { RATE_MESSAGE, RATE_PRESENCE, RATE_IQ };
+
+/* Take one token from b at `rate` per second; 0 means unlimited. */
 bool	 ratelimit_take(struct mucd *, struct bucket *, unsigned rate);
+/* Take one token of `kind` from bare's per-JID bucket. */
+bool	 ratelimit_jid(struct mucd *, const char *bare, enum rate_kind);
+/* Forget idle per-JID buckets (full again, not used for a while). */
+void	 ratelimit_prune(struct mucd *);
+void	 ratelimit_free(struct mucd *);
 
 #endif

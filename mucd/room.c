@@ -10,6 +10,7 @@
 #include "jid.h"
 #include "log.h"
 #include "mucd.h"
+#include "nickskel.h"
 #include "stanza.h"
 
 /* Names and ranks. */
@@ -74,8 +75,19 @@ affil_free(struct affil *a)
 {
 	free(a->bare);
 	free(a->nick);
+	free(a->skel);
 	free(a->reason);
 	free(a);
+}
+
+static char *
+skeleton_of(const char *nick)
+{
+	char skel[4 * 1024];
+
+	if (nick_skeleton(nick, skel, sizeof(skel)) == -1)
+		return strdup(nick);
+	return strdup(skel);
 }
 
 static void
@@ -99,6 +111,7 @@ occupant_free(struct occupant *o)
 	free(o->nick);
 	free(o->occjid);
 	free(o->bare);
+	free(o->skel);
 	free(o);
 }
 
@@ -115,7 +128,8 @@ room_alloc(struct mucd *m, const char *jid)
 	if ((r->jid = strdup(jid)) == NULL ||
 	    (r->node = strndup(jid, at ? (size_t)(at - jid) : 0)) == NULL ||
 	    hmap_init(&r->occupants) || hmap_init(&r->by_jid) ||
-	    hmap_init(&r->affs) || hmap_init(&r->nicks)) {
+	    hmap_init(&r->affs) || hmap_init(&r->nicks) ||
+	    hmap_init(&r->skels) || hmap_init(&r->nick_skels)) {
 		free(r->jid);
 		free(r->node);
 		free(r);
@@ -142,6 +156,8 @@ room_free(struct room *r)
 	hmap_free(&r->by_jid);
 	hmap_free(&r->affs);
 	hmap_free(&r->nicks);
+	hmap_free(&r->skels);
+	hmap_free(&r->nick_skels);
 	history_free(r);
 	roomcfg_free(&r->cfg);
 	free(r->subject.text);
@@ -476,6 +492,25 @@ room_nick_owner(const struct room *r, const char *nick)
 }
 
 const char *
+room_lookalike_owner(const struct room *r, const char *nick, const char *bare)
+{
+	const struct occupant *o;
+	const struct affil *a;
+	char *skel = skeleton_of(nick);
+	const char *who = NULL;
+
+	if (skel == NULL)
+		return NULL;
+	if ((o = hmap_get(&r->skels, skel)) != NULL && strcmp(o->bare, bare))
+		who = o->bare;
+	else if ((a = hmap_get(&r->nick_skels, skel)) != NULL &&
+	    strcmp(a->bare, bare))
+		who = a->bare;
+	free(skel);
+	return who;
+}
+
+const char *
 room_reserved_nick(const struct room *r, const char *bare)
 {
 	const struct affil *a = hmap_get(&r->affs, bare);
@@ -496,6 +531,8 @@ room_affil_put(struct room *r, const char *bare, enum store_aff aff,
 	if (a != NULL) {
 		if (a->nick != NULL)
 			hmap_del(&r->nicks, a->nick);
+		if (a->skel != NULL && hmap_get(&r->nick_skels, a->skel) == a)
+			hmap_del(&r->nick_skels, a->skel);
 		hmap_del(&r->affs, a->bare);
 		affil_free(a);
 	}
@@ -509,7 +546,10 @@ room_affil_put(struct room *r, const char *bare, enum store_aff aff,
 	na->aff = aff;
 	if (hmap_put(&r->affs, na->bare, na) == -1)
 		goto oom;
-	if (na->nick != NULL && hmap_put(&r->nicks, na->nick, na) == -1) {
+	if (na->nick != NULL && (hmap_put(&r->nicks, na->nick, na) == -1 ||
+	    (na->skel = skeleton_of(na->nick)) == NULL ||
+	    hmap_put(&r->nick_skels, na->skel, na) == -1)) {
+		hmap_del(&r->nicks, na->nick);
 		hmap_del(&r->affs, na->bare);
 		goto oom;
 	}
@@ -579,7 +619,8 @@ occupant_new(struct room *r, const char *nick, const char *bare)
 	o->room = r;
 	if ((o->nick = strdup(nick)) == NULL ||
 	    (o->occjid = strdup(occjid)) == NULL ||
-	    (o->bare = strdup(bare)) == NULL) {
+	    (o->bare = strdup(bare)) == NULL ||
+	    (o->skel = skeleton_of(nick)) == NULL) {
 		occupant_free(o);
 		return NULL;
 	}
@@ -728,7 +769,8 @@ room_add_occupant(struct room *r, struct occupant *o)
 {
 	struct session *s;
 
-	if (hmap_put(&r->occupants, o->nick, o) == -1)
+	if (hmap_put(&r->occupants, o->nick, o) == -1 ||
+	    hmap_put(&r->skels, o->skel, o) == -1)
 		return -1;
 	for (s = o->sessions; s != NULL; s = s->next)
 		if (!s->unavailable && hmap_put(&r->by_jid, s->jid, o) == -1)
@@ -747,26 +789,35 @@ room_remove_occupant(struct room *r, struct occupant *o)
 			hmap_del(&r->by_jid, s->jid);
 	if (hmap_get(&r->occupants, o->nick) == o)
 		hmap_del(&r->occupants, o->nick);
+	if (hmap_get(&r->skels, o->skel) == o)
+		hmap_del(&r->skels, o->skel);
 	occupant_free(o);
 }
 
 int
 room_rename_occupant(struct room *r, struct occupant *o, const char *nick)
 {
-	char occjid[JID_MAX + 1], *nn, *nj;
+	char occjid[JID_MAX + 1], *nn, *nj, *ns;
 
 	if (jid_compose(occjid, sizeof(occjid), r->node, r->mucd->conf.domain,
 	    nick) == -1 || (nn = strdup(nick)) == NULL)
 		return -1;
-	if ((nj = strdup(occjid)) == NULL) {
+	if ((nj = strdup(occjid)) == NULL || (ns = skeleton_of(nick)) == NULL) {
 		free(nn);
+		free(nj);
 		return -1;
 	}
 	hmap_del(&r->occupants, o->nick);
+	if (hmap_get(&r->skels, o->skel) == o)
+		hmap_del(&r->skels, o->skel);
 	free(o->nick);
 	free(o->occjid);
+	free(o->skel);
 	o->nick = nn;
 	o->occjid = nj;
+	o->skel = ns;
+	if (hmap_put(&r->skels, o->skel, o) == -1)
+		return -1;
 	return hmap_put(&r->occupants, o->nick, o);
 }
 

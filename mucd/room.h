@@ -42,6 +42,7 @@ struct occupant {
 	char		*nick;		/* prepared nick; key in occupants */
 	char		*occjid;	/* room@service/nick */
 	char		*bare;		/* real bare JID */
+	char		*skel;		/* nick skeleton (key in skels) */
 	enum role	 role;
 	struct session	*sessions;
 	struct session	*primary;	/* whose presence the room sees */
@@ -53,6 +54,7 @@ struct affil {
 	char		*bare;		/* key in affs */
 	enum store_aff	 aff;
 	char		*nick;		/* reserved nick (key in nicks), or NULL */
+	char		*skel;		/* its skeleton (key in nick_skels) */
 	char		*reason;
 };
 
@@ -79,6 +81,8 @@ struct room {
 	struct hmap	 by_jid;	/* real full JID -> occupant */
 	struct hmap	 affs;		/* bare JID -> affil */
 	struct hmap	 nicks;		/* reserved nick -> affil */
+	struct hmap	 skels;		/* nick skeleton -> occupant */
+	struct hmap	 nick_skels;	/* reserved nick skeleton -> affil */
 	struct hist_entry *hist;	/* ring of cfg.history_length */
 	unsigned	 hist_cap, hist_len, hist_head;
 	size_t		 hist_bytes;
@@ -122,6 +126,10 @@ enum store_aff	 room_affiliation(const struct room *, const char *bare);
 struct affil	*room_affil(const struct room *, const char *bare);
 /* The bare JID that reserved nick, or NULL. */
 const char	*room_nick_owner(const struct room *, const char *nick);
+/* Someone other than bare using, or holding a reservation for, a nick that
+ * looks like nick (see common/nickskel.h)? Returns that JID or NULL. */
+const char	*room_lookalike_owner(const struct room *, const char *nick,
+		    const char *bare);
 const char	*room_reserved_nick(const struct room *, const char *bare);
 /* Set in memory only (after the store has the change). */
 int		 room_affil_put(struct room *, const char *bare, enum store_aff,

@@ -12,6 +12,7 @@
 #include "mucd.h"
 #include "owner.h"
 #include "presence.h"
+#include "ratelimit.h"
 #include "register.h"
 #include "room.h"
 #include "service.h"
@@ -178,6 +179,13 @@ router_stanza(struct mucd *m, struct xnode *st)
 		goto out;
 	}
 	x_set_attr(st, "from", from.full);
+	if (x_is(st, "iq", NULL) && (!strcmp(st_type(st), "get") ||
+	    !strcmp(st_type(st), "set")) &&
+	    !ratelimit_jid(m, from.bare, RATE_IQ)) {
+		st_send_error(m, st, ERR_WAIT, "resource-constraint",
+		    "Too many requests; slow down", NULL);
+		goto out;
+	}
 	dispatch(m, st, &from, &to);
 out:
 	x_free(st);
