@@ -1,0 +1,304 @@
+/*
+ * match: does a received stanza satisfy an expected one?
+ *
+ * Rules (conformance README): same name and namespace; every expected
+ * attribute present with an equal value ("{scansion:any}" matches any
+ * value; attributes in the scansion namespace are directives); expected
+ * non-blank text equals the received text, both trimmed; each expected
+ * child matches a distinct received child, in any order; with
+ * scansion:strict='true' the child element counts must be equal.
+ *
+ * Child assignment is a bipartite matching (Kuhn's augmenting paths, i.e.
+ * backtracking over earlier choices), because a greedy pass fails on e.g.
+ * expected <status/><status code='110'/> against received
+ * <status code='110'/><status code='201'/>.
+ *
+ * On a mismatch, why receives a reason with a path, such as
+ * "presence/x/item: attribute 'role' is 'participant', expected 'moderator'".
+ */
+#include "scsrun.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ANY_VALUE	"{scansion:any}"
+#define MAX_PAIRS	(1024 * 1024)	/* child comparisons per element */
+
+static bool match_elem(const struct xnode *, const struct xnode *, char *,
+    size_t);
+
+static void setwhy(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+setwhy(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Put "name" + sep in front of the reason, keeping it NUL-terminated. */
+static void
+prepend(char *why, size_t len, const char *name, const char *sep)
+{
+	size_t p = strlen(name) + strlen(sep), w;
+
+	if (why == NULL || p >= len)
+		return;
+	w = strlen(why);
+	if (w + p >= len)
+		w = len - p - 1;
+	memmove(why + p, why, w);
+	why[p + w] = '\0';
+	memcpy(why, name, strlen(name));
+	memcpy(why + strlen(name), sep, strlen(sep));
+}
+
+static void
+span_trim(const char *s, const char **b, size_t *n)
+{
+	const char *e = s + strlen(s);
+
+	while (*s != '\0' && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	*b = s;
+	*n = (size_t)(e - s);
+}
+
+static bool
+is_directive(const struct xattr *a)
+{
+	return a->ns != NULL && strcmp(a->ns, SCS_NS) == 0;
+}
+
+static bool
+match_attrs(const struct xnode *exp, const struct xnode *got, char *why,
+    size_t len)
+{
+	const char *v;
+	unsigned i;
+
+	for (i = 0; i < exp->nattrs; i++) {
+		const struct xattr *a = &exp->attrs[i];
+
+		if (is_directive(a))
+			continue;
+		v = x_attr_ns(got, a->ns, a->name);
+		if (v == NULL) {
+			setwhy(why, len, "attribute '%s' missing, expected '%s'",
+			    a->name, a->value);
+			return false;
+		}
+		if (strcmp(a->value, ANY_VALUE) != 0 && strcmp(a->value, v) != 0) {
+			setwhy(why, len, "attribute '%s' is '%s', expected '%s'",
+			    a->name, v, a->value);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+match_text(const struct xnode *exp, const struct xnode *got, char *why,
+    size_t len)
+{
+	const char *eb, *gb;
+	size_t en, gn;
+
+	span_trim(x_text(exp), &eb, &en);
+	if (en == 0)
+		return true;
+	span_trim(x_text(got), &gb, &gn);
+	if (en == gn && memcmp(eb, gb, en) == 0)
+		return true;
+	setwhy(why, len, "text is '%.*s', expected '%.*s'", (int)gn, gb,
+	    (int)en, eb);
+	return false;
+}
+
+struct assign {
+	const struct xnode **ev, **gv;
+	size_t		 n, m;
+	bool		*ok;		/* n x m: ev[i] matches gv[j] */
+	size_t		*owner;		/* m: expected index using gv[j] */
+	bool		*seen;		/* m: visited in this augmentation */
+	bool		 nested;	/* why holds a child's path reason */
+};
+
+/* Find a received child for expected child i, re-seating earlier ones. */
+static bool
+augment(struct assign *a, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < a->m; j++) {
+		if (!a->ok[i * a->m + j] || a->seen[j])
+			continue;
+		a->seen[j] = true;
+		if (a->owner[j] == SIZE_MAX || augment(a, a->owner[j])) {
+			a->owner[j] = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const struct xnode **
+child_vector(const struct xnode *n, size_t k)
+{
+	const struct xnode **v = calloc(k ? k : 1, sizeof(*v)), *c;
+	size_t i = 0;
+
+	if (v != NULL)
+		X_FOREACH(n, c)
+			v[i++] = c;
+	return v;
+}
+
+/* Explain why expected child i found no partner. */
+static void
+explain_child(struct assign *a, size_t i, char *why, size_t len)
+{
+	const struct xnode *e = a->ev[i];
+	size_t j;
+
+	for (j = 0; j < a->m; j++)
+		if (a->ok[i * a->m + j]) {
+			setwhy(why, len, "<%s/> matches only children that "
+			    "other expected children need", e->name);
+			return;
+		}
+	for (j = 0; j < a->m; j++)
+		if (strcmp(a->gv[j]->name, e->name) == 0 &&
+		    strcmp(a->gv[j]->ns, e->ns) == 0) {
+			match_elem(e, a->gv[j], why, len);
+			a->nested = true;
+			return;
+		}
+	setwhy(why, len, "no <%s xmlns='%s'/> child", e->name, e->ns);
+}
+
+static bool
+assign_children(struct assign *a, char *why, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < a->m; j++)
+			a->ok[i * a->m + j] = match_elem(a->ev[i], a->gv[j],
+			    NULL, 0);
+	for (j = 0; j < a->m; j++)
+		a->owner[j] = SIZE_MAX;
+	for (i = 0; i < a->n; i++) {
+		memset(a->seen, 0, a->m * sizeof(*a->seen));
+		if (!augment(a, i)) {
+			explain_child(a, i, why, len);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+match_children(const struct xnode *exp, const struct xnode *got, char *why,
+    size_t len, bool *nested)
+{
+	struct assign a;
+	bool rc = false;
+
+	memset(&a, 0, sizeof(a));
+	a.n = x_count_children(exp);
+	a.m = x_count_children(got);
+	if (a.n == 0)
+		return true;
+	if (a.m > 0 && a.n > MAX_PAIRS / a.m) {
+		setwhy(why, len, "too many children to compare");
+		return false;
+	}
+	a.ev = child_vector(exp, a.n);
+	a.gv = child_vector(got, a.m);
+	a.ok = calloc(a.n * a.m + 1, sizeof(*a.ok));
+	a.owner = calloc(a.m + 1, sizeof(*a.owner));
+	a.seen = calloc(a.m + 1, sizeof(*a.seen));
+	if (a.ev == NULL || a.gv == NULL || a.ok == NULL || a.owner == NULL ||
+	    a.seen == NULL)
+		setwhy(why, len, "out of memory");
+	else
+		rc = assign_children(&a, why, len);
+	*nested = a.nested;
+	free(a.ev);
+	free(a.gv);
+	free(a.ok);
+	free(a.owner);
+	free(a.seen);
+	return rc;
+}
+
+static bool
+is_strict(const struct xnode *exp)
+{
+	const char *v = x_attr_ns(exp, SCS_NS, "strict");
+
+	return v != NULL && strcmp(v, "true") == 0;
+}
+
+/* Checks at this element; false with a reason that has no path yet. */
+static bool
+match_here(const struct xnode *exp, const struct xnode *got, char *why,
+    size_t len)
+{
+	unsigned ne, ng;
+
+	if (strcmp(exp->name, got->name) != 0 || strcmp(exp->ns, got->ns) != 0) {
+		setwhy(why, len, "got <%s xmlns='%s'>, expected <%s xmlns='%s'>",
+		    got->name, got->ns, exp->name, exp->ns);
+		return false;
+	}
+	if (!match_attrs(exp, got, why, len) || !match_text(exp, got, why, len))
+		return false;
+	if (is_strict(exp) &&
+	    (ne = x_count_children(exp)) != (ng = x_count_children(got))) {
+		setwhy(why, len, "scansion:strict: %u child elements, expected %u",
+		    ng, ne);
+		return false;
+	}
+	return true;
+}
+
+static bool
+match_elem(const struct xnode *exp, const struct xnode *got, char *why,
+    size_t len)
+{
+	bool nested = false;
+
+	if (!match_here(exp, got, why, len)) {
+		prepend(why, len, exp->name, ": ");
+		return false;
+	}
+	if (!match_children(exp, got, why, len, &nested)) {
+		/* A child's reason already starts with the child's name. */
+		prepend(why, len, exp->name, nested ? "/" : ": ");
+		return false;
+	}
+	return true;
+}
+
+bool
+match_stanza(const struct xnode *exp, const struct xnode *got, char *why,
+    size_t len)
+{
+	if (why != NULL && len > 0)
+		why[0] = '\0';
+	return match_elem(exp, got, why, len);
+}
