@@ -44,7 +44,6 @@
 #define FILE_MODE	0640
 #define DIR_MODE	0750
 #define LOCK_FILE	"mucd.lock"
-#define REGISTRY_FILE	"__db.register"	/* BDB's, for DB_REGISTER */
 #define SCHEMA_KEY	"schema"
 #define PANIC_HINT	"; restart to run recovery, and if this comes " \
 			"back a file is damaged: restore a backup"
@@ -638,9 +637,17 @@ env_config(struct store *st, size_t cache)
 	return STORE_OK;
 }
 
-/* DB_REGISTER notices a process that died with the environment open (its
- * registry entry outlives it) and DB_RECOVER then recovers; every other
- * start finds no registry (see leave_for_recovery) and recovers too. */
+/*
+ * Every open runs recovery (DB_RECOVER), so a crashed or killed process,
+ * or one whose close could not flush (disk full, a panic), never leaves
+ * stale state behind: the next start replays the log, which after a
+ * checkpointed close is next to nothing. The flock on mucd.lock makes us
+ * the environment's only user, so its regions live in our own memory
+ * (DB_PRIVATE) rather than in memory-mapped files in the datadir — which
+ * on a full disk would kill the process with SIGBUS instead of failing
+ * the write. (DB_REGISTER, the other way to detect a crashed user, cannot
+ * be combined with DB_PRIVATE and is not needed with it.)
+ */
 static int
 env_open(struct store *st, const char *dir, size_t cache)
 {
@@ -652,7 +659,7 @@ env_open(struct store *st, const char *dir, size_t cache)
 		return rc;
 	rc = st->env->open(st->env, dir, DB_CREATE | DB_INIT_TXN |
 	    DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL | DB_RECOVER |
-	    DB_REGISTER, FILE_MODE);
+	    DB_PRIVATE, FILE_MODE);
 	if (rc != 0)
 		return fail(st, rc, "%s: open environment (recovery)", dir);
 	return STORE_OK;
@@ -787,35 +794,6 @@ dbs_open(struct store *st, const char *dir, bool create)
 	return STORE_OK;
 }
 
-/*
- * Make the next open run recovery, whatever happened here.
- * DB_REGISTER runs recovery only when its registry names a process that
- * died; a process that closed its handle counts as clean even when the
- * close could not flush (disk full, a panic, a failed open). The next
- * open would then skip recovery, read stale pages and, at its first
- * checkpoint, delete the log holding the committed changes. Without the
- * registry file the next open is a "first use" and recovers; after a
- * checkpointed close that replays next to nothing.
- * The regions (__db.00N) go too: the next start builds fresh ones with
- * the cache size it asks for. Without an error callback BDB would print
- * to stderr.
- */
-static void
-leave_for_recovery(struct store *st)
-{
-	char path[PATH_MAX];
-	DB_ENV *env;
-
-	if (db_env_create(&env, 0) == 0) {
-		env->app_private = st;
-		env->set_errcall(env, bdb_errcall);
-		(void)env->remove(env, st->dir, st->panicked ? DB_FORCE : 0);
-	}
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->dir,
-	    REGISTRY_FILE) < sizeof(path))
-		(void)unlink(path);
-}
-
 /* A panicked environment refuses every call, close included, and would
  * leak its handles: DB_NOPANIC lets them be freed, without a checkpoint
  * (recovery at the next open repairs what this close cannot). */
@@ -840,10 +818,8 @@ release(struct store *st, bool clean)
 			    st->panicked ? DB_NOSYNC : 0);
 	if (clean && st->env != NULL)
 		(void)st->env->log_archive(st->env, NULL, DB_ARCH_REMOVE);
-	if (st->env != NULL) {
+	if (st->env != NULL)
 		(void)st->env->close(st->env, 0);
-		leave_for_recovery(st);
-	}
 	if (st->lockfd >= 0)
 		(void)close(st->lockfd);	/* drops the flock */
 	free(st->dir);

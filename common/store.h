@@ -4,9 +4,11 @@
  * mode, so both read and write exactly the same format.
  *
  * Environment: DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL,
- * opened with DB_RECOVER | DB_REGISTER so a crashed process is detected
- * and recovered automatically. An flock on DATADIR/mucd.lock makes the
- * daemon and offline mucctl mutually exclusive.
+ * opened with DB_RECOVER every time, so whatever a crashed, killed or
+ * failed process left behind is recovered automatically. An flock on
+ * DATADIR/mucd.lock makes the daemon and offline mucctl mutually
+ * exclusive, which lets the regions be private memory (DB_PRIVATE): no
+ * memory-mapped region files that a full disk could turn into SIGBUS.
  *
  * Durability (group commit): write transactions commit with
  * DB_TXN_WRITE_NOSYNC (written to the OS, so a full disk fails the commit);
