@@ -92,7 +92,7 @@ int	 conf_validate(const struct conf *, char *err, size_t errlen);
 void	 conf_free(struct conf *);
 bool	 conf_is_admin(const struct conf *, const char *barejid);
 
-/* Table access for documentation checks and `mucd -t -v`. */
+/* Table access for documentation checks and `mucd -t -d`. */
 struct conf_key_info {
 	const char	*name;
 	const char	*type;

@@ -2,15 +2,39 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static struct {
 	const char	*ident;
 	bool		 to_stderr;
+	bool		 journal;	/* stderr is systemd's journal stream */
 	enum log_level	 level;
-} logger = { "mucd", true, LOG_LVL_INFO };
+} logger = { "mucd", true, false, LOG_LVL_INFO };
+
+/*
+ * Under systemd, stderr may be a stream into the journal ($JOURNAL_STREAM
+ * names its device:inode). Lines then carry a "<priority>" prefix, which
+ * the journal turns into the entry's priority (so `journalctl -p err`
+ * works), and no timestamp, which the journal adds itself.
+ */
+static bool
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &sb) == -1)
+		return false;
+	return (unsigned long long)sb.st_dev == dev &&
+	    (unsigned long long)sb.st_ino == ino;
+}
 
 static const char *names[] = { "error", "warning", "info", "debug" };
 
@@ -19,6 +43,7 @@ log_init(const char *ident, bool to_stderr, enum log_level level)
 {
 	logger.ident = ident;
 	logger.to_stderr = to_stderr;
+	logger.journal = to_stderr && stderr_is_journal();
 	logger.level = level;
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -77,6 +102,12 @@ vlog(enum log_level l, const char *fmt, va_list ap)
 		return;
 	if (!logger.to_stderr) {
 		vsyslog(prio[l], fmt, ap);
+		return;
+	}
+	if (logger.journal) {
+		fprintf(stderr, "<%d>", prio[l]);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
 		return;
 	}
 	now = time(NULL);

@@ -358,8 +358,8 @@ ctl_open(struct mucd *m, int uid, int gid, char *err, size_t errlen)
 		}
 		ctl->group = gr->gr_gid;
 		ctl->has_group = true;
-		if (gid == -1)
-			gid = (int)gr->gr_gid;
+		/* The socket's group is what lets members connect at all. */
+		gid = (int)gr->gr_gid;
 	}
 	strcpy(sun.sun_path, m->conf.control);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -384,6 +384,7 @@ ctl_open(struct mucd *m, int uid, int gid, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", m->conf.control,
 		    strerror(errno));
 		close(fd);
+		unlink(m->conf.control);
 		goto fail;
 	}
 	ctl->listen.fd = fd;

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,16 +37,37 @@ print_line(void *arg, const char *line)
 	printf("%s\n", line);
 }
 
+/*
+ * Create a directory mucd needs. Only a directory created here is handed
+ * to the service user: an existing one keeps its owner (chowning, say,
+ * /run or /var/lib because of a careless path would be a security hole),
+ * and then must already be usable by that user.
+ */
 static int
 prepare_dir(const char *path, unsigned uid, unsigned gid, bool chown_it,
     char *err, size_t errlen)
 {
-	if (mkdir(path, 0750) == -1 && errno != EEXIST) {
+	struct stat sb;
+
+	if (mkdir(path, 0750) == 0) {
+		if (chown_it && chown(path, uid, gid) == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != EEXIST || stat(path, &sb) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (chown_it && chown(path, uid, gid) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory", path);
+		return -1;
+	}
+	if (chown_it && sb.st_uid != uid) {
+		snprintf(err, errlen, "%s exists and is not owned by the "
+		    "service user (uid %u): change its owner, or remove it "
+		    "and let mucd create it", path, uid);
 		return -1;
 	}
 	return 0;
@@ -61,6 +83,33 @@ dir_of(const char *path)
 	return d;
 }
 
+/* The accounts the configuration names exist (cgid: control_group's
+ * gid, or -1). Checked by -t too, so a typo shows before a restart. */
+static int
+check_accounts(const struct conf *c, int *cgid, char *err, size_t errlen)
+{
+	unsigned uid, gid;
+	struct group *gr;
+
+	*cgid = -1;
+	if (c->user != NULL &&
+	    daemon_lookup_user(c, &uid, &gid, err, errlen) == -1)
+		return -1;
+	if (c->user == NULL && c->group != NULL && getgrnam(c->group) == NULL) {
+		snprintf(err, errlen, "group '%s' does not exist", c->group);
+		return -1;
+	}
+	if (c->control_group != NULL) {
+		if ((gr = getgrnam(c->control_group)) == NULL) {
+			snprintf(err, errlen, "control_group '%s' does not "
+			    "exist", c->control_group);
+			return -1;
+		}
+		*cgid = (int)gr->gr_gid;
+	}
+	return 0;
+}
+
 /* Everything that may need root, then drop it, then the store. */
 static int
 start(struct mucd *m, char *err, size_t errlen)
@@ -70,18 +119,21 @@ start(struct mucd *m, char *err, size_t errlen)
 	bool root = geteuid() == 0, drop = root && m->conf.user != NULL;
 	unsigned uid = 0, gid = 0;
 	char *rundir;
-	int rc;
+	int rc, cgid;
 
 	if (root && m->conf.user == NULL && !m->conf.allow_root) {
 		snprintf(err, errlen, "refusing to run as root: set 'user' "
 		    "(and 'group') in the configuration, or allow_root = yes");
 		return -1;
 	}
-	if (drop && daemon_lookup_user(&m->conf, &uid, &gid, err, errlen) == -1)
+	if (check_accounts(&m->conf, &cgid, err, errlen) == -1 ||
+	    (drop && daemon_lookup_user(&m->conf, &uid, &gid, err, errlen) == -1))
 		return -1;
 	if ((rundir = dir_of(m->conf.control)) == NULL)
 		return -1;
-	rc = prepare_dir(rundir, uid, gid, drop, err, errlen);
+	/* Members of control_group must be able to reach the socket. */
+	rc = prepare_dir(rundir, uid, drop && cgid != -1 ? (unsigned)cgid :
+	    gid, drop, err, errlen);
 	free(rundir);
 	if (rc == -1 || prepare_dir(m->conf.datadir, uid, gid, drop, err,
 	    errlen) == -1)
@@ -125,6 +177,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (test) {
+		int cgid;
+
+		if (check_accounts(&m.conf, &cgid, err, sizeof(err)) == -1) {
+			fprintf(stderr, "mucd: %s: %s\n", path, err);
+			conf_free(&m.conf);
+			return 1;
+		}
 		if (debug)
 			conf_dump(&m.conf, print_line, NULL);
 		printf("mucd: configuration %s is OK\n", path);
