@@ -50,6 +50,12 @@ fi
 
 expect 0 "room config (show only)" mc --json room config lobby
 jfield config.whois moderators "room config: whois default"
+expect 0 "room config (human)" mc room config lobby
+if grep -q -E '^whois +moderators$' "$WORK/out"; then
+	ok "room config: human key/value lines"
+else
+	not_ok "room config: human key/value lines"; evidence
+fi
 expect 1 "room config with a bad value" mc room config lobby whois=sometimes
 err_has "whois: 'sometimes' is not moderators or anyone" \
 	"room config: the daemon's reason"
@@ -87,6 +93,11 @@ expect 0 "nick show (human)" mc nick show lobby tybalt@localhost
 out_has "Tybalt" "nick show: human"
 expect 0 "nick release" mc nick release lobby tybalt@localhost
 out_has "no longer has a reserved nick" "nick release: human"
+expect 0 "nick reserve and release --json" sh -c "'$MUCCTL' -c '$D/mucd.conf' \
+	nick reserve lobby tybalt@localhost Tybalt > /dev/null &&
+	'$MUCCTL' -c '$D/mucd.conf' --json nick release lobby tybalt@localhost"
+jfield nick null "nick release --json: no nick"
+jfield affiliation member "nick release --json: affiliation stays"
 expect 0 "nick show after release" mc --json nick show lobby tybalt@localhost
 jfield nick null "nick show: none left"
 expect 1 "nick release twice" mc nick release lobby tybalt@localhost
@@ -128,16 +139,20 @@ out_has "rosaline@localhost is now member" "affiliation set: human"
 wait_occupant lobby Rosa
 expect 0 "say (words joined)" mc say lobby hello from mucctl
 out_has "sent to lobby" "say: human"
+expect 0 "say --json" mc --json say lobby again
+jfield . null "say --json: null result"
 expect 0 "room config change" mc --json room config lobby description=Changed
 jfield config.description Changed "room config: applied"
-expect 0 "kick" mc kick lobby Juliet --reason 'bye Juliet'
-out_has "kicked Juliet from lobby" "kick: human"
+expect 0 "kick --json" mc kick lobby Juliet --reason 'bye Juliet' --json
+jfield . null "kick --json: null result"
 expect 1 "kick of nobody" mc kick lobby Nobody
 expect 0 "ban --json" mc --json ban lobby rosaline@localhost --reason spam
 jfield affiliation outcast "ban: outcast"
 expect 0 "room destroy" mc room destroy lobby --reason closing \
 	--alternate hall@conference.localhost
 out_has "destroyed lobby" "room destroy: human"
+expect 0 "room destroy --json" mc --json room destroy side
+jfield . null "room destroy --json: null result"
 scs_wait online_room
 expect 1 "room show after destroy" mc room show lobby
 err_has "mucctl: room show: no room lobby@conference.localhost" \

@@ -1,0 +1,293 @@
+/*
+ * commands: the table of mucctl commands. Each maps 1:1 onto a control
+ * protocol command (proto), except the local `shell` and `help`. Argument
+ * parsing, help, completion and offline support all read this table, so a
+ * command is added in one place.
+ */
+#include "mucctl.h"
+
+#include <string.h>
+
+#define END	{ NULL, NULL, 0, 0 }
+#define OEND	{ NULL, NULL, 0, NULL, NULL }
+
+static const struct arg_spec no_args[] = { END };
+static const struct opt_spec no_opts[] = { OEND };
+
+static const struct arg_spec a_room[] = {
+	{ "ROOM", "room", A_ROOM, 0 }, END
+};
+static const struct arg_spec a_room_settings[] = {
+	{ "ROOM", "room", A_ROOM, 0 },
+	{ "key=value", "config", A_SETTINGS, ARG_OPTIONAL }, END
+};
+static const struct arg_spec a_room_nick[] = {
+	{ "ROOM", "room", A_ROOM, 0 }, { "NICK", "nick", A_NICK, 0 }, END
+};
+static const struct arg_spec a_room_text[] = {
+	{ "ROOM", "room", A_ROOM, 0 }, { "TEXT", "text", A_TEXT, 0 }, END
+};
+static const struct arg_spec a_room_aff[] = {
+	{ "ROOM", "room", A_ROOM, 0 },
+	{ "AFFILIATION", "affiliation", A_AFF, ARG_OPTIONAL }, END
+};
+static const struct arg_spec a_aff_set[] = {
+	{ "ROOM", "room", A_ROOM, 0 }, { "JID", "jid", A_JID, 0 },
+	{ "AFFILIATION", "affiliation", A_AFF_NONE, 0 }, END
+};
+static const struct arg_spec a_room_jid[] = {
+	{ "ROOM", "room", A_ROOM, 0 }, { "JID", "jid", A_JID, 0 }, END
+};
+static const struct arg_spec a_room_jid_nick[] = {
+	{ "ROOM", "room", A_ROOM, 0 }, { "JID", "jid", A_JID, 0 },
+	{ "NICK", "nick", A_NICK, 0 }, END
+};
+static const struct arg_spec a_jid[] = {
+	{ "JID", "jid", A_JID, 0 }, END
+};
+static const struct arg_spec a_dir[] = {
+	{ "DIR", "dir", A_DIR, 0 }, END
+};
+static const struct arg_spec a_help[] = {
+	{ "COMMAND", "command", A_TEXT, ARG_OPTIONAL }, END
+};
+
+static const struct opt_spec o_rooms[] = {
+	{ "match", "match", O_STR, "REGEX",
+	  "only rooms whose JID matches the extended regular expression "
+	  "(case-insensitive)" },
+	{ "empty", "empty", O_FLAG, NULL, "only rooms without occupants" },
+	{ "unused", "unused_days", O_UINT, "DAYS",
+	  "only empty rooms not used for DAYS days" },
+	{ "public", "public", O_FLAG, NULL, "only public rooms" },
+	{ "limit", "limit", O_UINT, "N", "at most N rooms (default 10000)" },
+	{ "after", "after", O_STR, "JID",
+	  "start after this room JID (paging)" },
+	OEND
+};
+static const struct opt_spec o_reason[] = {
+	{ "reason", "reason", O_STR, "R", "the reason given to the user" },
+	OEND
+};
+static const struct opt_spec o_destroy[] = {
+	{ "reason", "reason", O_STR, "R", "the reason given to occupants" },
+	{ "alternate", "alternate", O_JID, "JID",
+	  "a room occupants are invited to move to" },
+	OEND
+};
+static const struct opt_spec o_history[] = {
+	{ "limit", "limit", O_UINT, "N", "the newest N messages (default 20)" },
+	OEND
+};
+static const struct opt_spec o_aff_set[] = {
+	{ "nick", "nick", O_STR, "N", "also reserve this nick for the JID" },
+	{ "reason", "reason", O_STR, "R", "the reason given to the user" },
+	OEND
+};
+
+const struct command mc_commands[] = {
+	{ "status", "status", no_args, no_opts,
+	  "show the daemon's state and counters",
+	  "Shows mucd's version, uptime, the state of its link to the XMPP "
+	  "server, room and occupant counts and its statistics counters.",
+	  "mucctl status\nmucctl --json status",
+	  NULL, render_status },
+	{ "rooms", "rooms", no_args, o_rooms,
+	  "list rooms, stored and in memory",
+	  "Lists rooms in JID order: persistent rooms from the database and "
+	  "temporary rooms in memory. Filters combine. When more rooms match "
+	  "than --limit allows, a note says how to continue with --after.",
+	  "mucctl rooms\nmucctl rooms --match '^team-' --public\n"
+	  "mucctl rooms --unused 90\nmucctl rooms --limit 100 "
+	  "--after team-c@conference.example.org",
+	  off_rooms, render_rooms },
+	{ "room show", "room.show", a_room, no_opts,
+	  "show a room: configuration, subject, occupants",
+	  "Shows a room's configuration, subject, times and occupants.",
+	  "mucctl room show lobby\n"
+	  "mucctl --json room show lobby@conference.example.org",
+	  off_room_show, render_room_show },
+	{ "room create", "room.create", a_room_settings, no_opts,
+	  "create a persistent room",
+	  "Creates a persistent room with the service defaults, changed by "
+	  "the key=value settings (see ROOM OPTIONS in mucctl(8); `help "
+	  "room config` lists the keys). The room is unlocked at once.",
+	  "mucctl room create lobby\n"
+	  "mucctl room create team name='The Team' members_only=yes public=no",
+	  off_room_create, render_done },
+	{ "room config", "room.config", a_room_settings, no_opts,
+	  "show or change a room's configuration",
+	  "Applies the key=value settings and shows the resulting "
+	  "configuration; without settings it only shows it. Occupants see "
+	  "the change as with a configuration form (status 104 and others). "
+	  "Keys: name, description, language, password, persistent, public, "
+	  "members_only, moderated, allow_member_invites, change_subject, "
+	  "logging, whois (moderators|anyone), allow_pm "
+	  "(anyone|participants|moderators|none), max_occupants, "
+	  "history_length, default_history, presence_broadcast and "
+	  "get_member_list (comma-separated roles). Booleans take yes/no.",
+	  "mucctl room config lobby\n"
+	  "mucctl room config lobby name=Lobby moderated=yes\n"
+	  "mucctl room config lobby password=",
+	  off_room_config, render_config },
+	{ "room destroy", "room.destroy", a_room, o_destroy,
+	  "destroy a room",
+	  "Destroys a room: occupants are removed (told the reason and the "
+	  "alternate venue) and the room is deleted with its affiliations and "
+	  "history.",
+	  "mucctl room destroy old-room --reason 'moved' "
+	  "--alternate new-room@conference.example.org",
+	  off_room_destroy, render_done },
+	{ "occupants", "occupants", a_room, no_opts,
+	  "list the occupants of a room",
+	  "Lists a room's occupants: nick, role, affiliation, real JID and "
+	  "connected resources.",
+	  "mucctl occupants lobby",
+	  NULL, render_occupants },
+	{ "kick", "kick", a_room_nick, o_reason,
+	  "kick an occupant out of a room",
+	  "Removes the occupant with this nick from the room (status 307).",
+	  "mucctl kick lobby troll --reason 'be nice'",
+	  NULL, render_done },
+	{ "say", "say", a_room_text, no_opts,
+	  "send a message to a room, from the room",
+	  "Sends a groupchat message from the room's own JID to every "
+	  "occupant. The remaining words form the text, joined by spaces.",
+	  "mucctl say lobby 'Maintenance at 22:00 UTC'",
+	  NULL, render_done },
+	{ "history", "history", a_room, o_history,
+	  "show a room's recent messages",
+	  "Shows the newest messages of the room's history, oldest first.",
+	  "mucctl history lobby --limit 5",
+	  NULL, render_history },
+	{ "affiliations", "affiliations", a_room_aff, no_opts,
+	  "list a room's affiliations",
+	  "Lists owners, admins, members and outcasts with reserved nicks and "
+	  "reasons, or only those with the given affiliation.",
+	  "mucctl affiliations lobby\nmucctl affiliations lobby outcast",
+	  off_affiliations, render_affiliations },
+	{ "affiliation set", "affiliation.set", a_aff_set, o_aff_set,
+	  "set a JID's affiliation with a room",
+	  "Sets the affiliation (owner, admin, member, outcast or none) of a "
+	  "bare JID or a domain. Occupants are told as in XEP-0045. A room "
+	  "that has an owner always keeps one.",
+	  "mucctl affiliation set lobby alice@example.org owner\n"
+	  "mucctl affiliation set lobby bob@example.org member --nick Bob\n"
+	  "mucctl affiliation set lobby carol@example.org none",
+	  off_affiliation_set, render_aff_change },
+	{ "ban", "ban", a_room_jid, o_reason,
+	  "ban a JID (or a domain) from a room",
+	  "Makes the JID an outcast; an occupant with it is removed (status "
+	  "301). A domain bans everyone on it.",
+	  "mucctl ban lobby troll@example.net --reason spam\n"
+	  "mucctl ban lobby spam.example",
+	  off_ban, render_aff_change },
+	{ "nick reserve", "nick.reserve", a_room_jid_nick, no_opts,
+	  "reserve a nick in a room for a JID",
+	  "Reserves the nick for the bare JID; nobody else may use it in the "
+	  "room. Someone without an affiliation becomes a member. A nick can "
+	  "be reserved by only one JID per room.",
+	  "mucctl nick reserve lobby alice@example.org Alice",
+	  off_nick_reserve, render_aff_change },
+	{ "nick release", "nick.release", a_room_jid, no_opts,
+	  "release a JID's reserved nick",
+	  "Drops the JID's nick reservation; its affiliation stays.",
+	  "mucctl nick release lobby alice@example.org",
+	  off_nick_release, render_aff_change },
+	{ "nick show", "nick.show", a_room_jid, no_opts,
+	  "show the nick a JID has reserved in a room",
+	  "Shows the JID's reserved nick, if any.",
+	  "mucctl nick show lobby alice@example.org",
+	  off_nick_show, render_nick_show },
+	{ "user rooms", "user.rooms", a_jid, no_opts,
+	  "list the rooms where a JID has an affiliation or is present",
+	  "Lists rooms where the bare JID has an affiliation, and (with the "
+	  "daemon running) rooms where it is present, with its nicks.",
+	  "mucctl user rooms alice@example.org",
+	  off_user_rooms, render_user_rooms },
+	{ "reload", "reload", no_args, no_opts,
+	  "reload mucd's configuration",
+	  "Makes mucd read its configuration file again (like SIGHUP); "
+	  "settings that need a restart are reported.",
+	  "mucctl reload",
+	  NULL, render_done },
+	{ "shutdown", "shutdown", no_args, no_opts,
+	  "stop mucd",
+	  "Makes mucd leave every room cleanly, save and exit.",
+	  "mucctl shutdown",
+	  NULL, render_done },
+	{ "backup", "backup", a_dir, no_opts,
+	  "write a consistent copy of the database",
+	  "Copies the database environment into DIR, which must be empty or "
+	  "not exist yet; the copy opens as a data directory at once. A "
+	  "relative DIR is taken from mucctl's working directory. With mucd "
+	  "running, the daemon writes the copy (as its own user).",
+	  "mucctl backup /var/backups/mucd/$(date +%F)",
+	  off_backup, render_done },
+	{ "shell", NULL, no_args, no_opts,
+	  "interactive shell",
+	  "Reads commands with line editing, history and tab completion "
+	  "(commands, options, room JIDs, nicks). Quote arguments with "
+	  "spaces. `quit` or end-of-file leaves.",
+	  "mucctl shell",
+	  NULL, NULL },
+	{ "help", NULL, a_help, no_opts,
+	  "help on mucctl or on one command",
+	  "Shows the commands, or the usage, options and examples of one "
+	  "command.",
+	  "mucctl help\nmucctl help room create",
+	  NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
+int
+command_nwords(const struct command *c)
+{
+	return strchr(c->words, ' ') != NULL ? 2 : 1;
+}
+
+/* Does the command's word number i (0 or 1) equal w? */
+static bool
+word_is(const struct command *c, int i, const char *w)
+{
+	const char *sp = strchr(c->words, ' ');
+	size_t n;
+
+	if (i == 0) {
+		n = sp ? (size_t)(sp - c->words) : strlen(c->words);
+		return strlen(w) == n && strncmp(c->words, w, n) == 0;
+	}
+	return sp != NULL && strcmp(sp + 1, w) == 0;
+}
+
+bool
+command_is_group(const char *word)
+{
+	const struct command *c;
+
+	for (c = mc_commands; c->words != NULL; c++)
+		if (command_nwords(c) == 2 && word_is(c, 0, word))
+			return true;
+	return false;
+}
+
+const struct command *
+command_find(int argc, char **argv, int *used)
+{
+	const struct command *c;
+
+	*used = 0;
+	for (c = mc_commands; argc > 0 && c->words != NULL; c++) {
+		if (!word_is(c, 0, argv[0]))
+			continue;
+		if (command_nwords(c) == 1) {
+			*used = 1;
+			return c;
+		}
+		if (argc > 1 && word_is(c, 1, argv[1])) {
+			*used = 2;
+			return c;
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,173 @@
+/*
+ * exec: one command from words to output — find it, parse its arguments,
+ * send it to the daemon or run it on the database, print the result.
+ * One-shot mode and the shell both come through here, so they behave the
+ * same.
+ */
+#include "mucctl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+exec_report(const char *what, const struct mc_err *e)
+{
+	fflush(stdout);
+	fprintf(stderr, "mucctl: %s: ", what);
+	/* Messages may quote what XMPP users chose (nicks, names). */
+	put_safe(stderr, e->msg);
+	fputc('\n', stderr);
+	return e->status;
+}
+
+/* Offline is a fallback: say so, since changes then wait for a start. */
+static void
+note_offline(struct mucctl *m, const char *datadir)
+{
+	if (m->quiet || m->noted_offline || m->datadir_opt != NULL)
+		return;
+	m->noted_offline = true;
+	fprintf(stderr, "mucctl: mucd is not running; working on the "
+	    "database in %s directly\n", datadir);
+}
+
+/*
+ * Rooms are keyed by full JID, so a page boundary given as a local part
+ * ("--after lobby") must become one, or the page would start at "lobby"
+ * itself rather than after it.
+ */
+static void
+qualify_after(struct mucctl *m, json_t *args)
+{
+	const char *after = json_string_value(json_object_get(args, "after"));
+	const char *dom = ctx_domain(m);
+	char *full;
+
+	if (after == NULL || strchr(after, '@') != NULL || dom == NULL ||
+	    asprintf(&full, "%s@%s", after, dom) == -1)
+		return;
+	json_object_set_new(args, "after", json_string(full));
+	free(full);
+}
+
+int
+exec_request(struct mucctl *m, const struct command *c, json_t *args,
+    json_t **result, struct mc_err *e)
+{
+	const char *dir;
+
+	*result = NULL;
+	if (m->datadir_opt != NULL) {
+		if (c->offline == NULL)
+			return mc_fail(e, EXIT_USAGE, "", "this command needs "
+			    "the daemon; -D (offline mode) works only with "
+			    "the commands listed under OFFLINE MODE in "
+			    "mucctl(8)");
+		qualify_after(m, args);
+		return offline_run(m, c, args, result, e);
+	}
+	if (client_ensure(m, e) == 0) {
+		qualify_after(m, args);
+		return client_call(m, c->proto, args, result, e);
+	}
+	if (!e->absent || c->offline == NULL)
+		return -1;
+	if ((dir = ctx_datadir(m, e)) == NULL)
+		return -1;
+	note_offline(m, dir);
+	qualify_after(m, args);
+	return offline_run(m, c, args, result, e);
+}
+
+static int
+unknown_command(int argc, char **argv)
+{
+	bool help = argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0);
+
+	if (command_is_group(argv[0])) {
+		if (help) {
+			help_group(argv[0], stdout);
+			return EXIT_DONE;
+		}
+		if (argc == 1)
+			fprintf(stderr, "mucctl: %s: missing subcommand\n",
+			    argv[0]);
+		else
+			fprintf(stderr, "mucctl: %s: unknown subcommand "
+			    "'%s'\n", argv[0], argv[1]);
+		help_group(argv[0], stderr);
+		return EXIT_USAGE;
+	}
+	fprintf(stderr, "mucctl: unknown command '%s' (try `mucctl help`)\n",
+	    argv[0]);
+	return EXIT_USAGE;
+}
+
+static int
+run_local(struct mucctl *m, const struct command *c, int argc, char **argv)
+{
+	if (argc > 0 && (strcmp(argv[0], "--help") == 0 ||
+	    strcmp(argv[0], "-h") == 0)) {
+		help_command(c, stdout);
+		return EXIT_DONE;
+	}
+	if (strcmp(c->words, "help") == 0)
+		return help_run(argc, argv);
+	if (argc > 0) {
+		fprintf(stderr, "mucctl: shell: unexpected argument '%s'\n",
+		    argv[0]);
+		return EXIT_USAGE;
+	}
+	if (m->in_shell) {
+		fprintf(stderr, "mucctl: shell: this is the shell already\n");
+		return EXIT_USAGE;
+	}
+	return shell_run(m);
+}
+
+static void
+output(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *result, bool json)
+{
+	if (json)
+		print_json(result);
+	else
+		c->render(m, c, args, result);
+	fflush(stdout);
+}
+
+int
+exec_argv(struct mucctl *m, int argc, char **argv)
+{
+	const struct command *c;
+	json_t *args = NULL, *result = NULL;
+	struct mc_err e;
+	bool help = false, json = m->json;
+	int used;
+
+	if ((c = command_find(argc, argv, &used)) == NULL)
+		return unknown_command(argc, argv);
+	if (c->proto == NULL)
+		return run_local(m, c, argc - used, argv + used);
+	if (parse_command_args(m, c, argc - used, argv + used, &args, &help,
+	    &json, &e) == -1) {
+		exec_report(c->words, &e);
+		help_usage_line(c, stderr);
+		return EXIT_USAGE;
+	}
+	if (help) {
+		help_command(c, stdout);
+		json_decref(args);
+		return EXIT_DONE;
+	}
+	if (exec_request(m, c, args, &result, &e) == -1) {
+		json_decref(args);
+		return exec_report(c->words, &e);
+	}
+	output(m, c, args, result, json);
+	json_decref(args);
+	json_decref(result);
+	return EXIT_DONE;
+}

@@ -1,0 +1,338 @@
+/*
+ * mucctl: the administration tool for mucd — one-shot commands, an
+ * interactive shell, and an offline mode that works on the Berkeley DB
+ * environment directly when the daemon is not running. See mucctl(8).
+ *
+ * Everything mucctl knows lives in one struct mucctl, created in main()
+ * and passed down; there is no other mutable global state except where a
+ * C API gives no way to pass a pointer (readline's completion callbacks,
+ * the SIGINT flag), and those places say so.
+ *
+ * Files:
+ *   main.c      global options, one-shot dispatch, exit status
+ *   ctx.c       the context: configuration, socket path, data directory
+ *   commands.c  the command table (names, arguments, options, help text)
+ *   parse.c     a command's argv to the protocol's JSON args
+ *   exec.c      run one command: parse, online or offline, print
+ *   client.c    the control socket: framing, bounded reads, replies
+ *   offline.c   the store session behind offline commands, shared checks
+ *   offroom.c   offline room commands
+ *   offaff.c    offline affiliation, nick and user commands
+ *   output.c    tables, times, JSON printing
+ *   render.c    human output of each command's result
+ *   help.c      usage and help text generated from the command table
+ *   words.c     shell-style splitting of a line into words
+ *   shell.c     the interactive shell (readline, history, signals)
+ *   complete.c  tab completion for the shell
+ */
+#ifndef MUCCTL_H
+#define MUCCTL_H
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "conf.h"
+
+#define MUCCTL_PROTOCOL		1	/* the control protocol spoken */
+#define MUCCTL_FALLBACK_SOCKET	"/run/mucd/mucd.sock"
+#define MUCCTL_MAX_REPLY	(64u << 20)	/* one reply line, bytes */
+
+/* Exit statuses (documented in mucctl(8)). */
+enum {
+	EXIT_DONE = 0,		/* success */
+	EXIT_REFUSED = 1,	/* the daemon or the store refused */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_UNREACHABLE = 3	/* no daemon, no database */
+};
+
+/* An error on its way to the user: what to print and how to exit. */
+struct mc_err {
+	int	 status;	/* EXIT_* */
+	bool	 absent;	/* connect: nobody listens (offline may help) */
+	char	 code[32];	/* protocol error code, "" for local errors */
+	char	 msg[1024];
+};
+
+/* ---- commands.c ---- */
+
+enum arg_kind {
+	A_ROOM,		/* room JID or local part */
+	A_JID,		/* a bare JID */
+	A_NICK,		/* an occupant's nick */
+	A_AFF,		/* owner|admin|member|outcast */
+	A_AFF_NONE,	/* the same or none */
+	A_TEXT,		/* the rest of the line, joined with spaces */
+	A_SETTINGS,	/* key=value... into an object */
+	A_DIR		/* a directory, made absolute */
+};
+
+#define ARG_OPTIONAL	0x1
+
+struct arg_spec {
+	const char	*meta;		/* ROOM */
+	const char	*key;		/* "room" in the JSON args */
+	enum arg_kind	 kind;
+	unsigned	 flags;
+};
+
+enum opt_kind { O_STR, O_JID, O_UINT, O_FLAG };
+
+struct opt_spec {
+	const char	*name;		/* "reason" for --reason */
+	const char	*key;		/* JSON key */
+	enum opt_kind	 kind;
+	const char	*meta;		/* R */
+	const char	*help;
+};
+
+struct mucctl;
+struct command;
+struct store;
+struct room_config;
+typedef int (*offline_fn)(struct mucctl *, json_t *args, json_t **result,
+    struct mc_err *);
+typedef void (*render_fn)(struct mucctl *, const struct command *,
+    json_t *args, json_t *result);
+
+struct command {
+	const char		*words;		/* "room show" */
+	const char		*proto;		/* "room.show"; NULL: local */
+	const struct arg_spec	*args;		/* {NULL}-terminated */
+	const struct opt_spec	*opts;		/* {NULL}-terminated */
+	const char		*summary;	/* one line */
+	const char		*help;		/* paragraph */
+	const char		*examples;	/* lines, "\n"-separated */
+	offline_fn		 offline;	/* NULL: needs the daemon */
+	render_fn		 render;
+};
+
+extern const struct command mc_commands[];
+/* The command named by the leading words of argv; *used says how many. */
+const struct command *command_find(int argc, char **argv, int *used);
+/* Is word the first word of a multi-word group ("room", "nick")? */
+bool	 command_is_group(const char *word);
+/* Number of words in c->words. */
+int	 command_nwords(const struct command *);
+
+/* ---- ctx.c ---- */
+
+enum conf_state { CONF_OK, CONF_UNREADABLE, CONF_INVALID };
+
+struct client {
+	int		 fd;		/* -1: not connected */
+	struct buf	 in;		/* bytes read past the last reply */
+	long long	 next_id;
+	char		 domain[1024];	/* the service, from "hello" */
+};
+
+/* Completion candidates for readline (complete.c). */
+struct cands {
+	char		**v;
+	size_t		 n, cap, next;
+};
+
+struct mucctl {
+	/* Command line. */
+	const char		*socket_opt;	/* -s */
+	const char		*conf_path;	/* -c, or the default */
+	const char		*datadir_opt;	/* -D: offline only */
+	bool			 json;		/* --json before the command */
+	/* Configuration, loaded once at start. */
+	struct conf		 conf;
+	enum conf_state		 conf_state;
+	char			 conf_err[600];
+	/* The daemon, or the store while an offline command runs. */
+	struct client		 client;
+	struct store		*store;
+	/* Shell. */
+	bool			 in_shell;
+	bool			 quiet;		/* completing: no notes */
+	bool			 noted_offline;	/* said so once already */
+	char			*history_path;
+	struct cands		 cands;
+	volatile sig_atomic_t	*interrupted;	/* set by SIGINT, or NULL */
+};
+
+void	 ctx_init(struct mucctl *);
+void	 ctx_free(struct mucctl *);
+/* Load the configuration file, remembering why it could not be. */
+void	 ctx_load_conf(struct mucctl *);
+/* The control socket to use (never NULL). */
+const char *ctx_socket_path(const struct mucctl *);
+/* Why the socket path is a guess, or NULL ("" when it is not). */
+const char *ctx_socket_note(const struct mucctl *, char *buf, size_t len);
+/* The data directory for offline use, or NULL with *e set. */
+const char *ctx_datadir(struct mucctl *, struct mc_err *);
+/* The service domain (daemon's, else the configuration's), or NULL. */
+const char *ctx_domain(const struct mucctl *);
+
+int	 mc_fail(struct mc_err *, int status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Exit status for a protocol error code. */
+int	 mc_status_for_code(const char *code);
+
+/* ---- client.c ---- */
+
+void	 client_init(struct client *);
+/* Connect and say hello, unless connected already. */
+int	 client_ensure(struct mucctl *, struct mc_err *);
+/* One request; *result is the reply's result (new reference). */
+int	 client_call(struct mucctl *, const char *cmd, json_t *args,
+	    json_t **result, struct mc_err *);
+void	 client_close(struct client *);
+
+/* ---- parse.c ---- */
+
+/* argv (after the command words) to JSON args. *want_help and *json are
+ * set by --help and --json. */
+int	 parse_command_args(struct mucctl *, const struct command *, int argc,
+	    char **argv, json_t **args, bool *want_help, bool *json,
+	    struct mc_err *);
+
+/* ---- exec.c ---- */
+
+/* Run one command line (argv[0] is the command word); exit status. */
+int	 exec_argv(struct mucctl *, int argc, char **argv);
+/* Run a request, online or offline as the situation allows. */
+int	 exec_request(struct mucctl *, const struct command *, json_t *args,
+	    json_t **result, struct mc_err *);
+/* Print "mucctl: WHAT: message" to stderr; returns e->status. */
+int	 exec_report(const char *what, const struct mc_err *);
+
+/* ---- offline.c ---- */
+
+int	 offline_run(struct mucctl *, const struct command *, json_t *args,
+	    json_t **result, struct mc_err *);
+
+/* Shared by the offline commands; each mirrors the daemon's check of the
+ * same name in mucd/ctlcmd.c, with the same error codes and messages. */
+const char *off_need_str(json_t *args, const char *name, struct mc_err *);
+int	 off_room_jid(struct mucctl *, const char *s, char *out, size_t outlen,
+	    struct mc_err *);
+/* The room named by args.room must exist: *json is its record. */
+int	 off_need_room(struct mucctl *, json_t *args, char *jid, size_t len,
+	    char **json, struct mc_err *);
+int	 off_need_bare(json_t *args, const char *name, char *out, size_t len,
+	    struct mc_err *);
+/* A failed store call as the daemon reports it ("internal"). */
+int	 off_store_fail(struct mucctl *, struct mc_err *);
+/* The configuration as `room show` and `room config` return it. */
+json_t	*off_config_json(const struct room_config *);
+
+/* ---- offroom.c / offaff.c: the offline commands ---- */
+
+int	 off_rooms(struct mucctl *, json_t *, json_t **, struct mc_err *);
+int	 off_room_show(struct mucctl *, json_t *, json_t **, struct mc_err *);
+int	 off_room_create(struct mucctl *, json_t *, json_t **, struct mc_err *);
+int	 off_room_config(struct mucctl *, json_t *, json_t **, struct mc_err *);
+int	 off_room_destroy(struct mucctl *, json_t *, json_t **,
+	    struct mc_err *);
+int	 off_affiliations(struct mucctl *, json_t *, json_t **,
+	    struct mc_err *);
+int	 off_affiliation_set(struct mucctl *, json_t *, json_t **,
+	    struct mc_err *);
+int	 off_ban(struct mucctl *, json_t *, json_t **, struct mc_err *);
+int	 off_nick_reserve(struct mucctl *, json_t *, json_t **,
+	    struct mc_err *);
+int	 off_nick_release(struct mucctl *, json_t *, json_t **,
+	    struct mc_err *);
+int	 off_nick_show(struct mucctl *, json_t *, json_t **, struct mc_err *);
+int	 off_user_rooms(struct mucctl *, json_t *, json_t **, struct mc_err *);
+int	 off_backup(struct mucctl *, json_t *, json_t **, struct mc_err *);
+
+/* ---- output.c ---- */
+
+struct table {
+	size_t		 ncols;
+	const char	*heads[8];
+	char		**cells;	/* nrows * ncols, malloc'd strings */
+	size_t		 nrows, cap;
+	bool		 failed;	/* out of memory: print nothing */
+};
+
+void	 table_init(struct table *, size_t ncols, ...);
+/* Add a row of ncols strings (NULL prints as "-"). */
+void	 table_add(struct table *, ...);
+void	 table_print(const struct table *, FILE *);
+void	 table_free(struct table *);
+/* ISO 8601 UTC, or "-" for 0. */
+const char *fmt_time(long long t, char *buf, size_t len);
+/* "3d 4h 5m 6s". */
+const char *fmt_duration(long long secs, char *buf, size_t len);
+/* One JSON document (the result, verbatim) on stdout. */
+void	 print_json(json_t *);
+/* Accessors that tolerate missing fields. */
+const char *jstr(json_t *obj, const char *key);
+long long jint(json_t *obj, const char *key);
+bool	 jbool(json_t *obj, const char *key);
+/* "a, b, c" from an array of strings (malloc'd; NULL on OOM). */
+char	*join_strings(json_t *array, const char *sep);
+/* Print user-supplied text with control characters neutralised. */
+void	 put_safe(FILE *, const char *);
+
+/* ---- render.c ---- */
+
+void	 render_status(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+void	 render_rooms(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+void	 render_room_show(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+void	 render_config(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+void	 render_occupants(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+void	 render_history(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+void	 render_affiliations(struct mucctl *, const struct command *,
+	    json_t *, json_t *);
+void	 render_aff_change(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+void	 render_nick_show(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+void	 render_user_rooms(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+/* A one-line confirmation built from the command and its args. */
+void	 render_done(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+
+/* ---- help.c ---- */
+
+void	 help_global(FILE *);
+void	 help_command(const struct command *, FILE *);
+void	 help_group(const char *group, FILE *);
+void	 help_usage_line(const struct command *, FILE *);
+/* `help [WORDS...]`: exit status. */
+int	 help_run(int argc, char **argv);
+
+/* ---- words.c ---- */
+
+struct words {
+	char		**v;
+	int		 n, cap;
+	bool		 open_quote;	/* the line ended inside quotes */
+};
+
+/* Split like a POSIX shell: '...', "..." with \" \\ \$ \`, and \x
+ * outside quotes. -1 on OOM. An unterminated quote sets open_quote. */
+int	 words_split(struct words *, const char *line, size_t len);
+void	 words_free(struct words *);
+
+/* ---- shell.c ---- */
+
+int	 shell_run(struct mucctl *);
+/* Where the history lives (malloc'd), or NULL for none. */
+char	*shell_history_path(void);
+
+/* ---- complete.c ---- */
+
+void	 complete_setup(struct mucctl *);
+void	 cands_clear(struct cands *);
+
+#endif

@@ -1,0 +1,407 @@
+/*
+ * render: human output for each command's result. The JSON result is the
+ * contract (see PROTOCOL in mucctl(8)); this is only a view of it, with
+ * times in ISO 8601 UTC and lists as aligned tables.
+ */
+#include "mucctl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xml.h"
+
+#define KV_WIDTH	16
+
+static void
+kv(const char *key, const char *value)
+{
+	printf("%-*s", KV_WIDTH, key);
+	put_safe(stdout, value);
+	putchar('\n');
+}
+
+static void
+kv_num(const char *key, long long v)
+{
+	printf("%-*s%lld\n", KV_WIDTH, key, v);
+}
+
+static const char *
+arg(json_t *args, const char *key)
+{
+	const char *s = jstr(args, key);
+
+	return s ? s : "";
+}
+
+void
+render_status(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *link = json_object_get(r, "link"), *rooms, *cnt, *v;
+	char t[40], d[64], line[256];
+	const char *k;
+
+	snprintf(line, sizeof(line), "%s (up %s)",
+	    fmt_time(jint(r, "started"), t, sizeof(t)),
+	    fmt_duration(jint(r, "uptime"), d, sizeof(d)));
+	kv("version", jstr(r, "version"));
+	kv("domain", jstr(r, "domain"));
+	kv("started", line);
+	snprintf(line, sizeof(line), "%s to %s (%lld connects, %lld bytes "
+	    "queued, %lld in, %lld out)", jstr(link, "state"),
+	    jstr(link, "server"), jint(link, "connects"),
+	    jint(link, "queued_bytes"), jint(link, "bytes_in"),
+	    jint(link, "bytes_out"));
+	kv("link", line);
+	rooms = json_object_get(r, "rooms");
+	snprintf(line, sizeof(line), "%lld in memory, %lld stored (%lld "
+	    "public)", jint(rooms, "in_memory"), jint(rooms, "stored"),
+	    jint(rooms, "public_stored"));
+	kv("rooms", line);
+	snprintf(line, sizeof(line), "%lld (%lld sessions)",
+	    jint(r, "occupants"), jint(r, "sessions"));
+	kv("occupants", line);
+	cnt = json_object_get(r, "counters");
+	printf("counters:\n");
+	json_object_foreach(cnt, k, v)
+		printf("  %-*s%lld\n", KV_WIDTH, k,
+		    (long long)json_integer_value(v));
+}
+
+static char *
+room_flags(json_t *room)
+{
+	static const char *names[] = { "persistent", "public", "members_only",
+		"loaded" };
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (jbool(room, names[i]) && ((b.len > 0 &&
+		    buf_putc(&b, ',') == -1) || buf_puts(&b, names[i]) == -1)) {
+			buf_free(&b);
+			return NULL;
+		}
+	return buf_steal(&b);
+}
+
+void
+render_rooms(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *list = json_object_get(r, "rooms"), *room;
+	char t[40], n[24], *flags;
+	struct table tb;
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("no rooms\n");
+		return;
+	}
+	table_init(&tb, 5, "ROOM", "NAME", "OCCUPANTS", "FLAGS", "LAST USED");
+	json_array_foreach(list, i, room) {
+		snprintf(n, sizeof(n), "%lld", jint(room, "occupants"));
+		flags = room_flags(room);
+		table_add(&tb, jstr(room, "jid"), jstr(room, "name"), n,
+		    flags ? flags : "?", fmt_time(jint(room, "last_used"), t,
+		    sizeof(t)));
+		free(flags);
+	}
+	table_print(&tb, stdout);
+	table_free(&tb);
+	if (jbool(r, "truncated"))
+		fprintf(stderr, "mucctl: more rooms match; continue with "
+		    "--after %s\n", jstr(json_array_get(list,
+		    json_array_size(list) - 1), "jid"));
+}
+
+static void
+occupant_table(json_t *list)
+{
+	json_t *o;
+	struct table tb;
+	char *sess;
+	size_t i;
+
+	table_init(&tb, 5, "NICK", "ROLE", "AFFILIATION", "JID", "SESSIONS");
+	json_array_foreach(list, i, o) {
+		sess = join_strings(json_object_get(o, "sessions"), " ");
+		table_add(&tb, jstr(o, "nick"), jstr(o, "role"),
+		    jstr(o, "affiliation"), jstr(o, "jid"), sess ? sess : "?");
+		free(sess);
+	}
+	table_print(&tb, stdout);
+	table_free(&tb);
+}
+
+static void
+config_table(json_t *cfg, const char *indent)
+{
+	const char *k;
+	json_t *v;
+	char tmp[32];
+
+	json_object_foreach(cfg, k, v) {
+		const char *s = json_string_value(v);
+
+		if (json_is_boolean(v))
+			s = json_is_true(v) ? "yes" : "no";
+		else if (json_is_integer(v)) {
+			snprintf(tmp, sizeof(tmp), "%lld",
+			    (long long)json_integer_value(v));
+			s = tmp;
+		}
+		printf("%s%-22s", indent, k);
+		put_safe(stdout, s && *s ? s : "-");
+		putchar('\n');
+	}
+}
+
+static void
+subject_line(json_t *subj)
+{
+	char t[40], line[2048];
+	const char *text = jstr(subj, "text"), *from = jstr(subj, "from");
+
+	if (text == NULL) {
+		kv("subject", "-");
+		return;
+	}
+	snprintf(line, sizeof(line), "%s (set %s%s%s)", text,
+	    fmt_time(jint(subj, "time"), t, sizeof(t)), from ? " by " : "",
+	    from ? from : "");
+	kv("subject", line);
+}
+
+void
+render_room_show(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *occ = json_object_get(r, "occupant_list");
+	char t[40], line[256];
+
+	kv("room", jstr(r, "jid"));
+	kv("created", fmt_time(jint(r, "created"), t, sizeof(t)));
+	kv("last used", fmt_time(jint(r, "last_used"), t, sizeof(t)));
+	subject_line(json_object_get(r, "subject"));
+	snprintf(line, sizeof(line), "%s%s", jbool(r, "stored") ? "stored" :
+	    "temporary (memory only)", jbool(r, "locked") ?
+	    ", locked (awaiting configuration)" : "");
+	kv("state", line);
+	kv_num("occupants", jint(r, "occupants"));
+	kv_num("affiliations", jint(r, "affiliations"));
+	kv_num("history", jint(r, "history"));
+	printf("configuration:\n");
+	config_table(json_object_get(r, "config"), "  ");
+	if (json_array_size(occ) > 0) {
+		printf("occupants:\n");
+		occupant_table(occ);
+	}
+}
+
+void
+render_config(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	config_table(json_object_get(r, "config"), "");
+}
+
+void
+render_occupants(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *list = json_object_get(r, "occupants");
+
+	if (json_array_size(list) == 0)
+		printf("no occupants\n");
+	else
+		occupant_table(list);
+}
+
+/* One history entry: time, nick (the resource of 'from'), body. */
+static void
+history_line(json_t *item)
+{
+	struct xml_limits lim = { 1u << 26, 64 };
+	const char *xml = jstr(item, "xml"), *from, *slash, *body;
+	struct xnode *msg;
+	char t[40], err[128];
+
+	printf("%s  ", fmt_time(jint(item, "stamp"), t, sizeof(t)));
+	if (xml == NULL ||
+	    (msg = xml_parse(xml, strlen(xml), &lim, err, sizeof(err))) ==
+	    NULL) {
+		put_safe(stdout, xml ? xml : "?");
+		putchar('\n');
+		return;
+	}
+	from = x_attr(msg, "from");
+	slash = from ? strchr(from, '/') : NULL;
+	body = x_child_text(msg, "body", NULL);
+	/* A message from the room itself (`say`) has no nick. */
+	if (slash != NULL) {
+		putchar('<');
+		put_safe(stdout, slash + 1);
+		printf("> ");
+	} else
+		printf("(room) ");
+	put_safe(stdout, body ? body : "(no body)");
+	putchar('\n');
+	x_free(msg);
+}
+
+void
+render_history(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *list = json_object_get(r, "history"), *item;
+	size_t i;
+
+	if (json_array_size(list) == 0)
+		printf("no history\n");
+	json_array_foreach(list, i, item)
+		history_line(item);
+}
+
+static int
+aff_rank(const char *a)
+{
+	static const char *order[] = { "owner", "admin", "member", "outcast" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (a != NULL && strcmp(a, order[i]) == 0)
+			return i;
+	return 4;
+}
+
+static int
+cmp_aff(const void *pa, const void *pb)
+{
+	json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+	int ra = aff_rank(jstr(a, "affiliation"));
+	int rb = aff_rank(jstr(b, "affiliation"));
+
+	if (ra != rb)
+		return ra - rb;
+	return strcmp(jstr(a, "jid") ? jstr(a, "jid") : "",
+	    jstr(b, "jid") ? jstr(b, "jid") : "");
+}
+
+void
+render_affiliations(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *list = json_object_get(r, "affiliations"), **v;
+	size_t i, n = json_array_size(list);
+	struct table tb;
+
+	if (n == 0) {
+		printf("no affiliations\n");
+		return;
+	}
+	if ((v = calloc(n, sizeof(*v))) == NULL) {
+		fprintf(stderr, "mucctl: out of memory\n");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(list, i);
+	/* Owners first, as XMPP clients list them. */
+	qsort(v, n, sizeof(*v), cmp_aff);
+	table_init(&tb, 4, "JID", "AFFILIATION", "NICK", "REASON");
+	for (i = 0; i < n; i++)
+		table_add(&tb, jstr(v[i], "jid"), jstr(v[i], "affiliation"),
+		    jstr(v[i], "nick"), jstr(v[i], "reason"));
+	table_print(&tb, stdout);
+	table_free(&tb);
+	free(v);
+}
+
+void
+render_aff_change(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	const char *jid = jstr(r, "jid"), *aff = jstr(r, "affiliation");
+	const char *nick = jstr(r, "nick"), *room = arg(args, "room");
+
+	if (strcmp(c->proto, "nick.release") == 0)
+		printf("%s no longer has a reserved nick in %s", jid, room);
+	else if (strcmp(c->proto, "nick.reserve") == 0)
+		printf("%s reserved \"%s\" in %s (affiliation %s)", jid,
+		    nick ? nick : "", room, aff);
+	else if (strcmp(c->proto, "ban") == 0)
+		printf("%s is banned from %s", jid, room);
+	else
+		printf("%s is now %s in %s%s%s%s", jid, aff, room,
+		    nick ? " (nick \"" : "", nick ? nick : "",
+		    nick ? "\")" : "");
+	putchar('\n');
+}
+
+void
+render_nick_show(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	const char *nick = jstr(r, "nick");
+
+	if (nick == NULL)
+		printf("%s has no reserved nick in %s\n", jstr(r, "jid"),
+		    arg(args, "room"));
+	else {
+		put_safe(stdout, nick);
+		putchar('\n');
+	}
+}
+
+void
+render_user_rooms(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *list = json_object_get(r, "rooms"), *item;
+	struct table tb;
+	char *present;
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("%s has no affiliation and no presence in any room\n",
+		    jstr(r, "jid"));
+		return;
+	}
+	table_init(&tb, 4, "ROOM", "AFFILIATION", "NICK", "PRESENT AS");
+	json_array_foreach(list, i, item) {
+		present = join_strings(json_object_get(item, "present_as"),
+		    ", ");
+		table_add(&tb, jstr(item, "room"), jstr(item, "affiliation"),
+		    jstr(item, "nick"), present ? present : "?");
+		free(present);
+	}
+	table_print(&tb, stdout);
+	table_free(&tb);
+}
+
+void
+render_done(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	const char *p = c->proto;
+
+	if (strcmp(p, "room.create") == 0)
+		printf("created %s\n", jstr(r, "jid"));
+	else if (strcmp(p, "room.destroy") == 0)
+		printf("destroyed %s\n", arg(args, "room"));
+	else if (strcmp(p, "kick") == 0) {
+		printf("kicked ");
+		put_safe(stdout, arg(args, "nick"));
+		printf(" from %s\n", arg(args, "room"));
+	} else if (strcmp(p, "say") == 0)
+		printf("sent to %s\n", arg(args, "room"));
+	else if (strcmp(p, "reload") == 0)
+		printf("configuration reloaded%s%s\n", jstr(r, "message") ?
+		    ": " : "", jstr(r, "message") ? jstr(r, "message") : "");
+	else if (strcmp(p, "shutdown") == 0)
+		printf("mucd is shutting down\n");
+	else if (strcmp(p, "backup") == 0)
+		printf("backup written to %s\n", jstr(r, "dir"));
+}

@@ -1,0 +1,117 @@
+#!/bin/sh
+# mucctl's documentation: man/mucctl.8 is clean under mandoc -Tlint and
+# covers every command (with an example), every room option and every
+# command of the control protocol the daemon serves; the bash completion
+# parses and completes commands, subcommands, options and (from a running
+# daemon) room JIDs.
+. "$(dirname "$0")/../mucctl/lib.sh"
+
+MAN=$ROOT/man/mucctl.8
+COMPLETION=$ROOT/mucctl/mucctl.bash-completion
+
+# --- the man page -------------------------------------------------------
+if command -v mandoc > /dev/null 2>&1; then
+	# Only what depends on the manuals installed here is tolerated.
+	mandoc -Tlint "$MAN" 2>&1 | grep -v -e 'referenced manual not found' \
+		-e 'outdated mandoc.db' > "$WORK/lint"
+	if [ -s "$WORK/lint" ]; then
+		not_ok "mandoc -Tlint is clean"; sed 's/^/  | /' "$WORK/lint"
+	else
+		ok "mandoc -Tlint is clean"
+	fi
+	# Plain text: drop the overstrike of bold and underlined words.
+	mandoc -Tascii "$MAN" | LC_ALL=C sed "s/.\x08//g" > "$WORK/man.txt"
+else
+	not_ok "mandoc is installed (make deps)"
+	: > "$WORK/man.txt"
+fi
+
+# The commands, from mucctl's own list.
+"$MUCCTL" help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z ]*[a-z]\)  .*/\1/p' \
+	> "$WORK/commands"
+[ "$(wc -l < "$WORK/commands")" -ge 20 ] && ok "mucctl help lists commands" ||
+	not_ok "mucctl help lists commands"
+while read -r c; do
+	if grep -q -E "^     $c( |$)" "$WORK/man.txt"; then
+		ok "man: command '$c' documented"
+	else
+		not_ok "man: command '$c' documented"
+	fi
+	if grep -q -E "^ +mucctl ([-a-z]+ )*$c( |$)" "$WORK/man.txt"; then
+		ok "man: example of '$c'"
+	else
+		not_ok "man: example of '$c'"
+	fi
+done < "$WORK/commands"
+
+# Room options: every key roomcfg_set accepts.
+sed -n '/^const char \*const roomcfg_keys/,/};/p' "$ROOT/common/roomcfg.c" |
+	grep -o '"[a-z_]*"' | tr -d '"' > "$WORK/keys"
+[ -s "$WORK/keys" ] || not_ok "room option keys found in common/roomcfg.c"
+while read -r k; do
+	grep -q "^\.It Ic $k\$" "$MAN" && ok "man: room option $k" ||
+		not_ok "man: room option $k"
+done < "$WORK/keys"
+
+# Protocol: every command the daemon dispatches, and mucctl maps to them.
+sed -n 's/^[[:space:]]*{ "\([a-z.]*\)", cmd_[a-z_]* },$/\1/p' \
+	"$ROOT/mucd/ctlcmd.c" > "$WORK/proto"
+[ "$(wc -l < "$WORK/proto")" -ge 20 ] &&
+	ok "protocol commands found in mucd/ctlcmd.c" ||
+	not_ok "protocol commands found in mucd/ctlcmd.c"
+sed -n '/^\.Sh PROTOCOL/,/^\.Sh /p' "$MAN" > "$WORK/protocol.8"
+while read -r p; do
+	grep -q "^\.It Cm $p\$" "$WORK/protocol.8" &&
+		ok "man PROTOCOL: $p" || not_ok "man PROTOCOL: $p"
+done < "$WORK/proto"
+while read -r c; do
+	# shellcheck disable=SC2086
+	p=$("$MUCCTL" help $c | sed -n 's/.*(protocol command "\(.*\)")$/\1/p')
+	[ -z "$p" ] && continue
+	grep -q -x -F "$p" "$WORK/proto" && ok "'$c' sends '$p', which mucd serves" ||
+		not_ok "'$c' sends '$p', which mucd serves"
+done < "$WORK/commands"
+
+# --- bash completion ----------------------------------------------------
+if bash -n "$COMPLETION"; then
+	ok "bash completion parses"
+else
+	not_ok "bash completion parses"
+fi
+
+start_prosody
+start_mucd
+mc room create lobby > /dev/null 2>&1
+mc room create lounge > /dev/null 2>&1
+
+# complete WORDS...: COMPREPLY for the last word, space-separated.
+complete_words() {
+	PATH=$(dirname "$MUCCTL"):$PATH bash -c '
+		. "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_mucctl; echo "${COMPREPLY[*]}"' _ "$COMPLETION" mucctl "$@"
+}
+
+check_completion() {
+	_want=$1; shift
+	_got=$(complete_words "$@" 2>&1)
+	if [ "$_got" = "$_want" ]; then
+		ok "bash completion of '$*'"
+	else
+		not_ok "bash completion of '$*': '$_got', wanted '$_want'"
+	fi
+}
+
+check_completion "rooms room" ro
+check_completion "show create config destroy" room ""
+check_completion "reserve release" nick re
+check_completion "--match" rooms --m
+check_completion "--reason --alternate --help --json" room destroy x --
+check_completion "lobby@conference.localhost lounge@conference.localhost" \
+	-c "$D/mucd.conf" room show lo
+check_completion "lobby@conference.localhost" -c "$D/mucd.conf" kick lob
+check_completion "member" affiliations lobby mem
+check_completion "none" affiliation set lobby a@b no
+check_completion "whois=" room config lobby who
+stop_mucd
+finish
