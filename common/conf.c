@@ -91,7 +91,7 @@ static const struct key keys[] = {
 	{ "rate_iq",		K_UINT, F(rate_iq), 0, 0, 1000000, "30" },
 	{ "rate_burst",		K_UINT, F(rate_burst), 0, 1, 1000000, "60" },
 	{ "control_max_clients", K_UINT, F(control_max_clients), 0, 1, 100000, "64" },
-	{ "control_max_line",	K_SIZE, F(control_max_line), 0, 1024, 64ULL << 20, "1M" },
+	{ "control_max_line",	K_SIZE, F(control_max_line), 0, 1024, 64ULL << 20, "64K" },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))

@@ -392,6 +392,35 @@ config_json(const struct room_config *c)
 	return o;
 }
 
+void *
+roomcfg_json(const struct room_config *c)
+{
+	json_t *o = json_object(), *stored = config_json(c), *v;
+	int i;
+
+	if (o == NULL || stored == NULL) {
+		json_decref(o);
+		json_decref(stored);
+		return NULL;
+	}
+	/* In roomcfg_keys order, every key present, strings never null. */
+	for (i = 0; roomcfg_keys[i] != NULL; i++) {
+		const char *k = roomcfg_keys[i];
+
+		if (strcmp(k, "password") == 0) {
+			json_object_set_new(o, "password_protected",
+			    json_boolean(c->password != NULL));
+			continue;
+		}
+		if ((v = json_object_get(stored, k)) != NULL)
+			json_object_set(o, k, v);
+		else
+			json_object_set_new(o, k, json_string(""));
+	}
+	json_decref(stored);
+	return o;
+}
+
 char *
 roomrec_encode(const struct room_record *r)
 {

@@ -88,6 +88,15 @@ extern const char *const roomcfg_keys[];
 int	 roomcfg_get(const struct room_config *, const char *key, char *out,
 	    size_t outlen);
 
+/*
+ * The configuration as the control protocol shows it (mucctl(8)): typed
+ * values (booleans, numbers, strings, role lists as arrays) under the
+ * keys roomcfg_set accepts, with the password replaced by
+ * "password_protected". A jansson json_t *, returned as void * so this
+ * header does not need jansson's.
+ */
+void	*roomcfg_json(const struct room_config *);
+
 void	 roomrec_init(struct room_record *, const struct conf *);
 void	 roomrec_free(struct room_record *);
 /* Encode to the stored JSON text (malloc'd), NULL on OOM. */

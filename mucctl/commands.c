@@ -75,6 +75,11 @@ static const struct opt_spec o_destroy[] = {
 	  "a room occupants are invited to move to" },
 	OEND
 };
+static const struct opt_spec o_create[] = {
+	{ "owner", "owners", O_JIDS, "JID",
+	  "make JID an owner of the new room (repeatable)" },
+	OEND
+};
 static const struct opt_spec o_history[] = {
 	{ "limit", "limit", O_UINT, "N", "the newest N messages (default 20)" },
 	OEND
@@ -107,13 +112,15 @@ const struct command mc_commands[] = {
 	  "mucctl room show lobby\n"
 	  "mucctl --json room show lobby@conference.example.org",
 	  off_room_show, render_room_show },
-	{ "room create", "room.create", a_room_settings, no_opts,
+	{ "room create", "room.create", a_room_settings, o_create,
 	  "create a persistent room",
 	  "Creates a persistent room with the service defaults, changed by "
 	  "the key=value settings (see ROOM OPTIONS in mucctl(8); `help "
-	  "room config` lists the keys). The room is unlocked at once.",
+	  "room config` lists the keys), owned by the --owner JIDs. The room "
+	  "is unlocked at once.",
 	  "mucctl room create lobby\n"
-	  "mucctl room create team name='The Team' members_only=yes public=no",
+	  "mucctl room create team --owner alice@example.org "
+	  "name='The Team' members_only=yes public=no",
 	  off_room_create, render_done },
 	{ "room config", "room.config", a_room_settings, no_opts,
 	  "show or change a room's configuration",

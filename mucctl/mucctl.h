@@ -81,7 +81,7 @@ struct arg_spec {
 	unsigned	 flags;
 };
 
-enum opt_kind { O_STR, O_JID, O_UINT, O_FLAG };
+enum opt_kind { O_STR, O_JID, O_UINT, O_FLAG, O_JIDS /* repeatable */ };
 
 struct opt_spec {
 	const char	*name;		/* "reason" for --reason */

@@ -150,8 +150,7 @@ apply_change(struct mucctl *m, const char *room, const struct change *c,
 	    check_owners(m, room, c, prev, e) == 0 &&
 	    (rc = store_change(m, room, c, nick, e)) == 0)
 		*result = json_pack("{s:s,s:s,s:s?}", "jid", c->bare,
-		    "affiliation", store_aff_name(c->aff), "nick",
-		    c->drop_nick ? NULL : c->nick);
+		    "affiliation", store_aff_name(c->aff), "nick", nick);
 	free(old_nick);
 	return rc;
 }

@@ -225,22 +225,9 @@ off_store_fail(struct mucctl *m, struct mc_err *e)
 	    store_errmsg(m->store));
 }
 
-/* Values as strings, the password hidden: as mucd/ctlcmd.c does. */
+/* The same shape as the daemon's (common/roomcfg.c). */
 json_t *
 off_config_json(const struct room_config *c)
 {
-	json_t *o = json_object();
-	char v[256];
-	int i;
-
-	for (i = 0; o != NULL && roomcfg_keys[i] != NULL; i++) {
-		if (strcmp(roomcfg_keys[i], "password") == 0) {
-			json_object_set_new(o, "password_protected",
-			    json_boolean(c->password != NULL));
-			continue;
-		}
-		roomcfg_get(c, roomcfg_keys[i], v, sizeof(v));
-		json_object_set_new(o, roomcfg_keys[i], json_string(v));
-	}
-	return o;
+	return roomcfg_json(c);
 }

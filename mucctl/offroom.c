@@ -232,24 +232,71 @@ apply_settings(struct mucctl *m, json_t *args, struct room_config *c,
 }
 
 /* Write the record in its own transaction. */
+/* The record, and owners for a new room, in one transaction. */
 static int
-put_record(struct mucctl *m, const char *jid, const struct room_record *r,
-    struct mc_err *e)
+put_record_owners(struct mucctl *m, const char *jid,
+    const struct room_record *r, char owners[][JID_BARE_MAX + 1],
+    size_t nowners, struct mc_err *e)
 {
+	struct store_aff_rec owner = { AFF_OWNER, NULL, NULL };
 	struct store_txn *txn;
 	char *json;
+	size_t i;
 	int rc;
 
 	if ((json = roomrec_encode(r)) == NULL)
 		return mc_fail(e, EXIT_REFUSED, "internal", "out of memory");
 	if ((rc = store_begin(m->store, &txn)) == STORE_OK) {
-		if ((rc = store_room_put(txn, jid, json)) == STORE_OK)
+		rc = store_room_put(txn, jid, json);
+		for (i = 0; rc == STORE_OK && i < nowners; i++)
+			rc = store_aff_put(txn, jid, owners[i], &owner);
+		if (rc == STORE_OK)
 			rc = store_commit(txn);
 		else
 			store_abort(txn);
 	}
 	free(json);
 	return rc == STORE_OK ? 0 : off_store_fail(m, e);
+}
+
+static int
+put_record(struct mucctl *m, const char *jid, const struct room_record *r,
+    struct mc_err *e)
+{
+	return put_record_owners(m, jid, r, NULL, 0, e);
+}
+
+/* args.owners: an optional array of bare JIDs (as the daemon takes it). */
+static int
+owners_arg(json_t *args, char (**out)[JID_BARE_MAX + 1], size_t *n,
+    struct mc_err *e)
+{
+	json_t *list = json_object_get(args, "owners"), *v;
+	const char *why;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (list == NULL || json_array_size(list) == 0)
+		return json_is_array(list) || list == NULL ? 0 :
+		    mc_fail(e, EXIT_REFUSED, "bad-request", "\"owners\" must "
+		    "be an array of JIDs");
+	if (!json_is_array(list))
+		return mc_fail(e, EXIT_REFUSED, "bad-request", "\"owners\" "
+		    "must be an array of JIDs");
+	if ((*out = calloc(json_array_size(list), sizeof(**out))) == NULL)
+		return mc_fail(e, EXIT_REFUSED, "internal", "out of memory");
+	json_array_foreach(list, i, v)
+		if (!json_is_string(v) || jid_prep_bare(json_string_value(v),
+		    (*out)[i], sizeof((*out)[i]), &why) == -1) {
+			free(*out);
+			*out = NULL;
+			return mc_fail(e, EXIT_REFUSED, "bad-request", "owners: "
+			    "'%s' is not a JID", json_is_string(v) ?
+			    json_string_value(v) : "?");
+		}
+	*n = json_array_size(list);
+	return 0;
 }
 
 static int
@@ -298,12 +345,14 @@ off_room_create(struct mucctl *m, json_t *args, json_t **result,
     struct mc_err *e)
 {
 	const char *s = off_need_str(args, "room", e);
-	char jid[JID_BARE_MAX + 1];
+	char jid[JID_BARE_MAX + 1], (*owners)[JID_BARE_MAX + 1];
 	struct room_record rec;
+	size_t nowners;
 	int rc = -1;
 
 	if (s == NULL || off_room_jid(m, s, jid, sizeof(jid), e) == -1 ||
-	    check_absent(m, jid, e) == -1)
+	    check_absent(m, jid, e) == -1 ||
+	    owners_arg(args, &owners, &nowners, e) == -1)
 		return -1;
 	roomrec_init(&rec, &m->conf);
 	rec.cfg.persistent = true;
@@ -313,9 +362,11 @@ off_room_create(struct mucctl *m, json_t *args, json_t **result,
 		if (!rec.cfg.persistent)
 			mc_fail(e, EXIT_REFUSED, "bad-request", "a room "
 			    "created without occupants must be persistent");
-		else if ((rc = put_record(m, jid, &rec, e)) == 0)
+		else if ((rc = put_record_owners(m, jid, &rec, owners, nowners,
+		    e)) == 0)
 			*result = json_pack("{s:s}", "jid", jid);
 	}
+	free(owners);
 	roomrec_free(&rec);
 	return rc;
 }

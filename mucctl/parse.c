@@ -93,11 +93,28 @@ set_uint(struct parse *p, const struct opt_spec *o, const char *v)
 	    == -1 ? mc_fail(p->e, EXIT_USAGE, "", "out of memory") : 0;
 }
 
+/* A repeatable option: each use adds to an array. */
+static int
+add_to_list(struct parse *p, const struct opt_spec *o, const char *v)
+{
+	json_t *a = json_object_get(p->args, o->key);
+
+	if (a == NULL) {
+		if ((a = json_array()) == NULL ||
+		    json_object_set_new(p->args, o->key, a) == -1)
+			return mc_fail(p->e, EXIT_USAGE, "", "out of memory");
+	}
+	return json_array_append_new(a, json_string(v)) == -1 ?
+	    mc_fail(p->e, EXIT_USAGE, "", "out of memory") : 0;
+}
+
 static int
 set_option(struct parse *p, const struct opt_spec *o, const char *v)
 {
 	if (o->kind == O_FLAG)
 		return json_object_set_new(p->args, o->key, json_true());
+	if (o->kind == O_JIDS)
+		return add_to_list(p, o, v);
 	if (o->kind == O_UINT)
 		return set_uint(p, o, v);
 	return set_str(p, o->key, v);

@@ -145,6 +145,7 @@ config_table(json_t *cfg, const char *indent)
 
 	json_object_foreach(cfg, k, v) {
 		const char *s = json_string_value(v);
+		char *joined = NULL;
 
 		if (json_is_boolean(v))
 			s = json_is_true(v) ? "yes" : "no";
@@ -152,10 +153,12 @@ config_table(json_t *cfg, const char *indent)
 			snprintf(tmp, sizeof(tmp), "%lld",
 			    (long long)json_integer_value(v));
 			s = tmp;
-		}
+		} else if (json_is_array(v))
+			s = joined = join_strings(v, ",");
 		printf("%s%-22s", indent, k);
 		put_safe(stdout, s && *s ? s : "-");
 		putchar('\n');
+		free(joined);
 	}
 }
 

@@ -17,7 +17,8 @@
 #include "log.h"
 #include "mucd.h"
 
-#define CTL_OUT_MAX	(8u << 20)	/* unread replies per client */
+#define CTL_OUT_MAX	(16u << 20)	/* one reply, at most */
+#define CTL_OUT_PAUSE	(256u << 10)	/* unread replies: stop reading */
 #define CTL_IDLE_MS	300000		/* close clients idle this long */
 #define CTL_STUCK_MS	60000		/* ... or not reading this long */
 
@@ -69,6 +70,20 @@ queue_json(struct ctl_client *c, json_t *reply)
 {
 	char *s = json_dumps(reply, JSON_COMPACT | JSON_ENSURE_ASCII);
 
+	/* A result too big to ever fit gets an answer, not silence. */
+	if (s != NULL && strlen(s) >= CTL_OUT_MAX) {
+		free(s);
+		s = NULL;
+		if (json_object_get(reply, "ok") != NULL) {
+			json_t *e = json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id",
+			    json_object_get(reply, "id"), "ok", 0, "error",
+			    "code", "too-large", "message", "the result is "
+			    "too large; narrow the request (e.g. --limit)");
+
+			s = json_dumps(e, JSON_COMPACT | JSON_ENSURE_ASCII);
+			json_decref(e);
+		}
+	}
 	json_decref(reply);
 	if (s == NULL)
 		return;
@@ -119,6 +134,8 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 	id = json_object_get(req, "id");
 	cmd = json_string_value(json_object_get(req, "cmd"));
 	args = json_object_get(req, "args");
+	if (json_is_null(args))
+		args = NULL;
 	if (cmd == NULL) {
 		ctl_reply_error(c, id, "bad-request", "missing \"cmd\"");
 	} else if (args != NULL && !json_is_object(args)) {
@@ -141,7 +158,7 @@ process_input(struct ctl_client *c)
 	size_t n;
 
 	while (!c->dead && buf_pending(&c->in) > 0 &&
-	    buf_pending(&c->out) < CTL_OUT_MAX / 2) {
+	    buf_pending(&c->out) < CTL_OUT_PAUSE) {
 		nl = memchr(buf_head(&c->in), '\n', buf_pending(&c->in));
 		if (nl == NULL)
 			break;
@@ -168,7 +185,7 @@ update_interest(struct ctl_client *c)
 {
 	uint32_t ev = 0;
 
-	if (buf_pending(&c->out) < CTL_OUT_MAX / 2)
+	if (buf_pending(&c->out) < CTL_OUT_PAUSE)
 		ev |= EPOLLIN;
 	if (buf_pending(&c->out) > 0)
 		ev |= EPOLLOUT;
@@ -216,7 +233,7 @@ client_write(struct ctl_client *c)
 		buf_consume(&c->out, (size_t)n);
 		c->last_active = loop_now_ms();
 	}
-	c->stuck_since = buf_pending(&c->out) >= CTL_OUT_MAX / 2 ?
+	c->stuck_since = buf_pending(&c->out) >= CTL_OUT_PAUSE ?
 	    (c->stuck_since ? c->stuck_since : loop_now_ms()) : 0;
 }
 
@@ -282,6 +299,28 @@ refuse(int fd, const char *code, const char *msg)
 	close(fd);
 }
 
+/*
+ * At capacity, the longest-idle client with nothing in flight makes room
+ * for a new one: connections that just sit there cannot lock operators
+ * out. Only when every client is busy is the newcomer refused.
+ */
+static bool
+evict_idle_client(struct ctl *ctl)
+{
+	struct ctl_client *c, *oldest = NULL;
+
+	for (c = ctl->clients; c != NULL; c = c->next)
+		if (buf_pending(&c->in) == 0 && buf_pending(&c->out) == 0 &&
+		    (oldest == NULL || c->last_active < oldest->last_active))
+			oldest = c;
+	if (oldest == NULL)
+		return false;
+	log_info("control: closing an idle client (uid %u) to make room",
+	    oldest->uid);
+	client_free(oldest);
+	return true;
+}
+
 static void
 accept_io(struct loop_io *io, uint32_t events)
 {
@@ -303,7 +342,8 @@ accept_io(struct loop_io *io, uint32_t events)
 			refuse(fd, "forbidden", msg);
 			continue;
 		}
-		if (ctl->nclients >= m->conf.control_max_clients) {
+		if (ctl->nclients >= m->conf.control_max_clients &&
+		    !evict_idle_client(ctl)) {
 			refuse(fd, "busy", "too many control clients");
 			continue;
 		}
@@ -450,7 +490,7 @@ ctl_resume(struct mucd *m)
 	/* Requests held back while a client's replies piled up. */
 	for (c = m->ctl->clients; c != NULL; c = c->next)
 		if (!c->dead && buf_pending(&c->in) > 0 &&
-		    buf_pending(&c->out) < CTL_OUT_MAX / 2)
+		    buf_pending(&c->out) < CTL_OUT_PAUSE)
 			process_input(c);
 }
 

@@ -18,6 +18,8 @@
 #include "room.h"
 #include "roomcfg.h"
 #include "store.h"
+#include "utf8.h"
+#include "xml.h"
 
 #define ROOMS_LIMIT	10000	/* default page for `rooms` */
 
@@ -162,25 +164,6 @@ fail_muc(struct req *q, const struct muc_err *e)
 
 /* Results. */
 
-static json_t *
-config_json(const struct room_config *c)
-{
-	json_t *o = json_object();
-	char v[256];
-	int i;
-
-	for (i = 0; roomcfg_keys[i] != NULL; i++) {
-		if (strcmp(roomcfg_keys[i], "password") == 0) {
-			json_object_set_new(o, "password_protected",
-			    json_boolean(c->password != NULL));
-			continue;
-		}
-		roomcfg_get(c, roomcfg_keys[i], v, sizeof(v));
-		json_object_set_new(o, roomcfg_keys[i], json_string(v));
-	}
-	return o;
-}
-
 static unsigned
 session_count(const struct room *r)
 {
@@ -196,11 +179,14 @@ session_count(const struct room *r)
 	return n;
 }
 
+static json_t *command_names(void);
+
 static void
 cmd_hello(struct req *q)
 {
-	ok(q, json_pack("{s:i,s:s,s:s}", "protocol", CTL_PROTOCOL_VERSION,
-	    "version", MUCD_VERSION, "domain", q->m->conf.domain));
+	ok(q, json_pack("{s:i,s:s,s:s,s:o}", "protocol", CTL_PROTOCOL_VERSION,
+	    "version", MUCD_VERSION, "domain", q->m->conf.domain, "commands",
+	    command_names()));
 }
 
 static void
@@ -344,6 +330,7 @@ static void
 cmd_rooms(struct req *q)
 {
 	struct rooms_q rq = { .q = q, .limit = ROOMS_LIMIT };
+	char after[JID_BARE_MAX + 1];
 	json_t *v;
 	const char *s, *k;
 	struct room *r;
@@ -364,7 +351,14 @@ cmd_rooms(struct req *q)
 	if (json_is_integer(v = json_object_get(q->args, "limit")) &&
 	    json_integer_value(v) > 0)
 		rq.limit = (size_t)json_integer_value(v);
-	rq.after = arg_str(q, "after");
+	if ((s = arg_str(q, "after")) != NULL) {
+		if (room_jid(q, s, after, sizeof(after)) == -1) {
+			if (rq.has_re)
+				regfree(&rq.re);
+			return;
+		}
+		rq.after = after;
+	}
 	rq.list = json_array();
 	rq.mem = calloc(hmap_count(&q->m->rooms) + 1, sizeof(*rq.mem));
 	for (i = 0; rq.mem != NULL &&
@@ -387,6 +381,38 @@ cmd_rooms(struct req *q)
 		regfree(&rq.re);
 }
 
+/* Lists come out sorted by a string field, so output is stable across
+ * runs (hash order is not). */
+static int
+cmp_field(const void *a, const void *b, void *key)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a,
+	    key));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b,
+	    key));
+
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+static json_t *
+sorted(json_t *list, const char *key)
+{
+	size_t n = json_array_size(list), i;
+	json_t **items, *out;
+
+	if (n < 2 || (items = calloc(n, sizeof(*items))) == NULL)
+		return list;
+	for (i = 0; i < n; i++)
+		items[i] = json_incref(json_array_get(list, i));
+	qsort_r(items, n, sizeof(*items), cmp_field, (void *)key);
+	out = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(out, items[i]);
+	free(items);
+	json_decref(list);
+	return out;
+}
+
 static json_t *
 occupants_json(const struct room *r)
 {
@@ -407,7 +433,7 @@ occupants_json(const struct room *r)
 		    aff_name(room_affiliation(r, o->bare)), "sessions", jids,
 		    "occupant_id", o->occupant_id));
 	}
-	return list;
+	return sorted(list, "nick");
 }
 
 static void
@@ -418,7 +444,7 @@ cmd_room_show(struct req *q)
 	if (r == NULL)
 		return;
 	ok(q, json_pack("{s:s,s:o,s:{s:s?,s:s?,s:I},s:I,s:I,s:b,s:b,s:i,s:i,"
-	    "s:i,s:o}", "jid", r->jid, "config", config_json(&r->cfg),
+	    "s:i,s:o}", "jid", r->jid, "config", roomcfg_json(&r->cfg),
 	    "subject", "text", r->subject.text, "from", r->subject.from,
 	    "time", (json_int_t)r->subject.time,
 	    "created", (json_int_t)r->created,
@@ -464,14 +490,51 @@ apply_settings(struct req *q, struct room_config *c)
 	return 0;
 }
 
+/* args.owners: an optional array of bare JIDs. */
+static int
+owners_arg(struct req *q, struct aff_change **out, size_t *n)
+{
+	json_t *list = json_object_get(q->args, "owners"), *v;
+	const char *why;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list)) {
+		fail(q, "bad-request", "\"owners\" must be an array of JIDs");
+		return -1;
+	}
+	if (json_array_size(list) == 0)
+		return 0;
+	if ((*out = calloc(json_array_size(list), sizeof(**out))) == NULL) {
+		fail(q, "internal", "out of memory");
+		return -1;
+	}
+	json_array_foreach(list, i, v)
+		if (!json_is_string(v) || jid_prep_bare(json_string_value(v),
+		    (*out)[i].bare, sizeof((*out)[i].bare), &why) == -1) {
+			fail(q, "bad-request", "owners: '%s' is not a JID",
+			    json_is_string(v) ? json_string_value(v) : "?");
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
+	*n = json_array_size(list);
+	return 0;
+}
+
 static void
 cmd_room_create(struct req *q)
 {
 	char jid[JID_BARE_MAX + 1];
 	const char *s = need_str(q, "room");
+	struct aff_change *owners;
 	struct room_config cfg;
 	struct muc_err e;
 	struct room *r;
+	size_t nowners, i;
 	bool failed;
 
 	if (s == NULL || room_jid(q, s, jid, sizeof(jid)) == -1)
@@ -493,12 +556,21 @@ cmd_room_create(struct req *q)
 		    "be persistent");
 		return;
 	}
+	if (owners_arg(q, &owners, &nowners) == -1) {
+		roomcfg_free(&cfg);
+		return;
+	}
 	if ((r = room_create(q->m, jid, NULL)) == NULL) {
 		roomcfg_free(&cfg);
+		free(owners);
 		fail(q, "internal", "out of memory");
 		return;
 	}
 	r->idle_since = loop_now_ms();
+	/* Owners first (in memory), so the record is stored with them. */
+	for (i = 0; i < nowners; i++)
+		room_affil_put(r, owners[i].bare, AFF_OWNER, NULL, NULL);
+	free(owners);
 	if (owner_reconfigure(r, &cfg, NULL, 0, &e) == -1) {
 		room_forget(r);
 		fail_muc(q, &e);
@@ -528,11 +600,13 @@ cmd_room_config(struct req *q)
 		codes[n++] = cfg.logging ? 170 : 171;
 	if (!roomcfg_equal(&cfg, &r->cfg))
 		codes[n++] = 104;
-	if (owner_reconfigure(r, &cfg, codes, n, &e) == -1) {
+	/* Held: a room made temporary while empty goes when released. */
+	room_hold(r);
+	if (owner_reconfigure(r, &cfg, codes, n, &e) == -1)
 		fail_muc(q, &e);
-		return;
-	}
-	ok(q, json_pack("{s:o}", "config", config_json(&r->cfg)));
+	else
+		ok(q, json_pack("{s:o}", "config", roomcfg_json(&r->cfg)));
+	room_release(r);
 }
 
 static void
@@ -603,11 +677,20 @@ cmd_say(struct req *q)
 	ok(q, NULL);
 }
 
+/* Each entry: when, from whom (the occupant JID, or the room), the body
+ * if any, and the stanza as sent. */
 static void
 history_item(void *arg, long long stamp, const char *xml, size_t len)
 {
-	json_array_append_new(arg, json_pack("{s:I,s:s%}", "stamp",
-	    (json_int_t)stamp, "xml", xml, len));
+	struct xml_limits lim = { len + 1, 64 };
+	struct xnode *msg;
+	char err[64];
+
+	msg = xml_parse(xml, len, &lim, err, sizeof(err));
+	json_array_append_new(arg, json_pack("{s:I,s:s?,s:s?,s:s%}", "stamp",
+	    (json_int_t)stamp, "from", x_attr(msg, "from"), "body",
+	    x_child_text(msg, "body", NULL), "xml", xml, len));
+	x_free(msg);
 }
 
 static void
@@ -651,7 +734,7 @@ cmd_affiliations(struct req *q)
 			    "s:s?}", "jid", a->bare, "affiliation",
 			    aff_name(a->aff), "nick", a->nick, "reason",
 			    a->reason));
-	ok(q, json_pack("{s:o}", "affiliations", list));
+	ok(q, json_pack("{s:o}", "affiliations", sorted(list, "jid")));
 }
 
 static void
@@ -659,12 +742,14 @@ change(struct req *q, struct room *r, struct aff_change *c)
 {
 	struct muc_err e;
 
+	room_hold(r);
 	if (affiliation_apply(r, NULL, c, 1, &e) == -1)
 		fail_muc(q, &e);
 	else
 		ok(q, json_pack("{s:s,s:s,s:s?}", "jid", c->bare,
 		    "affiliation", aff_name(c->aff), "nick",
-		    c->drop_nick ? NULL : c->nick));
+		    room_reserved_nick(r, c->bare)));
+	room_release(r);
 }
 
 static int
@@ -904,6 +989,41 @@ static const struct {
 	{ "backup", cmd_backup },
 };
 
+static json_t *
+command_names(void)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		json_array_append_new(a, json_string(commands[i].name));
+	return a;
+}
+
+/* Text from here ends up in stanzas, and XML cannot carry control
+ * characters: one sent to the server would close the component link. */
+static bool
+has_controls(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v))
+		return utf8_has_controls(json_string_value(v),
+		    json_string_length(v));
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (has_controls(x))
+				return true;
+		return false;
+	}
+	json_object_foreach(v, k, x)
+		if (utf8_has_controls(k, strlen(k)) || has_controls(x))
+			return true;
+	return false;
+}
+
 void
 ctlcmd_dispatch(struct mucd *m, struct ctl_client *c, json_t *id,
     const char *cmd, json_t *args)
@@ -911,6 +1031,11 @@ ctlcmd_dispatch(struct mucd *m, struct ctl_client *c, json_t *id,
 	struct req q = { m, c, id, args };
 	size_t i;
 
+	if (has_controls(args)) {
+		ctl_reply_error(c, id, "bad-request", "arguments must not "
+		    "contain control characters");
+		return;
+	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, cmd) == 0) {
 			log_debug("control: %s (uid %u)", cmd,

@@ -10,6 +10,17 @@ build_helpers
 start_prosody
 start_mucd
 
+# --- hello (the raw protocol) -------------------------------------------
+$CC -O1 -o "$WORK/ctlraw" "$ROOT/tests/t/crash/ackstorm.c" ||
+	die "cannot build the raw control client"
+printf '%s\n' '{"id":1,"cmd":"hello"}' |
+	"$WORK/ctlraw" "$D/mucd.sock" - > "$WORK/out" 2>&1
+if grep -q '"commands":\[[^]]*"affiliation.set"' "$WORK/out"; then
+	ok "hello: lists the commands"
+else
+	not_ok "hello: lists the commands"; evidence
+fi
+
 # --- status ------------------------------------------------------------
 expect 0 "status --json" mc --json status
 jfield domain conference.localhost "status: domain"
@@ -29,6 +40,13 @@ out_has "created lobby@conference.localhost" "room create: confirmation"
 expect 0 "room create --json" mc --json room create \
 	side@conference.localhost members_only=yes
 jfield jid side@conference.localhost "room create: result jid"
+expect 0 "room create --owner" mc --json room create owned \
+	--owner alice@example.org --owner bob@example.org
+expect 0 "owners of a room created with --owner" mc --json affiliations owned owner
+jcount affiliations 2 "room create --owner: two owners"
+jfield affiliations.0.jid alice@example.org "affiliations: sorted by JID"
+jfield affiliations.1.jid bob@example.org "affiliations: sorted by JID (2)"
+expect 0 "room destroy (owned)" mc room destroy owned
 expect 1 "room create of an existing room is refused" mc room create lobby
 err_has "mucctl: room create: room lobby@conference.localhost already exists" \
 	"room create: error names what failed"
@@ -36,8 +54,8 @@ err_has "mucctl: room create: room lobby@conference.localhost already exists" \
 expect 0 "room show --json" mc --json room show lobby
 jfield jid lobby@conference.localhost "room show: jid"
 jfield config.name "The Lobby" "room show: name"
-jfield config.public yes "room show: public"
-jfield config.persistent yes "room show: created persistent"
+jfield config.public true "room show: public"
+jfield config.persistent true "room show: created persistent"
 jfield stored true "room show: stored"
 jfield locked false "room show: not locked"
 expect 0 "room show (human)" mc room show lobby
@@ -123,6 +141,8 @@ expect 0 "history (human)" mc history lobby
 out_has "<Romeo> hi from Romeo" "history: the message with its nick"
 expect 0 "history --json --limit 1" mc --json history lobby --limit 1
 jcount history 1 "history --limit: one"
+jfield history.0.from lobby@conference.localhost/Romeo "history: from"
+jfield history.0.body "hi from Romeo" "history: body"
 expect 0 "occupants --json" mc --json occupants lobby
 jcount occupants 2 "occupants: two"
 expect 0 "occupants (human)" mc occupants lobby

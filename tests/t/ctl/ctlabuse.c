@@ -1,0 +1,223 @@
+/*
+ * ctlabuse: misbehaving control-socket clients, to show the daemon stays
+ * bounded and keeps serving. Each check prints "ok   what" or
+ * "FAIL what"; exit 1 if any failed.
+ *
+ *   ctlabuse SOCKET all        every check below
+ *   ctlabuse SOCKET hello      one hello; prints the reply (for uid tests)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define HELLO	"{\"id\":\"h\",\"cmd\":\"hello\"}\n"
+
+static int failures;
+static const char *sockpath;
+
+static void
+check(int cond, const char *what)
+{
+	printf("%s %s\n", cond ? "ok  " : "FAIL", what);
+	fflush(stdout);
+	if (!cond)
+		failures++;
+}
+
+static int
+dial(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sockpath);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+put(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* One reply line within 5 s, into buf. */
+static int
+line(int fd, char *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t n = 0;
+
+	while (n < len - 1) {
+		if (poll(&p, 1, 5000) != 1 || read(fd, buf + n, 1) != 1)
+			break;
+		if (buf[n++] == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	return n > 0 && buf[n - 1] == '\n' ? 0 : -1;
+}
+
+static int
+ask(int fd, const char *req, char *reply, size_t len)
+{
+	return put(fd, req, strlen(req)) == 0 ? line(fd, reply, len) : -1;
+}
+
+static void
+still_usable(int fd, const char *what)
+{
+	char r[4096], msg[256];
+
+	snprintf(msg, sizeof(msg), "%s: the connection still answers", what);
+	check(ask(fd, HELLO, r, sizeof(r)) == 0 &&
+	    strstr(r, "\"protocol\"") != NULL, msg);
+}
+
+static void
+long_line(void)
+{
+	char chunk[65536], r[4096];
+	int fd = dial(), i, ok = fd != -1;
+
+	memset(chunk, 'a', sizeof(chunk));
+	for (i = 0; ok && i < 16; i++)		/* 1 MiB, no newline */
+		ok = put(fd, chunk, sizeof(chunk)) == 0;
+	ok = ok && put(fd, "\n", 1) == 0 && line(fd, r, sizeof(r)) == 0 &&
+	    strstr(r, "\"too-large\"") != NULL;
+	check(ok, "a 1 MiB line without newline is refused (too-large)");
+	if (fd != -1)
+		still_usable(fd, "after the 1 MiB line");
+	if (fd != -1)
+		close(fd);
+}
+
+static void
+bad_line(const char *req, const char *code, const char *what)
+{
+	char r[4096], msg[256];
+	int fd = dial();
+
+	snprintf(msg, sizeof(msg), "%s gets %s", what, code);
+	check(fd != -1 && ask(fd, req, r, sizeof(r)) == 0 && strstr(r, code),
+	    msg);
+	if (fd != -1) {
+		still_usable(fd, what);
+		close(fd);
+	}
+}
+
+static void
+idle_crowd(int n)
+{
+	int *fds = calloc((size_t)n, sizeof(int)), i, opened = 0, fd;
+	char r[4096], msg[128];
+
+	for (i = 0; fds != NULL && i < n; i++)
+		if ((fds[i] = dial()) != -1)
+			opened++;
+	snprintf(msg, sizeof(msg), "%d idle connections opened", opened);
+	check(opened > 0, msg);
+	/* A real operator still gets through. */
+	fd = dial();
+	check(fd != -1 && ask(fd, HELLO, r, sizeof(r)) == 0 &&
+	    strstr(r, "\"protocol\"") != NULL,
+	    "a new client is served among idle connections");
+	if (fd != -1)
+		close(fd);
+	for (i = 0; fds != NULL && i < n; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	free(fds);
+}
+
+/* Thousands of requests, replies never read: the daemon stops reading
+ * from it instead of queueing without bound; others are still served. */
+static void
+non_reader(void)
+{
+	const char *req = "{\"id\":1,\"cmd\":\"status\"}\n";
+	size_t len = strlen(req), sent = 0;
+	int fd = dial(), fl, i, other;
+	char r[4096];
+
+	if (fd == -1) {
+		check(0, "non-reading client connects");
+		return;
+	}
+	fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	for (i = 0; i < 200000; i++) {
+		if (write(fd, req, len) != (ssize_t)len) {
+			if (errno == EAGAIN)
+				break;
+			break;
+		}
+		sent += len;
+	}
+	check(i < 200000, "a client that never reads is throttled "
+	    "(its writes block)");
+	other = dial();
+	check(other != -1 && ask(other, HELLO, r, sizeof(r)) == 0,
+	    "another client is served meanwhile");
+	if (other != -1)
+		close(other);
+	close(fd);
+	(void)sent;
+}
+
+int
+main(int argc, char **argv)
+{
+	char r[4096];
+	int fd;
+
+	if (argc != 3)
+		return 2;
+	sockpath = argv[1];
+	if (strcmp(argv[2], "hello") == 0) {
+		if ((fd = dial()) == -1 || line(fd, r, sizeof(r)) == -1) {
+			/* A refused peer gets its error before asking. */
+			if (fd == -1) {
+				perror("connect");
+				return 1;
+			}
+		}
+		printf("%s", r);
+		return 0;
+	}
+	long_line();
+	bad_line("{\"id\":1,\"cmd\":\"hello\",\"x\":\"\xff\xfe\"}\n",
+	    "bad-request", "invalid UTF-8");
+	bad_line("this is not JSON\n", "bad-request", "garbage");
+	bad_line("[1,2,3]\n", "bad-request", "a JSON array");
+	bad_line("{\"id\":2,\"cmd\":\"launch-missiles\"}\n", "unknown-command",
+	    "an unknown command");
+	bad_line("{\"id\":3,\"cmd\":\"say\",\"args\":{\"room\":\"x\","
+	    "\"text\":\"a\\u0001b\"}}\n", "bad-request",
+	    "a control character in an argument");
+	bad_line("{\"id\":4,\"cmd\":\"room.show\",\"args\":{\"room\":7}}\n",
+	    "bad-request", "a number where a room JID belongs");
+	idle_crowd(1000);
+	non_reader();
+	return failures ? 1 : 0;
+}
