@@ -265,6 +265,7 @@ apply_effects(struct room *r, const char *actor, const struct aff_change *c,
 		old[n++] = o->role;
 		if (o->role != role && (downgrade || o->role < role))
 			o->role = role;
+		o->leaving = o->role == ROLE_NONE;
 	}
 	p.codes = codes;
 	p.ncodes = ncodes;
@@ -600,10 +601,15 @@ admin_set(struct mucd *m, struct room *r, struct xnode *st,
 			goto refused;
 		i++;
 	}
-	/* Affiliations first (validated and stored as one), then roles. */
-	if (na > 0 && affiliation_apply(r, from->full, affs, na, &e) == -1)
-		goto refused;
+	/* Affiliations first (validated and stored as one), then roles.
+	 * Held throughout: a change may empty a temporary room, which must
+	 * not vanish before the reply and the role changes. */
 	room_hold(r);
+	if (na > 0 && affiliation_apply(r, from->full, affs, na, &e) == -1) {
+		st_send_error(m, st, e.type, e.cond, e.text, NULL);
+		room_release(r);
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		if (items[i].is_aff)
 			continue;

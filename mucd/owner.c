@@ -36,8 +36,10 @@ remove_non_members(struct room *r)
 	if (cap == 0 || (out = calloc(cap, sizeof(*out))) == NULL)
 		return;
 	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&o); )
-		if (aff_rank(room_affiliation(r, o->bare)) <= aff_rank(AFF_NONE))
+		if (aff_rank(room_affiliation(r, o->bare)) <= aff_rank(AFF_NONE)) {
 			out[n++] = o;
+			o->leaving = true;
+		}
 	p.codes = c322;
 	p.ncodes = 1;
 	p.has_prev_role = true;

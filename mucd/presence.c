@@ -267,7 +267,9 @@ occupant_publicise(struct room *r, struct occupant *o, const struct pub *p)
 	}
 	for (i = 0; !p->self_only &&
 	    hmap_next(&r->occupants, &i, &k, (void **)&n); ) {
-		if (strcmp(n->nick, o->nick) == 0)
+		/* Those removed together are not told about each other:
+		 * they are already out of the room (as in Prosody). */
+		if (strcmp(n->nick, o->nick) == 0 || n->leaving)
 			continue;
 		if ((bcast & role_bit(o->role)) || p->force_unavailable)
 			send_variant(&c, n, kind_for(&c, n), false);
@@ -657,6 +659,20 @@ simple_nick_change(struct room *r, struct occupant *o, struct xnode *st,
 	    x_child(st, "x", NS_MUC) != NULL, true, p.prev_role);
 }
 
+/* o's presence, with full JIDs, to one session (its own user's). */
+static void
+show_occupant_to(struct room *r, struct occupant *o, const char *full)
+{
+	struct xnode *pr = base_presence(r, o, false);
+
+	if (pr == NULL)
+		return;
+	add_items(x_add(pr, "x", NS_MUC_USER), r, o, false, NULL, NULL, NULL,
+	    NULL);
+	x_set_attr(pr, "to", full);
+	mucd_send_free(r->mucd, pr);
+}
+
 /*
  * A session leaves a multi-session nick, or joins another user session's
  * nick: the session sees itself leave with 303, others see orig's
@@ -706,6 +722,10 @@ session_moves(struct mucd *m, struct room *r, struct occupant *orig,
 	}
 	welcome(r, dest, from->full, from->bare, st, NULL, 0,
 	    x_child(st, "x", NS_MUC) != NULL, true, prev);
+	/* The old nick lives on in the other sessions: show the moving
+	 * session that it is still there. */
+	if (!last)
+		show_occupant_to(r, orig, from->full);
 }
 
 static void

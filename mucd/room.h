@@ -44,6 +44,7 @@ struct occupant {
 	char		*bare;		/* real bare JID */
 	char		*skel;		/* nick skeleton (key in skels) */
 	enum role	 role;
+	bool		 leaving;	/* removed with others in one change */
 	struct session	*sessions;
 	struct session	*primary;	/* whose presence the room sees */
 	char		 occupant_id[48];	/* XEP-0421 */

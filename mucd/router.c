@@ -74,6 +74,13 @@ no_room(struct mucd *m, struct xnode *st, const struct jid *from,
 		presence_create_room(m, to->bare, st, from, to->resource);
 		return;
 	}
+	/* Entering (and so creating) needs a nick (XEP-0045 7.2.1). */
+	if (x_is(st, "presence", NULL) && *st_type(st) == '\0' &&
+	    x_child(st, "x", NS_MUC) != NULL) {
+		st_send_error(m, st, ERR_MODIFY, "jid-malformed",
+		    "A nickname is required to enter the room", to->bare);
+		return;
+	}
 	st_send_error(m, st, ERR_CANCEL, "item-not-found", NULL,
 	    m->conf.domain);
 }
