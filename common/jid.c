@@ -1,5 +1,6 @@
 #include "jid.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <stringprep.h>
@@ -19,6 +20,45 @@ prep_error(int rc)
 	case STRINGPREP_TOO_SMALL_BUFFER:	return "too long";
 	default:				return "stringprep failed";
 	}
+}
+
+/*
+ * Pure ASCII is the common case and needs no tables: for it nameprep and
+ * nodeprep only fold A-Z (RFC 3491 B.2; NFKC, bidi and unassigned code
+ * points do not arise), nodeprep also prohibits space, controls and
+ * "&'/:<>@ (RFC 6122 A.5, RFC 3454 C.1.1, C.2.1), and resourceprep maps
+ * nothing and prohibits only controls. Returns 1 when not pure ASCII.
+ */
+static int
+prep_ascii(const Stringprep_profile *profile, const char *in, size_t n,
+    char *out, size_t outlen, const char **why)
+{
+	bool fold = profile != stringprep_xmpp_resourceprep;
+	bool node = profile == stringprep_xmpp_nodeprep;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)in[i] >= 0x80)
+			return 1;
+	if (n >= outlen) {
+		*why = "too long";
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if ((c < 0x20 || c == 0x7f) && profile != stringprep_nameprep) {
+			*why = prep_error(STRINGPREP_CONTAINS_PROHIBITED);
+			return -1;
+		}
+		if (node && strchr(" \"&'/:<>@", c) != NULL) {
+			*why = prep_error(STRINGPREP_CONTAINS_PROHIBITED);
+			return -1;
+		}
+		out[i] = (char)(fold && c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	out[n] = '\0';
+	return 0;
 }
 
 /*
@@ -42,6 +82,8 @@ prep(const Stringprep_profile *profile, const char *in, char *out,
 		*why = "too long";
 		return -1;
 	}
+	if ((rc = prep_ascii(profile, in, n, out, outlen, why)) <= 0)
+		return rc;
 	if (!utf8_valid(in, n)) {
 		*why = "invalid UTF-8";
 		return -1;

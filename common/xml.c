@@ -463,13 +463,22 @@ x_child_text(const struct xnode *n, const char *name, const char *ns)
  * spaces in attribute values (XML 1.0 2.11, 3.3.3): write those as
  * character references where they must survive, as Canonical XML does.
  */
+/* Bytes escape() must look at: 1 always, 2 in attribute values only. */
+static const unsigned char esc_class[256] = {
+	['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 1, ['\r'] = 1,
+	['\n'] = 2, ['\t'] = 2,
+};
+
 static int
 escape(struct buf *b, const char *s, size_t len, bool attr)
 {
+	unsigned char mask = attr ? 3 : 1;
 	size_t i, run = 0;
 	const char *rep;
 
 	for (i = 0; i < len; i++) {
+		if (!(esc_class[(unsigned char)s[i]] & mask))
+			continue;
 		switch (s[i]) {
 		case '&': rep = "&amp;"; break;
 		case '<': rep = "&lt;"; break;
@@ -477,9 +486,8 @@ escape(struct buf *b, const char *s, size_t len, bool attr)
 		case '"': rep = "&quot;"; break;
 		case '\'': rep = "&apos;"; break;
 		case '\r': rep = "&#13;"; break;
-		case '\n': if (!attr) continue; rep = "&#10;"; break;
-		case '\t': if (!attr) continue; rep = "&#9;"; break;
-		default: continue;
+		case '\n': rep = "&#10;"; break;
+		default: rep = "&#9;"; break;
 		}
 		if (buf_append(b, s + run, i - run) == -1 ||
 		    buf_puts(b, rep) == -1)

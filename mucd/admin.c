@@ -220,8 +220,9 @@ announce_out_of_room(struct room *r, const struct aff_change *c,
 				continue;
 			for (s = o->sessions; s != NULL; s = s->next)
 				if (!s->unavailable)
-					link_send_to(&r->mucd->link, b.data,
-					    b.len, split, s->jid);
+					link_send_spliced(&r->mucd->link,
+					    b.data, b.len, split, s->to_attr,
+					    s->to_len);
 		}
 	buf_free(&b);
 	x_free(msg);

@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -497,6 +498,36 @@ link_send_raw(struct link *l, const char *p, size_t n)
 	queued(l, before);
 }
 
+/* Append a stanza with ' to='...'' spliced in, in one reservation. */
+static int
+splice_to(struct buf *b, const char *ser, size_t len, size_t split,
+    const char *to)
+{
+	size_t tl = strlen(to);
+	char *p;
+
+	/* A prepared JID needs escaping only if its resource has one of
+	 * these; then take the general path. */
+	if (strcspn(to, "&<>'\"\r\n\t") != tl)
+		return buf_append(b, ser, split) == -1 ||
+		    buf_append(b, " to='", 5) == -1 ||
+		    x_escape(b, to, tl) == -1 || buf_putc(b, '\'') == -1 ||
+		    buf_append(b, ser + split, len - split) == -1 ? -1 : 0;
+	if (buf_reserve(b, len + tl + 6) == -1)
+		return -1;
+	p = b->data + b->len;
+	memcpy(p, ser, split);
+	p += split;
+	memcpy(p, " to='", 5);
+	p += 5;
+	memcpy(p, to, tl);
+	p += tl;
+	*p++ = '\'';
+	memcpy(p, ser + split, len - split);
+	b->len += len + tl + 6;
+	return 0;
+}
+
 void
 link_send_to(struct link *l, const char *ser, size_t len, size_t split,
     const char *to)
@@ -507,17 +538,38 @@ link_send_to(struct link *l, const char *ser, size_t len, size_t split,
 		l->stats.dropped_out++;
 		return;
 	}
-	if (buf_append(&l->out, ser, split) == -1 ||
-	    buf_append(&l->out, " to='", 5) == -1 ||
-	    x_escape(&l->out, to, strlen(to)) == -1 ||
-	    buf_putc(&l->out, '\'') == -1 ||
-	    buf_append(&l->out, ser + split, len - split) == -1) {
+	if (splice_to(&l->out, ser, len, split, to) == -1) {
 		l->out.len = l->out.off + before;
 		l->closing = true;
 		log_error("link: write buffer limit (%zu bytes) reached",
 		    l->out.cap);
 		return;
 	}
+	queued(l, before);
+}
+
+void
+link_send_spliced(struct link *l, const char *ser, size_t len, size_t split,
+    const char *attr, size_t alen)
+{
+	size_t before = buf_pending(&l->out);
+	char *p;
+
+	if (l->state != LINK_UP) {
+		l->stats.dropped_out++;
+		return;
+	}
+	if (buf_reserve(&l->out, len + alen) == -1) {
+		l->closing = true;
+		log_error("link: write buffer limit (%zu bytes) reached",
+		    l->out.cap);
+		return;
+	}
+	p = l->out.data + l->out.len;
+	memcpy(p, ser, split);
+	memcpy(p + split, attr, alen);
+	memcpy(p + split + alen, ser + split, len - split);
+	l->out.len += len + alen;
 	queued(l, before);
 }
 
@@ -578,24 +630,39 @@ link_pending(const struct link *l)
 	return buf_pending(&l->out);
 }
 
+/*
+ * Close the stream politely: what is queued (the occupants' 332
+ * presences at shutdown) and </stream:stream> go out, but a server that
+ * does not read gets SHUTDOWN_WAIT_MS, not forever.
+ */
+#define SHUTDOWN_WAIT_MS	3000
+
 void
 link_shutdown(struct link *l)
 {
+	uint64_t deadline = loop_now_ms() + SHUTDOWN_WAIT_MS, now;
+	struct pollfd p;
+	ssize_t n;
+
 	loop_timer_cancel(l->loop, &l->retry);
 	if (l->io.fd != -1 && l->state >= LINK_OPENING) {
-		/* Best effort, blocking briefly is acceptable at exit. */
-		int fl = fcntl(l->io.fd, F_GETFL);
-
-		fcntl(l->io.fd, F_SETFL, fl & ~O_NONBLOCK);
 		queue(l, "</stream:stream>", 16);
-		while (buf_pending(&l->out) > 0) {
-			ssize_t n = write(l->io.fd, buf_head(&l->out),
+		p.fd = l->io.fd;
+		p.events = POLLOUT;
+		while (buf_pending(&l->out) > 0 &&
+		    (now = loop_now_ms()) < deadline) {
+			if (poll(&p, 1, (int)(deadline - now)) <= 0)
+				continue;
+			n = write(l->io.fd, buf_head(&l->out),
 			    buf_pending(&l->out));
-
-			if (n <= 0)
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				break;
-			buf_consume(&l->out, (size_t)n);
+			if (n > 0)
+				buf_consume(&l->out, (size_t)n);
 		}
+		if (buf_pending(&l->out) > 0)
+			log_warn("link: %zu bytes not sent at shutdown (the "
+			    "server is not reading)", buf_pending(&l->out));
 	}
 	l->state = LINK_IDLE;
 	if (l->io.fd != -1) {

@@ -92,6 +92,9 @@ void	 link_send_raw(struct link *, const char *, size_t);
  */
 void	 link_send_to(struct link *, const char *ser, size_t len, size_t split,
 	    const char *to);
+/* Same, with the attribute text (" to='...'") already escaped. */
+void	 link_send_spliced(struct link *, const char *ser, size_t len,
+	    size_t split, const char *attr, size_t alen);
 /* Write queued bytes now (called once per loop turn). */
 void	 link_flush(struct link *);
 size_t	 link_pending(const struct link *);

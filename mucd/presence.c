@@ -191,8 +191,8 @@ send_variant(struct pubctx *c, const struct occupant *to, enum vkind k,
 		return;
 	for (s = to->sessions; s != NULL; s = s->next)
 		if (!s->unavailable)
-			link_send_to(&c->r->mucd->link, v->b.data, v->b.len,
-			    v->split, s->jid);
+			link_send_spliced(&c->r->mucd->link, v->b.data,
+			    v->b.len, v->split, s->to_attr, s->to_len);
 }
 
 static enum vkind
@@ -256,7 +256,7 @@ occupant_publicise(struct room *r, struct occupant *o, const struct pub *p)
 	struct occupant *n, *actor_occ;
 	const char *k;
 	size_t i;
-	int j;
+	int j, others = 0;
 
 	if (p->actor != NULL &&
 	    (actor_occ = room_occupant_by_jid(r, p->actor)) != NULL)
@@ -265,16 +265,19 @@ occupant_publicise(struct room *r, struct occupant *o, const struct pub *p)
 		send_variant(&c, p->recipient, kind_for(&c, p->recipient), false);
 		goto done;
 	}
-	for (i = 0; !p->self_only &&
+	/* Whether others see o at all does not depend on who they are:
+	 * decide once, so a role the room does not broadcast costs O(1). */
+	if ((bcast & role_bit(o->role)) || p->force_unavailable)
+		others = 1;
+	else if (p->has_prev_role && (bcast & role_bit(p->prev_role)))
+		others = 2;
+	for (i = 0; others && !p->self_only &&
 	    hmap_next(&r->occupants, &i, &k, (void **)&n); ) {
 		/* Those removed together are not told about each other:
 		 * they are already out of the room (as in Prosody). */
-		if (strcmp(n->nick, o->nick) == 0 || n->leaving)
+		if (n == o || strcmp(n->nick, o->nick) == 0 || n->leaving)
 			continue;
-		if ((bcast & role_bit(o->role)) || p->force_unavailable)
-			send_variant(&c, n, kind_for(&c, n), false);
-		else if (p->has_prev_role && (bcast & role_bit(p->prev_role)))
-			send_variant(&c, n, kind_for(&c, n), true);
+		send_variant(&c, n, kind_for(&c, n), others == 2);
 	}
 	publicise_self(&c);
 done:
@@ -297,11 +300,16 @@ presence_send_occupant_list(struct room *r, const char *to_full,
 	size_t i;
 
 	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&n); ) {
-		bool same = strcmp(n->bare, to_bare) == 0;
+		bool shown = bcast & role_bit(n->role), same;
 
-		if (n == except || occupant_session(n, to_full) != NULL)
+		/* Cheapest test first: in a room that broadcasts only some
+		 * roles most occupants fail it. A session of to_full can
+		 * only belong to an occupant with the same bare JID. */
+		if (n == except || (!shown && n->bare[0] != to_bare[0]))
 			continue;
-		if (!same && !(bcast & role_bit(n->role)))
+		same = strcmp(n->bare, to_bare) == 0;
+		if ((!same && !shown) ||
+		    (same && occupant_session(n, to_full) != NULL))
 			continue;
 		if ((pr = base_presence(r, n, false)) == NULL)
 			continue;

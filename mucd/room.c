@@ -94,6 +94,7 @@ static void
 session_free(struct session *s)
 {
 	free(s->jid);
+	free(s->to_attr);
 	free(s->pres_id);
 	free(s->payload);
 	free(s);
@@ -707,6 +708,23 @@ index_session(struct occupant *o, struct session *s)
 		hmap_put(&r->by_jid, s->jid, o);
 }
 
+/* " to='JID'" escaped once, spliced into every broadcast copy. */
+static int
+session_to_attr(struct session *s)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (buf_puts(&b, " to='") == -1 || x_escape(&b, s->jid,
+	    strlen(s->jid)) == -1 || buf_putc(&b, '\'') == -1) {
+		buf_free(&b);
+		return -1;
+	}
+	s->to_len = b.len;
+	s->to_attr = buf_steal(&b);
+	return s->to_attr ? 0 : -1;
+}
+
 int
 occupant_set_session(struct occupant *o, const char *full,
     const struct xnode *pres)
@@ -722,7 +740,10 @@ occupant_set_session(struct occupant *o, const char *full,
 	}
 	if (s == NULL) {
 		if ((s = calloc(1, sizeof(*s))) == NULL ||
-		    (s->jid = strdup(full)) == NULL) {
+		    (s->jid = strdup(full)) == NULL ||
+		    session_to_attr(s) == -1) {
+			if (s != NULL)
+				free(s->jid);
 			free(s);
 			free(payload);
 			free(nid);
@@ -831,8 +852,8 @@ send_serialized(struct room *r, const struct occupant *o, const struct buf *b,
 
 	for (s = o->sessions; s != NULL; s = s->next)
 		if (!s->unavailable)
-			link_send_to(&r->mucd->link, b->data, b->len, split,
-			    s->jid);
+			link_send_spliced(&r->mucd->link, b->data, b->len,
+			    split, s->to_attr, s->to_len);
 }
 
 static int

@@ -25,6 +25,8 @@ enum role { ROLE_NONE = 0, ROLE_VISITOR, ROLE_PARTICIPANT, ROLE_MODERATOR };
 
 struct session {
 	char		*jid;		/* real full JID */
+	char		*to_attr;	/* " to='jid'" escaped, for splicing */
+	size_t		 to_len;
 	char		*pres_id;	/* id of its last presence, or NULL */
 	char		*payload;	/* presence children (MUC x removed),
 					   serialized for the component ns */
