@@ -484,22 +484,6 @@ room_full(const struct room *r, const char *bare)
 	    room_count_occupants(r) >= hard;
 }
 
-static unsigned
-sessions_of(const struct room *r, const char *bare)
-{
-	const struct occupant *o;
-	const struct session *s;
-	const char *k;
-	unsigned n = 0;
-	size_t i;
-
-	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&o); )
-		if (strcmp(o->bare, bare) == 0)
-			for (s = o->sessions; s != NULL; s = s->next)
-				n += !s->unavailable;
-	return n;
-}
-
 /* Joining: occupants' presence, own presence, history, subject. */
 
 static void
@@ -567,7 +551,7 @@ enter(struct mucd *m, struct room *r, struct xnode *st,
 		    "The room is full", r->jid);
 		return;
 	}
-	if (sessions_of(r, from->bare) >= m->conf.max_sessions_per_jid) {
+	if (room_sessions_of(r, from->bare) >= m->conf.max_sessions_per_jid) {
 		st_send_error(m, st, ERR_WAIT, "resource-constraint",
 		    "Too many sessions for this address", r->jid);
 		return;

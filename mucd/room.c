@@ -13,6 +13,12 @@
 #include "nickskel.h"
 #include "stanza.h"
 
+/* Live sessions per bare JID in a room (see index_add). */
+struct bare_count {
+	char		*bare;
+	unsigned	 n;
+};
+
 /* Names and ranks. */
 
 int
@@ -129,6 +135,7 @@ room_alloc(struct mucd *m, const char *jid)
 	if ((r->jid = strdup(jid)) == NULL ||
 	    (r->node = strndup(jid, at ? (size_t)(at - jid) : 0)) == NULL ||
 	    hmap_init(&r->occupants) || hmap_init(&r->by_jid) ||
+	    hmap_init(&r->bare_count) ||
 	    hmap_init(&r->affs) || hmap_init(&r->nicks) ||
 	    hmap_init(&r->skels) || hmap_init(&r->nick_skels)) {
 		free(r->jid);
@@ -155,6 +162,11 @@ room_free(struct room *r)
 		affil_free(v);
 	hmap_free(&r->occupants);
 	hmap_free(&r->by_jid);
+	for (i = 0; hmap_next(&r->bare_count, &i, &k, &v); ) {
+		free(((struct bare_count *)v)->bare);
+		free(v);
+	}
+	hmap_free(&r->bare_count);
 	hmap_free(&r->affs);
 	hmap_free(&r->nicks);
 	hmap_free(&r->skels);
@@ -692,6 +704,58 @@ presence_payload(const struct xnode *pres)
 	return buf_steal(&b);
 }
 
+/*
+ * room->by_jid maps live sessions to occupants; room->bare_count counts
+ * them per bare JID, so limits per user are O(1) however big the room.
+ * Every change to by_jid goes through these two.
+ */
+static int
+index_add(struct room *r, const char *full, struct occupant *o)
+{
+	struct bare_count *bc;
+
+	if (hmap_get(&r->by_jid, full) == o)
+		return 0;
+	if (hmap_put(&r->by_jid, full, o) == -1)
+		return -1;
+	if ((bc = hmap_get(&r->bare_count, o->bare)) == NULL) {
+		if ((bc = calloc(1, sizeof(*bc))) == NULL ||
+		    (bc->bare = strdup(o->bare)) == NULL ||
+		    hmap_put(&r->bare_count, bc->bare, bc) == -1) {
+			if (bc != NULL)
+				free(bc->bare);
+			free(bc);
+			hmap_del(&r->by_jid, full);
+			return -1;
+		}
+	}
+	bc->n++;
+	return 0;
+}
+
+static void
+index_del(struct room *r, const char *full, struct occupant *o)
+{
+	struct bare_count *bc;
+
+	if (hmap_get(&r->by_jid, full) != o)
+		return;
+	hmap_del(&r->by_jid, full);
+	if ((bc = hmap_get(&r->bare_count, o->bare)) != NULL && --bc->n == 0) {
+		hmap_del(&r->bare_count, bc->bare);
+		free(bc->bare);
+		free(bc);
+	}
+}
+
+unsigned
+room_sessions_of(const struct room *r, const char *bare)
+{
+	const struct bare_count *bc = hmap_get(&r->bare_count, bare);
+
+	return bc ? bc->n : 0;
+}
+
 /* Keep room->by_jid in step for occupants already in the room: only
  * live sessions map to their occupant. */
 static void
@@ -701,11 +765,10 @@ index_session(struct occupant *o, struct session *s)
 
 	if (hmap_get(&r->occupants, o->nick) != o)
 		return;
-	if (s->unavailable) {
-		if (hmap_get(&r->by_jid, s->jid) == o)
-			hmap_del(&r->by_jid, s->jid);
-	} else
-		hmap_put(&r->by_jid, s->jid, o);
+	if (s->unavailable)
+		index_del(r, s->jid, o);
+	else
+		index_add(r, s->jid, o);
 }
 
 /* " to='JID'" escaped once, spliced into every broadcast copy. */
@@ -778,8 +841,7 @@ occupant_remove_session(struct occupant *o, const char *full)
 			*pp = s->next;
 			if (o->primary == s)
 				o->primary = first_available(o);
-			if (hmap_get(&o->room->by_jid, s->jid) == o)
-				hmap_del(&o->room->by_jid, s->jid);
+			index_del(o->room, s->jid, o);
 			session_free(s);
 			return;
 		}
@@ -794,7 +856,7 @@ room_add_occupant(struct room *r, struct occupant *o)
 	    hmap_put(&r->skels, o->skel, o) == -1)
 		return -1;
 	for (s = o->sessions; s != NULL; s = s->next)
-		if (!s->unavailable && hmap_put(&r->by_jid, s->jid, o) == -1)
+		if (!s->unavailable && index_add(r, s->jid, o) == -1)
 			return -1;
 	r->idle_since = 0;
 	return 0;
@@ -806,8 +868,7 @@ room_remove_occupant(struct room *r, struct occupant *o)
 	struct session *s;
 
 	for (s = o->sessions; s != NULL; s = s->next)
-		if (hmap_get(&r->by_jid, s->jid) == o)
-			hmap_del(&r->by_jid, s->jid);
+		index_del(r, s->jid, o);
 	if (hmap_get(&r->occupants, o->nick) == o)
 		hmap_del(&r->occupants, o->nick);
 	if (hmap_get(&r->skels, o->skel) == o)

@@ -82,6 +82,7 @@ struct room {
 	bool		 destroying;
 	struct hmap	 occupants;	/* nick -> occupant */
 	struct hmap	 by_jid;	/* real full JID -> occupant */
+	struct hmap	 bare_count;	/* real bare JID -> live sessions */
 	struct hmap	 affs;		/* bare JID -> affil */
 	struct hmap	 nicks;		/* reserved nick -> affil */
 	struct hmap	 skels;		/* nick skeleton -> occupant */
@@ -151,6 +152,8 @@ bool		 room_role_sees_jids(const struct room *, enum role);
 /* Occupants. */
 struct occupant	*room_occupant(const struct room *, const char *nick);
 struct occupant	*room_occupant_by_jid(const struct room *, const char *full);
+/* Live sessions of a bare JID in the room. */
+unsigned	 room_sessions_of(const struct room *, const char *bare);
 struct occupant	*occupant_new(struct room *, const char *nick, const char *bare);
 /* Add or update the session's stored presence. */
 int		 occupant_set_session(struct occupant *, const char *full,

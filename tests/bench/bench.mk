@@ -1,0 +1,66 @@
+# Benchmarks: tests/bench/mucbench and the targets that run it.
+# Included by the top-level GNUmakefile (which defines CC, WARN, PKG_*).
+#
+#   make bench            component mode: fan-out N=10..10000, join storm,
+#                         idle rooms, presence churn, admin churn
+#   make bench-e2e        mucd vs Prosody's own MUC, through Prosody
+#   make bench-callgrind  fixed fan-out under callgrind: instructions per
+#                         delivered stanza (stable on a noisy machine)
+# Results: a table on stdout, one JSON line per run in bench/results.json.
+
+BENCH_SRC     := $(wildcard tests/bench/*.c)
+BENCH_COMMON  := common/buf.c common/sha1.c
+BENCH_OBJS    := $(patsubst tests/bench/%.c,tests/bench/obj/%.o,$(BENCH_SRC)) \
+                 $(patsubst common/%.c,tests/bench/obj/common/%.o,$(BENCH_COMMON))
+BENCH_CFLAGS   = -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(PKG_CFLAGS) \
+                 -Icommon -Itests/bench
+BENCH_GIT     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BENCH_RESULTS ?= bench/results.json
+BENCH_ARGS    ?=
+# callgrind: a small fixed fan-out; the "fanout" dump holds exactly the
+# messages' cost, so Ir / delivered stanzas compares before/after a change.
+BENCH_CG_N    ?= 100
+BENCH_CG_DELIV ?= 200000
+BENCH_CG_DIR  := bench/results-callgrind
+
+tests/bench/mucbench: $(BENCH_OBJS)
+	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $^ -lsodium -lm
+
+tests/bench/obj/%.o: tests/bench/%.c tests/bench/mucbench.h
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -c -o $@ $<
+
+tests/bench/obj/common/%.o: common/%.c common/%.h
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -c -o $@ $<
+
+bench-build:
+	@$(MAKE) --no-print-directory SANITIZE=0 mucd/mucd tests/bench/mucbench
+
+bench: deps deps-bench bench-build
+	@mkdir -p bench
+	MUCBENCH_GIT=$(BENCH_GIT) tests/bench/mucbench \
+	    --results $(BENCH_RESULTS) $(BENCH_ARGS) component
+
+bench-e2e: deps deps-bench bench-build
+	@mkdir -p bench
+	MUCBENCH_GIT=$(BENCH_GIT) tests/bench/mucbench \
+	    --results $(BENCH_RESULTS) $(BENCH_ARGS) e2e
+
+bench-callgrind: deps deps-bench bench-build
+	@mkdir -p $(BENCH_CG_DIR)
+	rm -f $(BENCH_CG_DIR)/callgrind.out.*
+	MUCBENCH_GIT=$(BENCH_GIT) tests/bench/mucbench --no-pin \
+	    --results $(BENCH_CG_DIR)/results.json --only fanout \
+	    --sizes $(BENCH_CG_N) --deliveries $(BENCH_CG_DELIV) --half-secs 0 \
+	    --callgrind-phases --wrap "valgrind --tool=callgrind \
+	    --callgrind-out-file=$(CURDIR)/$(BENCH_CG_DIR)/callgrind.out" \
+	    $(BENCH_ARGS) component
+	@sh tests/bench/cgsummary.sh $(BENCH_CG_DIR) $(BENCH_CG_N) $(BENCH_CG_DELIV)
+
+# valgrind for bench-callgrind, prosody for bench-e2e: install if missing.
+deps-bench:
+	@command -v valgrind >/dev/null 2>&1 && command -v prosody >/dev/null 2>&1 \
+	    || sh tests/deps.sh valgrind prosody
+
+.PHONY: bench bench-e2e bench-callgrind bench-build deps-bench

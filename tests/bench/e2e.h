@@ -1,0 +1,58 @@
+/* e2e: shared by e2e.c (the runs) and client.c (c2s clients). */
+#ifndef MUCBENCH_E2E_H
+#define MUCBENCH_E2E_H
+
+#include "mucbench.h"
+
+enum cl_state { CL_FEATURES, CL_AUTH, CL_FEATURES2, CL_BIND, CL_READY };
+
+struct e2e;
+
+struct client {
+	struct conn	 c;		/* first: the callback casts back */
+	struct e2e	*e;
+	enum cl_state	 st;
+	bool		 joined;
+	uint64_t	 join_t;
+};
+
+struct e2e_result {
+	bool		 ok;
+	unsigned	 clients, occupants;
+	double		 login_s, join_s;
+	double		 rate, msgs;		/* delivered stanzas/s */
+	double		 p50, p99, max;
+	double		 cpu_prosody, cpu_mucd;	/* seconds in the fan-out */
+	double		 delivered;
+	long		 rss_p0, rss_p1, rss_m0, rss_m1;	/* kB */
+	long		 rss_p_start;
+};
+
+struct e2e {
+	struct bench	*b;
+	bool		 component;	/* mucd attached, else Prosody MUC */
+	const char	*host, *muc, *room;
+	unsigned short	 c2s_port, comp_port;
+	char		 secret[33];
+	struct client	*cl;
+	size_t		 ncl, started, ready, logging_in;
+	size_t		 join_next, joined;
+	bool		 cfg_done, owner_in;
+	unsigned	 join_errors;
+	/* messages */
+	uint64_t	 m_total, m_sent, m_done;
+	uint64_t	*sent;
+	uint32_t	*copies;
+	uint64_t	 first, last;
+	unsigned	 window;
+	struct samples	 lat;
+	uint64_t	 errors;
+};
+
+int	 client_start(struct e2e *, struct client *, size_t idx);
+void	 client_send_join(struct client *, int maxhist);
+/* Called by client.c. */
+void	 e2e_logged_in(struct e2e *, struct client *);
+void	 e2e_stanza(struct e2e *, struct client *, const struct stz *);
+
+#endif

@@ -1,0 +1,238 @@
+/* proc: child processes (mucd, Prosody) and what /proc says about them. */
+#include "mucbench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void
+child(char *const argv[], const char *logpath, int cpu)
+{
+	int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	sigset_t none;
+
+	if (fd == -1)
+		_exit(126);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	close(fd);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd != -1) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
+	execvp(argv[0], argv);
+	fprintf(stderr, "mucbench: exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+int
+proc_spawn(struct proc *p, const char *name, char *const argv[],
+    const char *logpath, int cpu)
+{
+	memset(p, 0, sizeof(*p));
+	fmt(p->name, sizeof(p->name), "%s", name);
+	fmt(p->log, sizeof(p->log), "%s", logpath);
+	fflush(NULL);
+	p->pid = fork();
+	if (p->pid == -1) {
+		warnx_("fork: %s", strerror(errno));
+		p->pid = 0;
+		return -1;
+	}
+	if (p->pid == 0)
+		child(argv, logpath, cpu);
+	return 0;
+}
+
+bool
+proc_alive(struct proc *p)
+{
+	int st;
+
+	if (p->pid <= 0)
+		return false;
+	if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+		warnx_("%s (pid %d) exited: %s %d; see %s", p->name,
+		    (int)p->pid, WIFSIGNALED(st) ? "signal" : "status",
+		    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), p->log);
+		p->pid = 0;
+		return false;
+	}
+	return true;
+}
+
+static int
+wait_ms(pid_t pid, unsigned ms, int *st)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	unsigned waited;
+
+	for (waited = 0; waited <= ms; waited += 10) {
+		pid_t r = waitpid(pid, st, WNOHANG);
+
+		if (r == pid || (r == -1 && errno == ECHILD))
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+int
+proc_stop(struct proc *p, unsigned ms)
+{
+	int st = 0;
+
+	if (p->pid <= 0)
+		return 0;
+	kill(p->pid, SIGTERM);
+	if (wait_ms(p->pid, ms, &st) == -1) {
+		warnx_("%s (pid %d) ignored SIGTERM for %u ms: killed",
+		    p->name, (int)p->pid, ms);
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, &st, 0);
+	}
+	p->pid = 0;
+	return st;
+}
+
+double
+proc_cpu_s(pid_t pid)
+{
+	char path[64], line[1024], *rp;
+	unsigned long long ut, stt;
+	FILE *f;
+
+	fmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	rp = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+	fclose(f);
+	/* After "pid (comm)": state is field 3, utime 14, stime 15. */
+	if (rp == NULL || sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u "
+	    "%*u %*u %*u %llu %llu", &ut, &stt) != 2)
+		return -1;
+	return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
+}
+
+double
+proc_sched_s(pid_t pid)
+{
+	char path[64];
+	unsigned long long ns;
+	FILE *f;
+	int n;
+
+	fmt(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return proc_cpu_s(pid);
+	n = fscanf(f, "%llu", &ns);
+	fclose(f);
+	return n == 1 ? (double)ns / 1e9 : proc_cpu_s(pid);
+}
+
+double
+self_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return -1;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+long
+proc_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	fmt(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+int
+pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void
+cpu_model(char *model, size_t mlen)
+{
+	char line[512], *c;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	fmt(model, mlen, "unknown");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "model name", 10) == 0 &&
+		    (c = strchr(line, ':')) != NULL) {
+			c += 2;
+			c[strcspn(c, "\n")] = '\0';
+			snprintf(model, mlen, "%s", c);
+			break;
+		}
+	fclose(f);
+}
+
+void
+machine_info(char *out, size_t len, char *model, size_t mlen)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+
+	cpu_model(model, mlen);
+	snprintf(out, len, "%ld CPUs, %s, %.1f GiB RAM",
+	    sysconf(_SC_NPROCESSORS_ONLN), model,
+	    (double)pages * (double)psz / (1024.0 * 1024 * 1024));
+}
+
+int
+raise_nofile(unsigned long want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return -1;
+	if (rl.rlim_cur >= want)
+		return 0;
+	rl.rlim_cur = want;
+	if (rl.rlim_max < want)
+		rl.rlim_max = want;	/* needs CAP_SYS_RESOURCE */
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		return -1;
+	}
+	return 0;
+}
