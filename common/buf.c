@@ -120,6 +120,26 @@ buf_consume(struct buf *b, size_t n)
 	b->off += n;
 }
 
+void
+buf_trim(struct buf *b, size_t keep)
+{
+	char *p;
+
+	if (b->len != b->off || b->size <= keep)
+		return;
+	b->len = b->off = 0;
+	if (keep == 0) {
+		free(b->data);
+		b->data = NULL;
+		b->size = 0;
+		return;
+	}
+	if ((p = realloc(b->data, keep + 1)) != NULL) {
+		b->data = p;
+		b->size = keep;
+	}
+}
+
 int
 buf_cstr(struct buf *b)
 {

@@ -35,6 +35,9 @@ static inline const char *buf_head(const struct buf *b) { return b->data + b->of
 static inline size_t buf_pending(const struct buf *b) { return b->len - b->off; }
 /* Mark n bytes at the front consumed; compacts lazily. */
 void	 buf_consume(struct buf *, size_t n);
+/* When empty, give back memory above keep bytes: a burst must not pin
+ * its peak allocation for the life of the connection. */
+void	 buf_trim(struct buf *, size_t keep);
 /* NUL-terminate without counting the NUL; -1 on cap/OOM. */
 int	 buf_cstr(struct buf *);
 /* Detach the contents as a malloc'd NUL-terminated string. */

@@ -233,6 +233,7 @@ client_write(struct ctl_client *c)
 		buf_consume(&c->out, (size_t)n);
 		c->last_active = loop_now_ms();
 	}
+	buf_trim(&c->out, 65536);
 	c->stuck_since = buf_pending(&c->out) >= CTL_OUT_PAUSE ?
 	    (c->stuck_since ? c->stuck_since : loop_now_ms()) : 0;
 }

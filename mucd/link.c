@@ -19,6 +19,7 @@
 #include "sha1.h"
 
 #define READ_CHUNK	65536
+#define LINK_BUF_KEEP	(1u << 20)	/* kept allocated once drained */
 #define BACKOFF_MIN_MS	500
 
 static void link_io(struct loop_io *, uint32_t);
@@ -609,6 +610,7 @@ link_flush(struct link *l)
 		l->stats.bytes_out += (uint64_t)n;
 		buf_consume(&l->out, (size_t)n);
 	}
+	buf_trim(&l->out, LINK_BUF_KEEP);
 	if (l->paused && buf_pending(&l->out) <= l->low_water) {
 		l->paused = false;
 		log_info("link: server is reading again; resuming input");

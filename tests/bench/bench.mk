@@ -64,3 +64,11 @@ deps-bench:
 	    || sh tests/deps.sh valgrind prosody
 
 .PHONY: bench bench-e2e bench-callgrind bench-build deps-bench
+
+# make soak: a long churn against the sanitized daemon, RSS must stay flat
+# (tests/bench/soak.sh; SOAK_SECONDS, SOAK_STABLE, SOAK_CHURNERS).
+soak: deps
+	@$(MAKE) --no-print-directory tests/bin/mucd-san tests/bench/mucbench
+	@sh tests/bench/soak.sh
+
+.PHONY: soak

@@ -33,7 +33,15 @@ struct churn {
 	uint32_t	*copies;
 	bool		 running;
 	uint64_t	 end, errors, presences, messages;
+	/* mucd's RSS, sampled every RSS_EVERY_NS while churning: a long run
+	 * (make soak) must stay flat. The first sample is taken after the
+	 * first interval, once caches and tables have grown to size. */
+	long		 rss_first, rss_last, rss_max;
+	unsigned	 rss_samples;
+	uint64_t	 rss_next;
 };
+
+#define RSS_EVERY_NS	(60ull * 1000000000ull)
 
 static void
 nick_of(unsigned u, char c, char *out, size_t len)
@@ -192,6 +200,29 @@ set_up(struct bench *b, struct churn *s)
 	return bench_run(b, stable_in, SETUP_MS);
 }
 
+/* Called on every turn of the bench loop (b->tick); samples when due. */
+static uint64_t
+sample_rss(struct bench *b)
+{
+	struct churn *s = b->st;
+	long kb;
+
+	if (b->now < s->rss_next)
+		return s->rss_next;
+	s->rss_next = b->now + RSS_EVERY_NS;
+	kb = proc_rss_kb(b->mucd.pid);
+	if (s->running && kb > 0) {
+		if (s->rss_samples++ == 0)
+			s->rss_first = kb;
+		s->rss_last = kb;
+		if (kb > s->rss_max)
+			s->rss_max = kb;
+		if (b->o.churn_secs >= 600)
+			fprintf(stderr, "mucbench: churn: mucd RSS %ld kB\n", kb);
+	}
+	return s->rss_next;
+}
+
 static void
 report(struct bench *b, struct churn *s, const struct meter *m0,
     const struct meter *m1, uint64_t delivered)
@@ -215,6 +246,10 @@ report(struct bench *b, struct churn *s, const struct meter *m0,
 	row_num(&r, "presences", (double)s->presences);
 	row_num(&r, "message_copies", (double)s->messages);
 	row_num(&r, "errors", (double)s->errors);
+	row_num(&r, "rss_kb_first", (double)s->rss_first);
+	row_num(&r, "rss_kb_last", (double)s->rss_last);
+	row_num(&r, "rss_kb_max", (double)s->rss_max);
+	row_num(&r, "rss_samples", (double)s->rss_samples);
 	fmt(r.note, sizeof(r.note), "%.0f churn ops/s (op p99 %.2f ms), "
 	    "%.0f msg/s", (double)s->ops / secs,
 	    samples_q_ms(&s->oplat, 0.99), (double)s->m_done / secs);
@@ -236,7 +271,10 @@ run(struct bench *b, struct churn *s)
 		churn_step(b, s, u);
 	for (i = 0; i < MSG_WINDOW; i++)
 		send_msg(b, s);
+	s->rss_next = now_ns() + RSS_EVERY_NS;
+	b->tick = sample_rss;
 	bench_run(b, time_up, (uint64_t)b->o.churn_secs * 1000 + 1000);
+	b->tick = NULL;
 	s->running = false;
 	if (bench_run(b, drained, DRAIN_MS) == -1)
 		return -1;
@@ -268,7 +306,10 @@ scen_churn(struct bench *b)
 	comp_start(b, NULL);
 	if (set_up(b, &s) == 0)
 		rc = run(b, &s);
-	comp_stop(b);
+	if (comp_stop(b) == -1)
+		rc = -1;
+	if (rc == 0 && s.errors > 0)
+		rc = -1;
 	free(s.state);
 	free(s.op_t);
 	free(s.sent);

@@ -267,10 +267,10 @@ link_gone(struct bench *b)
 
 /* mucd tells every occupant goodbye on SIGTERM and writes it all with a
  * blocking write: keep reading until it has exited. */
-void
+int
 comp_stop(struct bench *b)
 {
-	int st;
+	int st, rc = 0;
 
 	b->on_stanza = NULL;
 	b->tick = NULL;
@@ -278,21 +278,25 @@ comp_stop(struct bench *b)
 		kill(b->mucd.pid, SIGTERM);
 		bench_run(b, link_gone, STOP_TIMEOUT_MS);
 		st = proc_stop(&b->mucd, 5000);
-		if (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0))
+		if (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0)) {
 			warnx_("mucd exited abnormally (%s %d); log in %s",
 			    WIFSIGNALED(st) ? "signal" : "status",
 			    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
 			    b->dir);
+			rc = -1;
+		}
 	}
 	conn_close(&b->link);
 	epoll_ctl(b->epfd, EPOLL_CTL_DEL, b->lfd, NULL);
 	close(b->lfd);
 	b->lfd = -1;
 	b->up = false;
-	if (!b->o.keep)
+	/* An abnormal exit keeps its log (sanitizer reports land there). */
+	if (!b->o.keep && rc == 0)
 		rm_rf(b->dir);
 	else
 		fprintf(stderr, "mucbench: kept %s\n", b->dir);
+	return rc;
 }
 
 /* callgrind_control --dump at a phase edge: each phase gets its own

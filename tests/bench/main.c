@@ -36,6 +36,8 @@ usage(void)
 	    "  --idle-rooms N       rooms for the per-room RSS (default "
 	    "10000)\n"
 	    "  --churn-secs S       presence churn length (default 5)\n"
+	    "  --churn-stable N --churn-users M   churn: N stable occupants,\n"
+	    "                       M churners (default 100, 20)\n"
 	    "  --admin-ops N        affiliation changes per run (default "
 	    "2000)\n"
 	    "  --clients N          e2e c2s clients (default 10000)\n"
@@ -101,7 +103,7 @@ defaults(struct opts *o)
 
 enum { O_MUCD = 256, O_PROSODY, O_RESULTS, O_ONLY, O_SIZES, O_DELIV,
 	O_HALF, O_JU, O_JR, O_IDLE, O_CHURN, O_ADMIN, O_CLIENTS, O_E2ED,
-	O_WRAP, O_CG, O_NOPIN, O_KEEP };
+	O_WRAP, O_CG, O_NOPIN, O_KEEP, O_CSTABLE, O_CUSERS };
 
 static const struct option longopts[] = {
 	{ "mucd", 1, NULL, O_MUCD }, { "prosody", 1, NULL, O_PROSODY },
@@ -113,7 +115,9 @@ static const struct option longopts[] = {
 	{ "clients", 1, NULL, O_CLIENTS },
 	{ "e2e-deliveries", 1, NULL, O_E2ED }, { "wrap", 1, NULL, O_WRAP },
 	{ "callgrind-phases", 0, NULL, O_CG }, { "no-pin", 0, NULL, O_NOPIN },
-	{ "keep", 0, NULL, O_KEEP }, { NULL, 0, NULL, 0 }
+	{ "keep", 0, NULL, O_KEEP },
+	{ "churn-stable", 1, NULL, O_CSTABLE },
+	{ "churn-users", 1, NULL, O_CUSERS }, { NULL, 0, NULL, 0 }
 };
 
 static void
@@ -130,7 +134,9 @@ option(struct opts *o, int c, const char *a)
 	case O_JU:	o->join_users = (unsigned)num(a, 1, 1000000); break;
 	case O_JR:	o->join_rooms = (unsigned)num(a, 1, 1000000); break;
 	case O_IDLE:	o->idle_rooms = (unsigned)num(a, 1, 1000000); break;
-	case O_CHURN:	o->churn_secs = (unsigned)num(a, 1, 600); break;
+	case O_CHURN:	o->churn_secs = (unsigned)num(a, 1, 86400); break;
+	case O_CSTABLE:	o->churn_stable = (unsigned)num(a, 1, 100000); break;
+	case O_CUSERS:	o->churn_users = (unsigned)num(a, 1, 100000); break;
 	case O_ADMIN:	o->admin_ops = (unsigned)num(a, 1, 10000000); break;
 	case O_CLIENTS:	o->e2e_clients = (unsigned)num(a, 2, 100000); break;
 	case O_E2ED:	o->e2e_deliveries = num(a, 100, 1000000000); break;

@@ -241,7 +241,7 @@ struct bench {
 
 /* ---- comp.c: component side of XEP-0114 and mucd's life cycle ---- */
 int		 comp_start(struct bench *, const char *extra_conf);
-void		 comp_stop(struct bench *);
+int		 comp_stop(struct bench *);	/* -1: mucd exited abnormally */
 void		 comp_phase(struct bench *, const char *label);
 /* Builders for the simulated users' stanzas (from = uN@bench.example/r). */
 void		 send_join(struct bench *, unsigned user, const char *room,

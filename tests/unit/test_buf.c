@@ -328,7 +328,36 @@ random_against_reference(void)
 	free(ref);
 }
 
+/* buf_trim gives memory back only when empty, keeps the contents
+ * otherwise, and the buffer stays usable. */
+static void
+trim(void)
+{
+	struct buf b;
+	char big[100000];
+
+	memset(big, 'x', sizeof(big));
+	buf_init(&b, 0);
+	CHECK_INT(buf_append(&b, big, sizeof(big)), 0);
+	buf_trim(&b, 1024);
+	CHECK_INT(buf_pending(&b), sizeof(big));	/* not empty: kept */
+	CHECK(b.size >= sizeof(big));
+	buf_consume(&b, sizeof(big));
+	buf_trim(&b, 1024);
+	CHECK_INT(b.size, 1024);
+	CHECK_INT(buf_append(&b, "abc", 3), 0);
+	CHECK_INT(buf_pending(&b), 3);
+	CHECK(memcmp(buf_head(&b), "abc", 3) == 0);
+	buf_consume(&b, 3);
+	buf_trim(&b, 0);
+	CHECK(b.data == NULL && b.size == 0);
+	CHECK_INT(buf_append(&b, "z", 1), 0);
+	CHECK_INT(buf_pending(&b), 1);
+	buf_free(&b);
+}
+
 const struct unit_test unit_tests[] = {
+	TEST(trim),
 	TEST(init_and_append),
 	TEST(cap_enforced),
 	TEST(cap_one),
