@@ -72,3 +72,26 @@ soak: deps
 	@sh tests/bench/soak.sh
 
 .PHONY: soak
+
+# make bench-rooms: the large-scale test of the store — BENCH_ROOMS
+# (default 1,000,000) persistent rooms made once in BENCH_ROOMS_DIR, then
+# mucd's start-up time, RSS at idle and first-join latency into rooms that
+# are not in memory.
+BENCH_ROOMS     ?= 1000000
+BENCH_ROOMS_DIR ?= /var/tmp/mucd-bench-rooms-$(BENCH_ROOMS)
+MKROOMS_SRC     := tests/bench/mkrooms/mkrooms.c common/store.c \
+                   common/roomcfg.c common/conf.c common/jid.c common/log.c \
+                   common/utf8.c
+tests/bench/mkrooms/mkrooms: $(MKROOMS_SRC)
+	$(CC) $(BENCH_CFLAGS) -o $@ $(MKROOMS_SRC) $(PKG_LIBS) -ldb
+
+bench-rooms: deps bench-build tests/bench/mkrooms/mkrooms
+	@test -e $(BENCH_ROOMS_DIR)/rooms.db || \
+	    tests/bench/mkrooms/mkrooms $(BENCH_ROOMS_DIR) muc.bench.example \
+	    $(BENCH_ROOMS)
+	@mkdir -p bench
+	MUCBENCH_GIT=$(BENCH_GIT) tests/bench/mucbench --results $(BENCH_RESULTS) \
+	    --only cold --datadir $(BENCH_ROOMS_DIR) --cold-rooms $(BENCH_ROOMS) \
+	    $(BENCH_ARGS) component
+
+.PHONY: bench-rooms

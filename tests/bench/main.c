@@ -26,6 +26,7 @@ usage(void)
 	    "  --results FILE       append JSON lines here (default "
 	    "bench/results.json)\n"
 	    "  --only LIST          scenarios: fanout,joins,rooms,churn,admin\n"
+	    "                       (and cold, only when named)\n"
 	    "  --sizes LIST         fan-out room sizes (default "
 	    "10,100,1000,10000)\n"
 	    "  --deliveries N       stanzas per fan-out saturation run "
@@ -36,6 +37,8 @@ usage(void)
 	    "  --idle-rooms N       rooms for the per-room RSS (default "
 	    "10000)\n"
 	    "  --churn-secs S       presence churn length (default 5)\n"
+	    "  --datadir DIR --cold-rooms N --cold-joins K   cold: mucd over\n"
+	    "                       DIR with N stored rooms, K first joins\n"
 	    "  --churn-stable N --churn-users M   churn: N stable occupants,\n"
 	    "                       M churners (default 100, 20)\n"
 	    "  --admin-ops N        affiliation changes per run (default "
@@ -96,6 +99,7 @@ defaults(struct opts *o)
 	o->churn_users = 20;
 	o->churn_secs = 5;
 	o->admin_ops = 2000;
+	o->cold_joins = 1000;
 	o->e2e_clients = 10000;
 	o->e2e_deliveries = 300000;
 	o->pin = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
@@ -103,7 +107,8 @@ defaults(struct opts *o)
 
 enum { O_MUCD = 256, O_PROSODY, O_RESULTS, O_ONLY, O_SIZES, O_DELIV,
 	O_HALF, O_JU, O_JR, O_IDLE, O_CHURN, O_ADMIN, O_CLIENTS, O_E2ED,
-	O_WRAP, O_CG, O_NOPIN, O_KEEP, O_CSTABLE, O_CUSERS };
+	O_WRAP, O_CG, O_NOPIN, O_KEEP, O_CSTABLE, O_CUSERS, O_DATADIR,
+	O_CROOMS, O_CJOINS };
 
 static const struct option longopts[] = {
 	{ "mucd", 1, NULL, O_MUCD }, { "prosody", 1, NULL, O_PROSODY },
@@ -117,7 +122,9 @@ static const struct option longopts[] = {
 	{ "callgrind-phases", 0, NULL, O_CG }, { "no-pin", 0, NULL, O_NOPIN },
 	{ "keep", 0, NULL, O_KEEP },
 	{ "churn-stable", 1, NULL, O_CSTABLE },
-	{ "churn-users", 1, NULL, O_CUSERS }, { NULL, 0, NULL, 0 }
+	{ "churn-users", 1, NULL, O_CUSERS }, { "datadir", 1, NULL, O_DATADIR },
+	{ "cold-rooms", 1, NULL, O_CROOMS }, { "cold-joins", 1, NULL, O_CJOINS },
+	{ NULL, 0, NULL, 0 }
 };
 
 static void
@@ -137,6 +144,9 @@ option(struct opts *o, int c, const char *a)
 	case O_CHURN:	o->churn_secs = (unsigned)num(a, 1, 86400); break;
 	case O_CSTABLE:	o->churn_stable = (unsigned)num(a, 1, 100000); break;
 	case O_CUSERS:	o->churn_users = (unsigned)num(a, 1, 100000); break;
+	case O_DATADIR:	o->datadir = a; break;
+	case O_CROOMS:	o->cold_rooms = (unsigned)num(a, 1, 100000000); break;
+	case O_CJOINS:	o->cold_joins = (unsigned)num(a, 1, 1000000); break;
 	case O_ADMIN:	o->admin_ops = (unsigned)num(a, 1, 10000000); break;
 	case O_CLIENTS:	o->e2e_clients = (unsigned)num(a, 2, 100000); break;
 	case O_E2ED:	o->e2e_deliveries = num(a, 100, 1000000000); break;
@@ -180,6 +190,9 @@ run_component(struct bench *b)
 		fails += scen_rooms(b) != 0;
 	if (wanted(&b->o, "churn"))
 		fails += scen_churn(b) != 0;
+	/* Only when asked for by name: it needs a prepared data directory. */
+	if (b->o.only != NULL && strstr(b->o.only, "cold") != NULL)
+		fails += scen_cold(b) != 0;
 	if (wanted(&b->o, "admin"))
 		fails += scen_admin(b) != 0;
 	return fails;

@@ -206,6 +206,8 @@ struct opts {
 	unsigned	 idle_rooms;
 	unsigned	 churn_stable, churn_users, churn_secs;
 	unsigned	 admin_ops;
+	const char	*datadir;	/* cold: an existing data directory */
+	unsigned	 cold_rooms, cold_joins;
 	unsigned	 e2e_clients;
 	unsigned long	 e2e_deliveries;
 	double		 half_secs;
@@ -269,6 +271,7 @@ int		 scen_joins(struct bench *);
 int		 scen_rooms(struct bench *);
 int		 scen_churn(struct bench *);
 int		 scen_admin(struct bench *);
+int		 scen_cold(struct bench *);
 
 /* ---- e2e.c ---- */
 int		 run_e2e(struct bench *);
