@@ -32,7 +32,7 @@ t_setup() {
 	T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mucd-$T_NAME.XXXXXX") ||
 		t_fail "mktemp"
 	trap t_cleanup EXIT
-	trap 'exit 1' INT TERM
+	trap 'exit 1' INT TERM HUP PIPE
 }
 
 t_start_prosody() {
