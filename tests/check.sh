@@ -14,7 +14,7 @@
 # the exit status is 0 iff M is 0.
 #
 # Environment:
-#   JOBS=n       scenario runs in parallel (default 1); each run has its
+#   JOBS=n       scenario runs in parallel (default 2); each run has its
 #                own Prosody, mucd, ports and directory
 #   ONLY=text    run only tests whose label contains text
 #   VERBOSE=1    pass -v to scsrun (traces end up in failure reports)
@@ -47,7 +47,7 @@ export SCSRUN FIXTURE MUCD
 # Known leaks in libraries, not ours (see the file).
 LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
-JOBS=${JOBS:-1}
+JOBS=${JOBS:-2}
 ONLY=${ONLY:-}
 VERBOSE=${VERBOSE:-}
 KEEP=${KEEP:-}
