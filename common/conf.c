@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "jid.h"
 #include "log.h"
+#include "words.h"
 
 enum ktype {
 	K_STR,		/* any non-empty string */
@@ -96,8 +96,8 @@ static const struct key keys[] = {
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
-static const char *creation_names[] = { "anyone", "local", "admins" };
-static const char *nick_names[] = { "open", "enforce", "assign" };
+static const char *const creation_names[] = { "anyone", "local", "admins" };
+static const char *const nick_names[] = { "open", "enforce", "assign" };
 
 static void
 free_list(char **l, size_t n)
@@ -166,37 +166,6 @@ parse_number(const char *v, enum ktype t, unsigned long long *out)
 		return -1;
 	*out = n * mul;
 	return 0;
-}
-
-static int
-parse_bool(const char *v, bool *out)
-{
-	static const char *yes[] = { "yes", "true", "on", "1" };
-	static const char *no[] = { "no", "false", "off", "0" };
-	unsigned i;
-
-	for (i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int
-parse_enum(const char *v, const char **names, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v, names[i]) == 0)
-			return i;
-	return -1;
 }
 
 /* Split a comma list into prepared items; bare JIDs or domains. */
@@ -308,7 +277,7 @@ set_value(struct conf *c, const struct key *k, const char *v, char *err,
 			*(unsigned *)(base + k->off) = (unsigned)n;
 		return 0;
 	case K_BOOL:
-		if (parse_bool(v, &b) == -1) {
+		if (word_bool(v, &b) == -1) {
 			snprintf(err, errlen, "%s: '%s' is not yes or no",
 			    k->name, v);
 			return -1;
@@ -331,7 +300,7 @@ set_value(struct conf *c, const struct key *k, const char *v, char *err,
 		return 0;
 	}
 	case K_CREATION:
-		if ((e = parse_enum(v, creation_names, 3)) < 0) {
+		if ((e = word_enum(v, creation_names, 3)) < 0) {
 			snprintf(err, errlen, "%s: '%s' is not one of anyone, "
 			    "local, admins", k->name, v);
 			return -1;
@@ -339,7 +308,7 @@ set_value(struct conf *c, const struct key *k, const char *v, char *err,
 		c->room_creation = (enum room_creation)e;
 		return 0;
 	case K_NICKS:
-		if ((e = parse_enum(v, nick_names, 3)) < 0) {
+		if ((e = word_enum(v, nick_names, 3)) < 0) {
 			snprintf(err, errlen, "%s: '%s' is not one of open, "
 			    "enforce, assign", k->name, v);
 			return -1;

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "conf.h"
+#include "words.h"
 
 const char *const roomcfg_keys[] = {
 	"name", "description", "language", "password", "persistent",
@@ -17,10 +17,10 @@ const char *const roomcfg_keys[] = {
 	"get_member_list", NULL
 };
 
-static const char *role_names[] = { "none", "visitor", "participant",
+static const char *const role_names[] = { "none", "visitor", "participant",
 	"moderator" };
-static const char *whois_names[] = { "moderators", "anyone" };
-static const char *pm_names[] = { "anyone", "participants", "moderators",
+static const char *const whois_names[] = { "moderators", "anyone" };
+static const char *const pm_names[] = { "anyone", "participants", "moderators",
 	"none" };
 
 const char *
@@ -126,22 +126,6 @@ roomcfg_equal(const struct room_config *a, const struct room_config *b)
 }
 
 static int
-parse_bool(const char *v, bool *out)
-{
-	if (!strcasecmp(v, "1") || !strcasecmp(v, "true") ||
-	    !strcasecmp(v, "yes") || !strcasecmp(v, "on")) {
-		*out = true;
-		return 0;
-	}
-	if (!strcasecmp(v, "0") || !strcasecmp(v, "false") ||
-	    !strcasecmp(v, "no") || !strcasecmp(v, "off")) {
-		*out = false;
-		return 0;
-	}
-	return -1;
-}
-
-static int
 parse_uint(const char *v, unsigned max, unsigned *out)
 {
 	unsigned long n;
@@ -157,17 +141,6 @@ parse_uint(const char *v, unsigned max, unsigned *out)
 	return 0;
 }
 
-static int
-parse_enum(const char *v, const char **names, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v, names[i]) == 0)
-			return i;
-	return -1;
-}
-
 /* Comma-separated role names to ROLEBIT_*; "" is the empty set. */
 static int
 parse_roles(const char *v, unsigned *out)
@@ -181,7 +154,7 @@ parse_roles(const char *v, unsigned *out)
 	strcpy(buf, v);
 	for (tok = strtok_r(buf, ", ", &save); tok != NULL;
 	    tok = strtok_r(NULL, ", ", &save)) {
-		if ((r = parse_enum(tok, role_names, 4)) < 0)
+		if ((r = word_enum(tok, role_names, 4)) < 0)
 			return -1;
 		bits |= 1u << r;
 	}
@@ -219,26 +192,26 @@ roomcfg_set(struct room_config *c, const struct conf *conf, const char *key,
 	else if (!strcmp(key, "password"))
 		e = set_str(&c->password, v);
 	else if (!strcmp(key, "persistent"))
-		e = parse_bool(v, &c->persistent), want = "yes or no";
+		e = word_bool(v, &c->persistent), want = "yes or no";
 	else if (!strcmp(key, "public"))
-		e = parse_bool(v, &c->public), want = "yes or no";
+		e = word_bool(v, &c->public), want = "yes or no";
 	else if (!strcmp(key, "members_only"))
-		e = parse_bool(v, &c->members_only), want = "yes or no";
+		e = word_bool(v, &c->members_only), want = "yes or no";
 	else if (!strcmp(key, "moderated"))
-		e = parse_bool(v, &c->moderated), want = "yes or no";
+		e = word_bool(v, &c->moderated), want = "yes or no";
 	else if (!strcmp(key, "allow_member_invites"))
-		e = parse_bool(v, &c->allow_member_invites), want = "yes or no";
+		e = word_bool(v, &c->allow_member_invites), want = "yes or no";
 	else if (!strcmp(key, "change_subject"))
-		e = parse_bool(v, &c->changesubject), want = "yes or no";
+		e = word_bool(v, &c->changesubject), want = "yes or no";
 	else if (!strcmp(key, "logging"))
-		e = parse_bool(v, &c->logging), want = "yes or no";
+		e = word_bool(v, &c->logging), want = "yes or no";
 	else if (!strcmp(key, "whois")) {
 		want = "moderators or anyone";
-		if ((e = parse_enum(v, whois_names, 2)) >= 0)
+		if ((e = word_enum(v, whois_names, 2)) >= 0)
 			c->whois = (enum whois)e, e = 0;
 	} else if (!strcmp(key, "allow_pm")) {
 		want = "anyone, participants, moderators or none";
-		if ((e = parse_enum(v, pm_names, 4)) >= 0)
+		if ((e = word_enum(v, pm_names, 4)) >= 0)
 			c->allowpm = (enum allowpm)e, e = 0;
 	} else if (!strcmp(key, "max_occupants")) {
 		want = "a number (0 for the service limit)";
@@ -461,7 +434,7 @@ get_roles(json_t *a, unsigned *out)
 	*out = 0;
 	json_array_foreach(a, i, v) {
 		if (!json_is_string(v) ||
-		    (r = parse_enum(json_string_value(v), role_names, 4)) < 0)
+		    (r = word_enum(json_string_value(v), role_names, 4)) < 0)
 			return -1;
 		*out |= 1u << r;
 	}
