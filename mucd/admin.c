@@ -11,15 +11,6 @@
 
 #define MAX_ITEMS	256	/* items in one muc#admin set */
 
-static int
-refuse(struct muc_err *e, const char *type, const char *cond, const char *text)
-{
-	e->type = type;
-	e->cond = cond;
-	e->text = text;
-	return -1;
-}
-
 /* The affiliation as stored, ignoring service admins and domain bans. */
 static enum store_aff
 raw_aff(const struct room *r, const char *bare)
@@ -51,7 +42,7 @@ may_change(const struct room *r, const char *actor, const struct aff_change *c,
 	enum store_aff actor_aff, target = raw_aff(r, c->bare);
 
 	if (mucd_is_admin(r->mucd, c->bare) && c->aff != AFF_OWNER)
-		return refuse(e, ERR_MODIFY, "not-acceptable",
+		return st_refuse(e, ERR_MODIFY, "not-acceptable",
 		    "Service administrators are owners of every room");
 	if (actor == NULL)
 		return 0;
@@ -61,7 +52,7 @@ may_change(const struct room *r, const char *actor, const struct aff_change *c,
 	if (c->aff == AFF_OWNER || c->aff == AFF_ADMIN ||
 	    actor_aff != AFF_ADMIN || target == AFF_OWNER ||
 	    target == AFF_ADMIN)
-		return refuse(e, ERR_CANCEL, "not-allowed", NULL);
+		return st_refuse(e, ERR_CANCEL, "not-allowed", NULL);
 	return 0;
 }
 
@@ -98,7 +89,7 @@ check_batch(const struct room *r, const char *actor,
 
 	for (i = 0; i < n; i++) {
 		if (in_batch(c, i, c[i].bare) != NULL)
-			return refuse(e, ERR_MODIFY, "bad-request",
+			return st_refuse(e, ERR_MODIFY, "bad-request",
 			    "The same JID appears twice");
 		if (may_change(r, actor, &c[i], e) == -1)
 			return -1;
@@ -109,12 +100,12 @@ check_batch(const struct room *r, const char *actor,
 		if (owner != NULL && strcmp(owner, c[i].bare) != 0 &&
 		    ((other = in_batch(c, n, owner)) == NULL ||
 		    final_nick(r, other) != NULL))
-			return refuse(e, ERR_CANCEL, "conflict",
+			return st_refuse(e, ERR_CANCEL, "conflict",
 			    "That nickname is reserved by someone else");
 		for (j = 0; j < i; j++)
 			if (final_nick(r, &c[j]) != NULL &&
 			    strcmp(final_nick(r, &c[j]), c[i].nick) == 0)
-				return refuse(e, ERR_CANCEL, "conflict",
+				return st_refuse(e, ERR_CANCEL, "conflict",
 				    "The same nickname twice");
 	}
 	/* A room keeps at least one owner. */
@@ -130,7 +121,7 @@ check_batch(const struct room *r, const char *actor,
 		if (c[i].aff == AFF_OWNER && raw_aff(r, c[i].bare) != AFF_OWNER)
 			owners_after++;
 	if (owners_before > 0 && owners_after == 0)
-		return refuse(e, ERR_CANCEL, "conflict",
+		return st_refuse(e, ERR_CANCEL, "conflict",
 		    "The room must keep at least one owner");
 	return 0;
 }
@@ -160,15 +151,15 @@ store_batch(struct room *r, const struct aff_change *c, size_t n,
 	return 0;
 fail:
 	if (rc == STORE_CONFLICT)
-		return refuse(e, ERR_CANCEL, "conflict",
+		return st_refuse(e, ERR_CANCEL, "conflict",
 		    "That nickname is reserved by someone else");
 	m->stats.store_errors++;
 	log_error("room %s: storing affiliations: %s", r->jid,
 	    store_errmsg(m->store));
 	if (rc == STORE_FULL)
-		return refuse(e, ERR_WAIT, "resource-constraint",
+		return st_refuse(e, ERR_WAIT, "resource-constraint",
 		    "Storage is full");
-	return refuse(e, ERR_WAIT, "internal-server-error",
+	return st_refuse(e, ERR_WAIT, "internal-server-error",
 	    "Could not store the change");
 }
 
@@ -303,7 +294,8 @@ affiliation_apply(struct room *r, const char *actor,
 	char *nick;
 	size_t i;
 
-	if (check_batch(r, actor, c, n, e) == -1 || store_batch(r, c, n, e) == -1)
+	if (check_batch(r, actor, c, n, e) == -1 ||
+	    store_batch(r, c, n, e) == -1)
 		return -1;
 	room_hold(r);
 	for (i = 0; i < n; i++) {
@@ -345,13 +337,13 @@ role_apply(struct room *r, const char *actor, struct occupant *o,
 		    sizeof(abare)));
 		occ_aff = room_affiliation(r, o->bare);
 		if (aff_rank(actor_aff) < aff_rank(occ_aff))
-			return refuse(e, ERR_CANCEL, "not-allowed", NULL);
+			return st_refuse(e, ERR_CANCEL, "not-allowed", NULL);
 		if ((o->role == ROLE_MODERATOR || role == ROLE_MODERATOR) &&
 		    actor_aff != AFF_OWNER && actor_aff != AFF_ADMIN)
-			return refuse(e, ERR_CANCEL, "not-allowed", NULL);
+			return st_refuse(e, ERR_CANCEL, "not-allowed", NULL);
 		actor_occ = room_occupant_by_jid(r, actor);
 		if (actor_occ == NULL || actor_occ->role != ROLE_MODERATOR)
-			return refuse(e, ERR_CANCEL, "not-allowed", NULL);
+			return st_refuse(e, ERR_CANCEL, "not-allowed", NULL);
 	}
 	if (role == ROLE_NONE) {
 		p.codes = c307;
@@ -377,7 +369,7 @@ role_kick(struct room *r, const char *nick, const char *reason,
 	struct occupant *o = room_occupant(r, nick);
 
 	if (o == NULL)
-		return refuse(e, ERR_CANCEL, "item-not-found",
+		return st_refuse(e, ERR_CANCEL, "item-not-found",
 		    "No such occupant");
 	return role_apply(r, NULL, o, ROLE_NONE, reason, e);
 }
@@ -506,20 +498,20 @@ parse_item(struct room *r, const struct xnode *item, struct admin_item *it,
 	it->reason = x_child_text(item, "reason", NS_MUC_ADMIN);
 	if (jid != NULL) {
 		if (jid_parse(&j, jid, &why) == -1)
-			return refuse(e, ERR_MODIFY, "jid-malformed", NULL);
+			return st_refuse(e, ERR_MODIFY, "jid-malformed", NULL);
 		if (jid_has_resource(&j))
-			return refuse(e, ERR_MODIFY, "jid-malformed",
+			return st_refuse(e, ERR_MODIFY, "jid-malformed",
 			    "Bare JID expected, got full JID");
 		snprintf(it->aff.bare, sizeof(it->aff.bare), "%s", j.bare);
 	}
 	if (nick != NULL && jid_resourceprep(nick, it->nick, sizeof(it->nick),
 	    &why) == -1)
-		return refuse(e, ERR_MODIFY, "jid-malformed", "invalid nickname");
+		return st_refuse(e, ERR_MODIFY, "jid-malformed", "invalid nickname");
 	if (jid == NULL && nick != NULL && (o = room_occupant(r, it->nick)))
 		snprintf(it->aff.bare, sizeof(it->aff.bare), "%s", o->bare);
 	if (a != NULL && it->aff.bare[0] != '\0' && ro == NULL) {
 		if (aff_parse(a, &it->aff.aff) == -1)
-			return refuse(e, ERR_MODIFY, "not-acceptable", NULL);
+			return st_refuse(e, ERR_MODIFY, "not-acceptable", NULL);
 		it->is_aff = true;
 		it->aff.nick = nick ? it->nick : NULL;
 		it->aff.reason = it->reason;
@@ -538,14 +530,14 @@ parse_item(struct room *r, const struct xnode *item, struct admin_item *it,
 				}
 		}
 		if (nick == NULL)
-			return refuse(e, ERR_CANCEL, "bad-request", NULL);
+			return st_refuse(e, ERR_CANCEL, "bad-request", NULL);
 		if (role_parse(ro, &it->role) == -1)
-			return refuse(e, ERR_MODIFY, "not-acceptable", NULL);
+			return st_refuse(e, ERR_MODIFY, "not-acceptable", NULL);
 		if ((it->occ = room_occupant(r, it->nick)) == NULL)
-			return refuse(e, ERR_MODIFY, "item-not-found", NULL);
+			return st_refuse(e, ERR_MODIFY, "item-not-found", NULL);
 		return 0;
 	}
-	return refuse(e, ERR_CANCEL, "bad-request", NULL);
+	return st_refuse(e, ERR_CANCEL, "bad-request", NULL);
 }
 
 /* Role permission check without applying (for all-or-nothing). */
@@ -562,7 +554,7 @@ role_check(struct room *r, const char *actor, const struct occupant *o,
 	    ((o->role == ROLE_MODERATOR || role == ROLE_MODERATOR) &&
 	    aa != AFF_OWNER && aa != AFF_ADMIN) ||
 	    ao == NULL || ao->role != ROLE_MODERATOR)
-		return refuse(e, ERR_CANCEL, "not-allowed", NULL);
+		return st_refuse(e, ERR_CANCEL, "not-allowed", NULL);
 	return 0;
 }
 

@@ -11,16 +11,10 @@
 
 #include "jid.h"
 #include "room.h"
+#include "stanza.h"
 
 struct mucd;
 struct jid;
-
-/* A refusal: error type, condition and optional text. */
-struct muc_err {
-	const char	*type;
-	const char	*cond;
-	const char	*text;
-};
 
 struct aff_change {
 	char		 bare[JID_BARE_MAX + 1];	/* prepared */

@@ -13,15 +13,6 @@
 #include "roomform.h"
 #include "stanza.h"
 
-static int
-refuse(struct muc_err *e, const char *type, const char *cond, const char *text)
-{
-	e->type = type;
-	e->cond = cond;
-	e->text = text;
-	return -1;
-}
-
 /* Members-only now: everyone without an affiliation leaves with 322. */
 static void
 remove_non_members(struct room *r)
@@ -87,7 +78,7 @@ owner_reconfigure(struct room *r, struct room_config *cfg, const int *codes,
 	if (room_save(r) != 0) {
 		r->cfg = old;
 		roomcfg_free(cfg);
-		return refuse(e, ERR_WAIT, "internal-server-error",
+		return st_refuse(e, ERR_WAIT, "internal-server-error",
 		    "Could not store the configuration");
 	}
 	roomcfg_free(&old);
@@ -180,7 +171,7 @@ owner_destroy(struct room *r, const char *alt, const char *reason,
 			m->stats.store_errors++;
 			log_error("destroying room %s: %s", r->jid,
 			    store_errmsg(m->store));
-			return refuse(e, ERR_WAIT, "internal-server-error",
+			return st_refuse(e, ERR_WAIT, "internal-server-error",
 			    "Could not delete the room from storage");
 		}
 		mucd_store_dirty(m);
@@ -236,11 +227,9 @@ destroy_set(struct mucd *m, struct room *r, struct xnode *st,
 		}
 		alt = altp;
 	}
-	if (owner_destroy(r, alt, x_child_text(d, "reason", NS_MUC_OWNER),
-	    x_child_text(d, "password", NS_MUC_OWNER), &e) == -1)
-		st_send_error(m, st, e.type, e.cond, e.text, NULL);
-	else
-		st_send_result(m, st, NULL);
+	st_send_outcome(m, st, owner_destroy(r, alt,
+	    x_child_text(d, "reason", NS_MUC_OWNER),
+	    x_child_text(d, "password", NS_MUC_OWNER), &e), &e);
 }
 
 void

@@ -40,10 +40,7 @@ unregister(struct mucd *m, struct room *r, struct xnode *st,
 	/* Membership goes; a higher affiliation stays, minus the nick. */
 	snprintf(c.bare, sizeof(c.bare), "%s", from->bare);
 	c.aff = aff == AFF_MEMBER ? AFF_NONE : aff;
-	if (affiliation_apply(r, NULL, &c, 1, &e) == -1)
-		st_send_error(m, st, e.type, e.cond, e.text, NULL);
-	else
-		st_send_result(m, st, NULL);
+	st_send_outcome(m, st, affiliation_apply(r, NULL, &c, 1, &e), &e);
 }
 
 static void
@@ -97,10 +94,7 @@ submit(struct mucd *m, struct room *r, struct xnode *st,
 	snprintf(c.bare, sizeof(c.bare), "%s", from->bare);
 	c.aff = aff == AFF_NONE ? AFF_MEMBER : aff;
 	c.nick = nick;
-	if (affiliation_apply(r, NULL, &c, 1, &e) == -1)
-		st_send_error(m, st, e.type, e.cond, e.text, NULL);
-	else
-		st_send_result(m, st, NULL);
+	st_send_outcome(m, st, affiliation_apply(r, NULL, &c, 1, &e), &e);
 }
 
 void

@@ -116,15 +116,6 @@ roomform_build(const struct room *r, struct xnode *parent)
 }
 
 static int
-bad(struct muc_err *e, const char *text)
-{
-	e->type = ERR_MODIFY;
-	e->cond = "not-acceptable";
-	e->text = text;
-	return -1;
-}
-
-static int
 get_bool(const struct form *f, const char *var, bool *out, struct muc_err *e)
 {
 	const char *v = form_value(f, var);
@@ -133,7 +124,8 @@ get_bool(const struct form *f, const char *var, bool *out, struct muc_err *e)
 	if (v == NULL)
 		return 0;
 	if ((b = parse_xdata_bool(v)) == -1)
-		return bad(e, "A boolean field has an invalid value");
+		return st_refuse(e, ERR_MODIFY, "not-acceptable",
+		    "A boolean field has an invalid value");
 	*out = b;
 	return 0;
 }
@@ -148,9 +140,11 @@ get_text(const struct form *f, const char *var, char **out, size_t max,
 	if (v == NULL)
 		return 0;
 	if (strlen(v) > max)
-		return bad(e, "A text field is too long");
+		return st_refuse(e, ERR_MODIFY, "not-acceptable",
+		    "A text field is too long");
 	if (*v != '\0' && (s = strdup(v)) == NULL)
-		return bad(e, "Out of memory");
+		return st_refuse(e, ERR_MODIFY, "not-acceptable",
+		    "Out of memory");
 	free(*out);
 	*out = s;
 	return 0;
@@ -167,10 +161,12 @@ get_uint(const struct form *f, const char *var, unsigned max, bool clamp,
 	if (v == NULL)
 		return 0;
 	if (*v < '0' || *v > '9' || (n = strtoul(v, &end, 10), *end != '\0'))
-		return bad(e, "A number field has an invalid value");
+		return st_refuse(e, ERR_MODIFY, "not-acceptable",
+		    "A number field has an invalid value");
 	if (n > max) {
 		if (!clamp)
-			return bad(e, "A number is over the service's limit");
+			return st_refuse(e, ERR_MODIFY, "not-acceptable",
+			    "A number is over the service's limit");
 		n = max;
 	}
 	*out = (unsigned)n;
@@ -193,7 +189,8 @@ get_roles(const struct form *f, const char *var, unsigned *out,
 			if (strcmp(ff->values[i], roles[j]) == 0)
 				break;
 		if (j == 4)
-			return bad(e, "Unknown role in a role list");
+			return st_refuse(e, ERR_MODIFY, "not-acceptable",
+			    "Unknown role in a role list");
 		bits |= 1u << j;
 	}
 	*out = bits;
@@ -214,7 +211,8 @@ get_choice(const struct form *f, const char *var, const char **names, int n,
 			*out = i;
 			return 0;
 		}
-	return bad(e, "A list field has a value that is not an option");
+	return st_refuse(e, ERR_MODIFY, "not-acceptable",
+	    "A list field has a value that is not an option");
 }
 
 static int
@@ -251,7 +249,8 @@ apply_access(const struct room *r, const struct form *f,
 			free(c->password);
 			c->password = NULL;
 		} else if (c->password == NULL)
-			return bad(e, "A password protected room needs a "
+			return st_refuse(e, ERR_MODIFY, "not-acceptable",
+			    "A password protected room needs a "
 			    "password");
 	}
 	return 0;
@@ -269,7 +268,8 @@ roomform_apply(const struct room *r, const struct form *f,
 
 	*ncodes = 0;
 	if (roomcfg_copy(c, &r->cfg) == -1)
-		return bad(e, "Out of memory");
+		return st_refuse(e, ERR_MODIFY, "not-acceptable",
+		    "Out of memory");
 	w = (int)c->whois;
 	p = (int)c->allowpm;
 	if (get_text(f, F_PREFIX "roomname", &c->name, 1023, e) ||

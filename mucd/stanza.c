@@ -156,3 +156,23 @@ st_parse_stamp(const char *s, long long *out)
 	*out = (long long)timegm(&tm) - (oh * 3600 + om * 60);
 	return 0;
 }
+
+int
+st_refuse(struct muc_err *e, const char *etype, const char *cond,
+    const char *text)
+{
+	e->type = etype;
+	e->cond = cond;
+	e->text = text;
+	return -1;
+}
+
+void
+st_send_outcome(struct mucd *m, const struct xnode *req, int rc,
+    const struct muc_err *e)
+{
+	if (rc == -1)
+		st_send_error(m, req, e->type, e->cond, e->text, NULL);
+	else
+		st_send_result(m, req, NULL);
+}

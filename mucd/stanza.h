@@ -16,6 +16,21 @@ struct mucd;
 #define ERR_AUTH	"auth"
 #define ERR_WAIT	"wait"
 
+/* A refusal on its way to an error reply: type, condition, optional text. */
+struct muc_err {
+	const char	*type;
+	const char	*cond;
+	const char	*text;
+};
+
+/* Fill e and return -1, so a check can "return st_refuse(...)". */
+int		 st_refuse(struct muc_err *e, const char *etype,
+		    const char *cond, const char *text);
+
+/* rc -1: the refusal in e as an error reply; otherwise an empty result. */
+void		 st_send_outcome(struct mucd *, const struct xnode *req, int rc,
+		    const struct muc_err *e);
+
 /* A new stanza of the request's kind, from/to swapped, id copied. */
 struct xnode	*st_reply(const struct xnode *req, const char *type);
 /* An IQ result; NULL if req is not a get/set IQ. */
