@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "jid.h"
 #include "log.h"
 #include "sha1.h"
 
@@ -146,17 +147,36 @@ fatal(struct link *l, const char *why)
 		l->cb.fatal(l->cbarg, why);
 }
 
+/* Stanzas for a link that is not up are counted and dropped. */
+static bool
+sendable(struct link *l)
+{
+	if (l->state == LINK_UP)
+		return true;
+	l->stats.dropped_out++;
+	return false;
+}
+
+/*
+ * Over the hard cap: the server has stopped reading for long enough that
+ * the link is unusable. Roll back the partial stanza so the stream stays
+ * valid, and start over rather than grow.
+ */
+static void
+overflow(struct link *l, size_t before)
+{
+	l->out.len = l->out.off + before;
+	l->closing = true;
+	log_error("link: write buffer limit (%zu bytes) reached", l->out.cap);
+}
+
 static void
 queue(struct link *l, const char *p, size_t n)
 {
-	if (buf_append(&l->out, p, n) == -1) {
-		/* Over the hard cap: the server has stopped reading for
-		 * long enough that the link is unusable. Start over rather
-		 * than grow. */
-		l->closing = true;
-		log_error("link: write buffer limit (%zu bytes) reached",
-		    l->out.cap);
-	}
+	size_t before = buf_pending(&l->out);
+
+	if (buf_append(&l->out, p, n) == -1)
+		overflow(l, before);
 }
 
 static void
@@ -491,42 +511,48 @@ link_send_raw(struct link *l, const char *p, size_t n)
 {
 	size_t before = buf_pending(&l->out);
 
-	if (l->state != LINK_UP) {
-		l->stats.dropped_out++;
+	if (!sendable(l))
 		return;
-	}
 	queue(l, p, n);
 	queued(l, before);
 }
 
-/* Append a stanza with ' to='...'' spliced in, in one reservation. */
+/* Append ser with attr inserted at split, in one reservation. */
+static int
+splice_attr(struct buf *b, const char *ser, size_t len, size_t split,
+    const char *attr, size_t alen)
+{
+	char *p;
+
+	if (buf_reserve(b, len + alen) == -1)
+		return -1;
+	p = b->data + b->len;
+	memcpy(p, ser, split);
+	memcpy(p + split, attr, alen);
+	memcpy(p + split + alen, ser + split, len - split);
+	b->len += len + alen;
+	return 0;
+}
+
+/* Append a stanza with ' to='...'' spliced in. */
 static int
 splice_to(struct buf *b, const char *ser, size_t len, size_t split,
     const char *to)
 {
+	char attr[JID_MAX + 8];
 	size_t tl = strlen(to);
-	char *p;
 
 	/* A prepared JID needs escaping only if its resource has one of
 	 * these; then take the general path. */
-	if (strcspn(to, "&<>'\"\r\n\t") != tl)
+	if (tl > JID_MAX || strcspn(to, "&<>'\"\r\n\t") != tl)
 		return buf_append(b, ser, split) == -1 ||
 		    buf_append(b, " to='", 5) == -1 ||
 		    x_escape(b, to, tl) == -1 || buf_putc(b, '\'') == -1 ||
 		    buf_append(b, ser + split, len - split) == -1 ? -1 : 0;
-	if (buf_reserve(b, len + tl + 6) == -1)
-		return -1;
-	p = b->data + b->len;
-	memcpy(p, ser, split);
-	p += split;
-	memcpy(p, " to='", 5);
-	p += 5;
-	memcpy(p, to, tl);
-	p += tl;
-	*p++ = '\'';
-	memcpy(p, ser + split, len - split);
-	b->len += len + tl + 6;
-	return 0;
+	memcpy(attr, " to='", 5);
+	memcpy(attr + 5, to, tl);
+	attr[5 + tl] = '\'';
+	return splice_attr(b, ser, len, split, attr, tl + 6);
 }
 
 void
@@ -535,18 +561,12 @@ link_send_to(struct link *l, const char *ser, size_t len, size_t split,
 {
 	size_t before = buf_pending(&l->out);
 
-	if (l->state != LINK_UP) {
-		l->stats.dropped_out++;
+	if (!sendable(l))
 		return;
-	}
-	if (splice_to(&l->out, ser, len, split, to) == -1) {
-		l->out.len = l->out.off + before;
-		l->closing = true;
-		log_error("link: write buffer limit (%zu bytes) reached",
-		    l->out.cap);
-		return;
-	}
-	queued(l, before);
+	if (splice_to(&l->out, ser, len, split, to) == -1)
+		overflow(l, before);
+	else
+		queued(l, before);
 }
 
 void
@@ -554,24 +574,13 @@ link_send_spliced(struct link *l, const char *ser, size_t len, size_t split,
     const char *attr, size_t alen)
 {
 	size_t before = buf_pending(&l->out);
-	char *p;
 
-	if (l->state != LINK_UP) {
-		l->stats.dropped_out++;
+	if (!sendable(l))
 		return;
-	}
-	if (buf_reserve(&l->out, len + alen) == -1) {
-		l->closing = true;
-		log_error("link: write buffer limit (%zu bytes) reached",
-		    l->out.cap);
-		return;
-	}
-	p = l->out.data + l->out.len;
-	memcpy(p, ser, split);
-	memcpy(p + split, attr, alen);
-	memcpy(p + split + alen, ser + split, len - split);
-	l->out.len += len + alen;
-	queued(l, before);
+	if (splice_attr(&l->out, ser, len, split, attr, alen) == -1)
+		overflow(l, before);
+	else
+		queued(l, before);
 }
 
 void
@@ -579,19 +588,12 @@ link_send(struct link *l, const struct xnode *st)
 {
 	size_t before = buf_pending(&l->out);
 
-	if (l->state != LINK_UP) {
-		l->stats.dropped_out++;
+	if (!sendable(l))
 		return;
-	}
-	if (x_serialize(st, &l->out, NS_COMPONENT) == -1) {
-		/* Roll back a partial stanza so the stream stays valid. */
-		l->out.len = l->out.off + before;
-		l->closing = true;
-		log_error("link: write buffer limit (%zu bytes) reached",
-		    l->out.cap);
-		return;
-	}
-	queued(l, before);
+	if (x_serialize(st, &l->out, NS_COMPONENT) == -1)
+		overflow(l, before);
+	else
+		queued(l, before);
 }
 
 void
