@@ -17,6 +17,7 @@
 #include "reload.h"
 #include "room.h"
 #include "roomcfg.h"
+#include "roomwalk.h"
 #include "store.h"
 #include "utf8.h"
 #include "xml.h"
@@ -240,101 +241,69 @@ cmd_status(struct req *q)
 /* rooms: stored and in-memory rooms, filtered, in JID order. */
 
 struct rooms_q {
-	struct req	*q;
 	json_t		*list;
 	regex_t		 re;
 	bool		 has_re, empty, public_only;
 	long long	 unused_before;
 	size_t		 limit;
-	const char	*after;
-	char	       **mem;
-	size_t		 nmem, mi;
 	bool		 more;
 };
 
 static bool
-rooms_match(struct rooms_q *rq, const char *jid, const struct room_config *c,
-    unsigned occupants, long long last_used)
+rooms_match(struct rooms_q *rq, const struct room_view *v, unsigned occupants)
 {
-	if (rq->has_re && regexec(&rq->re, jid, 0, NULL, 0) != 0)
+	if (rq->has_re && regexec(&rq->re, v->jid, 0, NULL, 0) != 0)
 		return false;
 	if (rq->empty && occupants > 0)
 		return false;
-	if (rq->public_only && !c->public)
+	if (rq->public_only && !v->cfg->public)
 		return false;
-	if (rq->unused_before && (occupants > 0 || last_used >= rq->unused_before))
+	if (rq->unused_before && (occupants > 0 ||
+	    v->last_used >= rq->unused_before))
 		return false;
 	return true;
 }
 
-static void
-rooms_add(struct rooms_q *rq, const char *jid, const struct room_config *c,
-    unsigned occupants, long long last_used, bool loaded)
-{
-	if (!rooms_match(rq, jid, c, occupants, last_used))
-		return;
-	if (json_array_size(rq->list) >= rq->limit) {
-		rq->more = true;
-		return;
-	}
-	json_array_append_new(rq->list, json_pack("{s:s,s:s?,s:i,s:b,s:b,s:b,"
-	    "s:I,s:b}", "jid", jid, "name", c->name, "occupants", occupants,
-	    "persistent", c->persistent, "public", c->public,
-	    "members_only", c->members_only, "last_used",
-	    (json_int_t)last_used, "loaded", loaded));
-}
-
-static void
-rooms_mem_before(struct rooms_q *rq, const char *bound)
-{
-	struct room *r;
-
-	while (rq->mi < rq->nmem && (bound == NULL ||
-	    strcmp(rq->mem[rq->mi], bound) < 0)) {
-		r = room_find_loaded(rq->q->m, rq->mem[rq->mi++]);
-		rooms_add(rq, r->jid, &r->cfg, room_count_occupants(r),
-		    r->last_used, true);
-	}
-}
-
 static int
-rooms_stored_cb(void *arg, const char *jid, const char *json)
+rooms_add(void *arg, const struct room_view *v)
 {
 	struct rooms_q *rq = arg;
-	struct room_record rec;
-	struct room *r;
-	char err[128];
+	const struct room_config *c = v->cfg;
+	unsigned occupants = v->loaded ? room_count_occupants(v->loaded) : 0;
 
-	rooms_mem_before(rq, jid);
-	if (rq->more)
+	if (!rooms_match(rq, v, occupants))
+		return 0;
+	if (json_array_size(rq->list) >= rq->limit) {
+		rq->more = true;
 		return 1;
-	if ((r = room_find_loaded(rq->q->m, jid)) != NULL) {
-		rooms_add(rq, jid, &r->cfg, room_count_occupants(r),
-		    r->last_used, true);
-		return rq->more;
 	}
-	if (roomrec_decode(&rec, &rq->q->m->conf, json, err, sizeof(err)) == 0) {
-		rooms_add(rq, jid, &rec.cfg, 0, rec.last_used, false);
-		roomrec_free(&rec);
-	}
-	return rq->more;
+	json_array_append_new(rq->list, json_pack("{s:s,s:s?,s:i,s:b,s:b,s:b,"
+	    "s:I,s:b}", "jid", v->jid, "name", c->name, "occupants", occupants,
+	    "persistent", c->persistent, "public", c->public,
+	    "members_only", c->members_only, "last_used",
+	    (json_int_t)v->last_used, "loaded", v->loaded != NULL));
+	return 0;
 }
 
-static int
-cmp_str(const void *a, const void *b)
+/* "unused_days": rooms last used before that many days ago; 0 (no
+ * filter) stays reserved, so a cut-off before the epoch is 1. */
+static long long
+unused_cutoff(json_int_t days)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	long long now = (long long)time(NULL);
+
+	if (days < 0)
+		days = 0;
+	return days > now / 86400 ? 1 : now - days * 86400;
 }
 
 static void
 cmd_rooms(struct req *q)
 {
-	struct rooms_q rq = { .q = q, .limit = ROOMS_LIMIT };
+	struct rooms_q rq = { .limit = ROOMS_LIMIT };
 	char after[JID_BARE_MAX + 1];
 	json_t *v;
-	const char *s, *k;
-	struct room *r;
-	size_t i;
+	const char *s;
 
 	if ((s = arg_str(q, "match")) != NULL) {
 		if (regcomp(&rq.re, s, REG_EXTENDED | REG_NOSUB | REG_ICASE)) {
@@ -346,37 +315,26 @@ cmd_rooms(struct req *q)
 	rq.empty = json_is_true(json_object_get(q->args, "empty"));
 	rq.public_only = json_is_true(json_object_get(q->args, "public"));
 	if (json_is_integer(v = json_object_get(q->args, "unused_days")))
-		rq.unused_before = (long long)time(NULL) -
-		    json_integer_value(v) * 86400;
+		rq.unused_before = unused_cutoff(json_integer_value(v));
 	if (json_is_integer(v = json_object_get(q->args, "limit")) &&
 	    json_integer_value(v) > 0)
 		rq.limit = (size_t)json_integer_value(v);
-	if ((s = arg_str(q, "after")) != NULL) {
-		if (room_jid(q, s, after, sizeof(after)) == -1) {
-			if (rq.has_re)
-				regfree(&rq.re);
-			return;
-		}
-		rq.after = after;
+	if ((s = arg_str(q, "after")) != NULL &&
+	    room_jid(q, s, after, sizeof(after)) == -1)
+		goto out;
+	if ((rq.list = json_array()) == NULL) {
+		fail(q, "internal", "out of memory");
+		goto out;
 	}
-	rq.list = json_array();
-	rq.mem = calloc(hmap_count(&q->m->rooms) + 1, sizeof(*rq.mem));
-	for (i = 0; rq.mem != NULL &&
-	    hmap_next(&q->m->rooms, &i, &k, (void **)&r); )
-		if (!r->stored && (rq.after == NULL || strcmp(k, rq.after) > 0))
-			rq.mem[rq.nmem++] = r->jid;
-	if (rq.mem != NULL)
-		qsort(rq.mem, rq.nmem, sizeof(*rq.mem), cmp_str);
-	if (q->m->store != NULL &&
-	    store_room_iter(q->m->store, rq.after, rooms_stored_cb, &rq) < 0) {
-		fail(q, "internal", "%s", store_errmsg(q->m->store));
+	if (room_walk(q->m, s != NULL ? after : NULL, rq.public_only, rooms_add,
+	    &rq) == -1) {
+		fail(q, "internal", "%s", q->m->store != NULL ?
+		    store_errmsg(q->m->store) : "out of memory");
 		json_decref(rq.list);
-	} else {
-		rooms_mem_before(&rq, NULL);
+	} else
 		ok(q, json_pack("{s:o,s:b}", "rooms", rq.list, "truncated",
 		    rq.more));
-	}
-	free(rq.mem);
+out:
 	if (rq.has_re)
 		regfree(&rq.re);
 }

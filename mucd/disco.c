@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mucd.h"
 #include "room.h"
+#include "roomwalk.h"
 #include "stanza.h"
 #include "store.h"
 
@@ -142,107 +143,51 @@ disco_service_info(struct mucd *m, struct xnode *st, const struct jid *from)
 	st_send_result(m, st, q);
 }
 
-/* Public rooms: those in memory that are not stored (temporary ones), and
- * the stored public rooms, merged in JID order for stable paging. */
+/* Public rooms, stored or temporary, in JID order for stable paging. */
 
 struct listing {
-	struct mucd	*m;
 	struct xnode	*q;
-	const char	*after;
-	char	       **mem;		/* sorted in-memory public room JIDs */
-	size_t		 nmem, mi, memtotal;
 	size_t		 count, max;
 	char		 first[JID_BARE_MAX + 1], last[JID_BARE_MAX + 1];
 	bool		 more;
 };
 
 static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void
-add_room_item(struct listing *l, const char *jid, const char *name)
-{
-	struct xnode *it;
-
-	if (l->count == l->max) {
-		l->more = true;
-		return;
-	}
-	it = x_add(l->q, "item", NULL);
-	x_set_attr(it, "jid", jid);
-	if (name != NULL)
-		x_set_attr(it, "name", name);
-	if (l->count == 0)
-		snprintf(l->first, sizeof(l->first), "%s", jid);
-	snprintf(l->last, sizeof(l->last), "%s", jid);
-	l->count++;
-}
-
-static void
-emit_mem_before(struct listing *l, const char *bound)
-{
-	struct room *r;
-
-	while (l->mi < l->nmem && l->count < l->max &&
-	    (bound == NULL || strcmp(l->mem[l->mi], bound) < 0)) {
-		r = room_find_loaded(l->m, l->mem[l->mi++]);
-		add_room_item(l, r->jid, r->cfg.name);
-	}
-	if (l->mi < l->nmem && l->count == l->max &&
-	    (bound == NULL || strcmp(l->mem[l->mi], bound) < 0))
-		l->more = true;
-}
-
-static int
-stored_cb(void *arg, const char *jid, const char *json)
+add_room_item(void *arg, const struct room_view *v)
 {
 	struct listing *l = arg;
-	struct room_record rec;
-	struct room *r;
-	char err[64];
+	struct xnode *it;
 
-	emit_mem_before(l, jid);
+	/* A room being created is not there yet for anyone else. */
+	if (v->loaded != NULL && v->loaded->locked)
+		return 0;
 	if (l->count == l->max) {
 		l->more = true;
 		return 1;
 	}
-	/* A loaded room's memory is newer than nothing, but the store is
-	 * written on every change, so either is current. */
-	if ((r = room_find_loaded(l->m, jid)) != NULL) {
-		if (!r->locked)
-			add_room_item(l, jid, r->cfg.name);
-		return 0;
-	}
-	if (roomrec_decode(&rec, &l->m->conf, json, err, sizeof(err)) == 0) {
-		add_room_item(l, jid, rec.cfg.name);
-		roomrec_free(&rec);
-	}
+	it = x_add(l->q, "item", NULL);
+	x_set_attr(it, "jid", v->jid);
+	if (v->cfg->name != NULL)
+		x_set_attr(it, "name", v->cfg->name);
+	if (l->count == 0)
+		snprintf(l->first, sizeof(l->first), "%s", v->jid);
+	snprintf(l->last, sizeof(l->last), "%s", v->jid);
+	l->count++;
 	return 0;
 }
 
-static int
-collect_memory(struct listing *l)
+/* Public temporary rooms, for the RSM count (the store counts its own). */
+static size_t
+count_public_temporary(struct mucd *m)
 {
 	struct room *r;
 	const char *k;
 	size_t i, n = 0;
 
-	l->mem = calloc(hmap_count(&l->m->rooms) + 1, sizeof(*l->mem));
-	if (l->mem == NULL)
-		return -1;
-	for (i = 0; hmap_next(&l->m->rooms, &i, &k, (void **)&r); ) {
-		if (!r->cfg.public || r->stored || r->locked)
-			continue;
-		l->memtotal++;
-		if (l->after == NULL || strcmp(r->jid, l->after) > 0)
-			l->mem[n++] = r->jid;
-	}
-	qsort(l->mem, n, sizeof(*l->mem), cmp_str);
-	l->nmem = n;
-	return 0;
+	for (i = 0; hmap_next(&m->rooms, &i, &k, (void **)&r); )
+		if (r->cfg.public && !r->stored && !r->locked)
+			n++;
+	return n;
 }
 
 void
@@ -250,7 +195,9 @@ disco_service_items(struct mucd *m, struct xnode *st, const struct jid *from)
 {
 	const struct xnode *q = st_payload(st), *set;
 	const char *node = x_attr(q, "node"), *v;
-	struct listing l = { .m = m, .max = ITEMS_MAX };
+	struct listing l = { .max = ITEMS_MAX };
+	const char *after = NULL;
+	long max;
 	size_t stored = 0, pub = 0;
 	struct xnode *rs;
 	char n[24];
@@ -261,9 +208,9 @@ disco_service_items(struct mucd *m, struct xnode *st, const struct jid *from)
 	}
 	if ((set = x_child(q, "set", NS_RSM)) != NULL) {
 		if ((v = x_child_text(set, "max", NS_RSM)) != NULL &&
-		    atol(v) >= 0 && (size_t)atol(v) < ITEMS_MAX)
-			l.max = (size_t)atol(v);
-		l.after = x_child_text(set, "after", NS_RSM);
+		    (max = strtol(v, NULL, 10)) >= 0 && max < ITEMS_MAX)
+			l.max = (size_t)max;
+		after = x_child_text(set, "after", NS_RSM);
 		if (x_child(set, "before", NS_RSM) != NULL) {
 			st_send_error(m, st, ERR_CANCEL,
 			    "feature-not-implemented",
@@ -272,15 +219,12 @@ disco_service_items(struct mucd *m, struct xnode *st, const struct jid *from)
 		}
 	}
 	l.q = x_new("query", NS_DISCO_ITEMS);
-	if (collect_memory(&l) == -1 || (m->store != NULL &&
-	    store_public_iter(m->store, l.after, stored_cb, &l) < 0)) {
-		free(l.mem);
+	if (room_walk(m, after, true, add_room_item, &l) == -1) {
 		x_free(l.q);
 		st_send_error(m, st, ERR_WAIT, "internal-server-error", NULL,
 		    NULL);
 		return;
 	}
-	emit_mem_before(&l, NULL);
 	if (set != NULL || l.more) {
 		rs = x_add(l.q, "set", NS_RSM);
 		if (l.count > 0) {
@@ -289,9 +233,8 @@ disco_service_items(struct mucd *m, struct xnode *st, const struct jid *from)
 		}
 		if (m->store != NULL)
 			store_room_count(m->store, &stored, &pub);
-		snprintf(n, sizeof(n), "%zu", pub + l.memtotal);
+		snprintf(n, sizeof(n), "%zu", pub + count_public_temporary(m));
 		x_add_child_text(rs, "count", n);
 	}
-	free(l.mem);
 	st_send_result(m, st, l.q);
 }
