@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctlargs.h"
 #include "jid.h"
 #include "roomcfg.h"
 #include "store.h"
@@ -197,38 +198,16 @@ off_room_show(struct mucctl *m, json_t *args, json_t **result,
 
 /* ---- room create / config ---- */
 
-/* args.config: an object of strings (booleans and integers tolerated),
- * applied with roomcfg_set as the daemon's apply_settings() does. */
+/* args.config onto c, as the daemon applies it. */
 static int
 apply_settings(struct mucctl *m, json_t *args, struct room_config *c,
     struct mc_err *e)
 {
-	json_t *cfg = json_object_get(args, "config"), *v;
-	char err[256], num[32];
-	const char *k, *val;
+	char err[256];
 
-	if (cfg == NULL)
+	if (ctlargs_config(args, c, &m->conf, err, sizeof(err)) == 0)
 		return 0;
-	if (!json_is_object(cfg))
-		return mc_fail(e, EXIT_REFUSED, "bad-request", "\"config\" "
-		    "must be an object");
-	json_object_foreach(cfg, k, v) {
-		val = json_string_value(v);
-		if (json_is_boolean(v))
-			val = json_is_true(v) ? "yes" : "no";
-		else if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%lld",
-			    (long long)json_integer_value(v));
-			val = num;
-		}
-		if (val == NULL)
-			return mc_fail(e, EXIT_REFUSED, "bad-request", "%s: "
-			    "value must be a string", k);
-		if (roomcfg_set(c, &m->conf, k, val, err, sizeof(err)) == -1)
-			return mc_fail(e, EXIT_REFUSED, "bad-request", "%s",
-			    err);
-	}
-	return 0;
+	return mc_fail(e, EXIT_REFUSED, "bad-request", "%s", err);
 }
 
 /* Write the record in its own transaction. */
@@ -266,37 +245,17 @@ put_record(struct mucctl *m, const char *jid, const struct room_record *r,
 	return put_record_owners(m, jid, r, NULL, 0, e);
 }
 
-/* args.owners: an optional array of bare JIDs (as the daemon takes it). */
 static int
 owners_arg(json_t *args, char (**out)[JID_BARE_MAX + 1], size_t *n,
     struct mc_err *e)
 {
-	json_t *list = json_object_get(args, "owners"), *v;
-	const char *why;
-	size_t i;
+	char err[JID_MAX + 64];
+	int rc;
 
-	*out = NULL;
-	*n = 0;
-	if (list == NULL || json_array_size(list) == 0)
-		return json_is_array(list) || list == NULL ? 0 :
-		    mc_fail(e, EXIT_REFUSED, "bad-request", "\"owners\" must "
-		    "be an array of JIDs");
-	if (!json_is_array(list))
-		return mc_fail(e, EXIT_REFUSED, "bad-request", "\"owners\" "
-		    "must be an array of JIDs");
-	if ((*out = calloc(json_array_size(list), sizeof(**out))) == NULL)
-		return mc_fail(e, EXIT_REFUSED, "internal", "out of memory");
-	json_array_foreach(list, i, v)
-		if (!json_is_string(v) || jid_prep_bare(json_string_value(v),
-		    (*out)[i], sizeof((*out)[i]), &why) == -1) {
-			free(*out);
-			*out = NULL;
-			return mc_fail(e, EXIT_REFUSED, "bad-request", "owners: "
-			    "'%s' is not a JID", json_is_string(v) ?
-			    json_string_value(v) : "?");
-		}
-	*n = json_array_size(list);
-	return 0;
+	if ((rc = ctlargs_owners(args, out, n, err, sizeof(err))) == 0)
+		return 0;
+	return mc_fail(e, EXIT_REFUSED, rc == CTLARG_NOMEM ? "internal" :
+	    "bad-request", "%s", err);
 }
 
 static int

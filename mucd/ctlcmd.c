@@ -8,6 +8,7 @@
 
 #include "admin.h"
 #include "ctl.h"
+#include "ctlargs.h"
 #include "history.h"
 #include "jid.h"
 #include "log.h"
@@ -412,75 +413,28 @@ cmd_room_show(struct req *q)
 	    "history", r->hist_len, "occupant_list", occupants_json(r)));
 }
 
-/* key=value settings from args.config (an object of strings). */
+/* args.config onto c; on a refusal the reply is sent. */
 static int
 apply_settings(struct req *q, struct room_config *c)
 {
-	json_t *cfg = json_object_get(q->args, "config"), *v;
-	const char *k;
-	char err[256], num[32];
+	char err[256];
 
-	if (cfg == NULL)
+	if (ctlargs_config(q->args, c, &q->m->conf, err, sizeof(err)) == 0)
 		return 0;
-	if (!json_is_object(cfg)) {
-		fail(q, "bad-request", "\"config\" must be an object");
-		return -1;
-	}
-	json_object_foreach(cfg, k, v) {
-		const char *val = json_string_value(v);
-
-		if (json_is_boolean(v))
-			val = json_is_true(v) ? "yes" : "no";
-		else if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%lld",
-			    (long long)json_integer_value(v));
-			val = num;
-		}
-		if (val == NULL) {
-			fail(q, "bad-request", "%s: value must be a string", k);
-			return -1;
-		}
-		if (roomcfg_set(c, &q->m->conf, k, val, err, sizeof(err))) {
-			fail(q, "bad-request", "%s", err);
-			return -1;
-		}
-	}
-	return 0;
+	fail(q, "bad-request", "%s", err);
+	return -1;
 }
 
-/* args.owners: an optional array of bare JIDs. */
 static int
-owners_arg(struct req *q, struct aff_change **out, size_t *n)
+owners_arg(struct req *q, char (**out)[JID_BARE_MAX + 1], size_t *n)
 {
-	json_t *list = json_object_get(q->args, "owners"), *v;
-	const char *why;
-	size_t i;
+	char err[JID_MAX + 64];
+	int rc;
 
-	*out = NULL;
-	*n = 0;
-	if (list == NULL)
+	if ((rc = ctlargs_owners(q->args, out, n, err, sizeof(err))) == 0)
 		return 0;
-	if (!json_is_array(list)) {
-		fail(q, "bad-request", "\"owners\" must be an array of JIDs");
-		return -1;
-	}
-	if (json_array_size(list) == 0)
-		return 0;
-	if ((*out = calloc(json_array_size(list), sizeof(**out))) == NULL) {
-		fail(q, "internal", "out of memory");
-		return -1;
-	}
-	json_array_foreach(list, i, v)
-		if (!json_is_string(v) || jid_prep_bare(json_string_value(v),
-		    (*out)[i].bare, sizeof((*out)[i].bare), &why) == -1) {
-			fail(q, "bad-request", "owners: '%s' is not a JID",
-			    json_is_string(v) ? json_string_value(v) : "?");
-			free(*out);
-			*out = NULL;
-			return -1;
-		}
-	*n = json_array_size(list);
-	return 0;
+	fail(q, rc == CTLARG_NOMEM ? "internal" : "bad-request", "%s", err);
+	return -1;
 }
 
 static void
@@ -488,7 +442,7 @@ cmd_room_create(struct req *q)
 {
 	char jid[JID_BARE_MAX + 1];
 	const char *s = need_str(q, "room");
-	struct aff_change *owners;
+	char (*owners)[JID_BARE_MAX + 1];
 	struct room_config cfg;
 	struct muc_err e;
 	struct room *r;
@@ -527,7 +481,7 @@ cmd_room_create(struct req *q)
 	r->idle_since = loop_now_ms();
 	/* Owners first (in memory), so the record is stored with them. */
 	for (i = 0; i < nowners; i++)
-		room_affil_put(r, owners[i].bare, AFF_OWNER, NULL, NULL);
+		room_affil_put(r, owners[i], AFF_OWNER, NULL, NULL);
 	free(owners);
 	if (owner_reconfigure(r, &cfg, NULL, 0, &e) == -1) {
 		room_forget(r);
