@@ -124,37 +124,34 @@ add_rooms(struct cands *c, const char *pre, const char *text)
 	json_decref(res);
 }
 
+/* One field of each entry of a room's list (cmd answers {cmd: [...]}). */
 static void
-add_nicks(struct cands *c, const char *room, const char *text)
+add_room_field(struct cands *c, const char *cmd, const char *room,
+    const char *field, const char *text)
 {
 	json_t *res, *o;
 	size_t i;
 
 	if (room == NULL)
 		return;
-	res = fetch("occupants", json_pack("{s:s}", "room", room));
-	json_array_foreach(json_object_get(res, "occupants"), i, o)
-		cand_add(c, NULL, jstr(o, "nick"), text);
+	res = fetch(cmd, json_pack("{s:s}", "room", room));
+	json_array_foreach(json_object_get(res, cmd), i, o)
+		cand_add(c, NULL, jstr(o, field), text);
 	json_decref(res);
+}
+
+static void
+add_nicks(struct cands *c, const char *room, const char *text)
+{
+	add_room_field(c, "occupants", room, "nick", text);
 }
 
 /* JIDs with an affiliation in the room, and occupants' real JIDs. */
 static void
 add_jids(struct cands *c, const char *room, const char *text)
 {
-	json_t *res, *o;
-	size_t i;
-
-	if (room == NULL)
-		return;
-	res = fetch("affiliations", json_pack("{s:s}", "room", room));
-	json_array_foreach(json_object_get(res, "affiliations"), i, o)
-		cand_add(c, NULL, jstr(o, "jid"), text);
-	json_decref(res);
-	res = fetch("occupants", json_pack("{s:s}", "room", room));
-	json_array_foreach(json_object_get(res, "occupants"), i, o)
-		cand_add(c, NULL, jstr(o, "jid"), text);
-	json_decref(res);
+	add_room_field(c, "affiliations", room, "jid", text);
+	add_room_field(c, "occupants", room, "jid", text);
 }
 
 /* ---- what the table knows ---- */

@@ -20,15 +20,10 @@ session_mac(const struct room *r, const char *session,
     unsigned char out[MAC_LEN])
 {
 	unsigned char full[crypto_auth_hmacsha256_BYTES];
-	crypto_auth_hmacsha256_state st;
 
-	crypto_auth_hmacsha256_init(&st, r->salt, sizeof(r->salt));
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)session,
-	    strlen(session));
-	crypto_auth_hmacsha256_final(&st, full);
+	room_mac(r, session, full);
 	memcpy(out, full, MAC_LEN);
 }
-
 /*
  * id = base64(target session "\0" original id "\0" mac(asker session)).
  * The target sees this id, so the asker appears only as a MAC: the reply

@@ -603,17 +603,26 @@ room_occupant_by_jid(const struct room *r, const char *full)
 	return hmap_get(&r->by_jid, full);
 }
 
+_Static_assert(crypto_auth_hmacsha256_BYTES == 32, "room_mac writes 32 bytes");
+
+void
+room_mac(const struct room *r, const char *s, unsigned char out[32])
+{
+	crypto_auth_hmacsha256_state st;
+
+	crypto_auth_hmacsha256_init(&st, r->salt, sizeof(r->salt));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)s,
+	    strlen(s));
+	crypto_auth_hmacsha256_final(&st, out);
+}
+
 void
 room_occupant_id(const struct room *r, const char *bare, char out[48])
 {
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	crypto_auth_hmacsha256_state st;
 
 	/* Stable per (room, bare JID), unlinkable across rooms (XEP-0421). */
-	crypto_auth_hmacsha256_init(&st, r->salt, sizeof(r->salt));
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)bare,
-	    strlen(bare));
-	crypto_auth_hmacsha256_final(&st, mac);
+	room_mac(r, bare, mac);
 	sodium_bin2base64(out, 48, mac, sizeof(mac),
 	    sodium_base64_VARIANT_ORIGINAL);
 }

@@ -184,6 +184,9 @@ int		 room_store_aff(struct room *, struct store_txn *,
 		    const char *reason);
 
 /* Identifiers. */
+/* HMAC-SHA-256 of s keyed with the room's secret salt (32 bytes out). */
+void		 room_mac(const struct room *, const char *s,
+		    unsigned char out[32]);
 void		 room_occupant_id(const struct room *, const char *bare,
 		    char out[48]);
 
