@@ -1,6 +1,7 @@
 #include "utf8.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* Decode one code point at s; returns its byte length or 0 if invalid. */
 static size_t
@@ -78,4 +79,21 @@ utf8_has_controls(const char *s, size_t n)
 		n -= k;
 	}
 	return false;
+}
+
+void
+utf8_chop(char *s)
+{
+	size_t n = strlen(s), lead = n, want;
+	unsigned char c;
+
+	/* Back over continuation bytes (at most three) to the lead byte. */
+	while (lead > 0 && n - lead < 3 &&
+	    ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead == 0 || ((c = (unsigned char)s[lead - 1]) & 0xc0) != 0xc0)
+		return;
+	want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	if (n - (lead - 1) < want)
+		s[lead - 1] = '\0';
 }

@@ -11,5 +11,10 @@ bool	 utf8_valid(const char *, size_t);
 size_t	 utf8_len(const char *, size_t);
 /* True if the text has any C0/C1 control character other than TAB/LF/CR. */
 bool	 utf8_has_controls(const char *, size_t);
+/*
+ * Cut an incomplete character off the end of s: what snprintf leaves when
+ * the buffer ends inside one. Text that was valid stays valid.
+ */
+void	 utf8_chop(char *s);
 
 #endif

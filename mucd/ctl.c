@@ -16,6 +16,7 @@
 #include "ctlcmd.h"
 #include "log.h"
 #include "mucd.h"
+#include "utf8.h"
 
 #define CTL_OUT_MAX	(16u << 20)	/* one reply, at most */
 #define CTL_OUT_PAUSE	(256u << 10)	/* unread replies: stop reading */
@@ -106,6 +107,9 @@ ctl_reply_error(struct ctl_client *c, json_t *id, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Messages quote what the client sent; cut inside a character, the
+	 * message would not be a JSON string. */
+	utf8_chop(msg);
 	queue_json(c, json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id", id, "ok", 0,
 	    "error", "code", code, "message", msg));
 }

@@ -15,6 +15,7 @@
 #include "room.h"
 #include "stanza.h"
 #include "subject.h"
+#include "utf8.h"
 
 #define TEXT_NOT_IN_ROOM	"You are not currently connected to this chat"
 
@@ -153,6 +154,67 @@ may_invite(struct mucd *m, struct room *r, struct xnode *st,
 	return true;
 }
 
+/*
+ * A mediated invitation or decline: the sender's message, now from the
+ * room, with <x xmlns=muc#user><kind from=who><reason/></kind></x>. *x
+ * is that <x>.
+ */
+static struct xnode *
+mediated(const struct room *r, const struct xnode *st, const char *to,
+    const char *kind, const char *who, const char *reason, struct xnode **x)
+{
+	struct xnode *msg, *k;
+
+	if ((msg = x_clone(st)) == NULL)
+		return NULL;
+	strip(msg, r->jid, true);
+	x_set_attr(msg, "from", r->jid);
+	x_set_attr(msg, "to", to);
+	*x = x_add(msg, "x", NS_MUC_USER);
+	k = x_add(*x, kind, NULL);
+	x_set_attr(k, "from", who);
+	x_add_child_text(k, "reason", reason ? reason : "");
+	return msg;
+}
+
+/* For clients that do not show invitations, unless the sender wrote one:
+ * "<who> <what> <room>[ (<reason>)]". */
+static void
+default_body(struct xnode *msg, const char *who, const char *what,
+    const char *room, const char *reason)
+{
+	char body[4096];
+	bool why = reason != NULL && *reason != '\0';
+
+	if (x_child(msg, "body", NS_COMPONENT) != NULL)
+		return;
+	snprintf(body, sizeof(body), "%s %s %s%s%s%s", who, what, room,
+	    why ? " (" : "", why ? reason : "", why ? ")" : "");
+	/* A long reason is cut, maybe inside a character: one invalid
+	 * byte would have the server close our stream. */
+	utf8_chop(body);
+	x_add_child_text(msg, "body", body);
+}
+
+/* Invitees of members-only rooms become members. */
+static void
+admit_invitee(struct room *r, const struct jid *to, const struct jid *from)
+{
+	struct aff_change c = { .aff = AFF_MEMBER };
+	char rs[JID_MAX + 16];
+	struct muc_err e;
+
+	if (!r->cfg.members_only ||
+	    aff_rank(room_affiliation(r, to->bare)) > aff_rank(AFF_NONE))
+		return;
+	snprintf(c.bare, sizeof(c.bare), "%s", to->bare);
+	snprintf(rs, sizeof(rs), "Invited by %s", from->full);
+	c.reason = rs;
+	if (affiliation_apply(r, NULL, &c, 1, &e) == -1)
+		log_warn("room %s: invitee %s not made a member: %s",
+		    r->jid, to->bare, e.cond);
+}
+
 static void
 invite(struct mucd *m, struct room *r, struct xnode *st,
     const struct jid *from, const struct xnode *payload)
@@ -160,10 +222,8 @@ invite(struct mucd *m, struct room *r, struct xnode *st,
 	const char *reason = x_child_text(payload, "reason", NS_MUC_USER);
 	const struct occupant *o = room_occupant_by_jid(r, from->full);
 	const char *shown = from->full, *why;
-	struct xnode *msg, *x, *inv;
-	struct muc_err e;
+	struct xnode *msg, *x;
 	struct jid to;
-	char body[4096];
 
 	if (jid_parse(&to, x_attr(payload, "to"), &why) == -1) {
 		st_send_error(m, st, ERR_CANCEL, "jid-malformed", NULL, NULL);
@@ -176,40 +236,17 @@ invite(struct mucd *m, struct room *r, struct xnode *st,
 	if (r->cfg.whois == WHOIS_MODERATORS && o != NULL &&
 	    room_default_role(r, room_affiliation(r, to.bare)) != ROLE_MODERATOR)
 		shown = o->occjid;
-	if ((msg = x_clone(st)) == NULL)
+	if ((msg = mediated(r, st, to.full, "invite", shown, reason,
+	    &x)) == NULL)
 		return;
-	strip(msg, r->jid, true);
-	x_set_attr(msg, "from", r->jid);
-	x_set_attr(msg, "to", to.full);
-	x = x_add(msg, "x", NS_MUC_USER);
-	inv = x_add(x, "invite", NULL);
-	x_set_attr(inv, "from", shown);
-	x_add_child_text(inv, "reason", reason ? reason : "");
 	if (r->cfg.password != NULL)
 		x_add_child_text(x, "password", r->cfg.password);
 	x = x_add(msg, "x", NS_CONFERENCE);
 	x_set_attr(x, "jid", r->jid);
 	if (reason != NULL && *reason != '\0')
 		x_add_text(x, reason);
-	if (x_child(msg, "body", NS_COMPONENT) == NULL) {
-		snprintf(body, sizeof(body), "%s invited you to the room %s%s%s%s",
-		    shown, r->jid, reason && *reason ? " (" : "",
-		    reason && *reason ? reason : "", reason && *reason ? ")" : "");
-		x_add_child_text(msg, "body", body);
-	}
-	/* Invitees of members-only rooms become members. */
-	if (r->cfg.members_only &&
-	    aff_rank(room_affiliation(r, to.bare)) <= aff_rank(AFF_NONE)) {
-		struct aff_change c = { .aff = AFF_MEMBER };
-		char rs[JID_MAX + 16];
-
-		snprintf(c.bare, sizeof(c.bare), "%s", to.bare);
-		snprintf(rs, sizeof(rs), "Invited by %s", from->full);
-		c.reason = rs;
-		if (affiliation_apply(r, NULL, &c, 1, &e) == -1)
-			log_warn("room %s: invitee %s not made a member: %s",
-			    r->jid, to.bare, e.cond);
-	}
+	default_body(msg, shown, "invited you to the room", r->jid, reason);
+	admit_invitee(r, &to, from);
 	mucd_send_free(m, msg);
 }
 
@@ -218,31 +255,19 @@ decline(struct mucd *m, struct room *r, struct xnode *st,
     const struct jid *from, const struct xnode *payload)
 {
 	const char *reason = x_child_text(payload, "reason", NS_MUC_USER), *why;
-	struct xnode *msg, *x, *dec;
 	struct occupant *o = NULL;
+	struct xnode *msg, *x;
 	struct jid to;
-	char body[4096];
 
 	if (jid_parse(&to, x_attr(payload, "to"), &why) == -1) {
 		st_send_error(m, st, ERR_CANCEL, "jid-malformed", NULL, NULL);
 		return;
 	}
-	if ((msg = x_clone(st)) == NULL)
+	if ((msg = mediated(r, st, to.full, "decline", from->full, reason,
+	    &x)) == NULL)
 		return;
-	strip(msg, r->jid, true);
-	x_set_attr(msg, "from", r->jid);
-	x_set_attr(msg, "to", to.full);
-	x = x_add(msg, "x", NS_MUC_USER);
-	dec = x_add(x, "decline", NULL);
-	x_set_attr(dec, "from", from->full);
-	x_add_child_text(dec, "reason", reason ? reason : "");
-	if (x_child(msg, "body", NS_COMPONENT) == NULL) {
-		snprintf(body, sizeof(body), "%s declined your invite to the "
-		    "room %s%s%s%s", from->full, r->jid,
-		    reason && *reason ? " (" : "",
-		    reason && *reason ? reason : "", reason && *reason ? ")" : "");
-		x_add_child_text(msg, "body", body);
-	}
+	default_body(msg, from->full, "declined your invite to the room",
+	    r->jid, reason);
 	/* Declining to an occupant JID reaches that occupant. */
 	if (strcmp(to.bare, r->jid) == 0 && jid_has_resource(&to))
 		o = room_occupant(r, to.resource);

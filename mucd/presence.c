@@ -798,6 +798,7 @@ presence_kick_on_error(struct room *r, struct occupant *o, const char *full,
 	if (text != NULL && r->cfg.whois == WHOIS_ANYONE)
 		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ": %s",
 		    text);
+	utf8_chop(msg);		/* the text may be cut inside a character */
 	pr = x_new("presence", NS_COMPONENT);
 	x_set_attr(pr, "type", "unavailable");
 	x_add_child_text(pr, "status", msg);

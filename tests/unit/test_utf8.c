@@ -288,6 +288,44 @@ controls(void)
 	CHECK(!utf8_has_controls("ab\x01", 2));
 }
 
+/*
+ * Every code point after an ASCII prefix, cut at every byte: the chopped
+ * text is valid, a prefix of the original, and loses only the partial
+ * character (nothing when the cut falls between characters).
+ */
+static void
+chop(void)
+{
+	char whole[8], cut[8];
+	uint32_t cp;
+	unsigned bad = 0;
+	size_t n, k, kept;
+
+	for (cp = 0x20; cp <= 0x10ffff; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		whole[0] = 'a';
+		n = 1 + encode(cp, (unsigned char *)whole + 1);
+		for (k = 0; k <= n; k++) {
+			memcpy(cut, whole, k);
+			cut[k] = '\0';
+			utf8_chop(cut);
+			kept = strlen(cut);
+			if (!utf8_valid(cut, kept) || memcmp(cut, whole, kept) ||
+			    kept != (k == n ? n : k == 0 ? 0 : 1))
+				bad++;
+		}
+	}
+	CHECK_INT(bad, 0);
+	/* Text that is not UTF-8 to begin with is not made worse. */
+	strcpy(cut, "a\x80\x80");
+	utf8_chop(cut);
+	CHECK_STR(cut, "a\x80\x80");
+	cut[0] = '\0';
+	utf8_chop(cut);
+	CHECK_STR(cut, "");
+}
+
 const struct unit_test unit_tests[] = {
 	TEST(valid_boundaries),
 	TEST(invalid_sequences),
@@ -296,5 +334,6 @@ const struct unit_test unit_tests[] = {
 	TEST(all_code_points),
 	TEST(length),
 	TEST(controls),
+	TEST(chop),
 	{ NULL, NULL }
 };

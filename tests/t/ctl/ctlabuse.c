@@ -217,6 +217,22 @@ main(int argc, char **argv)
 	    "a control character in an argument");
 	bad_line("{\"id\":4,\"cmd\":\"room.show\",\"args\":{\"room\":7}}\n",
 	    "bad-request", "a number where a room JID belongs");
+	{
+		/* An error message quoting 800 bytes of two-byte characters
+		 * is cut to fit; cut inside one, it is no JSON string and the
+		 * reply used to be lost. */
+		char req[4096];
+		size_t n = 0;
+		int i;
+
+		n += (size_t)snprintf(req, sizeof(req), "{\"id\":5,"
+		    "\"cmd\":\"room.show\",\"args\":{\"room\":\"x");
+		for (i = 0; i < 400; i++)
+			n += (size_t)snprintf(req + n, sizeof(req) - n,
+			    "\\u00e9");
+		snprintf(req + n, sizeof(req) - n, "@elsewhere.example\"}}\n");
+		bad_line(req, "bad-request", "a long non-ASCII argument");
+	}
 	idle_crowd(1000);
 	non_reader();
 	return failures ? 1 : 0;
