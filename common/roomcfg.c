@@ -406,9 +406,14 @@ roomrec_encode(const struct room_record *r)
 	json_object_set_new(o, "created", json_integer(r->created));
 	json_object_set_new(o, "last_used", json_integer(r->last_used));
 	json_object_set_new(o, "config", config_json(&r->cfg));
-	if (r->subject.text != NULL) {
+	/* A cleared subject still has its setter and time, which a
+	 * restart must not lose (joiners are shown who cleared it). */
+	if (r->subject.text != NULL || r->subject.from != NULL ||
+	    r->subject.time != 0) {
 		subj = json_object();
-		json_object_set_new(subj, "text", json_string(r->subject.text));
+		if (r->subject.text != NULL)
+			json_object_set_new(subj, "text",
+			    json_string(r->subject.text));
 		if (r->subject.from)
 			json_object_set_new(subj, "from",
 			    json_string(r->subject.from));
@@ -509,9 +514,9 @@ roomrec_decode(struct room_record *r, const struct conf *conf,
 	    strlen(json_string_value(v)) == 64)
 		memcpy(r->salt, json_string_value(v), 65);
 	subj = json_object_get(o, "subject");
-	if (json_is_object(subj) &&
-	    json_is_string(v = json_object_get(subj, "text"))) {
-		r->subject.text = strdup(json_string_value(v));
+	if (json_is_object(subj)) {
+		if (json_is_string(v = json_object_get(subj, "text")))
+			r->subject.text = strdup(json_string_value(v));
 		if (json_is_string(v = json_object_get(subj, "from")))
 			r->subject.from = strdup(json_string_value(v));
 		r->subject.time = json_integer_value(json_object_get(subj, "time"));

@@ -226,13 +226,16 @@ parse_request(const struct xnode *join, struct hist_req *q)
 	if (h == NULL)
 		return;
 	if ((v = x_attr(h, "maxchars")) != NULL)
-		q->has_chars = true, q->maxchars = atoll(v);
+		q->has_chars = true, q->maxchars = strtoll(v, NULL, 10);
 	if ((v = x_attr(h, "maxstanzas")) != NULL)
-		q->has_stanzas = true, q->maxstanzas = atoll(v);
+		q->has_stanzas = true, q->maxstanzas = strtoll(v, NULL, 10);
 	if ((v = x_attr(h, "since")) != NULL && st_parse_stamp(v, &q->since) == 0)
 		q->has_since = true;
 	if ((v = x_attr(h, "seconds")) != NULL) {
-		secs = (long long)time(NULL) - atoll(v);
+		long long now = (long long)time(NULL), s = strtoll(v, NULL, 10);
+
+		/* Clamp: "seconds" is attacker-chosen, now - s may overflow. */
+		secs = s <= 0 ? now : s >= now ? 0 : now - s;
 		if (!q->has_since || secs > q->since)
 			q->since = secs;
 		q->has_since = true;

@@ -116,6 +116,8 @@ st_stamp(long long t, char *out, size_t outlen)
 	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+#define DIGIT(c)	((c) >= '0' && (c) <= '9')
+
 int
 st_parse_stamp(const char *s, long long *out)
 {
@@ -135,8 +137,13 @@ st_parse_stamp(const char *s, long long *out)
 		p++;
 	else if (*p == '+' || *p == '-') {
 		sign = *p;
-		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2)
+		/* Exactly [+-]HH:MM: sscanf's %2d also takes "+1:2", and
+		 * p += 6 would then step past the terminating NUL. */
+		if (!DIGIT(p[1]) || !DIGIT(p[2]) || p[3] != ':' ||
+		    !DIGIT(p[4]) || !DIGIT(p[5]))
 			return -1;
+		oh = (p[1] - '0') * 10 + (p[2] - '0');
+		om = (p[4] - '0') * 10 + (p[5] - '0');
 		if (sign == '-') {
 			oh = -oh;
 			om = -om;
