@@ -195,11 +195,50 @@ attr_eq(const struct xattr *a, const char *ns, const char *name)
 	return a->ns != NULL && strcmp(a->ns, ns) == 0;
 }
 
+/* Room for at least want attributes in all. */
+static int
+attrs_reserve(struct xnode *n, unsigned want)
+{
+	struct xattr *na;
+	unsigned nc;
+
+	if (want <= n->cattrs)
+		return 0;
+	nc = n->cattrs ? n->cattrs * 2 : 4;
+	if (nc < want)
+		nc = want;
+	if ((na = arena_alloc(n->doc, nc * sizeof(*na))) == NULL)
+		return -1;
+	if (n->nattrs > 0)
+		memcpy(na, n->attrs, n->nattrs * sizeof(*na));
+	n->attrs = na;
+	n->cattrs = nc;
+	return 0;
+}
+
+/* Add an attribute known not to be there yet. */
+static int
+attr_append(struct xnode *n, const char *ns, const char *name,
+    const char *value)
+{
+	struct xattr *na;
+
+	if (attrs_reserve(n, n->nattrs + 1) == -1)
+		return -1;
+	na = &n->attrs[n->nattrs];
+	na->ns = ns ? x_strdup(n, ns) : NULL;
+	na->name = x_strdup(n, name);
+	na->value = x_strdup(n, value);
+	if (na->name == NULL || na->value == NULL || (ns != NULL && !na->ns))
+		return -1;
+	n->nattrs++;
+	return 0;
+}
+
 void
 x_set_attr_ns(struct xnode *n, const char *ns, const char *name,
     const char *value)
 {
-	struct xattr *na;
 	unsigned i;
 
 	if (n == NULL)
@@ -215,24 +254,8 @@ x_set_attr_ns(struct xnode *n, const char *ns, const char *name,
 			n->attrs[i].value = x_strdup(n, value);
 		return;
 	}
-	if (value == NULL)
-		return;
-	if (n->nattrs == n->cattrs) {
-		unsigned nc = n->cattrs ? n->cattrs * 2 : 4;
-
-		if ((na = arena_alloc(n->doc, nc * sizeof(*na))) == NULL)
-			return;
-		if (n->nattrs > 0)
-			memcpy(na, n->attrs, n->nattrs * sizeof(*na));
-		n->attrs = na;
-		n->cattrs = nc;
-	}
-	na = &n->attrs[n->nattrs];
-	na->ns = ns ? x_strdup(n, ns) : NULL;
-	na->name = x_strdup(n, name);
-	na->value = x_strdup(n, value);
-	if (na->name != NULL && na->value != NULL && (ns == NULL || na->ns))
-		n->nattrs++;
+	if (value != NULL)
+		(void)attr_append(n, ns, name, value);
 }
 
 void
@@ -602,7 +625,9 @@ struct xml_stream {
 						 * stanza's start tag */
 	unsigned long long	 stop_at;	/* byte index after the event
 						 * that suspended the parser */
-	size_t			 elements;	/* in the open stanza */
+	size_t			 cost;		/* of the open stanza's tree */
+	bool			 skipping;	/* the open stanza is refused */
+	char			 skip_why[64];
 	bool			 in_parse;	/* inside XML_Parse */
 	bool			 reset_pending;	/* reset asked from a callback */
 	enum xml_error		 err;
@@ -630,11 +655,15 @@ event_end(struct xml_stream *st)
 }
 
 /*
- * Every element of a stanza is charged at least this many bytes of the
- * size limit: "<a/>" is 4 bytes on the wire but a ~110-byte node in the
- * tree, and the tree must stay within a small multiple of the limit.
+ * The tree of a stanza is charged against the size limit as well as its
+ * bytes: "<a/>" is 4 bytes on the wire but a ~110-byte node, and a
+ * namespace name is copied into every element that changes to it and
+ * every qualified attribute (then written out again by the serializer).
+ * So the tree, and what is made of it, stays a small multiple of the
+ * limit whatever the input.
  */
 #define ELEMENT_COST	32
+#define ATTR_COST	32
 
 /* Split expat's "uri\x01local" into namespace and local name. */
 static const char *
@@ -667,6 +696,36 @@ flush_text(struct xml_stream *st)
 	buf_reset(&st->text);
 }
 
+/*
+ * The open stanza breaks a limit of ours (not of XML): refuse just that
+ * stanza. Its children go; the bare top element stays so the refusal can
+ * be answered, and the rest of it is parsed but not kept. For xml_parse
+ * the document is the stanza, and it fails.
+ */
+static void
+reject(struct xml_stream *st, const char *why)
+{
+	if (st->single || st->depth < 2) {
+		stream_fail(st, XML_ERR_POLICY, why);
+		return;
+	}
+	if (st->skipping)
+		return;
+	st->skipping = true;
+	snprintf(st->skip_why, sizeof(st->skip_why), "%s", why);
+	buf_reset(&st->text);
+	if (st->stanza != NULL)
+		while (st->stanza->first != NULL)
+			x_unlink(st->stanza->first);
+	st->cur = NULL;
+}
+
+/*
+ * One element with its attributes, charged to st->cost. NULL when the
+ * element could not be made (the stanza is refused or the stream failed).
+ * Attributes are appended without looking for duplicates: expat refuses
+ * a repeated (expanded) attribute name as not well-formed.
+ */
 static struct xnode *
 make_element(struct xml_stream *st, struct xnode *parent, const char *name,
     const char **atts)
@@ -674,24 +733,34 @@ make_element(struct xml_stream *st, struct xnode *parent, const char *name,
 	char nsbuf[1024], ansbuf[1024];
 	const char *local, *ns, *alocal, *ans;
 	struct xnode *n;
-	int i;
+	unsigned i, count;
 
 	if ((local = split_name(name, nsbuf, sizeof(nsbuf), &ns)) == NULL) {
-		stream_fail(st, XML_ERR_POLICY, "namespace name too long");
+		reject(st, "namespace name too long");
 		return NULL;
 	}
+	for (count = 0; atts[count] != NULL; count += 2)
+		;
+	st->cost += ELEMENT_COST + (size_t)(count / 2) * ATTR_COST;
+	if (ns != NULL && (parent == NULL || strcmp(ns, parent->ns) != 0))
+		st->cost += strlen(ns);
 	n = parent ? x_add(parent, local, ns ? ns : "") : x_new(local, ns);
-	if (n == NULL) {
+	if (n == NULL || attrs_reserve(n, count / 2) == -1) {
 		stream_fail(st, XML_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	for (i = 0; atts[i] != NULL; i += 2) {
+	for (i = 0; i < count; i += 2) {
 		alocal = split_name(atts[i], ansbuf, sizeof(ansbuf), &ans);
 		if (alocal == NULL) {
-			stream_fail(st, XML_ERR_POLICY, "namespace name too long");
+			reject(st, "namespace name too long");
 			break;
 		}
-		x_set_attr_ns(n, ans, alocal, atts[i + 1]);
+		if (ans != NULL)
+			st->cost += strlen(ans);
+		if (attr_append(n, ans, alocal, atts[i + 1]) == -1) {
+			stream_fail(st, XML_ERR_NOMEM, "out of memory");
+			break;
+		}
 	}
 	return n;
 }
@@ -713,27 +782,31 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	if (st->depth == 1) {
 		if ((n = make_element(st, NULL, name, atts)) == NULL)
 			return;
-		if (st->cb.open != NULL)
+		if (st->err == XML_OK && st->cb.open != NULL)
 			st->cb.open(st->ctx, n);
 		x_free(n);
 		st->mark = event_end(st);
 		return;
 	}
+	if (st->depth == 2) {
+		st->start = (unsigned long long)XML_GetCurrentByteIndex(st->p);
+		st->cost = 0;
+		st->skipping = false;
+	}
+	if (st->skipping)
+		return;
 	if (st->depth - 1 > st->lim.max_depth) {
-		stream_fail(st, XML_ERR_POLICY, "stanza nested too deeply");
+		reject(st, "stanza nested too deeply");
 		return;
 	}
 	n = make_element(st, st->depth == 2 ? NULL : st->cur, name, atts);
-	if (n == NULL)
-		return;
-	if (st->depth == 2) {
+	if (st->depth == 2)
 		st->stanza = n;
-		st->start = (unsigned long long)XML_GetCurrentByteIndex(st->p);
-		st->elements = 0;
-	}
+	if (n == NULL || st->err != XML_OK || st->skipping)
+		return;
 	st->cur = n;
-	if (++st->elements > st->lim.max_stanza / ELEMENT_COST)
-		stream_fail(st, XML_ERR_POLICY, "stanza has too many elements");
+	if (st->cost > st->lim.max_stanza)
+		reject(st, "stanza too complex");
 }
 
 static void XMLCALL
@@ -759,7 +832,8 @@ on_end(void *ud, const XML_Char *name)
 		return;
 	}
 	if (st->depth > 1) {
-		st->cur = st->cur->parent;
+		if (!st->skipping)
+			st->cur = st->cur->parent;
 		return;
 	}
 	done = st->stanza;
@@ -768,6 +842,14 @@ on_end(void *ud, const XML_Char *name)
 	if (st->mark - st->start > st->lim.max_stanza) {
 		x_free(done);
 		stream_fail(st, XML_ERR_POLICY, "stanza exceeds size limit");
+		return;
+	}
+	if (st->skipping) {
+		st->skipping = false;
+		if (done != NULL && st->cb.rejected != NULL)
+			st->cb.rejected(st->ctx, done, st->skip_why);
+		else
+			x_free(done);
 		return;
 	}
 	if (st->single) {
@@ -797,6 +879,8 @@ on_text(void *ud, const XML_Char *s, int len)
 		st->mark = event_end(st);
 		return;
 	}
+	if (st->skipping)
+		return;
 	if (buf_append(&st->text, s, (size_t)len) == -1)
 		stream_fail(st, XML_ERR_POLICY, "text exceeds stanza size limit");
 }
@@ -860,6 +944,8 @@ stream_setup(struct xml_stream *st)
 	st->err = XML_OK;
 	st->msg[0] = '\0';
 	st->closed = false;
+	st->skipping = false;
+	st->cost = 0;
 	buf_reset(&st->text);
 	return 0;
 }
@@ -966,7 +1052,7 @@ xml_stream_feed(struct xml_stream *st, const char *data, size_t len)
 		st->fed += n;
 		/* What expat holds unfinished counts toward the limit: from
 		 * the open stanza's start, or from the last complete event. */
-		if (st->fed - (st->stanza != NULL ? st->start : st->mark) >
+		if (st->fed - (st->depth >= 2 ? st->start : st->mark) >
 		    st->lim.max_stanza) {
 			stream_fail(st, XML_ERR_POLICY,
 			    "stanza exceeds size limit");

@@ -106,13 +106,15 @@ enum xml_error {
 	XML_OK = 0,
 	XML_ERR_NOT_WELL_FORMED,	/* stream error <not-well-formed/> */
 	XML_ERR_RESTRICTED,		/* DTD, entity decl, comment, PI */
-	XML_ERR_POLICY,			/* stanza too big or too deep */
+	XML_ERR_POLICY,			/* stanza over max_stanza bytes */
 	XML_ERR_NOMEM,			/* <internal-server-error/> */
 	XML_ERR_CLOSED			/* data after the stream's end */
 };
 
 struct xml_limits {
-	size_t		 max_stanza;	/* bytes, including pending text */
+	size_t		 max_stanza;	/* bytes, including pending text; also
+					 * the budget for its tree (see
+					 * ELEMENT_COST in xml.c) */
 	unsigned	 max_depth;	/* element depth inside a stanza */
 };
 
@@ -124,6 +126,13 @@ struct xml_stream_cb {
 	void	(*stanza)(void *ctx, struct xnode *stanza);
 	/* The root element ended. */
 	void	(*close)(void *ctx);
+	/*
+	 * A top-level child refused for breaking a limit other than its size
+	 * in bytes (depth, number of elements and attributes, namespace
+	 * names): the stream goes on. shell is its top element without
+	 * children, for an error reply; the callee owns it. NULL: dropped.
+	 */
+	void	(*rejected)(void *ctx, struct xnode *shell, const char *why);
 };
 
 struct xml_stream;

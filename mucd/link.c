@@ -310,6 +310,19 @@ on_stanza(void *arg, struct xnode *st)
 }
 
 static void
+on_rejected(void *arg, struct xnode *shell, const char *why)
+{
+	struct link *l = arg;
+
+	if (l->state != LINK_UP || l->closing || l->io.fd == -1) {
+		x_free(shell);
+		return;
+	}
+	l->stats.stanzas_in++;
+	l->cb.rejected(l->cbarg, shell, why);
+}
+
+static void
 on_close(void *arg)
 {
 	struct link *l = arg;
@@ -321,7 +334,9 @@ on_close(void *arg)
 static int
 start_parser(struct link *l)
 {
-	static const struct xml_stream_cb cb = { on_open, on_stanza, on_close };
+	static const struct xml_stream_cb cb = {
+		on_open, on_stanza, on_close, on_rejected
+	};
 
 	xml_stream_free(l->parser);
 	l->parser = xml_stream_new(&l->limits, &cb, l);

@@ -37,6 +37,8 @@ struct link_cb {
 	void	(*up)(void *);			/* handshake accepted */
 	void	(*down)(void *);		/* link lost (was up) */
 	void	(*stanza)(void *, struct xnode *);	/* owns the stanza */
+	/* A stanza refused for its shape (see xml_stream_cb); owns it. */
+	void	(*rejected)(void *, struct xnode *shell, const char *why);
 	void	(*fatal)(void *, const char *why);	/* config error */
 };
 

@@ -103,6 +103,12 @@ on_stanza(void *arg, struct xnode *st)
 }
 
 static void
+on_rejected(void *arg, struct xnode *shell, const char *why)
+{
+	router_rejected(arg, shell, why);
+}
+
+static void
 on_link_fatal(void *arg, const char *why)
 {
 	struct mucd *m = arg;
@@ -199,7 +205,8 @@ int
 mucd_init(struct mucd *m)
 {
 	static const struct link_cb cb = {
-		on_link_up, on_link_down, on_stanza, on_link_fatal
+		on_link_up, on_link_down, on_stanza, on_rejected,
+		on_link_fatal
 	};
 
 	if (sodium_init() < 0 || loop_init(&m->loop) == -1 ||

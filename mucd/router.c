@@ -85,14 +85,12 @@ no_room(struct mucd *m, struct xnode *st, const struct jid *from,
 	    m->conf.domain);
 }
 
-/* RFC 6120 8.2.3: get/set carry exactly one payload; all IQs an id. */
+/* RFC 6120 8.2.3: get/set carry exactly one payload. */
 static bool
 iq_well_formed(struct mucd *m, struct xnode *st)
 {
 	const char *type = st_type(st);
 
-	if (x_attr(st, "id") == NULL)
-		return false;
 	if (!strcmp(type, "result") || !strcmp(type, "error"))
 		return true;
 	if ((strcmp(type, "get") && strcmp(type, "set")) ||
@@ -141,17 +139,21 @@ dispatch(struct mucd *m, struct xnode *st, const struct jid *from,
 		to_room(m, r, st, from);
 }
 
-void
-router_stanza(struct mucd *m, struct xnode *st)
+/*
+ * Checks every stanza passes before anything else looks at it: a stanza,
+ * from a valid sender elsewhere, to a valid JID of ours. False when it was
+ * dropped or answered here.
+ */
+static bool
+admit(struct mucd *m, struct xnode *st, struct jid *from, struct jid *to)
 {
-	struct jid from, to;
 	const char *why;
 
 	m->stats.stanzas_in++;
 	if (strcmp(st->ns, NS_COMPONENT) != 0 || (!x_is(st, "message", NULL) &&
 	    !x_is(st, "presence", NULL) && !x_is(st, "iq", NULL))) {
 		drop(m, st, "not a stanza");
-		goto out;
+		return false;
 	}
 	if (x_is(st, "message", NULL))
 		m->stats.messages++;
@@ -160,17 +162,20 @@ router_stanza(struct mucd *m, struct xnode *st)
 	else
 		m->stats.iqs++;
 	/* Without a valid sender there is nobody to answer. */
-	if (jid_parse(&from, x_attr(st, "from"), &why) == -1) {
+	if (jid_parse(from, x_attr(st, "from"), &why) == -1) {
 		drop(m, st, "invalid 'from'");
-		goto out;
+		return false;
 	}
-	if (strcmp(from.domain, m->conf.domain) == 0) {
+	if (strcmp(from->domain, m->conf.domain) == 0) {
 		drop(m, st, "'from' claims our own domain");
-		goto out;
+		return false;
 	}
-	if (x_is(st, "iq", NULL) && !iq_well_formed(m, st))
-		goto out;
-	if (jid_parse(&to, x_attr(st, "to"), &why) == -1) {
+	/* An IQ without an id cannot even be answered with an error. */
+	if (x_is(st, "iq", NULL) && x_attr(st, "id") == NULL) {
+		drop(m, st, "iq without an id");
+		return false;
+	}
+	if (jid_parse(to, x_attr(st, "to"), &why) == -1) {
 		struct xnode *e = st_error(st, ERR_MODIFY, "jid-malformed", why,
 		    NULL);
 
@@ -179,13 +184,27 @@ router_stanza(struct mucd *m, struct xnode *st)
 			mucd_send(m, e);
 		}
 		x_free(e);
-		goto out;
+		return false;
 	}
-	if (strcmp(to.domain, m->conf.domain) != 0) {
+	/* Answering would put a foreign 'from' on our stream, which the
+	 * server closes over. */
+	if (strcmp(to->domain, m->conf.domain) != 0) {
 		drop(m, st, "addressed to another domain");
-		goto out;
+		return false;
 	}
-	x_set_attr(st, "from", from.full);
+	x_set_attr(st, "from", from->full);
+	return true;
+}
+
+void
+router_stanza(struct mucd *m, struct xnode *st)
+{
+	struct jid from, to;
+
+	if (!admit(m, st, &from, &to))
+		goto out;
+	if (x_is(st, "iq", NULL) && !iq_well_formed(m, st))
+		goto out;
 	if (x_is(st, "iq", NULL) && (!strcmp(st_type(st), "get") ||
 	    !strcmp(st_type(st), "set")) &&
 	    !ratelimit_jid(m, from.bare, RATE_IQ)) {
@@ -195,5 +214,18 @@ router_stanza(struct mucd *m, struct xnode *st)
 	}
 	dispatch(m, st, &from, &to);
 out:
+	x_free(st);
+}
+
+void
+router_rejected(struct mucd *m, struct xnode *st, const char *why)
+{
+	struct jid from, to;
+
+	if (admit(m, st, &from, &to)) {
+		drop(m, st, why);
+		st_send_error(m, st, ERR_MODIFY, "policy-violation",
+		    "The stanza exceeds the service's limits", NULL);
+	}
 	x_free(st);
 }

@@ -345,7 +345,17 @@ on_close(void *arg)
 		fail(c, "server closed the stream");
 }
 
-static const struct xml_stream_cb stream_cb = { on_open, on_stanza, on_close };
+/* The runner's limits are far above anything a scenario sends. */
+static void
+on_rejected(void *arg, struct xnode *shell, const char *why)
+{
+	x_free(shell);
+	fail(arg, "a stanza broke the parser's limits: %s", why);
+}
+
+static const struct xml_stream_cb stream_cb = {
+	on_open, on_stanza, on_close, on_rejected
+};
 
 int
 client_init(struct client *c, struct ctx *x, const char *name,

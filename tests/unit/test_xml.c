@@ -49,6 +49,7 @@ struct sink {
 	char			 root_lang[16];
 	unsigned		 root_children;
 	struct xnode		*st[MAXST];
+	char			 why[MAXST][64];	/* "": not rejected */
 	unsigned		 n;
 	struct xml_stream	*xs;		/* for reset_in_callback */
 	bool			 reset_on_success;
@@ -101,7 +102,22 @@ cb_close(void *ctx)
 	((struct sink *)ctx)->closes++;
 }
 
-static const struct xml_stream_cb callbacks = { cb_open, cb_stanza, cb_close };
+static void
+cb_rejected(void *ctx, struct xnode *n, const char *why)
+{
+	struct sink *s = ctx;
+
+	s->total++;
+	if (s->n < MAXST) {
+		copy_str(s->why[s->n], sizeof(s->why[s->n]), why);
+		s->st[s->n++] = n;
+	} else
+		x_free(n);
+}
+
+static const struct xml_stream_cb callbacks = {
+	cb_open, cb_stanza, cb_close, cb_rejected
+};
 
 static void
 sink_clear(struct sink *s)
@@ -193,7 +209,9 @@ run_stream(const char *data, size_t len, size_t chunk, size_t max_stanza,
 		for (i = 0; i < s.n; i++) {
 			char *t = ser(s.st[i], NS_ACCEPT);
 
-			buf_printf(&out, "%s%s", i ? "|" : "", t ? t : "(null)");
+			buf_printf(&out, "%s%s%s%s%s", i ? "|" : "",
+			    *s.why[i] ? "REJ(" : "", s.why[i],
+			    *s.why[i] ? ")" : "", t ? t : "(null)");
 			free(t);
 		}
 		buf_printf(&out, "#open=%u,close=%u", s.opens, s.closes);
@@ -1527,6 +1545,35 @@ tree_memory_bounded(void)
 	sink_clear(&s);
 }
 
+/* The same output (see run_stream) under every slicing. */
+static void
+expect_output(const char *data, size_t len, size_t max_stanza,
+    unsigned max_depth, const char *want, int line)
+{
+	size_t i;
+	char *r;
+
+	for (i = 0; i < NSLICINGS; i++) {
+		r = run_stream(data, len, slicings[i], max_stanza, max_depth);
+		if (strcmp(r, want) != 0) {
+			fprintf(stderr, "  %s:%d: chunk %zu:\n    got  %s\n"
+			    "    want %s\n", __FILE__, line, slicings[i], r, want);
+			unit_failed = 1;
+			free(r);
+			return;
+		}
+		free(r);
+	}
+}
+
+#define NEXT	"<message id='next'/>"
+#define NEXT_OUT "<message id='next'/>"
+
+/*
+ * A stanza deeper than the limit is refused, not the stream: on a
+ * component link one user's stanza must not cut every room off. The
+ * refusal keeps the top element (for an error reply) and nothing else.
+ */
 static void
 depth_limit(void)
 {
@@ -1535,26 +1582,25 @@ depth_limit(void)
 	/* max_depth counts the stanza element itself as depth 1. */
 	r = run_stream(LIT(HDR "<message><a><b><c/></b></a></message>"), 0,
 	    65536, 4);
-	CHECK(strncmp(r, "ERR", 3) != 0);
+	CHECK(strncmp(r, "ERR", 3) != 0 && strstr(r, "REJ") == NULL);
 	free(r);
-	r = run_stream(LIT(HDR "<message><a><b><c>t</c></b></a></message>"), 1,
-	    65536, 4);
-	CHECK(strncmp(r, "ERR", 3) != 0);
-	free(r);
-	expect_stream_error(LIT(HDR "<message><a><b><c><d/></c></b></a>"
-	    "</message>"), XML_ERR_POLICY, 65536, 4, __LINE__);
-	expect_stream_error(LIT(HDR "<message><a><b><c><d>x</d></c></b></a>"
-	    "</message>"), XML_ERR_POLICY, 65536, 4, __LINE__);
+	expect_output(LIT(HDR "<message id='1' to='r@m'><a><b><c><d/></c></b>"
+	    "</a></message>" NEXT), 65536, 4,
+	    "REJ(stanza nested too deeply)<message id='1' to='r@m'/>|"
+	    NEXT_OUT "#open=1,close=0", __LINE__);
+	expect_output(LIT(HDR "<message><a><b><c><d>x</d></c></b></a>"
+	    "<body>after</body></message>" NEXT), 65536, 4,
+	    "REJ(stanza nested too deeply)<message/>|" NEXT_OUT
+	    "#open=1,close=0", __LINE__);
 	/* Depth 1: only childless stanzas. */
-	r = run_stream(LIT(HDR "<message/>"), 0, 65536, 1);
-	CHECK(strncmp(r, "ERR", 3) != 0);
-	free(r);
-	expect_stream_error(LIT(HDR "<message><b/></message>"), XML_ERR_POLICY,
-	    65536, 1, __LINE__);
-	/* Deep nesting (a million levels) is stopped at the limit. */
+	expect_output(LIT(HDR "<message/><message><b/></message>" NEXT END),
+	    65536, 1, "<message/>|REJ(stanza nested too deeply)<message/>|"
+	    NEXT_OUT "#open=1,close=1", __LINE__);
+	/* Deep nesting (a million levels) builds nothing past the limit;
+	 * what bounds it then is the size limit. */
 	{
 		struct sink s;
-		struct xml_stream *xs = new_stream(&s, 50 * 1024 * 1024, 32);
+		struct xml_stream *xs = new_stream(&s, 1024 * 1024, 32);
 		int rc = feeds(xs, HDR, 0);
 		unsigned i;
 
@@ -1562,7 +1608,8 @@ depth_limit(void)
 			rc = feeds(xs, "<a>", 0);
 		CHECK_INT(rc, -1);
 		CHECK_INT(xml_stream_error(xs), XML_ERR_POLICY);
-		CHECK(i <= 33);
+		CHECK(i * 3 <= 1024 * 1024 + 4096);
+		CHECK_INT(s.total, 0);
 		xml_stream_free(xs);
 		sink_clear(&s);
 	}
@@ -1577,14 +1624,14 @@ depth_limit(void)
 			buf_puts(&b, "<a><b/></a>");
 		buf_puts(&b, "</message>");
 		r = run_stream(buf_head(&b), buf_pending(&b), 0, 65536, 3);
-		CHECK(strncmp(r, "ERR", 3) != 0);
+		CHECK(strncmp(r, "ERR", 3) != 0 && strstr(r, "REJ") == NULL);
 		free(r);
 		buf_free(&b);
 	}
 }
 
-/* A namespace name longer than the parser's buffer: refused cleanly, and
- * the stanza callback never sees a NULL stanza. */
+/* A namespace name longer than the parser's buffer: that stanza is
+ * refused, and the stanza callback never sees a NULL stanza. */
 static void
 long_namespace(void)
 {
@@ -1592,27 +1639,129 @@ long_namespace(void)
 	size_t i;
 
 	buf_init(&b, 0);
+	/* On the stanza element itself: nothing to answer, dropped. */
 	buf_puts(&b, HDR "<x xmlns='urn:");
 	for (i = 0; i < 2000; i++)
 		buf_putc(&b, 'n');
-	buf_puts(&b, "'/>");
-	expect_stream_error(buf_head(&b), buf_pending(&b), XML_ERR_POLICY,
-	    65536, 32, __LINE__);
+	buf_puts(&b, "'/>" NEXT);
+	expect_output(buf_head(&b), buf_pending(&b), 65536, 32,
+	    NEXT_OUT "#open=1,close=0", __LINE__);
 	buf_reset(&b);
-	buf_puts(&b, HDR "<message><x xmlns='urn:");
+	buf_puts(&b, HDR "<message id='2'><x xmlns='urn:");
 	for (i = 0; i < 2000; i++)
 		buf_putc(&b, 'n');
-	buf_puts(&b, "'/></message>");
-	expect_stream_error(buf_head(&b), buf_pending(&b), XML_ERR_POLICY,
-	    65536, 32, __LINE__);
+	buf_puts(&b, "'/></message>" NEXT);
+	expect_output(buf_head(&b), buf_pending(&b), 65536, 32,
+	    "REJ(namespace name too long)<message id='2'/>|" NEXT_OUT
+	    "#open=1,close=0", __LINE__);
 	buf_reset(&b);
-	buf_puts(&b, HDR "<message xmlns:p='urn:");
+	buf_puts(&b, HDR "<message id='3' xmlns:p='urn:");
 	for (i = 0; i < 2000; i++)
 		buf_putc(&b, 'n');
-	buf_puts(&b, "' p:a='1'/>");
+	buf_puts(&b, "' p:a='1'/>" NEXT);
+	expect_output(buf_head(&b), buf_pending(&b), 65536, 32,
+	    "REJ(namespace name too long)<message id='3'/>|" NEXT_OUT
+	    "#open=1,close=0", __LINE__);
+	/* On the stream's root it is the stream that fails. */
+	buf_reset(&b);
+	buf_puts(&b, "<stream xmlns='urn:");
+	for (i = 0; i < 2000; i++)
+		buf_putc(&b, 'n');
+	buf_puts(&b, "'>");
 	expect_stream_error(buf_head(&b), buf_pending(&b), XML_ERR_POLICY,
 	    65536, 32, __LINE__);
 	buf_free(&b);
+}
+
+/*
+ * What a stanza costs in the tree beyond its bytes is charged to the size
+ * limit: many empty elements, many attributes, a long namespace name
+ * repeated by reference. Over it, the stanza is refused and the stream
+ * goes on; well under it, nothing is refused.
+ */
+static void
+refused_for_cost(void)
+{
+	enum { LIMIT = 65536 };
+	struct buf b, want;
+	size_t i;
+
+	buf_init(&b, 0);
+	buf_init(&want, 0);
+	/* 6,000 empty children: 24 KB of input, ~190 KB of tree. */
+	buf_puts(&b, HDR "<message id='c'>");
+	for (i = 0; i < 6000; i++)
+		buf_puts(&b, "<a/>");
+	buf_puts(&b, "</message>" NEXT);
+	expect_output(buf_head(&b), buf_pending(&b), LIMIT, 32,
+	    "REJ(stanza too complex)<message id='c'/>|" NEXT_OUT
+	    "#open=1,close=0", __LINE__);
+	/* 4,000 attributes on the stanza element: the shell keeps them all
+	 * (it is within the size limit as bytes). */
+	buf_reset(&b);
+	buf_puts(&b, HDR "<message");
+	for (i = 0; i < 4000; i++)
+		buf_printf(&b, " a%zu=''", i);
+	buf_puts(&b, "/>" NEXT);
+	{
+		char *r = run_stream(buf_head(&b), buf_pending(&b), 0, LIMIT,
+		    32);
+
+		CHECK(strncmp(r, "REJ(stanza too complex)<message a0='' ",
+		    38) == 0);
+		CHECK(strstr(r, " a3999=''/>|" NEXT_OUT) != NULL);
+		free(r);
+	}
+	/* A 1,000-byte namespace name behind a prefix, used by 100
+	 * attributes: 8 KB of input that would be 100 KB of names. */
+	buf_reset(&b);
+	buf_puts(&b, HDR "<message id='n'><x xmlns:p='urn:");
+	for (i = 0; i < 1000; i++)
+		buf_putc(&b, 'n');
+	buf_puts(&b, "'>");
+	for (i = 0; i < 100; i++)
+		buf_printf(&b, "<y p:a%zu='1'/>", i);
+	buf_puts(&b, "</x></message>" NEXT);
+	expect_output(buf_head(&b), buf_pending(&b), LIMIT, 32,
+	    "REJ(stanza too complex)<message id='n'/>|" NEXT_OUT
+	    "#open=1,close=0", __LINE__);
+	/* The same shapes at a tenth are fine. */
+	buf_reset(&b);
+	buf_puts(&b, HDR "<message>");
+	for (i = 0; i < 600; i++)
+		buf_puts(&b, "<a/>");
+	buf_puts(&b, "</message>");
+	{
+		char *r = run_stream(buf_head(&b), buf_pending(&b), 0, LIMIT,
+		    32);
+
+		CHECK(strncmp(r, "<message><a/>", 13) == 0);
+		free(r);
+	}
+	/* A refused stanza's text and children are dropped as they come:
+	 * its size in bytes is still bounded. */
+	buf_reset(&b);
+	buf_puts(&b, HDR "<message>");
+	for (i = 0; i < 6000; i++)
+		buf_puts(&b, "<a/>");
+	for (i = 0; i < 20000; i++)
+		buf_puts(&b, "text ");
+	expect_stream_error(buf_head(&b), buf_pending(&b), XML_ERR_POLICY,
+	    LIMIT, 32, __LINE__);
+	buf_free(&b);
+	buf_free(&want);
+}
+
+/* Attributes are appended without a duplicate check because expat
+ * refuses a repeated expanded name; make sure it does. */
+static void
+duplicate_attributes(void)
+{
+	expect_stream_error(LIT(HDR "<message a='1' a='2'/>"),
+	    XML_ERR_NOT_WELL_FORMED, 65536, 32, __LINE__);
+	expect_stream_error(LIT(HDR "<message xmlns:p='urn:x' xmlns:q='urn:x' "
+	    "p:a='1' q:a='2'/>"), XML_ERR_NOT_WELL_FORMED, 65536, 32,
+	    __LINE__);
 }
 
 /* ---- xml_parse -------------------------------------------------------- */
@@ -1747,6 +1896,8 @@ const struct unit_test unit_tests[] = {
 	TEST(tree_memory_bounded),
 	TEST(depth_limit),
 	TEST(long_namespace),
+	TEST(refused_for_cost),
+	TEST(duplicate_attributes),
 	TEST(parse_single),
 	TEST(parse_errors),
 	TEST(parse_limits),
