@@ -41,6 +41,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 SCSRUN=$ROOT/tests/bin/scsrun
 FIXTURE=$ROOT/tests/fixture
+. "$FIXTURE/proc.sh"
 # CHECK_MUCD: test the harness itself with another binary.
 MUCD=${CHECK_MUCD:-$ROOT/tests/bin/mucd-san}
 export SCSRUN FIXTURE MUCD
@@ -128,6 +129,7 @@ cleanup() {
 	for d in "$WORK"/run/* "$WORK/selftest" "$WORK/canary"; do
 		teardown_dir "$d"
 	done
+	proc_reap "$WORK"
 	if [ -n "$KEEP" ]; then
 		echo "check: work directory kept: $WORK"
 	else

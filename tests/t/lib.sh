@@ -7,6 +7,7 @@ SCSRUN=${SCSRUN:-$T_ROOT/tests/bin/scsrun}
 FIXTURE=${FIXTURE:-$T_ROOT/tests/fixture}
 MUCD=${MUCD:-$T_ROOT/tests/bin/mucd-san}
 T_NAME=$(basename "$0" .sh)
+. "$FIXTURE/proc.sh"
 
 t_fail() {
 	echo "$T_NAME: FAIL: $*" >&2
@@ -21,6 +22,7 @@ t_cleanup() {
 	[ -n "${T_DIR:-}" ] || return 0
 	sh "$FIXTURE/mucd.sh" stop "$T_DIR" > /dev/null 2>&1
 	sh "$FIXTURE/prosody.sh" stop "$T_DIR" > /dev/null 2>&1
+	proc_reap "$T_DIR"
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "$T_NAME: kept $T_DIR" >&2
 	else
