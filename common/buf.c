@@ -160,6 +160,11 @@ buf_steal(struct buf *b)
 	if (b->off > 0)
 		memmove(b->data, b->data + b->off, b->len - b->off + 1);
 	s = b->data;
+	/* What is stolen usually lives long (a session's 'to', an
+	 * occupant's presence): give back the growth room. */
+	if (b->size - (b->len - b->off) > 32 &&
+	    (s = realloc(b->data, b->len - b->off + 1)) == NULL)
+		s = b->data;
 	b->data = NULL;
 	b->len = b->off = b->size = 0;
 	return s;

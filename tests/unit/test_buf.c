@@ -2,6 +2,7 @@
  * buf: capped growable buffer. The cap is a hard limit on the unconsumed
  * bytes; a failing append must leave the contents exactly as they were.
  */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,14 @@ steal(void)
 	CHECK_STR(s, "");
 	free(s);
 	buf_free(&b);
+	/* A short string keeps no growth room (it usually lives long):
+	 * the first reservation is 256 bytes. */
+	buf_init(&b, 0);
+	CHECK_INT(buf_puts(&b, " to='u1@example.org/r'"), 0);
+	s = buf_steal(&b);
+	CHECK_STR(s, " to='u1@example.org/r'");
+	CHECK(malloc_usable_size(s) < 64);
+	free(s);
 }
 
 /* Random appends of random sizes checked against a plain array. */
