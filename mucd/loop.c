@@ -145,32 +145,42 @@ loop_stop(struct loop *l)
 	l->running = false;
 }
 
-void
-loop_run(struct loop *l)
+int
+loop_dispatch(struct loop *l, int timeout_ms)
 {
 	struct epoll_event evs[LOOP_BATCH];
 	int n, i;
 
+	if (l->before_sleep != NULL)
+		l->before_sleep(l->before_sleep_arg);
+	n = epoll_wait(l->epfd, evs, LOOP_BATCH, timeout_ms);
+	if (n == -1) {
+		if (errno == EINTR)
+			return 0;
+		log_error("epoll_wait: %s", strerror(errno));
+		return -1;
+	}
+	l->dispatching = true;
+	l->ndeleted = 0;
+	for (i = 0; i < n && l->running; i++) {
+		struct loop_io *io = evs[i].data.ptr;
+
+		if (was_deleted(l, io))
+			continue;
+		io->cb(io, evs[i].events);
+	}
+	l->dispatching = false;
+	l->ndeleted = 0;
+	return n;
+}
+
+void
+loop_run(struct loop *l)
+{
 	l->running = true;
 	while (l->running) {
-		if (l->before_sleep != NULL)
-			l->before_sleep(l->before_sleep_arg);
-		n = epoll_wait(l->epfd, evs, LOOP_BATCH, next_timeout(l));
-		if (n == -1 && errno != EINTR) {
-			log_error("epoll_wait: %s", strerror(errno));
+		if (loop_dispatch(l, next_timeout(l)) == -1)
 			break;
-		}
-		l->dispatching = true;
-		l->ndeleted = 0;
-		for (i = 0; i < n && l->running; i++) {
-			struct loop_io *io = evs[i].data.ptr;
-
-			if (was_deleted(l, io))
-				continue;
-			io->cb(io, evs[i].events);
-		}
-		l->dispatching = false;
-		l->ndeleted = 0;
 		run_timers(l);
 	}
 	if (l->before_sleep != NULL)

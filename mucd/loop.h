@@ -56,6 +56,13 @@ void	 loop_timer_cancel(struct loop *, struct loop_timer *);
 static inline bool loop_timer_armed(const struct loop_timer *t) { return t->when != 0; }
 /* Run until loop_stop. */
 void	 loop_run(struct loop *);
+/*
+ * One turn without timers: before_sleep, then the handlers of what is
+ * ready within timeout_ms (0: only what is ready now). loop_run is this
+ * plus timers; tests drive a daemon one turn at a time with it. The
+ * number of events, or -1 if epoll failed.
+ */
+int	 loop_dispatch(struct loop *, int timeout_ms);
 void	 loop_stop(struct loop *);
 uint64_t loop_now_ms(void);
 
