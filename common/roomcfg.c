@@ -255,7 +255,7 @@ roles_string(unsigned bits, char *out, size_t outlen)
 	int i;
 
 	out[0] = '\0';
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4 && used < outlen; i++)
 		if (bits & (1u << i))
 			used += (size_t)snprintf(out + used, outlen - used,
 			    "%s%s", used ? "," : "", role_names[i]);
