@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xmlmem.h"
+
 /* Arena: a list of chunks; allocations are never freed individually. */
 struct xchunk {
 	struct xchunk	*next;
@@ -216,7 +218,8 @@ attrs_reserve(struct xnode *n, unsigned want)
 	return 0;
 }
 
-/* Add an attribute known not to be there yet. */
+/* Add an attribute known not to be there yet; ns already lives in n's
+ * arena (attributes of one element share its copy). */
 static int
 attr_append(struct xnode *n, const char *ns, const char *name,
     const char *value)
@@ -226,10 +229,10 @@ attr_append(struct xnode *n, const char *ns, const char *name,
 	if (attrs_reserve(n, n->nattrs + 1) == -1)
 		return -1;
 	na = &n->attrs[n->nattrs];
-	na->ns = ns ? x_strdup(n, ns) : NULL;
+	na->ns = ns;
 	na->name = x_strdup(n, name);
 	na->value = x_strdup(n, value);
-	if (na->name == NULL || na->value == NULL || (ns != NULL && !na->ns))
+	if (na->name == NULL || na->value == NULL)
 		return -1;
 	n->nattrs++;
 	return 0;
@@ -254,7 +257,7 @@ x_set_attr_ns(struct xnode *n, const char *ns, const char *name,
 			n->attrs[i].value = x_strdup(n, value);
 		return;
 	}
-	if (value != NULL)
+	if (value != NULL && (ns == NULL || (ns = x_strdup(n, ns)) != NULL))
 		(void)attr_append(n, ns, name, value);
 }
 
@@ -630,6 +633,13 @@ struct xml_stream {
 	char			 skip_why[64];
 	bool			 in_parse;	/* inside XML_Parse */
 	bool			 reset_pending;	/* reset asked from a callback */
+	struct xmlmem		 mem;		/* expat's own allocations */
+	struct buf		 header;	/* the stream's opening bytes */
+	unsigned long long	 header_len;	/* up to the root's start tag */
+	bool			 have_header;
+	bool			 replaying;	/* feeding header to a new parser */
+	bool			 recycle_pending;
+	unsigned long		 recycles;
 	enum xml_error		 err;
 	char			 msg[128];
 	bool			 closed;
@@ -721,19 +731,64 @@ reject(struct xml_stream *st, const char *why)
 }
 
 /*
- * One element with its attributes, charged to st->cost. NULL when the
- * element could not be made (the stanza is refused or the stream failed).
- * Attributes are appended without looking for duplicates: expat refuses
- * a repeated (expanded) attribute name as not well-formed.
+ * What an element costs the stanza's budget (see ELEMENT_COST), from what
+ * expat reports, before anything is built. -1: a namespace name is longer
+ * than we keep.
+ */
+static long long
+element_cost(const char *ns, const struct xnode *parent, const char **atts,
+    unsigned count)
+{
+	char ansbuf[1024];
+	const char *ans;
+	long long cost = ELEMENT_COST + (long long)(count / 2) * ATTR_COST;
+	unsigned i;
+
+	if (ns != NULL && (parent == NULL || strcmp(ns, parent->ns) != 0))
+		cost += (long long)strlen(ns);
+	for (i = 0; i < count; i += 2) {
+		if (split_name(atts[i], ansbuf, sizeof(ansbuf), &ans) == NULL)
+			return -1;
+		if (ans != NULL)
+			cost += (long long)strlen(ans);
+	}
+	return cost;
+}
+
+/*
+ * The top element of a refused stanza, for the error reply: its name and
+ * the attributes a reply needs, nothing else (its own attributes may be
+ * what made it too costly).
+ */
+static struct xnode *
+make_shell(const char *local, const char *ns, const char **atts)
+{
+	struct xnode *n = x_new(local, ns);
+	unsigned i;
+
+	for (i = 0; n != NULL && atts[i] != NULL; i += 2)
+		if (!strcmp(atts[i], "from") || !strcmp(atts[i], "to") ||
+		    !strcmp(atts[i], "id") || !strcmp(atts[i], "type"))
+			x_set_attr(n, atts[i], atts[i + 1]);
+	return n;
+}
+
+/*
+ * One element with its attributes, charged to st->cost first: an element
+ * over the budget is not built (at the top of a stanza, only its shell).
+ * NULL when nothing was built (the stanza is refused or the stream
+ * failed). Attributes are appended without looking for duplicates: expat
+ * refuses a repeated (expanded) attribute name as not well-formed.
  */
 static struct xnode *
 make_element(struct xml_stream *st, struct xnode *parent, const char *name,
     const char **atts)
 {
 	char nsbuf[1024], ansbuf[1024];
-	const char *local, *ns, *alocal, *ans;
+	const char *local, *ns, *alocal, *ans, *nscopy = NULL, *nsof = NULL;
 	struct xnode *n;
 	unsigned i, count;
+	long long cost;
 
 	if ((local = split_name(name, nsbuf, sizeof(nsbuf), &ns)) == NULL) {
 		reject(st, "namespace name too long");
@@ -741,23 +796,34 @@ make_element(struct xml_stream *st, struct xnode *parent, const char *name,
 	}
 	for (count = 0; atts[count] != NULL; count += 2)
 		;
-	st->cost += ELEMENT_COST + (size_t)(count / 2) * ATTR_COST;
-	if (ns != NULL && (parent == NULL || strcmp(ns, parent->ns) != 0))
-		st->cost += strlen(ns);
+	if ((cost = element_cost(ns, parent, atts, count)) < 0 ||
+	    (st->cost += (size_t)cost) > st->lim.max_stanza) {
+		n = st->depth == 2 ? make_shell(local, ns, atts) : NULL;
+		reject(st, cost < 0 ? "namespace name too long" :
+		    "stanza too complex");
+		return n;
+	}
 	n = parent ? x_add(parent, local, ns ? ns : "") : x_new(local, ns);
 	if (n == NULL || attrs_reserve(n, count / 2) == -1) {
 		stream_fail(st, XML_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	for (i = 0; i < count; i += 2) {
-		alocal = split_name(atts[i], ansbuf, sizeof(ansbuf), &ans);
-		if (alocal == NULL) {
-			reject(st, "namespace name too long");
-			break;
+		ans = NULL;
+		if ((alocal = split_name(atts[i], ansbuf, sizeof(ansbuf),
+		    &ans)) == NULL)
+			break;	/* not reached: element_cost checked */
+		/* One copy of a namespace per element, however many of its
+		 * attributes are in it. */
+		if (ans != NULL && (nsof == NULL || strcmp(ans, nsof) != 0)) {
+			nsof = nscopy = x_strdup(n, ans);
+			if (nscopy == NULL) {
+				stream_fail(st, XML_ERR_NOMEM, "out of memory");
+				break;
+			}
 		}
-		if (ans != NULL)
-			st->cost += strlen(ans);
-		if (attr_append(n, ans, alocal, atts[i + 1]) == -1) {
+		if (attr_append(n, ans ? nscopy : NULL, alocal,
+		    atts[i + 1]) == -1) {
 			stream_fail(st, XML_ERR_NOMEM, "out of memory");
 			break;
 		}
@@ -782,10 +848,14 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	if (st->depth == 1) {
 		if ((n = make_element(st, NULL, name, atts)) == NULL)
 			return;
-		if (st->err == XML_OK && st->cb.open != NULL)
+		if (st->err == XML_OK && !st->replaying && st->cb.open != NULL)
 			st->cb.open(st->ctx, n);
 		x_free(n);
 		st->mark = event_end(st);
+		if (!st->have_header) {
+			st->header_len = st->mark;
+			st->have_header = true;
+		}
 		return;
 	}
 	if (st->depth == 2) {
@@ -807,6 +877,24 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	st->cur = n;
 	if (st->cost > st->lim.max_stanza)
 		reject(st, "stanza too complex");
+}
+
+/*
+ * expat keeps every distinct element and attribute name of a document in
+ * tables that only grow: on a long stream, anyone who can send stanzas
+ * could grow them without end. Between stanzas, once expat holds a
+ * quarter of its budget, swap in a fresh parser primed with the stream's
+ * own header (recycle()); nothing outside notices.
+ */
+static void
+want_recycle(struct xml_stream *st)
+{
+	if (st->single || !st->have_header || st->reset_pending ||
+	    st->err != XML_OK || st->mem.used <= st->mem.cap / 4)
+		return;
+	st->recycle_pending = true;
+	st->stop_at = event_end(st);
+	XML_StopParser(st->p, XML_TRUE);
 }
 
 static void XMLCALL
@@ -850,6 +938,7 @@ on_end(void *ud, const XML_Char *name)
 			st->cb.rejected(st->ctx, done, st->skip_why);
 		else
 			x_free(done);
+		want_recycle(st);
 		return;
 	}
 	if (st->single) {
@@ -864,6 +953,7 @@ on_end(void *ud, const XML_Char *name)
 		st->cb.stanza(st->ctx, done);
 	else
 		x_free(done);
+	want_recycle(st);
 }
 
 static void XMLCALL
@@ -920,12 +1010,17 @@ on_pi(void *ud, const XML_Char *t, const XML_Char *d)
 	stream_fail(st, XML_ERR_RESTRICTED, "processing instruction not allowed");
 }
 
+/* A fresh expat parser with our handlers, charged to st's budget. */
 static int
-stream_setup(struct xml_stream *st)
+new_parser(struct xml_stream *st)
 {
+	struct xmlmem *prev;
+
 	if (st->p != NULL)
 		XML_ParserFree(st->p);
-	st->p = XML_ParserCreateNS("UTF-8", NS_SEP);
+	prev = xmlmem_enter(&st->mem);
+	st->p = XML_ParserCreate_MM("UTF-8", xmlmem_suite(), "\x01");
+	xmlmem_leave(prev);
 	if (st->p == NULL)
 		return -1;
 	XML_SetUserData(st->p, st);
@@ -936,17 +1031,63 @@ stream_setup(struct xml_stream *st)
 	XML_SetCommentHandler(st->p, on_comment);
 	XML_SetProcessingInstructionHandler(st->p, on_pi);
 	XML_SetParamEntityParsing(st->p, XML_PARAM_ENTITY_PARSING_NEVER);
+	st->mem.refused = false;
+	return 0;
+}
+
+static int
+stream_setup(struct xml_stream *st)
+{
+	if (new_parser(st) == -1)
+		return -1;
 	x_free(st->stanza);
 	st->stanza = st->cur = NULL;
 	st->depth = 0;
 	st->fed = st->mark = st->start = st->stop_at = 0;
-	st->reset_pending = false;
+	st->reset_pending = st->recycle_pending = false;
 	st->err = XML_OK;
 	st->msg[0] = '\0';
 	st->closed = false;
 	st->skipping = false;
 	st->cost = 0;
 	buf_reset(&st->text);
+	buf_reset(&st->header);
+	st->header_len = 0;
+	st->have_header = false;
+	return 0;
+}
+
+/* Feed expat, charging its allocations to st. */
+static enum XML_Status
+parse(struct xml_stream *st, const char *data, size_t n)
+{
+	struct xmlmem *prev = xmlmem_enter(&st->mem);
+	enum XML_Status status;
+
+	st->in_parse = true;
+	status = XML_Parse(st->p, data, (int)n, XML_FALSE);
+	st->in_parse = false;
+	xmlmem_leave(prev);
+	return status;
+}
+
+/* Between two stanzas: the same stream, on a new parser (want_recycle). */
+static int
+recycle(struct xml_stream *st)
+{
+	st->recycle_pending = false;
+	if (new_parser(st) == -1)
+		return -1;
+	st->depth = 0;
+	st->replaying = true;
+	if (parse(st, st->header.data, (size_t)st->header_len) !=
+	    XML_STATUS_OK || st->depth != 1 || st->err != XML_OK) {
+		st->replaying = false;
+		return -1;
+	}
+	st->replaying = false;
+	st->fed = st->mark = st->header_len;
+	st->recycles++;
 	return 0;
 }
 
@@ -965,8 +1106,17 @@ xml_stream_new(const struct xml_limits *lim, const struct xml_stream_cb *cb,
 		st->cb = *cb;
 	st->ctx = ctx;
 	buf_init(&st->text, lim->max_stanza);
+	/* Whole slices are kept until the header's end is known. */
+	buf_init(&st->header, lim->max_stanza + FEED_SLICE);
+	/* Room for expat's buffer, a stanza's names and values several
+	 * times over, and the tables of a long stream. */
+	st->mem.cap = lim->max_stanza > (SIZE_MAX - (4u << 20)) / 8 ?
+	    SIZE_MAX : 8 * lim->max_stanza + (4u << 20);
 	if (stream_setup(st) == -1) {
+		if (st->p != NULL)
+			XML_ParserFree(st->p);
 		buf_free(&st->text);
+		buf_free(&st->header);
 		free(st);
 		return NULL;
 	}
@@ -982,6 +1132,7 @@ xml_stream_free(struct xml_stream *st)
 		XML_ParserFree(st->p);
 	x_free(st->stanza);
 	buf_free(&st->text);
+	buf_free(&st->header);
 	free(st);
 }
 
@@ -1023,15 +1174,25 @@ xml_stream_feed(struct xml_stream *st, const char *data, size_t len)
 		/* Feed in slices so expat's internal buffering of an
 		 * unfinished token stays within one slice of the limit. */
 		n = len - off > FEED_SLICE ? FEED_SLICE : len - off;
-		st->in_parse = true;
-		status = XML_Parse(st->p, data + off, (int)n, XML_FALSE);
-		st->in_parse = false;
+		/* Keep the opening bytes: a recycled parser is primed with
+		 * them. Bounded by the size limit like any pending input. */
+		if (!st->have_header && !st->single &&
+		    buf_append(&st->header, data + off, n) == -1) {
+			stream_fail(st, XML_ERR_POLICY,
+			    "stream header exceeds size limit");
+			return -1;
+		}
+		status = parse(st, data + off, n);
+		if (st->have_header && st->header.len > st->header_len)
+			st->header.len = (size_t)st->header_len;
 		if (status == XML_STATUS_SUSPENDED && st->err == XML_OK) {
-			/* Stopped at the root's end or for a restart: skip
-			 * what expat consumed, look at the rest anew. */
+			/* Stopped at the root's end, for a restart or to
+			 * recycle: skip what expat consumed, look at the rest
+			 * anew. */
 			off += (size_t)(st->stop_at - st->fed);
 			st->fed = st->stop_at;
-			if (st->reset_pending && stream_setup(st) == -1) {
+			if ((st->reset_pending && stream_setup(st) == -1) ||
+			    (st->recycle_pending && recycle(st) == -1)) {
 				st->err = XML_ERR_NOMEM;
 				snprintf(st->msg, sizeof(st->msg), "out of memory");
 				return -1;
@@ -1039,7 +1200,10 @@ xml_stream_feed(struct xml_stream *st, const char *data, size_t len)
 			continue;
 		}
 		if (status != XML_STATUS_OK) {
-			if (st->err == XML_OK) {
+			if (st->err == XML_OK && st->mem.refused)
+				stream_fail(st, XML_ERR_POLICY, "parsing needs "
+				    "more memory than the size limit allows");
+			else if (st->err == XML_OK) {
 				enum XML_Error e = XML_GetErrorCode(st->p);
 
 				stream_fail(st, e == XML_ERROR_NO_MEMORY ?
