@@ -81,7 +81,7 @@ BENCH_ROOMS     ?= 1000000
 BENCH_ROOMS_DIR ?= /var/tmp/mucd-bench-rooms-$(BENCH_ROOMS)
 MKROOMS_SRC     := tests/bench/mkrooms/mkrooms.c common/store.c \
                    common/roomcfg.c common/conf.c common/jid.c common/log.c \
-                   common/utf8.c
+                   common/utf8.c common/words.c
 tests/bench/mkrooms/mkrooms: $(MKROOMS_SRC)
 	$(CC) $(BENCH_CFLAGS) -o $@ $(MKROOMS_SRC) $(PKG_LIBS) -ldb
 
