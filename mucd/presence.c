@@ -325,17 +325,13 @@ presence_send_occupant_list(struct room *r, const char *to_full,
 	 * "none": as unavailable presences (Prosody does the same). */
 	for (i = 0; hmap_next(&r->affs, &i, &k, (void **)&a); ) {
 		char from[JID_MAX + 1];
-		bool present = false;
-		size_t j;
 
-		if (a->nick == NULL && anon)
+		/* Present users were listed above; bare_count keeps this
+		 * O(affiliations), not affiliations times occupants. */
+		if ((a->nick == NULL && anon) ||
+		    room_sessions_of(r, a->bare) > 0)
 			continue;
-		for (j = 0; hmap_next(&r->occupants, &j, &k, (void **)&n); )
-			if (strcmp(n->bare, a->bare) == 0) {
-				present = true;
-				break;
-			}
-		if (present || jid_compose(from, sizeof(from), r->node,
+		if (jid_compose(from, sizeof(from), r->node,
 		    r->mucd->conf.domain, a->nick) == -1)
 			continue;
 		pr = x_new("presence", NS_COMPONENT);
