@@ -488,8 +488,9 @@ ratio_row(struct bench *b, const struct e2e_result *c,
 	row_num(&w, "mucd_share_of_cpu", c->cpu_mucd /
 	    (c->cpu_prosody + c->cpu_mucd));
 	row_num(&w, "mucd_rss_vs_prosody_muc_rss", grow_c / grow_r);
-	fmt(w.note, sizeof(w.note), "CPU/stanza x%.2f, mucd share %.1f%%, "
-	    "occupant RSS mucd/prosody %.2f", tc / tr,
+	fmt(w.note, sizeof(w.note), "throughput x%.2f, CPU/stanza x%.2f, "
+	    "mucd share %.1f%%, occupant RSS mucd/prosody %.2f",
+	    c->rate / r->rate, tc / tr,
 	    100 * c->cpu_mucd / (c->cpu_prosody + c->cpu_mucd),
 	    grow_c / grow_r);
 	emit(b, &w);

@@ -43,7 +43,7 @@ usage(void)
 	    "                       M churners (default 100, 20)\n"
 	    "  --admin-ops N        affiliation changes per run (default "
 	    "2000)\n"
-	    "  --clients N          e2e c2s clients (default 10000)\n"
+	    "  --clients N          e2e c2s clients (default 2000)\n"
 	    "  --e2e-deliveries N   e2e stanzas per fan-out run (default "
 	    "300000)\n"
 	    "  --wrap CMD           run mucd under CMD (e.g. valgrind ...)\n"
@@ -100,7 +100,7 @@ defaults(struct opts *o)
 	o->churn_secs = 5;
 	o->admin_ops = 2000;
 	o->cold_joins = 1000;
-	o->e2e_clients = 10000;
+	o->e2e_clients = 2000;
 	o->e2e_deliveries = 300000;
 	o->pin = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 }
