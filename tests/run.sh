@@ -28,6 +28,9 @@ DONE=
 cleanup() {
 	[ -n "$DONE" ] && return
 	DONE=1
+	# A second signal (a closed terminal after Ctrl-C) must not cut the
+	# teardown short and leave Prosody or the directory behind.
+	trap '' INT TERM HUP
 	if [ -n "$MPID" ] && kill -0 "$MPID" 2>/dev/null; then
 		kill -TERM "$MPID" 2>/dev/null
 		wait "$MPID" 2>/dev/null
