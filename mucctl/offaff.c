@@ -287,6 +287,21 @@ struct list_q {
 	enum store_aff	 want;
 };
 
+/* After a store walk (rc) that filled q->list: false, or true with the
+ * list freed and e saying what failed. */
+static bool
+walk_failed(struct mucctl *m, int rc, struct list_q *q, struct mc_err *e)
+{
+	if (rc >= 0 && !q->oom)
+		return false;
+	json_decref(q->list);
+	if (q->oom)
+		mc_fail(e, EXIT_REFUSED, "internal", "out of memory");
+	else
+		off_store_fail(m, e);
+	return true;
+}
+
 static int
 aff_item(void *arg, const char *bare, const struct store_aff_rec *rec)
 {
@@ -319,11 +334,9 @@ off_affiliations(struct mucctl *m, json_t *args, json_t **result,
 	q.filter = want != NULL;
 	if ((q.list = json_array()) == NULL)
 		return mc_fail(e, EXIT_REFUSED, "internal", "out of memory");
-	if (store_aff_iter(m->store, room, aff_item, &q) < 0 || q.oom) {
-		json_decref(q.list);
-		return q.oom ? mc_fail(e, EXIT_REFUSED, "internal", "out of "
-		    "memory") : off_store_fail(m, e);
-	}
+	if (walk_failed(m, store_aff_iter(m->store, room, aff_item, &q), &q,
+	    e))
+		return -1;
 	*result = json_pack("{s:o}", "affiliations", q.list);
 	return 0;
 }
@@ -352,11 +365,9 @@ off_user_rooms(struct mucctl *m, json_t *args, json_t **result,
 		return -1;
 	if ((q.list = json_array()) == NULL)
 		return mc_fail(e, EXIT_REFUSED, "internal", "out of memory");
-	if (store_user_iter(m->store, bare, user_item, &q) < 0 || q.oom) {
-		json_decref(q.list);
-		return q.oom ? mc_fail(e, EXIT_REFUSED, "internal", "out of "
-		    "memory") : off_store_fail(m, e);
-	}
+	if (walk_failed(m, store_user_iter(m->store, bare, user_item, &q), &q,
+	    e))
+		return -1;
 	*result = json_pack("{s:s,s:o}", "jid", bare, "rooms", q.list);
 	return 0;
 }

@@ -160,14 +160,20 @@ show_json(const char *jid, const struct room_record *r, size_t naff,
 	    "occupant_list");
 }
 
-/* Decode a stored record; the daemon could not load it either. */
+/* The stored record of args' room, decoded; a record that does not
+ * decode is one the daemon could not load either. */
 static int
-decode(struct mucctl *m, const char *jid, const char *json,
+load_room(struct mucctl *m, json_t *args, char *jid, size_t len,
     struct room_record *rec, struct mc_err *e)
 {
-	char err[256];
+	char err[256], *json;
+	int rc;
 
-	if (roomrec_decode(rec, &m->conf, json, err, sizeof(err)) == -1)
+	if (off_need_room(m, args, jid, len, &json, e) == -1)
+		return -1;
+	rc = roomrec_decode(rec, &m->conf, json, err, sizeof(err));
+	free(json);
+	if (rc == -1)
 		return mc_fail(e, EXIT_REFUSED, "internal", "room %s could not "
 		    "be loaded: %s", jid, err);
 	return 0;
@@ -177,16 +183,12 @@ int
 off_room_show(struct mucctl *m, json_t *args, json_t **result,
     struct mc_err *e)
 {
-	char jid[JID_BARE_MAX + 1], *json;
+	char jid[JID_BARE_MAX + 1];
 	struct room_record rec;
 	size_t naff, nhist;
-	int rc;
+	int rc = 0;
 
-	if (off_need_room(m, args, jid, sizeof(jid), &json, e) == -1)
-		return -1;
-	rc = decode(m, jid, json, &rec, e);
-	free(json);
-	if (rc == -1)
+	if (load_room(m, args, jid, sizeof(jid), &rec, e) == -1)
 		return -1;
 	if (room_counts(m, jid, &rec, &naff, &nhist) == -1)
 		rc = off_store_fail(m, e);
@@ -338,15 +340,11 @@ int
 off_room_config(struct mucctl *m, json_t *args, json_t **result,
     struct mc_err *e)
 {
-	char jid[JID_BARE_MAX + 1], *json;
+	char jid[JID_BARE_MAX + 1];
 	struct room_record rec;
 	int rc;
 
-	if (off_need_room(m, args, jid, sizeof(jid), &json, e) == -1)
-		return -1;
-	rc = decode(m, jid, json, &rec, e);
-	free(json);
-	if (rc == -1)
+	if (load_room(m, args, jid, sizeof(jid), &rec, e) == -1)
 		return -1;
 	if ((rc = apply_settings(m, args, &rec.cfg, e)) == 0) {
 		rc = rec.cfg.persistent ? put_record(m, jid, &rec, e) :
