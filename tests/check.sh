@@ -42,6 +42,7 @@ cd "$ROOT" || exit 1
 SCSRUN=$ROOT/tests/bin/scsrun
 FIXTURE=$ROOT/tests/fixture
 . "$FIXTURE/proc.sh"
+. "$ROOT/tests/checklib.sh"
 # CHECK_MUCD: test the harness itself with another binary.
 MUCD=${CHECK_MUCD:-$ROOT/tests/bin/mucd-san}
 export SCSRUN FIXTURE MUCD
@@ -65,35 +66,7 @@ STARTED=0
 CLEANED=
 T0=$(date +%s)
 
-# --- output and bookkeeping ------------------------------------------------
-
-# Print a block atomically (parallel jobs must not interleave).
-emit() {
-	flock "$WORK/.out.lock" cat "$@"
-}
-
-# record STATUS LABEL [DETAILS_FILE]
-record() {
-	_f=$(mktemp "$WORK/.rec.XXXXXX")
-	printf '%s %s\n' "$1" "$2" > "$_f"
-	[ "$1" = FAIL ] && [ -n "${3:-}" ] && [ -s "$3" ] && cat "$3" >> "$_f"
-	emit "$_f"
-	flock "$WORK/.tally.lock" sh -c 'printf "%s\n" "$1" >> "$2"' _ "$1" "$TALLY"
-	rm -f "$_f"
-}
-
-selected() {
-	[ -z "$ONLY" ] && return 0
-	case $1 in *"$ONLY"*) return 0 ;; esac
-	return 1
-}
-
-# Indented tail of a log for a failure report.
-tail_of() {
-	[ -s "$1" ] || return 0
-	echo "  --- last ${2:-30} lines of $1"
-	tail -n "${2:-30}" "$1" | sed 's/^/  | /'
-}
+# --- output (the rest is in tests/checklib.sh) -----------------------------
 
 # Prosody's log up to our SIGTERM: its shutdown chatter explains nothing.
 prosody_tail() {
@@ -101,10 +74,6 @@ prosody_tail() {
 	echo "  --- prosody.log before shutdown ($1/prosody.log)"
 	sed '/mod_posix.*Received SIGTERM/,$d' "$1/prosody.log" |
 		tail -n "$2" | sed 's/^/  | /'
-}
-
-elapsed() {
-	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 }
 
 # --- teardown ---------------------------------------------------------------
@@ -254,15 +223,6 @@ run_selftest() {
 
 # --- 3./4. scenario runs (parallel jobs) ------------------------------------
 
-# Leading comment lines of a script.
-header_comments() {
-	awk '/^[ \t]*$/ { next } /^#/ { print; next } { exit }' "$1"
-}
-
-directive() {
-	header_comments "$2" | sed -n "s/^#[ \t]*$1:[ \t]*//p"
-}
-
 # The report for a failed run: runner output, then the logs.
 fail_report() {
 	d=$1
@@ -276,14 +236,6 @@ fail_report() {
 		prosody_tail "$d" 20
 		[ -n "$KEEP" ] && echo "  (files in $d)"
 	} > "$d/report"
-}
-
-# Sanitizer output in mucd.log fails the run, whatever the script said.
-check_sanitizer() {
-	[ -s "$1/mucd.log" ] || return 0
-	grep -n -A 40 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: [A-Za-z]+Sanitizer' \
-		"$1/mucd.log" | head -n 80 > "$1/sanitizer"
-	[ ! -s "$1/sanitizer" ]
 }
 
 # run_job DIR LABEL SCRIPT MODE(mucd|reference) STRICT(0|1) CONF_EXTRA
@@ -337,12 +289,6 @@ run_job() {
 		record FAIL "$label" "$d/report"
 	fi
 	: > "$d/done"
-}
-
-running_jobs() {
-	set -- "$WORK"/run/*/done
-	[ -e "$1" ] || set --
-	echo $((STARTED - $#))
 }
 
 # submit LABEL SCRIPT MODE STRICT CONF_EXTRA: start a job when a slot frees.
@@ -411,24 +357,6 @@ submit_scenarios() {
 			submit "$name [reference]" "$ROOT/$scs" reference 0 ""
 		fi
 	done
-}
-
-# The conformance directory: $SCS_DIR, else the default if present.
-# Exported (absolute) for tests/t programs that use the scripts.
-find_scs_dir() {
-	if [ -n "${SCS_DIR:-}" ]; then
-		SCS_DIR=$(cd "$SCS_DIR" 2>/dev/null && pwd) || {
-			record FAIL "conformance (SCS_DIR not found)"
-			SCS_DIR=
-		}
-	elif [ -d "$ROOT/../shared/conformance/prosody-0.12" ]; then
-		SCS_DIR=$(cd "$ROOT/../shared/conformance/prosody-0.12" && pwd)
-	else
-		echo "NOTE: conformance scripts not found" \
-			"(../shared/conformance/prosody-0.12); set SCS_DIR"
-		SCS_DIR=
-	fi
-	export SCS_DIR
 }
 
 submit_conformance() {

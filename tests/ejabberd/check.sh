@@ -47,6 +47,7 @@ cd "$ROOT" || exit 1
 SCSRUN=$ROOT/tests/bin/scsrun
 FIXTURE=$ROOT/tests/fixture
 EJ=$ROOT/tests/ejabberd
+. "$ROOT/tests/checklib.sh"
 KNOWN=${EJABBERD_KNOWN:-$EJ/KNOWN-DIFFERENCES}
 MUCD=${CHECK_MUCD:-$ROOT/tests/bin/mucd-san}
 export SCSRUN
@@ -65,36 +66,6 @@ PIDS=
 STARTED=0
 CLEANED=
 T0=$(date +%s)
-
-emit() {
-	flock "$WORK/.out.lock" cat "$@"
-}
-
-# record STATUS LABEL [DETAILS_FILE]; STATUS is PASS, FAIL or XFAIL.
-record() {
-	_f=$(mktemp "$WORK/.rec.XXXXXX")
-	printf '%s %s\n' "$1" "$2" > "$_f"
-	[ "$1" = FAIL ] && [ -n "${3:-}" ] && [ -s "$3" ] && cat "$3" >> "$_f"
-	emit "$_f"
-	flock "$WORK/.tally.lock" sh -c 'printf "%s\n" "$1" >> "$2"' _ "$1" "$TALLY"
-	rm -f "$_f"
-}
-
-selected() {
-	[ -z "$ONLY" ] && return 0
-	case $1 in *"$ONLY"*) return 0 ;; esac
-	return 1
-}
-
-tail_of() {
-	[ -s "$1" ] || return 0
-	echo "  --- last ${2:-30} lines of $1"
-	tail -n "${2:-30}" "$1" | sed 's/^/  | /'
-}
-
-elapsed() {
-	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
-}
 
 # --- known differences ------------------------------------------------------
 
@@ -181,25 +152,10 @@ trap 'cleanup > /dev/null 2>&1; exit 141' PIPE
 
 # --- runs -------------------------------------------------------------------
 
-header_comments() {
-	awk '/^[ \t]*$/ { next } /^#/ { print; next } { exit }' "$1"
-}
-
-directive() {
-	header_comments "$2" | sed -n "s/^#[ \t]*$1:[ \t]*//p"
-}
-
 # The accounts a script logs in as (bare JIDs of its [Client] blocks).
 script_users() {
 	sed -n 's/^[ \t][ \t]*jid:[ \t]*\([^/ \t]*\).*$/\1/p' "$1" | sort -u |
 		tr '\n' ' '
-}
-
-check_sanitizer() {
-	[ -s "$1/mucd.log" ] || return 0
-	grep -n -A 40 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: [A-Za-z]+Sanitizer' \
-		"$1/mucd.log" | head -n 80 > "$1/sanitizer"
-	[ ! -s "$1/sanitizer" ]
 }
 
 fail_report() {
@@ -294,12 +250,6 @@ xfail_matches() {
 	return 0
 }
 
-running_jobs() {
-	set -- "$WORK"/run/*/done
-	[ -e "$1" ] || set --
-	echo $((STARTED - $#))
-}
-
 # submit LABEL SCRIPT STRICT CONF_EXTRA
 submit() {
 	selected "$1" || return 0
@@ -358,21 +308,6 @@ submit_scenarios() {
 			submit "$name [ejabberd --strict]" "$ROOT/$scs" 1 "$extra"
 		fi
 	done
-}
-
-find_scs_dir() {
-	if [ -n "${SCS_DIR:-}" ]; then
-		SCS_DIR=$(cd "$SCS_DIR" 2>/dev/null && pwd) || {
-			record FAIL "conformance (SCS_DIR not found)"
-			SCS_DIR=
-		}
-	elif [ -d "$ROOT/../shared/conformance/prosody-0.12" ]; then
-		SCS_DIR=$(cd "$ROOT/../shared/conformance/prosody-0.12" && pwd)
-	else
-		echo "NOTE: conformance scripts not found" \
-			"(../shared/conformance/prosody-0.12); set SCS_DIR"
-		SCS_DIR=
-	fi
 }
 
 submit_conformance() {
