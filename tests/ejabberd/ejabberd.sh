@@ -387,8 +387,7 @@ restart() {
 	if [ "${2:-}" = kill ] && [ -r "$dir/ejabberd.fixture-pid" ]; then
 		# A crash: nobody is told anything.
 		id=$(cat "$dir/ejabberd.fixture-pid")
-		proc_alive "$id" && kill -KILL "${id%% *}"
-		proc_wait_gone "$id" 5
+		proc_kill "$id" 5
 	fi
 	stop "$dir"
 	spawn_vm "$dir" || die "ejabberd exited at once"
