@@ -24,24 +24,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int
-put(int fd, const char *s, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, s, n)) <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
+#include "../testio.h"
 
 static int
 puts_fd(int fd, const char *s)
 {
-	return put(fd, s, strlen(s));
+	return tio_write_all(fd, s, strlen(s));
 }
 
 /* Read one request line (its content is not needed). */
@@ -68,7 +56,7 @@ pad(int fd, size_t n)
 	memset(chunk, 'x', sizeof(chunk));
 	while (n > 0) {
 		k = n < sizeof(chunk) ? n : sizeof(chunk);
-		if (put(fd, chunk, k) == -1)
+		if (tio_write_all(fd, chunk, k) == -1)
 			return -1;
 		n -= k;
 	}

@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../testio.h"
+
 #define OUT_MAX	(4u << 20)
 
 struct drive {
@@ -40,15 +42,6 @@ struct drive {
 	long	 timeout_ms;
 	FILE	*log;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Decode the escapes of a script argument in place; returns length. */
 static size_t
@@ -133,7 +126,7 @@ show_tail(const struct drive *d)
 static int
 do_expect(struct drive *d, const char *text, size_t tlen)
 {
-	long long deadline = now_ms() + d->timeout_ms;
+	long long deadline = tio_now_ms() + d->timeout_ms;
 	char *hit;
 
 	for (;;) {
@@ -142,7 +135,7 @@ do_expect(struct drive *d, const char *text, size_t tlen)
 			d->mark = (size_t)(hit - d->out) + tlen;
 			return 0;
 		}
-		if (now_ms() >= deadline || !pump(d, 50)) {
+		if (tio_now_ms() >= deadline || !pump(d, 50)) {
 			if (d->fd == -1 && (hit = memmem(d->out + d->mark,
 			    d->len - d->mark, text, tlen)) != NULL) {
 				d->mark = (size_t)(hit - d->out) + tlen;
@@ -178,14 +171,14 @@ do_send(struct drive *d, const char *text, size_t len)
 static int
 do_wait(struct drive *d, int want)
 {
-	long long deadline = now_ms() + d->timeout_ms;
+	long long deadline = tio_now_ms() + d->timeout_ms;
 	pid_t r;
 
 	while (!d->reaped) {
 		pump(d, 50);
 		if ((r = waitpid(d->pid, &d->status, WNOHANG)) == d->pid)
 			d->reaped = true;
-		else if (now_ms() >= deadline) {
+		else if (tio_now_ms() >= deadline) {
 			fprintf(stderr, "ptydrive: the program did not exit\n");
 			show_tail(d);
 			return -1;
@@ -219,9 +212,9 @@ step(struct drive *d, char *line, unsigned lineno)
 	if (strcmp(line, "expect") == 0)
 		return do_expect(d, arg, len);
 	if (strcmp(line, "sleep") == 0) {
-		long long until = now_ms() + atol(arg);
+		long long until = tio_now_ms() + atol(arg);
 
-		while (now_ms() < until)
+		while (tio_now_ms() < until)
 			pump(d, 20);
 		return 0;
 	}

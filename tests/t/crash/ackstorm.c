@@ -13,27 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-static int
-connect_to(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -1;
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
+#include "../../testio.h"
 
 /* Read one reply line; 1 if it says ok, 0 if not, -1 on EOF/error. */
 static int
@@ -79,7 +61,7 @@ main(int argc, char **argv)
 	int fd, len, rc;
 
 	if (argc == 3 && strcmp(argv[2], "-") == 0) {
-		if ((fd = connect_to(argv[1])) == -1) {
+		if ((fd = tio_dial_unix(argv[1])) == -1) {
 			perror(argv[1]);
 			return 1;
 		}
@@ -91,7 +73,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	count = atol(argv[4]);
-	if ((fd = connect_to(argv[1])) == -1) {
+	if ((fd = tio_dial_unix(argv[1])) == -1) {
 		perror(argv[1]);
 		return 1;
 	}

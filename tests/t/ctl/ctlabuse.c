@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
+
+#include "../../testio.h"
 
 #define HELLO	"{\"id\":\"h\",\"cmd\":\"hello\"}\n"
 
@@ -28,36 +28,6 @@ check(int cond, const char *what)
 	fflush(stdout);
 	if (!cond)
 		failures++;
-}
-
-static int
-dial(void)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sockpath);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int
-put(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* One reply line within 5 s, into buf. */
@@ -80,7 +50,9 @@ line(int fd, char *buf, size_t len)
 static int
 ask(int fd, const char *req, char *reply, size_t len)
 {
-	return put(fd, req, strlen(req)) == 0 ? line(fd, reply, len) : -1;
+	if (tio_write_all(fd, req, strlen(req)) == -1)
+		return -1;
+	return line(fd, reply, len);
 }
 
 static void
@@ -97,13 +69,13 @@ static void
 long_line(void)
 {
 	char chunk[65536], r[4096];
-	int fd = dial(), i, ok = fd != -1;
+	int fd = tio_dial_unix(sockpath), i, ok = fd != -1;
 
 	memset(chunk, 'a', sizeof(chunk));
 	for (i = 0; ok && i < 16; i++)		/* 1 MiB, no newline */
-		ok = put(fd, chunk, sizeof(chunk)) == 0;
-	ok = ok && put(fd, "\n", 1) == 0 && line(fd, r, sizeof(r)) == 0 &&
-	    strstr(r, "\"too-large\"") != NULL;
+		ok = tio_write_all(fd, chunk, sizeof(chunk)) == 0;
+	ok = ok && tio_write_all(fd, "\n", 1) == 0 &&
+	    line(fd, r, sizeof(r)) == 0 && strstr(r, "\"too-large\"") != NULL;
 	check(ok, "a 1 MiB line without newline is refused (too-large)");
 	if (fd != -1)
 		still_usable(fd, "after the 1 MiB line");
@@ -115,7 +87,7 @@ static void
 bad_line(const char *req, const char *code, const char *what)
 {
 	char r[4096], msg[256];
-	int fd = dial();
+	int fd = tio_dial_unix(sockpath);
 
 	snprintf(msg, sizeof(msg), "%s gets %s", what, code);
 	check(fd != -1 && ask(fd, req, r, sizeof(r)) == 0 && strstr(r, code),
@@ -133,12 +105,12 @@ idle_crowd(int n)
 	char r[4096], msg[128];
 
 	for (i = 0; fds != NULL && i < n; i++)
-		if ((fds[i] = dial()) != -1)
+		if ((fds[i] = tio_dial_unix(sockpath)) != -1)
 			opened++;
 	snprintf(msg, sizeof(msg), "%d idle connections opened", opened);
 	check(opened > 0, msg);
 	/* A real operator still gets through. */
-	fd = dial();
+	fd = tio_dial_unix(sockpath);
 	check(fd != -1 && ask(fd, HELLO, r, sizeof(r)) == 0 &&
 	    strstr(r, "\"protocol\"") != NULL,
 	    "a new client is served among idle connections");
@@ -157,7 +129,7 @@ non_reader(void)
 {
 	const char *req = "{\"id\":1,\"cmd\":\"status\"}\n";
 	size_t len = strlen(req), sent = 0;
-	int fd = dial(), fl, i, other;
+	int fd = tio_dial_unix(sockpath), fl, i, other;
 	char r[4096];
 
 	if (fd == -1) {
@@ -176,7 +148,7 @@ non_reader(void)
 	}
 	check(i < 200000, "a client that never reads is throttled "
 	    "(its writes block)");
-	other = dial();
+	other = tio_dial_unix(sockpath);
 	check(other != -1 && ask(other, HELLO, r, sizeof(r)) == 0,
 	    "another client is served meanwhile");
 	if (other != -1)
@@ -195,7 +167,8 @@ main(int argc, char **argv)
 		return 2;
 	sockpath = argv[1];
 	if (strcmp(argv[2], "hello") == 0) {
-		if ((fd = dial()) == -1 || line(fd, r, sizeof(r)) == -1) {
+		if ((fd = tio_dial_unix(sockpath)) == -1 ||
+		    line(fd, r, sizeof(r)) == -1) {
 			/* A refused peer gets its error before asking. */
 			if (fd == -1) {
 				perror("connect");

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "sha1.h"
+#include "../../testio.h"
 
 #define BUFMAX	(1 << 20)
 
@@ -37,35 +38,12 @@ struct link {
 	int	 serial;
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-send_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Read until `want` appears or timeout; returns 1 found, 0 timeout, -1
  * closed. The buffer keeps everything read. */
 static int
 read_until(struct link *l, const char *want, int timeout_ms)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = tio_now_ms() + timeout_ms;
 	struct pollfd p = { .fd = l->fd, .events = POLLIN };
 	ssize_t n;
 
@@ -73,9 +51,9 @@ read_until(struct link *l, const char *want, int timeout_ms)
 		l->in[l->inlen] = '\0';
 		if (want != NULL && strstr(l->in, want) != NULL)
 			return 1;
-		if (now_ms() >= end)
+		if (tio_now_ms() >= end)
 			return 0;
-		if (poll(&p, 1, (int)(end - now_ms())) <= 0)
+		if (poll(&p, 1, (int)(end - tio_now_ms())) <= 0)
 			continue;
 		if (l->inlen >= BUFMAX - 1)
 			l->inlen = 0;	/* keep the tail only */
@@ -107,9 +85,9 @@ accept_mucd(struct link *l)
 	sha1_hex(idsecret, strlen(idsecret), digest);
 	snprintf(want, sizeof(want), "<handshake>%s</handshake>", digest);
 	l->inlen = 0;
-	if (send_all(l->fd, hdr, strlen(hdr)) == -1 ||
+	if (tio_write_all(l->fd, hdr, strlen(hdr)) == -1 ||
 	    read_until(l, want, 5000) != 1 ||
-	    send_all(l->fd, "<handshake/>", 12) == -1)
+	    tio_write_all(l->fd, "<handshake/>", 12) == -1)
 		return -1;
 	l->inlen = 0;
 	return 0;
@@ -126,7 +104,7 @@ alive(struct link *l)
 	    "'http://jabber.org/protocol/disco#info'/></iq>", l->serial++,
 	    l->domain);
 	l->inlen = 0;
-	if (send_all(l->fd, iq, strlen(iq)) == -1)
+	if (tio_write_all(l->fd, iq, strlen(iq)) == -1)
 		return -1;
 	return read_until(l, "type='result'", 5000) == 1 ? 0 : -1;
 }
@@ -203,7 +181,7 @@ run_case(struct link *l, const char *name, char *text)
 	if ((payload = expand(nl + 1, &plen)) == NULL)
 		return -1;
 	l->inlen = 0;
-	r = send_all(l->fd, payload, plen);
+	r = tio_write_all(l->fd, payload, plen);
 	free(payload);
 	if (strcmp(text, "expect-close") == 0) {
 		/* A stream error naming the condition, then a new link. */
