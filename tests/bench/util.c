@@ -20,16 +20,22 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static void
+vwarn_(const char *f, va_list ap)
+{
+	fputs("mucbench: ", stderr);
+	vfprintf(stderr, f, ap);
+	fputc('\n', stderr);
+}
+
 void
 die(const char *f, ...)
 {
 	va_list ap;
 
-	fputs("mucbench: ", stderr);
 	va_start(ap, f);
-	vfprintf(stderr, f, ap);
+	vwarn_(f, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 
@@ -38,11 +44,9 @@ warnx_(const char *f, ...)
 {
 	va_list ap;
 
-	fputs("mucbench: ", stderr);
 	va_start(ap, f);
-	vfprintf(stderr, f, ap);
+	vwarn_(f, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void *
