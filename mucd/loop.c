@@ -7,8 +7,6 @@
 
 #include "log.h"
 
-#define LOOP_BATCH	256
-
 uint64_t
 loop_now_ms(void)
 {
@@ -57,24 +55,12 @@ loop_mod(struct loop *l, struct loop_io *io, uint32_t events)
 void
 loop_del(struct loop *l, struct loop_io *io)
 {
+	int i;
+
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, io->fd, NULL);
-	if (l->dispatching) {
-		if (l->ndeleted < LOOP_MAX_DELETED)
-			l->deleted[l->ndeleted++] = io;
-		else
-			log_error("loop: too many handles removed in one turn");
-	}
-}
-
-static bool
-was_deleted(const struct loop *l, const struct loop_io *io)
-{
-	unsigned i;
-
-	for (i = 0; i < l->ndeleted; i++)
-		if (l->deleted[i] == io)
-			return true;
-	return false;
+	for (i = l->batch_pos + 1; i < l->batch_len; i++)
+		if (l->batch[i].data.ptr == io)
+			l->batch[i].data.ptr = NULL;
 }
 
 void
@@ -145,32 +131,36 @@ loop_stop(struct loop *l)
 	l->running = false;
 }
 
+void
+loop_keep_awake(struct loop *l)
+{
+	l->awake = true;
+}
+
 int
 loop_dispatch(struct loop *l, int timeout_ms)
 {
-	struct epoll_event evs[LOOP_BATCH];
-	int n, i;
+	struct loop_io *io;
+	int n;
 
+	l->awake = false;
 	if (l->before_sleep != NULL)
 		l->before_sleep(l->before_sleep_arg);
-	n = epoll_wait(l->epfd, evs, LOOP_BATCH, timeout_ms);
+	n = epoll_wait(l->epfd, l->batch, LOOP_BATCH, l->awake ? 0 :
+	    timeout_ms);
 	if (n == -1) {
 		if (errno == EINTR)
 			return 0;
 		log_error("epoll_wait: %s", strerror(errno));
 		return -1;
 	}
-	l->dispatching = true;
-	l->ndeleted = 0;
-	for (i = 0; i < n && l->running; i++) {
-		struct loop_io *io = evs[i].data.ptr;
-
-		if (was_deleted(l, io))
-			continue;
-		io->cb(io, evs[i].events);
+	l->batch_len = n;
+	for (l->batch_pos = 0; l->batch_pos < n && l->running;
+	    l->batch_pos++) {
+		if ((io = l->batch[l->batch_pos].data.ptr) != NULL)
+			io->cb(io, l->batch[l->batch_pos].events);
 	}
-	l->dispatching = false;
-	l->ndeleted = 0;
+	l->batch_len = l->batch_pos = 0;
 	return n;
 }
 

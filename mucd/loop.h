@@ -30,17 +30,18 @@ struct loop_timer {
 	struct loop_timer	*next;
 };
 
-#define LOOP_MAX_DELETED	64
+#define LOOP_BATCH	256
 
 struct loop {
 	int			 epfd;
 	bool			 running;
+	bool			 awake;		/* next wait must not block */
 	struct loop_timer	*timers;	/* sorted by when */
-	/* I/O handles removed while a batch of events is being dispatched;
-	 * their remaining events in the batch are skipped. */
-	struct loop_io		*deleted[LOOP_MAX_DELETED];
-	unsigned		 ndeleted;
-	bool			 dispatching;
+	/* The batch being dispatched: a handle removed by a callback has
+	 * its later events in the batch cleared, so no stale event can
+	 * reach freed memory however many handles go in one turn. */
+	struct epoll_event	 batch[LOOP_BATCH];
+	int			 batch_len, batch_pos;
 	void			(*before_sleep)(void *);
 	void			*before_sleep_arg;
 };
@@ -64,6 +65,9 @@ void	 loop_run(struct loop *);
  */
 int	 loop_dispatch(struct loop *, int timeout_ms);
 void	 loop_stop(struct loop *);
+/* Work is left that needs no event (e.g. held-back control requests):
+ * the next wait polls instead of sleeping. */
+void	 loop_keep_awake(struct loop *);
 uint64_t loop_now_ms(void);
 
 #endif
