@@ -81,6 +81,31 @@ utf8_has_controls(const char *s, size_t n)
 	return false;
 }
 
+/*
+ * Bidirectional and invisible format controls: they reorder or hide
+ * what a terminal shows (U+202E makes "gpj.exe" read "exe.jpg"). ZWJ and
+ * ZWNJ are left alone: emoji sequences and several scripts need them.
+ */
+static bool
+is_format_control(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x180e || cp == 0x200b ||
+	    cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+	    (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
+size_t
+utf8_format_control(const char *s, size_t n)
+{
+	uint32_t cp;
+	size_t k;
+
+	if (n == 0 || (k = decode((const unsigned char *)s, n, &cp)) == 0)
+		return 0;
+	return is_format_control(cp) ? k : 0;
+}
+
 void
 utf8_chop(char *s)
 {

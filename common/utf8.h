@@ -11,6 +11,10 @@ bool	 utf8_valid(const char *, size_t);
 size_t	 utf8_len(const char *, size_t);
 /* True if the text has any C0/C1 control character other than TAB/LF/CR. */
 bool	 utf8_has_controls(const char *, size_t);
+/* The byte length of a bidirectional or invisible format control
+ * (U+202E, U+2066, U+200F, U+FEFF…) at s, else 0: text for a terminal
+ * replaces them. */
+size_t	 utf8_format_control(const char *, size_t);
 /*
  * Cut an incomplete character off the end of s: what snprintf leaves when
  * the buffer ends inside one. Text that was valid stays valid.

@@ -3,8 +3,10 @@
  * times, durations — and the JSON printer for --json.
  *
  * Room names, nicks, subjects and messages come from XMPP users: control
- * characters in them are replaced before they reach the admin's terminal,
- * so nobody can send escape sequences to it.
+ * characters and bidirectional/invisible format controls in them are
+ * replaced before they reach the admin's terminal, so nobody can send
+ * escape sequences to it or make one name read as another. --json output
+ * keeps the text as it is (JSON escapes what it must).
  */
 #include "mucctl.h"
 
@@ -13,8 +15,10 @@
 #include <string.h>
 #include <time.h>
 
-/* Copy s with control characters (C0, DEL, C1) replaced by '?' and
- * newlines and tabs by spaces. */
+#include "utf8.h"
+
+/* Copy s with control characters (C0, DEL, C1) and format controls
+ * (U+202E…) replaced by '?' and newlines and tabs by spaces. */
 static char *
 sanitize(const char *s)
 {
@@ -24,7 +28,13 @@ sanitize(const char *s)
 	if ((out = malloc(strlen(s) + 1)) == NULL)
 		return NULL;
 	for (o = out; *p != '\0'; p++) {
-		if (*p == '\n' || *p == '\t' || *p == '\r')
+		size_t k = utf8_format_control((const char *)p,
+		    strnlen((const char *)p, 4));
+
+		if (k > 0) {
+			*o++ = '?';
+			p += k - 1;
+		} else if (*p == '\n' || *p == '\t' || *p == '\r')
 			*o++ = ' ';
 		else if (*p < 0x20 || *p == 0x7f)
 			*o++ = '?';

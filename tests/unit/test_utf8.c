@@ -288,6 +288,31 @@ controls(void)
 	CHECK(!utf8_has_controls("ab\x01", 2));
 }
 
+static void
+format_controls(void)
+{
+	static const uint32_t bad[] = { 0x061c, 0x200e, 0x200f, 0x202a,
+	    0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
+	    0x200b, 0x2060, 0xfeff };
+	static const uint32_t fine[] = { 'a', 0xe9, 0x200c, 0x200d, 0x2010,
+	    0x2029, 0x2070, 0x1f916, 0xfe0f, 0x05d0 };
+	unsigned char b[8];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = encode(bad[i], b);
+		CHECK_INT(utf8_format_control((char *)b, n), n);
+		/* Cut short, it is not one (and nothing is read past n). */
+		CHECK_INT(utf8_format_control((char *)b, n - 1), 0);
+	}
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		n = encode(fine[i], b);
+		CHECK_INT(utf8_format_control((char *)b, n), 0);
+	}
+	CHECK_INT(utf8_format_control("", 0), 0);
+	CHECK_INT(utf8_format_control("\xe2\x80", 2), 0);
+}
+
 /*
  * Every code point after an ASCII prefix, cut at every byte: the chopped
  * text is valid, a prefix of the original, and loses only the partial
@@ -334,6 +359,7 @@ const struct unit_test unit_tests[] = {
 	TEST(all_code_points),
 	TEST(length),
 	TEST(controls),
+	TEST(format_controls),
 	TEST(chop),
 	{ NULL, NULL }
 };
