@@ -34,64 +34,70 @@ struct key {
 	size_t		 cnt;	/* list count field offset (K_JIDS/K_DOMAINS) */
 	unsigned long long min, max;
 	const char	*dflt;	/* textual default, parsed like the file */
+	bool		 restart;	/* a reload cannot change it */
 };
+
+#define RESTART	true
+#define LIVE	false
 
 #define F(f)	offsetof(struct conf, f)
 #define NOLIM	0, ULLONG_MAX
 
 static const struct key keys[] = {
-	{ "domain",		K_DOMAIN, F(domain), 0, NOLIM, NULL },
-	{ "server",		K_STR, F(server), 0, NOLIM, "127.0.0.1" },
-	{ "port",		K_UINT, F(port), 0, 1, 65535, "5347" },
-	{ "secret",		K_STR, F(secret), 0, NOLIM, NULL },
-	{ "reconnect_max",	K_SECS, F(reconnect_max), 0, 1, 86400, "60" },
-	{ "datadir",		K_STR, F(datadir), 0, NOLIM, "/var/lib/mucd" },
-	{ "control",		K_STR, F(control), 0, NOLIM, "/run/mucd/mucd.sock" },
-	{ "control_group",	K_STR, F(control_group), 0, NOLIM, NULL },
-	{ "pidfile",		K_STR, F(pidfile), 0, NOLIM, "/run/mucd/mucd.pid" },
-	{ "user",		K_STR, F(user), 0, NOLIM, NULL },
-	{ "group",		K_STR, F(group), 0, NOLIM, NULL },
-	{ "allow_root",		K_BOOL, F(allow_root), 0, NOLIM, "no" },
-	{ "log_level",		K_LOGLEVEL, F(log_level), 0, NOLIM, "info" },
-	{ "admins",		K_JIDS, F(admins), F(nadmins), NOLIM, "" },
-	{ "service_name",	K_STR, F(service_name), 0, NOLIM, "Chatrooms" },
-	{ "room_creation",	K_CREATION, F(room_creation), 0, NOLIM, "anyone" },
-	{ "local_domains",	K_DOMAINS, F(local_domains), F(nlocal_domains), NOLIM, "" },
-	{ "reserved_nicks",	K_NICKS, F(reserved_nicks), 0, NOLIM, "open" },
-	{ "open_registration",	K_BOOL, F(open_registration), 0, NOLIM, "no" },
-	{ "room_locking",	K_BOOL, F(room_locking), 0, NOLIM, "yes" },
-	{ "room_lock_timeout",	K_SECS, F(room_lock_timeout), 0, 1, 86400, "300" },
-	{ "history_default",	K_UINT, F(history_default), 0, 0, 10000, "20" },
-	{ "history_max",	K_UINT, F(history_max), 0, 0, 10000, "100" },
-	{ "history_max_bytes",	K_SIZE, F(history_max_bytes), 0, 0, 1ULL << 30, "256K" },
-	{ "history_persist",	K_BOOL, F(history_persist), 0, NOLIM, "no" },
-	{ "default_public",	K_BOOL, F(default_public), 0, NOLIM, "no" },
-	{ "default_persistent",	K_BOOL, F(default_persistent), 0, NOLIM, "no" },
-	{ "default_members_only", K_BOOL, F(default_members_only), 0, NOLIM, "no" },
-	{ "default_moderated",	K_BOOL, F(default_moderated), 0, NOLIM, "no" },
-	{ "default_whois_anyone", K_BOOL, F(default_whois_anyone), 0, NOLIM, "no" },
-	{ "default_language",	K_STR, F(default_language), 0, NOLIM, NULL },
-	{ "default_max_occupants", K_UINT, F(default_max_occupants), 0, 0, 1000000, "0" },
-	{ "evict_idle",		K_SECS, F(evict_idle), 0, 1, 86400 * 30, "300" },
-	{ "checkpoint_interval", K_SECS, F(checkpoint_interval), 0, 1, 86400, "60" },
-	{ "db_cache_size",	K_SIZE, F(db_cache_size), 0, 1ULL << 20, 1ULL << 34, "32M" },
-	{ "max_stanza_size",	K_SIZE, F(max_stanza_size), 0, 4096, 64ULL << 20, "1M" },
-	{ "max_stanza_depth",	K_UINT, F(max_stanza_depth), 0, 4, 1000, "32" },
-	{ "link_buffer_max",	K_SIZE, F(link_buffer_max), 0, 1ULL << 20, 1ULL << 34, "64M" },
-	{ "max_nick_length",	K_UINT, F(max_nick_length), 0, 1, 1023, "64" },
-	{ "max_roomname_length", K_UINT, F(max_roomname_length), 0, 1, 1023, "256" },
-	{ "max_subject_length",	K_SIZE, F(max_subject_length), 0, 1, 1ULL << 24, "4K" },
-	{ "max_body_length",	K_SIZE, F(max_body_length), 0, 1, 64ULL << 20, "64K" },
-	{ "max_form_fields",	K_UINT, F(max_form_fields), 0, 1, 10000, "100" },
-	{ "max_occupants",	K_UINT, F(max_occupants), 0, 1, 10000000, "50000" },
-	{ "max_rooms_per_user",	K_UINT, F(max_rooms_per_user), 0, 0, UINT_MAX, "1000" },
-	{ "max_sessions_per_jid", K_UINT, F(max_sessions_per_jid), 0, 1, 10000, "16" },
-	{ "rate_messages",	K_UINT, F(rate_messages), 0, 0, 1000000, "10" },
-	{ "rate_presence",	K_UINT, F(rate_presence), 0, 0, 1000000, "10" },
-	{ "rate_iq",		K_UINT, F(rate_iq), 0, 0, 1000000, "30" },
-	{ "rate_burst",		K_UINT, F(rate_burst), 0, 1, 1000000, "60" },
-	{ "control_max_clients", K_UINT, F(control_max_clients), 0, 1, 100000, "64" },
-	{ "control_max_line",	K_SIZE, F(control_max_line), 0, 1024, 64ULL << 20, "64K" },
+	{ "domain",		K_DOMAIN, F(domain), 0, NOLIM, NULL, RESTART },
+	{ "server",		K_STR, F(server), 0, NOLIM, "127.0.0.1", RESTART },
+	{ "port",		K_UINT, F(port), 0, 1, 65535, "5347", RESTART },
+	{ "secret",		K_STR, F(secret), 0, NOLIM, NULL, RESTART },
+	{ "reconnect_max",	K_SECS, F(reconnect_max), 0, 1, 86400, "60", LIVE },
+	{ "datadir",		K_STR, F(datadir), 0, NOLIM, "/var/lib/mucd", RESTART },
+	{ "control",		K_STR, F(control), 0, NOLIM, "/run/mucd/mucd.sock", RESTART },
+	{ "control_group",	K_STR, F(control_group), 0, NOLIM, NULL, RESTART },
+	{ "control_readonly_group", K_STR, F(control_readonly_group), 0, NOLIM, NULL, RESTART },
+	{ "backup_dir",		K_STR, F(backup_dir), 0, NOLIM, "/var/backups/mucd", LIVE },
+	{ "pidfile",		K_STR, F(pidfile), 0, NOLIM, "/run/mucd/mucd.pid", RESTART },
+	{ "user",		K_STR, F(user), 0, NOLIM, NULL, RESTART },
+	{ "group",		K_STR, F(group), 0, NOLIM, NULL, RESTART },
+	{ "allow_root",		K_BOOL, F(allow_root), 0, NOLIM, "no", RESTART },
+	{ "log_level",		K_LOGLEVEL, F(log_level), 0, NOLIM, "info", LIVE },
+	{ "admins",		K_JIDS, F(admins), F(nadmins), NOLIM, "", LIVE },
+	{ "service_name",	K_STR, F(service_name), 0, NOLIM, "Chatrooms", LIVE },
+	{ "room_creation",	K_CREATION, F(room_creation), 0, NOLIM, "anyone", LIVE },
+	{ "local_domains",	K_DOMAINS, F(local_domains), F(nlocal_domains), NOLIM, "", LIVE },
+	{ "reserved_nicks",	K_NICKS, F(reserved_nicks), 0, NOLIM, "open", LIVE },
+	{ "open_registration",	K_BOOL, F(open_registration), 0, NOLIM, "no", LIVE },
+	{ "room_locking",	K_BOOL, F(room_locking), 0, NOLIM, "yes", LIVE },
+	{ "room_lock_timeout",	K_SECS, F(room_lock_timeout), 0, 1, 86400, "300", LIVE },
+	{ "history_default",	K_UINT, F(history_default), 0, 0, 10000, "20", LIVE },
+	{ "history_max",	K_UINT, F(history_max), 0, 0, 10000, "100", LIVE },
+	{ "history_max_bytes",	K_SIZE, F(history_max_bytes), 0, 0, 1ULL << 30, "256K", LIVE },
+	{ "history_persist",	K_BOOL, F(history_persist), 0, NOLIM, "no", LIVE },
+	{ "default_public",	K_BOOL, F(default_public), 0, NOLIM, "no", LIVE },
+	{ "default_persistent",	K_BOOL, F(default_persistent), 0, NOLIM, "no", LIVE },
+	{ "default_members_only", K_BOOL, F(default_members_only), 0, NOLIM, "no", LIVE },
+	{ "default_moderated",	K_BOOL, F(default_moderated), 0, NOLIM, "no", LIVE },
+	{ "default_whois_anyone", K_BOOL, F(default_whois_anyone), 0, NOLIM, "no", LIVE },
+	{ "default_language",	K_STR, F(default_language), 0, NOLIM, NULL, LIVE },
+	{ "default_max_occupants", K_UINT, F(default_max_occupants), 0, 0, 1000000, "0", LIVE },
+	{ "evict_idle",		K_SECS, F(evict_idle), 0, 1, 86400 * 30, "300", LIVE },
+	{ "checkpoint_interval", K_SECS, F(checkpoint_interval), 0, 1, 86400, "60", LIVE },
+	{ "db_cache_size",	K_SIZE, F(db_cache_size), 0, 1ULL << 20, 1ULL << 34, "32M", RESTART },
+	{ "max_stanza_size",	K_SIZE, F(max_stanza_size), 0, 4096, 64ULL << 20, "1M", LIVE },
+	{ "max_stanza_depth",	K_UINT, F(max_stanza_depth), 0, 4, 1000, "32", LIVE },
+	{ "link_buffer_max",	K_SIZE, F(link_buffer_max), 0, 1ULL << 20, 1ULL << 34, "64M", LIVE },
+	{ "max_nick_length",	K_UINT, F(max_nick_length), 0, 1, 1023, "64", LIVE },
+	{ "max_roomname_length", K_UINT, F(max_roomname_length), 0, 1, 1023, "256", LIVE },
+	{ "max_subject_length",	K_SIZE, F(max_subject_length), 0, 1, 1ULL << 24, "4K", LIVE },
+	{ "max_body_length",	K_SIZE, F(max_body_length), 0, 1, 64ULL << 20, "64K", LIVE },
+	{ "max_form_fields",	K_UINT, F(max_form_fields), 0, 1, 10000, "100", LIVE },
+	{ "max_occupants",	K_UINT, F(max_occupants), 0, 1, 10000000, "50000", LIVE },
+	{ "max_rooms_per_user",	K_UINT, F(max_rooms_per_user), 0, 0, UINT_MAX, "1000", LIVE },
+	{ "max_sessions_per_jid", K_UINT, F(max_sessions_per_jid), 0, 1, 10000, "16", LIVE },
+	{ "rate_messages",	K_UINT, F(rate_messages), 0, 0, 1000000, "10", LIVE },
+	{ "rate_presence",	K_UINT, F(rate_presence), 0, 0, 1000000, "10", LIVE },
+	{ "rate_iq",		K_UINT, F(rate_iq), 0, 0, 1000000, "30", LIVE },
+	{ "rate_burst",		K_UINT, F(rate_burst), 0, 1, 1000000, "60", LIVE },
+	{ "control_max_clients", K_UINT, F(control_max_clients), 0, 1, 100000, "64", LIVE },
+	{ "control_max_line",	K_SIZE, F(control_max_line), 0, 1024, 64ULL << 20, "64K", LIVE },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -458,6 +464,66 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* Does key k hold different values in a and b? */
+static bool
+value_differs(const struct conf *a, const struct conf *b, const struct key *k)
+{
+	const char *pa = (const char *)a + k->off, *pb = (const char *)b + k->off;
+	const char *sa, *sb;
+
+	switch (k->type) {
+	case K_STR:
+	case K_DOMAIN:
+	case K_LOGLEVEL:
+		sa = *(char *const *)pa;
+		sb = *(char *const *)pb;
+		return sa == NULL || sb == NULL ? sa != sb : strcmp(sa, sb) != 0;
+	case K_SIZE:
+		return *(const size_t *)pa != *(const size_t *)pb;
+	case K_UINT:
+	case K_SECS:
+		return *(const unsigned *)pa != *(const unsigned *)pb;
+	case K_BOOL:
+		return *(const bool *)pa != *(const bool *)pb;
+	default:
+		/* No restart-only key has another type. */
+		return false;
+	}
+}
+
+/* Exchange key k's values: strings change owners with their struct. */
+static void
+swap_value(struct conf *a, struct conf *b, const struct key *k)
+{
+	char *pa = (char *)a + k->off, *pb = (char *)b + k->off, t[16];
+	size_t n = k->type == K_SIZE ? sizeof(size_t) : k->type == K_BOOL ?
+	    sizeof(bool) : k->type == K_UINT || k->type == K_SECS ?
+	    sizeof(unsigned) : sizeof(char *);
+
+	memcpy(t, pa, n);
+	memcpy(pa, pb, n);
+	memcpy(pb, t, n);
+}
+
+unsigned
+conf_keep_restart_keys(struct conf *nc, struct conf *old,
+    void (*changed)(void *, const char *), void *arg)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (!keys[i].restart)
+			continue;
+		if (value_differs(nc, old, &keys[i])) {
+			changed(arg, keys[i].name);
+			n++;
+		}
+		swap_value(nc, old, &keys[i]);
+	}
+	return n;
 }
 
 bool

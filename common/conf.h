@@ -28,6 +28,8 @@ struct conf {
 	char		*datadir;
 	char		*control;
 	char		*control_group;
+	char		*control_readonly_group;
+	char		*backup_dir;
 	char		*pidfile;
 	char		*user;
 	char		*group;
@@ -90,6 +92,13 @@ int	 conf_load(struct conf *, const char *path, char *err, size_t errlen);
 /* Check cross-key rules (required keys, consistency). */
 int	 conf_validate(const struct conf *, char *err, size_t errlen);
 void	 conf_free(struct conf *);
+/*
+ * Reload: every key that only a restart can change keeps its value from
+ * old (which takes the new one, to be freed with it); changed() is told
+ * each one the file changed. Returns how many.
+ */
+unsigned conf_keep_restart_keys(struct conf *nc, struct conf *old,
+	    void (*changed)(void *, const char *key), void *arg);
 bool	 conf_is_admin(const struct conf *, const char *barejid);
 
 /* Table access for documentation checks and `mucd -t -d`. */

@@ -908,9 +908,9 @@ backup_target(struct store *st, const char *dir)
 
 	if ((d = opendir(dir)) == NULL) {
 		if (errno != ENOENT)
-			return fail(st, errno, "backup: open %s", dir);
+			return fail(st, errno, "open %s", dir);
 		if (mkdir(dir, DIR_MODE) != 0)
-			return fail(st, errno, "backup: create %s", dir);
+			return fail(st, errno, "create %s", dir);
 		return STORE_OK;
 	}
 	while (empty && (de = readdir(d)) != NULL)
@@ -918,7 +918,7 @@ backup_target(struct store *st, const char *dir)
 		    strcmp(de->d_name, "..") == 0;
 	closedir(d);
 	if (!empty) {
-		set_msg(st, "backup: %s is not empty", dir);
+		set_msg(st, "%s is not empty", dir);
 		return STORE_ERR;
 	}
 	return STORE_OK;
@@ -935,7 +935,7 @@ backup_recover(struct store *st, const char *dir)
 	int rc;
 
 	if ((rc = db_env_create(&env, 0)) != 0)
-		return fail(st, rc, "backup: create environment");
+		return fail(st, rc, "create the environment of the copy");
 	env->app_private = st;
 	env->set_errcall(env, bdb_errcall);
 	rc = env->open(env, dir, DB_CREATE | DB_INIT_TXN | DB_INIT_LOG |
@@ -947,10 +947,10 @@ backup_recover(struct store *st, const char *dir)
 		rc = env->log_archive(env, NULL, DB_ARCH_REMOVE);
 	if (rc != 0) {
 		(void)env->close(env, 0);
-		return fail(st, rc, "backup: recover copy in %s", dir);
+		return fail(st, rc, "recover the copy in %s", dir);
 	}
 	if ((rc = env->close(env, 0)) != 0)
-		return fail(st, rc, "backup: close copy in %s", dir);
+		return fail(st, rc, "close the copy in %s", dir);
 	return STORE_OK;
 }
 
@@ -962,13 +962,13 @@ store_backup(struct store *st, const char *dir)
 	int rc;
 
 	if (bad_str(dir)) {
-		set_msg(st, "backup: no target directory given");
+		set_msg(st, "no target directory given");
 		return STORE_ERR;
 	}
 	if ((rc = backup_target(st, dir)) != STORE_OK)
 		return rc;
 	if ((rc = st->env->txn_checkpoint(st->env, 0, 0, 0)) != 0)
-		return fail(st, rc, "backup: checkpoint");
+		return fail(st, rc, "checkpoint before the backup");
 	if ((rc = st->env->backup(st->env, dir, DB_CREATE | DB_EXCL)) != 0)
 		return fail(st, rc, "backup to %s", dir);
 	return backup_recover(st, dir);

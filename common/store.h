@@ -36,7 +36,11 @@
  *
  * Room record (version 1), produced and consumed by common/roomcfg.c:
  *   {"v":1,"created":<unix>,"last_used":<unix>,"config":{...},
- *    "subject":{"text":"...","nick":"..."}}
+ *    "subject":{"text":"...","from":"<occupant JID>","time":<unix>},
+ *    "salt":"<64 hex digits>"}
+ *   (subject present once one was set, even if cleared since: joiners
+ *   are shown who cleared it; salt keys the room's occupant ids and IQ
+ *   proxy ids, so they survive restarts)
  * Affiliation record (version 1):
  *   {"v":1,"affiliation":"owner|admin|member|outcast","nick":"...",
  *    "reason":"..."}  (nick and reason optional; "none" is never stored)

@@ -1,8 +1,10 @@
 /*
- * client: mucd's control socket — newline-delimited JSON, one request at
- * a time. A reply line may be large (a `rooms` listing of a big service)
- * but never unbounded: past MUCCTL_MAX_REPLY the connection is dropped
- * with an error instead of eating memory.
+ * client: the control protocol (common/ctlproto.h) as mucctl speaks it —
+ * to the daemon's socket, or to `mucd -m` over a socketpair in offline
+ * mode; newline-delimited JSON, one request at a time. A reply line may
+ * be large (a `rooms` listing of a big service) but never unbounded: past
+ * MUCCTL_MAX_REPLY the connection is dropped with an error instead of
+ * eating memory.
  */
 #include "mucctl.h"
 
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define READ_CHUNK	65536
@@ -21,6 +24,7 @@ client_init(struct client *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->pid = -1;
 	c->next_id = 1;
 	buf_init(&c->in, MUCCTL_MAX_REPLY + 1);
 }
@@ -28,9 +32,19 @@ client_init(struct client *c)
 void
 client_close(struct client *c)
 {
+	int status;
+
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
+	/* The hang-up ends maintenance mode; wait until its store is
+	 * closed, so the next command (or the daemon) finds it unlocked. */
+	if (c->pid != -1)
+		while (waitpid(c->pid, &status, 0) == -1 && errno == EINTR)
+			;
+	c->pid = -1;
+	json_decref(c->commands);
+	c->commands = NULL;
 	buf_free(&c->in);
 	buf_init(&c->in, MUCCTL_MAX_REPLY + 1);
 }
@@ -86,24 +100,45 @@ still_open(int fd)
 static int
 hello(struct mucctl *m, struct mc_err *e)
 {
+	struct client *c = &m->client;
 	json_t *res = NULL;
-	const char *dom;
+	const char *dom, *ver;
 	long long proto;
 
-	if (client_call(m, "hello", NULL, &res, e) == -1)
+	if (client_call(m, CTL_HELLO, NULL, &res, e) == -1)
 		return -1;
 	proto = jint(res, "protocol");
 	dom = jstr(res, "domain");
-	if (proto != MUCCTL_PROTOCOL) {
+	ver = jstr(res, "version");
+	if (proto != CTL_PROTOCOL_VERSION) {
 		json_decref(res);
 		return mc_fail(e, EXIT_UNREACHABLE, "", "mucd speaks control "
 		    "protocol %lld; this mucctl speaks %d", proto,
-		    MUCCTL_PROTOCOL);
+		    CTL_PROTOCOL_VERSION);
 	}
-	snprintf(m->client.domain, sizeof(m->client.domain), "%s",
-	    dom ? dom : "");
+	snprintf(c->domain, sizeof(c->domain), "%s", dom ? dom : "");
+	snprintf(c->version, sizeof(c->version), "%s", ver ? ver : "?");
+	json_decref(c->commands);
+	c->commands = json_incref(json_object_get(res, "commands"));
 	json_decref(res);
 	return 0;
+}
+
+int
+client_has(struct mucctl *m, enum ctl_cmd cmd, struct mc_err *e)
+{
+	json_t *name;
+	size_t i;
+
+	if (!json_is_array(m->client.commands))
+		return 0;
+	json_array_foreach(m->client.commands, i, name)
+		if (json_is_string(name) &&
+		    strcmp(json_string_value(name), ctl_cmds[cmd].name) == 0)
+			return 0;
+	return mc_fail(e, EXIT_USAGE, ctl_errs[CTL_E_UNKNOWN_COMMAND].code,
+	    "this mucd does not have the command '%s' (mucd %s; mucctl %s)",
+	    ctl_cmds[cmd].name, m->client.version, MUCD_VERSION);
 }
 
 int
@@ -114,6 +149,19 @@ client_ensure(struct mucctl *m, struct mc_err *e)
 	client_close(&m->client);
 	if (open_socket(m, e) == -1)
 		return -1;
+	if (hello(m, e) == -1) {
+		client_close(&m->client);
+		return -1;
+	}
+	return 0;
+}
+
+int
+client_attach(struct mucctl *m, int fd, int pid, struct mc_err *e)
+{
+	client_close(&m->client);
+	m->client.fd = fd;
+	m->client.pid = pid;
 	if (hello(m, e) == -1) {
 		client_close(&m->client);
 		return -1;
@@ -176,7 +224,7 @@ static int
 take_reply(json_t *reply, long long id, json_t **result, struct mc_err *e)
 {
 	json_t *rid = json_object_get(reply, "id"), *err;
-	const char *code, *msg;
+	const char *code, *msg, *cond;
 
 	if (!json_is_object(reply))
 		return mc_fail(e, EXIT_UNREACHABLE, "", "mucd sent a reply "
@@ -195,15 +243,17 @@ take_reply(json_t *reply, long long id, json_t **result, struct mc_err *e)
 	err = json_object_get(reply, "error");
 	code = json_string_value(json_object_get(err, "code"));
 	msg = json_string_value(json_object_get(err, "message"));
+	cond = json_string_value(json_object_get(err, "condition"));
 	if (code == NULL)
-		code = "internal";
-	return mc_fail(e, mc_status_for_code(code), code, "%s",
-	    msg ? msg : code);
+		code = ctl_errs[CTL_E_INTERNAL].code;
+	mc_fail(e, (int)ctl_err_class(code), code, "%s", msg ? msg : code);
+	snprintf(e->condition, sizeof(e->condition), "%s", cond ? cond : "");
+	return -1;
 }
 
+/* The one reply line, parsed. */
 static int
-roundtrip(struct mucctl *m, const char *line, long long id, json_t **result,
-    struct mc_err *e)
+read_reply(struct mucctl *m, long long id, json_t **result, struct mc_err *e)
 {
 	struct client *c = &m->client;
 	json_error_t je;
@@ -211,8 +261,7 @@ roundtrip(struct mucctl *m, const char *line, long long id, json_t **result,
 	size_t len;
 	int rc;
 
-	if (send_all(m, line, strlen(line), e) == -1 ||
-	    read_line(m, &len, e) == -1)
+	if (read_line(m, &len, e) == -1)
 		return -1;
 	reply = json_loadb(buf_head(&c->in), len, 0, &je);
 	buf_consume(&c->in, len + 1);
@@ -224,6 +273,23 @@ roundtrip(struct mucctl *m, const char *line, long long id, json_t **result,
 	return rc;
 }
 
+static int
+roundtrip(struct mucctl *m, const char *line, long long id, json_t **result,
+    struct mc_err *e)
+{
+	struct mc_err werr;
+
+	if (send_all(m, line, strlen(line), &werr) == -1) {
+		/* A daemon that refuses us says why and hangs up, maybe
+		 * before our request: its reason beats "Broken pipe". */
+		if (read_reply(m, id, result, e) == -1 && e->code[0] != '\0')
+			return -1;
+		*e = werr;
+		return -1;
+	}
+	return read_reply(m, id, result, e);
+}
+
 /* The request as one line with its newline (malloc'd), NULL on OOM. */
 static char *
 frame_request(long long id, const char *cmd, json_t *args)
@@ -232,7 +298,7 @@ frame_request(long long id, const char *cmd, json_t *args)
 	char *s, *line = NULL;
 	size_t n;
 
-	/* The daemon takes a missing "args" as {}, but not null. */
+	/* No args: the member is left out (the daemon reads it as {}). */
 	req = json_pack("{s:I,s:s}", "id", (json_int_t)id, "cmd", cmd);
 	if (req != NULL && args != NULL &&
 	    json_object_set(req, "args", args) == -1) {
@@ -252,15 +318,15 @@ frame_request(long long id, const char *cmd, json_t *args)
 }
 
 int
-client_call(struct mucctl *m, const char *cmd, json_t *args, json_t **result,
-    struct mc_err *e)
+client_call(struct mucctl *m, enum ctl_cmd cmd, json_t *args,
+    json_t **result, struct mc_err *e)
 {
 	long long id = m->client.next_id++;
 	char *line;
 	int rc;
 
 	*result = NULL;
-	if ((line = frame_request(id, cmd, args)) == NULL)
+	if ((line = frame_request(id, ctl_cmds[cmd].name, args)) == NULL)
 		return mc_fail(e, EXIT_UNREACHABLE, "", "out of memory");
 	rc = roundtrip(m, line, id, result, e);
 	free(line);

@@ -1,8 +1,9 @@
 /*
  * commands: the table of mucctl commands. Each maps 1:1 onto a control
- * protocol command (proto), except the local `shell` and `help`. Argument
- * parsing, help, completion and offline support all read this table, so a
- * command is added in one place.
+ * protocol command (common/ctlproto.h), except the local `shell` and
+ * `help`. Argument parsing, help and completion read this table; whether
+ * a command works offline is the protocol's flag (CTL_ONLINE), and what
+ * it does is the daemon's alone.
  */
 #include "mucctl.h"
 
@@ -91,13 +92,13 @@ static const struct opt_spec o_aff_set[] = {
 };
 
 const struct command mc_commands[] = {
-	{ "status", "status", no_args, no_opts,
+	{ "status", CTL_STATUS, no_args, no_opts,
 	  "show the daemon's state and counters",
 	  "Shows mucd's version, uptime, the state of its link to the XMPP "
 	  "server, room and occupant counts and its statistics counters.",
 	  "mucctl status\nmucctl --json status",
-	  NULL, render_status },
-	{ "rooms", "rooms", no_args, o_rooms,
+	  render_status },
+	{ "rooms", CTL_ROOMS, no_args, o_rooms,
 	  "list rooms, stored and in memory",
 	  "Lists rooms in JID order: persistent rooms from the database and "
 	  "temporary rooms in memory. Filters combine. When more rooms match "
@@ -105,14 +106,14 @@ const struct command mc_commands[] = {
 	  "mucctl rooms\nmucctl rooms --match '^team-' --public\n"
 	  "mucctl rooms --unused 90\nmucctl rooms --limit 100 "
 	  "--after team-c@conference.example.org",
-	  off_rooms, render_rooms },
-	{ "room show", "room.show", a_room, no_opts,
+	  render_rooms },
+	{ "room show", CTL_ROOM_SHOW, a_room, no_opts,
 	  "show a room: configuration, subject, occupants",
 	  "Shows a room's configuration, subject, times and occupants.",
 	  "mucctl room show lobby\n"
 	  "mucctl --json room show lobby@conference.example.org",
-	  off_room_show, render_room_show },
-	{ "room create", "room.create", a_room_settings, o_create,
+	  render_room_show },
+	{ "room create", CTL_ROOM_CREATE, a_room_settings, o_create,
 	  "create a persistent room",
 	  "Creates a persistent room with the service defaults, changed by "
 	  "the key=value settings (see ROOM OPTIONS in mucctl(8); `help "
@@ -121,8 +122,8 @@ const struct command mc_commands[] = {
 	  "mucctl room create lobby\n"
 	  "mucctl room create team --owner alice@example.org "
 	  "name='The Team' members_only=yes public=no",
-	  off_room_create, render_done },
-	{ "room config", "room.config", a_room_settings, no_opts,
+	  render_done },
+	{ "room config", CTL_ROOM_CONFIG, a_room_settings, no_opts,
 	  "show or change a room's configuration",
 	  "Applies the key=value settings and shows the resulting "
 	  "configuration; without settings it only shows it. Occupants see "
@@ -136,44 +137,44 @@ const struct command mc_commands[] = {
 	  "mucctl room config lobby\n"
 	  "mucctl room config lobby name=Lobby moderated=yes\n"
 	  "mucctl room config lobby password=",
-	  off_room_config, render_config },
-	{ "room destroy", "room.destroy", a_room, o_destroy,
+	  render_config },
+	{ "room destroy", CTL_ROOM_DESTROY, a_room, o_destroy,
 	  "destroy a room",
 	  "Destroys a room: occupants are removed (told the reason and the "
 	  "alternate venue) and the room is deleted with its affiliations and "
 	  "history.",
 	  "mucctl room destroy old-room --reason 'moved' "
 	  "--alternate new-room@conference.example.org",
-	  off_room_destroy, render_done },
-	{ "occupants", "occupants", a_room, no_opts,
+	  render_done },
+	{ "occupants", CTL_OCCUPANTS, a_room, no_opts,
 	  "list the occupants of a room",
 	  "Lists a room's occupants: nick, role, affiliation, real JID and "
 	  "connected resources.",
 	  "mucctl occupants lobby",
-	  NULL, render_occupants },
-	{ "kick", "kick", a_room_nick, o_reason,
+	  render_occupants },
+	{ "kick", CTL_KICK, a_room_nick, o_reason,
 	  "kick an occupant out of a room",
 	  "Removes the occupant with this nick from the room (status 307).",
 	  "mucctl kick lobby troll --reason 'be nice'",
-	  NULL, render_done },
-	{ "say", "say", a_room_text, no_opts,
+	  render_done },
+	{ "say", CTL_SAY, a_room_text, no_opts,
 	  "send a message to a room, from the room",
 	  "Sends a groupchat message from the room's own JID to every "
 	  "occupant. The remaining words form the text, joined by spaces.",
 	  "mucctl say lobby 'Maintenance at 22:00 UTC'",
-	  NULL, render_done },
-	{ "history", "history", a_room, o_history,
+	  render_done },
+	{ "history", CTL_HISTORY, a_room, o_history,
 	  "show a room's recent messages",
 	  "Shows the newest messages of the room's history, oldest first.",
 	  "mucctl history lobby --limit 5",
-	  NULL, render_history },
-	{ "affiliations", "affiliations", a_room_aff, no_opts,
+	  render_history },
+	{ "affiliations", CTL_AFFILIATIONS, a_room_aff, no_opts,
 	  "list a room's affiliations",
 	  "Lists owners, admins, members and outcasts with reserved nicks and "
 	  "reasons, or only those with the given affiliation.",
 	  "mucctl affiliations lobby\nmucctl affiliations lobby outcast",
-	  off_affiliations, render_affiliations },
-	{ "affiliation set", "affiliation.set", a_aff_set, o_aff_set,
+	  render_affiliations },
+	{ "affiliation set", CTL_AFFILIATION_SET, a_aff_set, o_aff_set,
 	  "set a JID's affiliation with a room",
 	  "Sets the affiliation (owner, admin, member, outcast or none) of a "
 	  "bare JID or a domain. Occupants are told as in XEP-0045. A room "
@@ -181,70 +182,71 @@ const struct command mc_commands[] = {
 	  "mucctl affiliation set lobby alice@example.org owner\n"
 	  "mucctl affiliation set lobby bob@example.org member --nick Bob\n"
 	  "mucctl affiliation set lobby carol@example.org none",
-	  off_affiliation_set, render_aff_change },
-	{ "ban", "ban", a_room_jid, o_reason,
+	  render_aff_change },
+	{ "ban", CTL_BAN, a_room_jid, o_reason,
 	  "ban a JID (or a domain) from a room",
 	  "Makes the JID an outcast; an occupant with it is removed (status "
 	  "301). A domain bans everyone on it.",
 	  "mucctl ban lobby troll@example.net --reason spam\n"
 	  "mucctl ban lobby spam.example",
-	  off_ban, render_aff_change },
-	{ "nick reserve", "nick.reserve", a_room_jid_nick, no_opts,
+	  render_aff_change },
+	{ "nick reserve", CTL_NICK_RESERVE, a_room_jid_nick, no_opts,
 	  "reserve a nick in a room for a JID",
 	  "Reserves the nick for the bare JID; nobody else may use it in the "
 	  "room. Someone without an affiliation becomes a member. A nick can "
 	  "be reserved by only one JID per room.",
 	  "mucctl nick reserve lobby alice@example.org Alice",
-	  off_nick_reserve, render_aff_change },
-	{ "nick release", "nick.release", a_room_jid, no_opts,
+	  render_aff_change },
+	{ "nick release", CTL_NICK_RELEASE, a_room_jid, no_opts,
 	  "release a JID's reserved nick",
 	  "Drops the JID's nick reservation; its affiliation stays.",
 	  "mucctl nick release lobby alice@example.org",
-	  off_nick_release, render_aff_change },
-	{ "nick show", "nick.show", a_room_jid, no_opts,
+	  render_aff_change },
+	{ "nick show", CTL_NICK_SHOW, a_room_jid, no_opts,
 	  "show the nick a JID has reserved in a room",
 	  "Shows the JID's reserved nick, if any.",
 	  "mucctl nick show lobby alice@example.org",
-	  off_nick_show, render_nick_show },
-	{ "user rooms", "user.rooms", a_jid, no_opts,
+	  render_nick_show },
+	{ "user rooms", CTL_USER_ROOMS, a_jid, no_opts,
 	  "list the rooms where a JID has an affiliation or is present",
 	  "Lists rooms where the bare JID has an affiliation, and (with the "
 	  "daemon running) rooms where it is present, with its nicks.",
 	  "mucctl user rooms alice@example.org",
-	  off_user_rooms, render_user_rooms },
-	{ "reload", "reload", no_args, no_opts,
+	  render_user_rooms },
+	{ "reload", CTL_RELOAD, no_args, no_opts,
 	  "reload mucd's configuration",
 	  "Makes mucd read its configuration file again (like SIGHUP); "
 	  "settings that need a restart are reported.",
 	  "mucctl reload",
-	  NULL, render_done },
-	{ "shutdown", "shutdown", no_args, no_opts,
+	  render_done },
+	{ "shutdown", CTL_SHUTDOWN, no_args, no_opts,
 	  "stop mucd",
 	  "Makes mucd leave every room cleanly, save and exit.",
 	  "mucctl shutdown",
-	  NULL, render_done },
-	{ "backup", "backup", a_dir, no_opts,
+	  render_done },
+	{ "backup", CTL_BACKUP, a_dir, no_opts,
 	  "write a consistent copy of the database",
 	  "Copies the database environment into DIR, which must be empty or "
-	  "not exist yet; the copy opens as a data directory at once. A "
-	  "relative DIR is taken from mucctl's working directory. With mucd "
-	  "running, the daemon writes the copy (as its own user).",
-	  "mucctl backup /var/backups/mucd/$(date +%F)",
-	  off_backup, render_done },
-	{ "shell", NULL, no_args, no_opts,
+	  "not exist yet; the copy opens as a data directory at once. DIR "
+	  "must be under backup_dir (mucd.conf(5), default /var/backups/mucd); "
+	  "a relative DIR is taken under it. The daemon (or, offline, mucd "
+	  "in maintenance mode) writes the copy as its own user.",
+	  "mucctl backup $(date +%F)\nmucctl backup /var/backups/mucd/nightly",
+	  render_done },
+	{ "shell", MC_LOCAL, no_args, no_opts,
 	  "interactive shell",
 	  "Reads commands with line editing, history and tab completion "
 	  "(commands, options, room JIDs, nicks). Quote arguments with "
 	  "spaces. `quit` or end-of-file leaves.",
 	  "mucctl shell",
-	  NULL, NULL },
-	{ "help", NULL, a_help, no_opts,
+	  NULL },
+	{ "help", MC_LOCAL, a_help, no_opts,
 	  "help on mucctl or on one command",
 	  "Shows the commands, or the usage, options and examples of one "
 	  "command.",
 	  "mucctl help\nmucctl help room create",
-	  NULL, NULL },
-	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+	  NULL },
+	{ NULL, MC_LOCAL, NULL, NULL, NULL, NULL, NULL, NULL }
 };
 
 int

@@ -94,14 +94,6 @@ ctx_datadir(struct mucctl *m, struct mc_err *e)
 	return NULL;
 }
 
-const char *
-ctx_domain(const struct mucctl *m)
-{
-	if (m->client.domain[0] != '\0')
-		return m->client.domain;
-	return m->conf.domain;
-}
-
 int
 mc_fail(struct mc_err *e, int status, const char *code, const char *fmt, ...)
 {
@@ -109,22 +101,10 @@ mc_fail(struct mc_err *e, int status, const char *code, const char *fmt, ...)
 
 	e->status = status;
 	e->absent = false;
+	e->condition[0] = '\0';
 	snprintf(e->code, sizeof(e->code), "%s", code);
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/*
- * Refusals of the request itself are status 1; a daemon that will not
- * serve us at all (uid not allowed, too many clients) is as good as
- * unreachable.
- */
-int
-mc_status_for_code(const char *code)
-{
-	if (strcmp(code, "forbidden") == 0 || strcmp(code, "busy") == 0)
-		return EXIT_UNREACHABLE;
-	return EXIT_REFUSED;
 }

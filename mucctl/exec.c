@@ -10,6 +10,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The protocol's code for an error, local ones included. */
+static const char *
+error_code(const struct mc_err *e)
+{
+	if (e->code[0] != '\0')
+		return e->code;
+	switch (e->status) {
+	case EXIT_USAGE:
+		return ctl_errs[CTL_E_BAD_REQUEST].code;
+	case EXIT_UNREACHABLE:
+		return ctl_errs[CTL_E_UNAVAILABLE].code;
+	default:
+		return ctl_errs[CTL_E_INTERNAL].code;
+	}
+}
+
+/* Under --json a failure is a document on stdout too, for scripts:
+ * {"error":{"code":...,"message":...[,"condition":...]}}. */
+static void
+report_json(const struct mc_err *e)
+{
+	json_t *doc = json_pack("{s:{s:s,s:s,s:s*}}", "error", "code",
+	    error_code(e), "message", e->msg, "condition",
+	    e->condition[0] ? e->condition : NULL);
+
+	print_json(doc);
+	json_decref(doc);
+}
+
 int
 exec_report(const char *what, const struct mc_err *e)
 {
@@ -19,6 +48,14 @@ exec_report(const char *what, const struct mc_err *e)
 	put_safe(stderr, e->msg);
 	fputc('\n', stderr);
 	return e->status;
+}
+
+static int
+fail_command(const char *what, const struct mc_err *e, bool json)
+{
+	if (json)
+		report_json(e);
+	return exec_report(what, e);
 }
 
 /* Offline is a fallback: say so, since changes then wait for a start. */
@@ -32,25 +69,6 @@ note_offline(struct mucctl *m, const char *datadir)
 	    "database in %s directly\n", datadir);
 }
 
-/*
- * Rooms are keyed by full JID, so a page boundary given as a local part
- * ("--after lobby") must become one, or the page would start at "lobby"
- * itself rather than after it.
- */
-static void
-qualify_after(struct mucctl *m, json_t *args)
-{
-	const char *after = json_string_value(json_object_get(args, "after"));
-	const char *dom = ctx_domain(m);
-	char *full;
-
-	if (after == NULL || strchr(after, '@') != NULL || dom == NULL ||
-	    asprintf(&full, "%s@%s", after, dom) == -1)
-		return;
-	json_object_set_new(args, "after", json_string(full));
-	free(full);
-}
-
 int
 exec_request(struct mucctl *m, const struct command *c, json_t *args,
     json_t **result, struct mc_err *e)
@@ -58,25 +76,18 @@ exec_request(struct mucctl *m, const struct command *c, json_t *args,
 	const char *dir;
 
 	*result = NULL;
-	if (m->datadir_opt != NULL) {
-		if (c->offline == NULL)
-			return mc_fail(e, EXIT_USAGE, "", "this command needs "
-			    "the daemon; -D (offline mode) works only with "
-			    "the commands listed under OFFLINE MODE in "
-			    "mucctl(8)");
-		qualify_after(m, args);
+	/* -D: whatever the command, the maintenance daemon's table says
+	 * whether it can run without the service. */
+	if (m->datadir_opt != NULL)
 		return offline_run(m, c, args, result, e);
-	}
-	if (client_ensure(m, e) == 0) {
-		qualify_after(m, args);
-		return client_call(m, c->proto, args, result, e);
-	}
-	if (!e->absent || c->offline == NULL)
+	if (client_ensure(m, e) == 0)
+		return client_has(m, c->cmd, e) == -1 ? -1 :
+		    client_call(m, c->cmd, args, result, e);
+	if (!e->absent || !command_offline(c))
 		return -1;
 	if ((dir = ctx_datadir(m, e)) == NULL)
 		return -1;
 	note_offline(m, dir);
-	qualify_after(m, args);
 	return offline_run(m, c, args, result, e);
 }
 
@@ -149,11 +160,12 @@ exec_argv(struct mucctl *m, int argc, char **argv)
 
 	if ((c = command_find(argc, argv, &used)) == NULL)
 		return unknown_command(argc, argv);
-	if (c->proto == NULL)
+	if (c->cmd == MC_LOCAL)
 		return run_local(m, c, argc - used, argv + used);
 	if (parse_command_args(m, c, argc - used, argv + used, &args, &help,
 	    &json, &e) == -1) {
-		exec_report(c->words, &e);
+		e.status = EXIT_USAGE;
+		fail_command(c->words, &e, json);
 		help_usage_line(c, stderr);
 		return EXIT_USAGE;
 	}
@@ -164,7 +176,7 @@ exec_argv(struct mucctl *m, int argc, char **argv)
 	}
 	if (exec_request(m, c, args, &result, &e) == -1) {
 		json_decref(args);
-		return exec_report(c->words, &e);
+		return fail_command(c->words, &e, json);
 	}
 	output(m, c, args, result, json);
 	json_decref(args);

@@ -103,9 +103,11 @@ help_command(const struct command *c, FILE *f)
 			fprintf(f, "  %-16s %s\n", head, o->help);
 		}
 	}
-	if (c->proto != NULL)
-		fprintf(f, "\n%s (protocol command \"%s\")\n", c->offline ?
-		    "works offline too" : "needs the daemon", c->proto);
+	if (c->cmd != MC_LOCAL)
+		fprintf(f, "\n%s (protocol command \"%s\"%s)\n",
+		    command_offline(c) ? "works offline too" :
+		    "needs the daemon", ctl_cmds[c->cmd].name,
+		    ctl_cmds[c->cmd].flags & CTL_WRITE ? "" : ", read-only");
 	fprintf(f, "\nexamples:\n");
 	print_examples(c->examples, f);
 }

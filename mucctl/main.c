@@ -31,8 +31,10 @@ parse_global(struct mucctl *m, int argc, char **argv, int *status)
 {
 	int ch;
 
-	/* '+': stop at the command word, its options are its own. */
-	while ((ch = getopt_long(argc, argv, "+s:c:D:hV", longopts, NULL)) !=
+	/* '+': stop at the command word, its options are its own; ':'
+	 * and opterr 0: our own messages, naming mucctl, not its path. */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:s:c:D:hV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 's':	m->socket_opt = optarg; break;
@@ -47,7 +49,18 @@ parse_global(struct mucctl *m, int argc, char **argv, int *status)
 			printf("mucctl %s\n", MUCD_VERSION);
 			*status = EXIT_DONE;
 			return -1;
+		case ':':
+			fprintf(stderr, "mucctl: option '%s' needs a value\n",
+			    argv[optind - 1]);
+			goto usage;
 		default:
+			if (optopt != 0)
+				fprintf(stderr, "mucctl: unknown option '-%c'\n",
+				    optopt);
+			else
+				fprintf(stderr, "mucctl: unknown option '%s'\n",
+				    argv[optind - 1]);
+		usage:
 			fprintf(stderr, "usage: mucctl [-s SOCKET] [-c CONFIG] "
 			    "[-D DATADIR] [--json] COMMAND [ARGS...]\n"
 			    "`mucctl help` lists the commands.\n");

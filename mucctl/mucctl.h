@@ -1,7 +1,8 @@
 /*
  * mucctl: the administration tool for mucd — one-shot commands, an
- * interactive shell, and an offline mode that works on the Berkeley DB
- * environment directly when the daemon is not running. See mucctl(8).
+ * interactive shell, and an offline mode for when the daemon is not
+ * running, in which mucctl starts `mucd -m` (the daemon in maintenance
+ * mode) on the database and speaks the same protocol to it. See mucctl(8).
  *
  * Everything mucctl knows lives in one struct mucctl, created in main()
  * and passed down; there is no other mutable global state except where a
@@ -14,14 +15,12 @@
  *   commands.c  the command table (names, arguments, options, help text)
  *   parse.c     a command's argv to the protocol's JSON args
  *   exec.c      run one command: parse, online or offline, print
- *   client.c    the control socket: framing, bounded reads, replies
- *   offline.c   the store session behind offline commands, shared checks
- *   offroom.c   offline room commands
- *   offaff.c    offline affiliation, nick and user commands
+ *   client.c    the control protocol: framing, bounded reads, replies
+ *   offline.c   offline mode: `mucd -m` on the data directory
  *   output.c    tables, times, JSON printing
  *   render.c    human output of each command's result
  *   help.c      usage and help text generated from the command table
- *   words.c     shell-style splitting of a line into words
+ *   shellwords.c  shell-style splitting of a line into words
  *   shell.c     the interactive shell (readline, history, signals)
  *   complete.c  tab completion for the shell
  */
@@ -38,17 +37,22 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "ctlproto.h"
 
-#define MUCCTL_PROTOCOL		1	/* the control protocol spoken */
 #define MUCCTL_FALLBACK_SOCKET	"/run/mucd/mucd.sock"
 #define MUCCTL_MAX_REPLY	(64u << 20)	/* one reply line, bytes */
+/* The daemon offline mode runs; MUCCTL_MUCD in the environment
+ * overrides it (tests, a build tree). */
+#ifndef MUCCTL_MUCD_PATH
+#define MUCCTL_MUCD_PATH	"/usr/sbin/mucd"
+#endif
 
-/* Exit statuses (documented in mucctl(8)). */
+/* Exit statuses (mucctl(8)): the classes of the protocol's errors. */
 enum {
-	EXIT_DONE = 0,		/* success */
-	EXIT_REFUSED = 1,	/* the daemon or the store refused */
-	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_UNREACHABLE = 3	/* no daemon, no database */
+	EXIT_DONE = CTL_CLASS_OK,
+	EXIT_REFUSED = CTL_CLASS_REFUSED,
+	EXIT_USAGE = CTL_CLASS_USAGE,
+	EXIT_UNREACHABLE = CTL_CLASS_UNREACHABLE
 };
 
 /* An error on its way to the user: what to print and how to exit. */
@@ -56,6 +60,7 @@ struct mc_err {
 	int	 status;	/* EXIT_* */
 	bool	 absent;	/* connect: nobody listens (offline may help) */
 	char	 code[32];	/* protocol error code, "" for local errors */
+	char	 condition[48];	/* XMPP condition behind it, or "" */
 	char	 msg[1024];
 };
 
@@ -93,24 +98,28 @@ struct opt_spec {
 
 struct mucctl;
 struct command;
-struct store;
-struct room_config;
-typedef int (*offline_fn)(struct mucctl *, json_t *args, json_t **result,
-    struct mc_err *);
 typedef void (*render_fn)(struct mucctl *, const struct command *,
     json_t *args, json_t *result);
 
+#define MC_LOCAL	CTL_NCMDS	/* a command of mucctl's own */
+
 struct command {
 	const char		*words;		/* "room show" */
-	const char		*proto;		/* "room.show"; NULL: local */
+	enum ctl_cmd		 cmd;		/* or MC_LOCAL */
 	const struct arg_spec	*args;		/* {NULL}-terminated */
 	const struct opt_spec	*opts;		/* {NULL}-terminated */
 	const char		*summary;	/* one line */
 	const char		*help;		/* paragraph */
 	const char		*examples;	/* lines, "\n"-separated */
-	offline_fn		 offline;	/* NULL: needs the daemon */
 	render_fn		 render;
 };
+
+/* Does c work without the running daemon (offline mode)? */
+static inline bool
+command_offline(const struct command *c)
+{
+	return c->cmd != MC_LOCAL && !(ctl_cmds[c->cmd].flags & CTL_ONLINE);
+}
 
 extern const struct command mc_commands[];
 /* The command named by the leading words of argv; *used says how many. */
@@ -126,9 +135,12 @@ enum conf_state { CONF_OK, CONF_UNREADABLE, CONF_INVALID };
 
 struct client {
 	int		 fd;		/* -1: not connected */
+	int		 pid;		/* offline: the `mucd -m` child, or -1 */
 	struct buf	 in;		/* bytes read past the last reply */
 	long long	 next_id;
 	char		 domain[1024];	/* the service, from "hello" */
+	char		 version[64];	/* mucd's, from "hello" */
+	json_t		*commands;	/* the names it has, from "hello" */
 };
 
 /* Completion candidates for readline (complete.c). */
@@ -169,22 +181,23 @@ const char *ctx_socket_path(const struct mucctl *);
 const char *ctx_socket_note(const struct mucctl *, char *buf, size_t len);
 /* The data directory for offline use, or NULL with *e set. */
 const char *ctx_datadir(struct mucctl *, struct mc_err *);
-/* The service domain (daemon's, else the configuration's), or NULL. */
-const char *ctx_domain(const struct mucctl *);
 
 int	 mc_fail(struct mc_err *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Exit status for a protocol error code. */
-int	 mc_status_for_code(const char *code);
 
 /* ---- client.c ---- */
 
 void	 client_init(struct client *);
-/* Connect and say hello, unless connected already. */
+/* Connect to the daemon's socket and say hello, unless connected. */
 int	 client_ensure(struct mucctl *, struct mc_err *);
+/* Speak to an already connected descriptor (offline mode): hello. */
+int	 client_attach(struct mucctl *, int fd, int pid, struct mc_err *);
+/* Does the mucd we speak to have this command? Says so if not. */
+int	 client_has(struct mucctl *, enum ctl_cmd, struct mc_err *);
 /* One request; *result is the reply's result (new reference). */
-int	 client_call(struct mucctl *, const char *cmd, json_t *args,
+int	 client_call(struct mucctl *, enum ctl_cmd, json_t *args,
 	    json_t **result, struct mc_err *);
+/* Hang up (and, offline, wait for the maintenance daemon to finish). */
 void	 client_close(struct client *);
 
 /* ---- parse.c ---- */
@@ -207,44 +220,10 @@ int	 exec_report(const char *what, const struct mc_err *);
 
 /* ---- offline.c ---- */
 
+/* Run one command on the database: start `mucd -m`, speak the protocol
+ * to it, let it finish (so the store is closed and its lock released). */
 int	 offline_run(struct mucctl *, const struct command *, json_t *args,
 	    json_t **result, struct mc_err *);
-
-/* Shared by the offline commands; each mirrors the daemon's check of the
- * same name in mucd/ctlcmd.c, with the same error codes and messages. */
-const char *off_need_str(json_t *args, const char *name, struct mc_err *);
-int	 off_room_jid(struct mucctl *, const char *s, char *out, size_t outlen,
-	    struct mc_err *);
-/* The room named by args.room must exist: *json is its record. */
-int	 off_need_room(struct mucctl *, json_t *args, char *jid, size_t len,
-	    char **json, struct mc_err *);
-int	 off_need_bare(json_t *args, const char *name, char *out, size_t len,
-	    struct mc_err *);
-/* A failed store call as the daemon reports it ("internal"). */
-int	 off_store_fail(struct mucctl *, struct mc_err *);
-/* The configuration as `room show` and `room config` return it. */
-json_t	*off_config_json(const struct room_config *);
-
-/* ---- offroom.c / offaff.c: the offline commands ---- */
-
-int	 off_rooms(struct mucctl *, json_t *, json_t **, struct mc_err *);
-int	 off_room_show(struct mucctl *, json_t *, json_t **, struct mc_err *);
-int	 off_room_create(struct mucctl *, json_t *, json_t **, struct mc_err *);
-int	 off_room_config(struct mucctl *, json_t *, json_t **, struct mc_err *);
-int	 off_room_destroy(struct mucctl *, json_t *, json_t **,
-	    struct mc_err *);
-int	 off_affiliations(struct mucctl *, json_t *, json_t **,
-	    struct mc_err *);
-int	 off_affiliation_set(struct mucctl *, json_t *, json_t **,
-	    struct mc_err *);
-int	 off_ban(struct mucctl *, json_t *, json_t **, struct mc_err *);
-int	 off_nick_reserve(struct mucctl *, json_t *, json_t **,
-	    struct mc_err *);
-int	 off_nick_release(struct mucctl *, json_t *, json_t **,
-	    struct mc_err *);
-int	 off_nick_show(struct mucctl *, json_t *, json_t **, struct mc_err *);
-int	 off_user_rooms(struct mucctl *, json_t *, json_t **, struct mc_err *);
-int	 off_backup(struct mucctl *, json_t *, json_t **, struct mc_err *);
 
 /* ---- output.c ---- */
 
@@ -273,7 +252,8 @@ long long jint(json_t *obj, const char *key);
 bool	 jbool(json_t *obj, const char *key);
 /* "a, b, c" from an array of strings (malloc'd; NULL on OOM). */
 char	*join_strings(json_t *array, const char *sep);
-/* Print user-supplied text with control characters neutralised. */
+/* Print user-supplied text with control characters and bidirectional
+ * and other format controls neutralised (terminal output only). */
 void	 put_safe(FILE *, const char *);
 
 /* ---- render.c ---- */
@@ -311,7 +291,7 @@ void	 help_usage_line(const struct command *, FILE *);
 /* `help [WORDS...]`: exit status. */
 int	 help_run(int argc, char **argv);
 
-/* ---- words.c ---- */
+/* ---- shellwords.c ---- */
 
 struct words {
 	char		**v;

@@ -2,7 +2,7 @@
  * parse: a command's arguments and options (GNU style: options anywhere,
  * --name=value or --name value, "--" ends them) into the JSON args of its
  * protocol request. Only syntax is checked here — values are the daemon's
- * (or offline mode's) business, so both apply the same rules.
+ * business (offline mode runs the daemon too), so one set of rules holds.
  */
 #include "mucctl.h"
 
@@ -198,29 +198,6 @@ add_setting(struct parse *p, const struct arg_spec *a, const char *v)
 	return 0;
 }
 
-/* Make DIR absolute: the daemon's working directory is not ours. */
-static int
-set_dir(struct parse *p, const struct arg_spec *a, const char *v)
-{
-	char cwd[PATH_MAX];
-	struct buf b;
-	int rc;
-
-	if (v[0] == '/')
-		return set_str(p, a->key, v);
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		return mc_fail(p->e, EXIT_USAGE, "", "getcwd: %s",
-		    strerror(errno));
-	buf_init(&b, 0);
-	if (buf_printf(&b, "%s/%s", cwd, v) == -1 || buf_cstr(&b) == -1) {
-		buf_free(&b);
-		return mc_fail(p->e, EXIT_USAGE, "", "out of memory");
-	}
-	rc = set_str(p, a->key, b.data);
-	buf_free(&b);
-	return rc;
-}
-
 static int
 positional(struct parse *p, const char *v)
 {
@@ -240,9 +217,6 @@ positional(struct parse *p, const char *v)
 	case A_AFF_NONE:
 		p->next++;
 		return check_aff(p, a, v);
-	case A_DIR:
-		p->next++;
-		return set_dir(p, a, v);
 	default:
 		p->next++;
 		if (*v == '\0')

@@ -329,12 +329,12 @@ render_aff_change(struct mucctl *m, const struct command *c, json_t *args,
 	const char *jid = jstr(r, "jid"), *aff = jstr(r, "affiliation");
 	const char *nick = jstr(r, "nick"), *room = arg(args, "room");
 
-	if (strcmp(c->proto, "nick.release") == 0)
+	if (c->cmd == CTL_NICK_RELEASE)
 		printf("%s no longer has a reserved nick in %s", jid, room);
-	else if (strcmp(c->proto, "nick.reserve") == 0)
+	else if (c->cmd == CTL_NICK_RESERVE)
 		printf("%s reserved \"%s\" in %s (affiliation %s)", jid,
 		    nick ? nick : "", room, aff);
-	else if (strcmp(c->proto, "ban") == 0)
+	else if (c->cmd == CTL_BAN)
 		printf("%s is banned from %s", jid, room);
 	else
 		printf("%s is now %s in %s%s%s%s", jid, aff, room,
@@ -388,23 +388,32 @@ void
 render_done(struct mucctl *m, const struct command *c, json_t *args,
     json_t *r)
 {
-	const char *p = c->proto;
-
-	if (strcmp(p, "room.create") == 0)
+	switch (c->cmd) {
+	case CTL_ROOM_CREATE:
 		printf("created %s\n", jstr(r, "jid"));
-	else if (strcmp(p, "room.destroy") == 0)
+		break;
+	case CTL_ROOM_DESTROY:
 		printf("destroyed %s\n", arg(args, "room"));
-	else if (strcmp(p, "kick") == 0) {
+		break;
+	case CTL_KICK:
 		printf("kicked ");
 		put_safe(stdout, arg(args, "nick"));
 		printf(" from %s\n", arg(args, "room"));
-	} else if (strcmp(p, "say") == 0)
+		break;
+	case CTL_SAY:
 		printf("sent to %s\n", arg(args, "room"));
-	else if (strcmp(p, "reload") == 0)
+		break;
+	case CTL_RELOAD:
 		printf("configuration reloaded%s%s\n", jstr(r, "message") ?
 		    ": " : "", jstr(r, "message") ? jstr(r, "message") : "");
-	else if (strcmp(p, "shutdown") == 0)
+		break;
+	case CTL_SHUTDOWN:
 		printf("mucd is shutting down\n");
-	else if (strcmp(p, "backup") == 0)
+		break;
+	case CTL_BACKUP:
 		printf("backup written to %s\n", jstr(r, "dir"));
+		break;
+	default:
+		break;
+	}
 }

@@ -41,8 +41,9 @@ may_change(const struct room *r, const char *actor, const struct aff_change *c,
 	char abare[JID_BARE_MAX + 1];
 	enum store_aff actor_aff, target = raw_aff(r, c->bare);
 
+	/* A rule, not a bad value: the same request can never succeed. */
 	if (mucd_is_admin(r->mucd, c->bare) && c->aff != AFF_OWNER)
-		return st_refuse(e, ERR_MODIFY, "not-acceptable",
+		return st_refuse(e, ERR_CANCEL, "not-allowed",
 		    "Service administrators are owners of every room");
 	if (actor == NULL)
 		return 0;
@@ -183,10 +184,6 @@ announce_out_of_room(struct room *r, const struct aff_change *c,
 	struct xnode *msg, *x, *item;
 	enum role min = r->cfg.whois == WHOIS_MODERATORS ? ROLE_MODERATOR :
 	    ROLE_NONE;
-	struct occupant *o;
-	const char *k;
-	size_t i, split;
-	struct buf b;
 	int j;
 
 	msg = x_new("message", NS_COMPONENT);
@@ -201,21 +198,7 @@ announce_out_of_room(struct room *r, const struct aff_change *c,
 		x_add_child_text(item, "reason", c->reason);
 	/* Only those who may see real JIDs learn about them (XEP-0045
 	 * example 195). */
-	buf_init(&b, 0);
-	split = 1 + strlen("message");
-	if (x_serialize(msg, &b, NS_COMPONENT) == 0)
-		for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&o); ) {
-			const struct session *s;
-
-			if (o->role < min)
-				continue;
-			for (s = o->sessions; s != NULL; s = s->next)
-				if (!s->unavailable)
-					link_send_spliced(&r->mucd->link,
-					    b.data, b.len, split, s->to_attr,
-					    s->to_len);
-		}
-	buf_free(&b);
+	room_broadcast(r, msg, room_role_at_least, &min);
 	x_free(msg);
 }
 

@@ -1,8 +1,8 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
-#include <jansson.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,15 +13,17 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "ctlcmd.h"
 #include "log.h"
 #include "mucd.h"
 #include "utf8.h"
 
 #define CTL_OUT_MAX	(16u << 20)	/* one reply, at most */
-#define CTL_OUT_PAUSE	(256u << 10)	/* unread replies: stop reading */
+#define CTL_OUT_PAUSE	(256u << 10)	/* unread replies: stop serving */
+#define CTL_READ_CHUNK	16384
 #define CTL_IDLE_MS	300000		/* close clients idle this long */
 #define CTL_STUCK_MS	60000		/* ... or not reading this long */
+#define CTL_RESERVED	4		/* extra slots for root and mucd */
+#define CTL_YIELD_MS	1000		/* idle this long: may be evicted */
 
 struct ctl_client {
 	struct ctl		*ctl;
@@ -29,6 +31,7 @@ struct ctl_client {
 	struct buf		 in, out;
 	bool			 discarding;	/* skipping an over-long line */
 	bool			 dead;
+	bool			 may_write;	/* not read-only */
 	uint64_t		 last_active;
 	uint64_t		 stuck_since;	/* out full since, or 0 */
 	unsigned		 uid;
@@ -37,12 +40,13 @@ struct ctl_client {
 
 struct ctl {
 	struct mucd		*mucd;
+	struct ctl_setup	 setup;
 	struct loop_io		 listen;
-	char			*path;
+	char			*path;		/* the socket we bound */
 	struct ctl_client	*clients;
 	unsigned		 nclients;
-	gid_t			 group;
-	bool			 has_group;
+	bool			 maintenance;	/* one attached client */
+	bool			 closing;
 };
 
 static void client_io(struct loop_io *, uint32_t);
@@ -64,6 +68,9 @@ client_free(struct ctl_client *c)
 	buf_free(&c->out);
 	ctl->nclients--;
 	free(c);
+	/* Maintenance mode serves the one connection it was started for. */
+	if (ctl->maintenance && !ctl->closing && ctl->clients == NULL)
+		mucd_stop(ctl->mucd, 0);
 }
 
 static void
@@ -78,8 +85,9 @@ queue_json(struct ctl_client *c, json_t *reply)
 		if (json_object_get(reply, "ok") != NULL) {
 			json_t *e = json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id",
 			    json_object_get(reply, "id"), "ok", 0, "error",
-			    "code", "too-large", "message", "the result is "
-			    "too large; narrow the request (e.g. --limit)");
+			    "code", ctl_errs[CTL_E_TOO_LARGE].code, "message",
+			    "the result is too large; narrow the request "
+			    "(e.g. --limit)");
 
 			s = json_dumps(e, JSON_COMPACT | JSON_ENSURE_ASCII);
 			json_decref(e);
@@ -89,7 +97,7 @@ queue_json(struct ctl_client *c, json_t *reply)
 	if (s == NULL)
 		return;
 	if (buf_puts(&c->out, s) == -1 || buf_putc(&c->out, '\n') == -1) {
-		/* The client is not reading: stop serving it. */
+		/* Over CTL_OUT_MAX unread: the client is not reading. */
 		log_warn("control: client (uid %u) is not reading replies; "
 		    "closing it", c->uid);
 		c->dead = true;
@@ -98,7 +106,22 @@ queue_json(struct ctl_client *c, json_t *reply)
 }
 
 void
-ctl_reply_error(struct ctl_client *c, json_t *id, const char *code,
+ctl_reply_refusal(struct ctl_client *c, json_t *id, enum ctl_err code,
+    const char *condition, const char *msg)
+{
+	char text[512];
+
+	/* Messages quote what the client sent; cut inside a character, the
+	 * message would not be a JSON string. */
+	snprintf(text, sizeof(text), "%s", msg);
+	utf8_chop(text);
+	queue_json(c, json_pack("{s:O?,s:b,s:{s:s,s:s,s:s*}}", "id", id,
+	    "ok", 0, "error", "code", ctl_errs[code].code, "message", text,
+	    "condition", condition));
+}
+
+void
+ctl_reply_error(struct ctl_client *c, json_t *id, enum ctl_err code,
     const char *fmt, ...)
 {
 	char msg[512];
@@ -107,11 +130,7 @@ ctl_reply_error(struct ctl_client *c, json_t *id, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* Messages quote what the client sent; cut inside a character, the
-	 * message would not be a JSON string. */
-	utf8_chop(msg);
-	queue_json(c, json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id", id, "ok", 0,
-	    "error", "code", code, "message", msg));
+	ctl_reply_refusal(c, id, code, NULL, msg);
 }
 
 void
@@ -124,13 +143,14 @@ ctl_reply_ok(struct ctl_client *c, json_t *id, json_t *result)
 static void
 handle_line(struct ctl_client *c, const char *line, size_t len)
 {
+	struct ctl *ctl = c->ctl;
 	json_error_t je;
 	json_t *req, *id, *args;
 	const char *cmd;
 
 	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
 	if (req == NULL || !json_is_object(req)) {
-		ctl_reply_error(c, NULL, "bad-request", "invalid JSON: %s",
+		ctl_reply_error(c, NULL, CTL_E_BAD_REQUEST, "invalid JSON: %s",
 		    req ? "not an object" : je.text);
 		json_decref(req);
 		return;
@@ -141,55 +161,88 @@ handle_line(struct ctl_client *c, const char *line, size_t len)
 	if (json_is_null(args))
 		args = NULL;
 	if (cmd == NULL) {
-		ctl_reply_error(c, id, "bad-request", "missing \"cmd\"");
+		ctl_reply_error(c, id, CTL_E_BAD_REQUEST, "missing \"cmd\"");
 	} else if (args != NULL && !json_is_object(args)) {
-		ctl_reply_error(c, id, "bad-request", "\"args\" must be an "
-		    "object");
+		ctl_reply_error(c, id, CTL_E_BAD_REQUEST, "\"args\" must be "
+		    "an object");
 	} else {
 		json_t *empty = json_object();
 
-		ctlcmd_dispatch(c->ctl->mucd, c, id, cmd, args ? args : empty);
+		ctl->setup.dispatch(ctl->setup.arg, c, id, cmd,
+		    args ? args : empty);
 		json_decref(empty);
 	}
 	json_decref(req);
 }
 
-static void
-process_input(struct ctl_client *c)
+/* The next complete request line, or NULL. */
+static const char *
+next_line(const struct ctl_client *c, size_t *len)
 {
-	struct mucd *m = c->ctl->mucd;
-	char *nl;
-	size_t n;
+	const char *nl;
 
-	while (!c->dead && buf_pending(&c->in) > 0 &&
-	    buf_pending(&c->out) < CTL_OUT_PAUSE) {
-		nl = memchr(buf_head(&c->in), '\n', buf_pending(&c->in));
-		if (nl == NULL)
-			break;
-		n = (size_t)(nl - buf_head(&c->in));
-		if (c->discarding)
-			c->discarding = false;
-		else if (n > 0)
-			handle_line(c, buf_head(&c->in), n);
-		buf_consume(&c->in, n + 1);
-	}
-	/* An unterminated line past the limit: refuse it once, then skip to
-	 * its end without keeping any of it. */
-	if (buf_pending(&c->in) > m->conf.control_max_line) {
-		if (!c->discarding)
-			ctl_reply_error(c, NULL, "too-large", "request line "
-			    "longer than %zu bytes", m->conf.control_max_line);
-		c->discarding = true;
-		buf_reset(&c->in);
-	}
+	if (buf_pending(&c->in) == 0 ||
+	    (nl = memchr(buf_head(&c->in), '\n', buf_pending(&c->in))) == NULL)
+		return NULL;
+	*len = (size_t)(nl - buf_head(&c->in));
+	return buf_head(&c->in);
 }
 
+static bool
+has_room(const struct ctl_client *c)
+{
+	return buf_pending(&c->out) < CTL_OUT_PAUSE;
+}
+
+/* Serve complete lines while the replies have room. True if any. */
+static bool
+process_input(struct ctl_client *c)
+{
+	const char *line;
+	bool served = false;
+	size_t n;
+
+	while (!c->dead && has_room(c) && (line = next_line(c, &n)) != NULL) {
+		if (n > 0) {
+			handle_line(c, line, n);
+			served = true;
+		}
+		buf_consume(&c->in, n + 1);
+	}
+	return served;
+}
+
+/*
+ * Only an unterminated line can be too long: complete lines waiting for
+ * room are requests, held, never discarded. An over-long one is refused
+ * once, then skipped to its end without keeping any of it.
+ */
+static void
+check_overlong(struct ctl_client *c)
+{
+	size_t max = c->ctl->mucd->conf.control_max_line, n;
+
+	if (next_line(c, &n) != NULL || buf_pending(&c->in) <= max)
+		return;
+	if (!c->discarding)
+		ctl_reply_error(c, NULL, CTL_E_TOO_LARGE, "request line longer "
+		    "than %zu bytes", max);
+	c->discarding = true;
+	buf_reset(&c->in);
+}
+
+/*
+ * Read only when every complete request has been served: what the client
+ * sends meanwhile waits in the kernel, and the client blocks, instead of
+ * being buffered here without bound.
+ */
 static void
 update_interest(struct ctl_client *c)
 {
 	uint32_t ev = 0;
+	size_t n;
 
-	if (buf_pending(&c->out) < CTL_OUT_PAUSE)
+	if (has_room(c) && next_line(c, &n) == NULL)
 		ev |= EPOLLIN;
 	if (buf_pending(&c->out) > 0)
 		ev |= EPOLLOUT;
@@ -199,7 +252,7 @@ update_interest(struct ctl_client *c)
 static void
 client_read(struct ctl_client *c)
 {
-	char chunk[16384], *nl;
+	char chunk[CTL_READ_CHUNK], *nl;
 	ssize_t n;
 
 	n = read(c->io.fd, chunk, sizeof(chunk));
@@ -210,7 +263,7 @@ client_read(struct ctl_client *c)
 	if (n < 0)
 		return;
 	c->last_active = loop_now_ms();
-	if (c->discarding) {
+	if (c->discarding && buf_pending(&c->in) == 0) {
 		/* Drop everything up to the end of the refused line. */
 		if ((nl = memchr(chunk, '\n', (size_t)n)) == NULL)
 			return;
@@ -220,6 +273,7 @@ client_read(struct ctl_client *c)
 	} else if (buf_append(&c->in, chunk, (size_t)n) == -1)
 		c->dead = true;
 	process_input(c);
+	check_overlong(c);
 }
 
 static void
@@ -238,8 +292,8 @@ client_write(struct ctl_client *c)
 		c->last_active = loop_now_ms();
 	}
 	buf_trim(&c->out, 65536);
-	c->stuck_since = buf_pending(&c->out) >= CTL_OUT_PAUSE ?
-	    (c->stuck_since ? c->stuck_since : loop_now_ms()) : 0;
+	c->stuck_since = has_room(c) ? 0 :
+	    (c->stuck_since ? c->stuck_since : loop_now_ms());
 }
 
 static void
@@ -250,7 +304,7 @@ client_io(struct loop_io *io, uint32_t events)
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		client_read(c);
 	/* Replies are written by ctl_flush at the end of the turn, after
-	 * the store's group commit (see before_sleep in mucd.c). */
+	 * the store's group commit. */
 	if (c->dead) {
 		client_free(c);
 		return;
@@ -259,65 +313,88 @@ client_io(struct loop_io *io, uint32_t events)
 }
 
 static bool
-in_group(unsigned uid, gid_t gid, gid_t want)
+in_group(unsigned uid, gid_t gid, int want)
 {
 	struct passwd *pw;
 	gid_t groups[256];
 	int n = 256, i;
 
-	if (gid == want)
+	if (want < 0)
+		return false;
+	if (gid == (gid_t)want)
 		return true;
 	if ((pw = getpwuid(uid)) == NULL ||
 	    getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
 		return false;
 	for (i = 0; i < n; i++)
-		if (groups[i] == want)
+		if (groups[i] == (gid_t)want)
 			return true;
 	return false;
 }
 
-static bool
-peer_allowed(struct ctl *ctl, int fd, unsigned *uid)
+enum access { ACCESS_NONE, ACCESS_READ, ACCESS_FULL };
+
+static enum access
+peer_access(struct ctl *ctl, int fd, unsigned *uid, bool *privileged)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
 
+	*privileged = false;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
-		return false;
+		return ACCESS_NONE;
 	*uid = cr.uid;
-	return cr.uid == 0 || cr.uid == geteuid() ||
-	    (ctl->has_group && in_group(cr.uid, cr.gid, ctl->group));
+	if (cr.uid == 0 || cr.uid == geteuid()) {
+		*privileged = true;
+		return ACCESS_FULL;
+	}
+	if (in_group(cr.uid, cr.gid, ctl->setup.group))
+		return ACCESS_FULL;
+	if (in_group(cr.uid, cr.gid, ctl->setup.ro_group))
+		return ACCESS_READ;
+	return ACCESS_NONE;
 }
 
-static void
-refuse(int fd, const char *code, const char *msg)
+void
+ctl_refuse(int fd, enum ctl_err code, const char *msg)
 {
-	char line[512];
-	int n;
+	json_t *e = json_pack("{s:n,s:b,s:{s:s,s:s}}", "id", "ok", 0, "error",
+	    "code", ctl_errs[code].code, "message", msg);
+	char *s = e ? json_dumps(e, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	size_t n = s ? strlen(s) : 0;
 
-	n = snprintf(line, sizeof(line), "{\"id\":null,\"ok\":false,"
-	    "\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n", code, msg);
+	json_decref(e);
 	/* Best effort on a fresh socket: the line fits its buffer. */
-	if (write(fd, line, (size_t)n) != n) {
+	if (s != NULL && (write(fd, s, n) != (ssize_t)n ||
+	    write(fd, "\n", 1) != 1)) {
 		/* Gone already. */
 	}
+	free(s);
+	/* Let the peer read the refusal before it sees the close: a client
+	 * that writes first would otherwise get EPIPE, not the reason. */
+	shutdown(fd, SHUT_WR);
 	close(fd);
 }
 
 /*
- * At capacity, the longest-idle client with nothing in flight makes room
- * for a new one: connections that just sit there cannot lock operators
- * out. Only when every client is busy is the newcomer refused.
+ * At capacity, an idle client makes room for a new one: one with nothing
+ * in flight at once, one that left a request half-written once it has
+ * been quiet for CTL_YIELD_MS — connections that just sit there cannot
+ * lock operators out. The longest idle goes first.
  */
 static bool
 evict_idle_client(struct ctl *ctl)
 {
 	struct ctl_client *c, *oldest = NULL;
+	uint64_t now = loop_now_ms();
 
-	for (c = ctl->clients; c != NULL; c = c->next)
-		if (buf_pending(&c->in) == 0 && buf_pending(&c->out) == 0 &&
-		    (oldest == NULL || c->last_active < oldest->last_active))
+	for (c = ctl->clients; c != NULL; c = c->next) {
+		if (buf_pending(&c->out) > 0 || (buf_pending(&c->in) > 0 &&
+		    now - c->last_active < CTL_YIELD_MS))
+			continue;
+		if (oldest == NULL || c->last_active < oldest->last_active)
 			oldest = c;
+	}
 	if (oldest == NULL)
 		return false;
 	log_info("control: closing an idle client (uid %u) to make room",
@@ -326,87 +403,120 @@ evict_idle_client(struct ctl *ctl)
 	return true;
 }
 
+/* Only when every client is busy is a newcomer refused — unless it is
+ * root or mucd's own user, for whom a few slots stay free. */
+static bool
+make_room(struct ctl *ctl, bool privileged)
+{
+	unsigned max = ctl->mucd->conf.control_max_clients;
+
+	return ctl->nclients < max || evict_idle_client(ctl) ||
+	    (privileged && ctl->nclients < max + CTL_RESERVED);
+}
+
+static struct ctl_client *
+client_new(struct ctl *ctl, int fd, unsigned uid, bool may_write)
+{
+	struct ctl_client *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->ctl = ctl;
+	c->uid = uid;
+	c->may_write = may_write;
+	c->io.fd = fd;
+	c->io.events = EPOLLIN;
+	c->io.cb = client_io;
+	c->io.arg = c;
+	/* Input holds at most one partial line and one read beyond it. */
+	buf_init(&c->in, ctl->mucd->conf.control_max_line + CTL_READ_CHUNK);
+	buf_init(&c->out, CTL_OUT_MAX);
+	c->last_active = loop_now_ms();
+	if (loop_add(&ctl->mucd->loop, &c->io) == -1) {
+		free(c);
+		return NULL;
+	}
+	c->next = ctl->clients;
+	ctl->clients = c;
+	ctl->nclients++;
+	return c;
+}
+
 static void
 accept_io(struct loop_io *io, uint32_t events)
 {
 	struct ctl *ctl = io->arg;
-	struct mucd *m = ctl->mucd;
-	struct ctl_client *c;
+	enum access access;
 	unsigned uid = 0;
+	bool privileged;
 	char msg[128];
 	int fd;
 
 	(void)events;
 	while ((fd = accept4(io->fd, NULL, NULL,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
-		if (!peer_allowed(ctl, fd, &uid)) {
+		if ((access = peer_access(ctl, fd, &uid, &privileged)) ==
+		    ACCESS_NONE) {
 			log_warn("control: refused a connection from uid %u",
 			    uid);
 			snprintf(msg, sizeof(msg), "uid %u may not use the "
 			    "mucd control socket", uid);
-			refuse(fd, "forbidden", msg);
+			ctl_refuse(fd, CTL_E_FORBIDDEN, msg);
 			continue;
 		}
-		if (ctl->nclients >= m->conf.control_max_clients &&
-		    !evict_idle_client(ctl)) {
-			refuse(fd, "busy", "too many control clients");
+		if (!make_room(ctl, privileged)) {
+			ctl_refuse(fd, CTL_E_BUSY, "too many control clients");
 			continue;
 		}
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
+		if (client_new(ctl, fd, uid, access == ACCESS_FULL) == NULL)
 			close(fd);
-			continue;
-		}
-		c->ctl = ctl;
-		c->uid = uid;
-		c->io.fd = fd;
-		c->io.events = EPOLLIN;
-		c->io.cb = client_io;
-		c->io.arg = c;
-		buf_init(&c->in, 0);
-		buf_init(&c->out, CTL_OUT_MAX);
-		c->last_active = loop_now_ms();
-		if (loop_add(&m->loop, &c->io) == -1) {
-			close(fd);
-			free(c);
-			continue;
-		}
-		c->next = ctl->clients;
-		ctl->clients = c;
-		ctl->nclients++;
 	}
 }
 
+static struct ctl *
+ctl_new(struct mucd *m, const struct ctl_setup *setup)
+{
+	struct ctl *ctl;
+
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL)
+		return NULL;
+	ctl->mucd = m;
+	ctl->setup = *setup;
+	ctl->listen.fd = -1;
+	return ctl;
+}
+
+/*
+ * With a read-only group, two groups must reach the socket and a file
+ * has only one: the socket is then open to all and SO_PEERCRED alone
+ * decides (peer_access), as the D-Bus system bus does.
+ */
+static mode_t
+socket_mode(const struct ctl_setup *setup)
+{
+	return setup->ro_group != -1 ? 0666 : 0660;
+}
+
 int
-ctl_open(struct mucd *m, int uid, int gid, char *err, size_t errlen)
+ctl_open(struct mucd *m, const struct ctl_setup *setup, char *err,
+    size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = m->conf.control;
 	struct ctl *ctl;
-	struct group *gr;
 	int fd;
 
-	if (strlen(m->conf.control) >= sizeof(sun.sun_path)) {
+	if (strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "control socket path too long");
 		return -1;
 	}
-	if ((ctl = calloc(1, sizeof(*ctl))) == NULL ||
-	    (ctl->path = strdup(m->conf.control)) == NULL) {
+	if ((ctl = ctl_new(m, setup)) == NULL ||
+	    (ctl->path = strdup(path)) == NULL) {
 		free(ctl);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	ctl->mucd = m;
-	if (m->conf.control_group != NULL) {
-		if ((gr = getgrnam(m->conf.control_group)) == NULL) {
-			snprintf(err, errlen, "control_group '%s' does not "
-			    "exist", m->conf.control_group);
-			goto fail;
-		}
-		ctl->group = gr->gr_gid;
-		ctl->has_group = true;
-		/* The socket's group is what lets members connect at all. */
-		gid = (int)gr->gr_gid;
-	}
-	strcpy(sun.sun_path, m->conf.control);
+	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		snprintf(err, errlen, "control socket: %s", strerror(errno));
@@ -415,21 +525,20 @@ ctl_open(struct mucd *m, int uid, int gid, char *err, size_t errlen)
 	/* A stale socket from a crashed run; a live daemon is caught by the
 	 * store's lock, which is taken first. */
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		snprintf(err, errlen, "%s: another mucd is listening",
-		    m->conf.control);
+		snprintf(err, errlen, "%s: another mucd is listening", path);
 		close(fd);
 		goto fail;
 	}
-	unlink(m->conf.control);
+	unlink(path);
+	/* The socket's group is what lets control_group's members in. */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(m->conf.control, 0660) == -1 ||
-	    ((uid != -1 || gid != -1) &&
-	    chown(m->conf.control, (uid_t)uid, (gid_t)gid) == -1) ||
+	    chmod(path, socket_mode(setup)) == -1 ||
+	    ((setup->owner_uid != -1 || setup->group != -1) &&
+	    chown(path, (uid_t)setup->owner_uid, (gid_t)setup->group) == -1) ||
 	    listen(fd, 64) == -1) {
-		snprintf(err, errlen, "%s: %s", m->conf.control,
-		    strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
-		unlink(m->conf.control);
+		unlink(path);
 		goto fail;
 	}
 	ctl->listen.fd = fd;
@@ -439,6 +548,7 @@ ctl_open(struct mucd *m, int uid, int gid, char *err, size_t errlen)
 	if (loop_add(&m->loop, &ctl->listen) == -1) {
 		snprintf(err, errlen, "control socket: %s", strerror(errno));
 		close(fd);
+		unlink(path);
 		goto fail;
 	}
 	m->ctl = ctl;
@@ -449,6 +559,31 @@ fail:
 	return -1;
 }
 
+int
+ctl_attach(struct mucd *m, const struct ctl_setup *setup, int fd, char *err,
+    size_t errlen)
+{
+	struct ctl *ctl;
+	int fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		snprintf(err, errlen, "control descriptor %d: %s", fd,
+		    strerror(errno));
+		return -1;
+	}
+	if ((ctl = ctl_new(m, setup)) == NULL ||
+	    client_new(ctl, fd, getuid(), true) == NULL) {
+		free(ctl);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ctl->maintenance = true;
+	m->ctl = ctl;
+	return 0;
+}
+
 void
 ctl_close(struct mucd *m)
 {
@@ -457,46 +592,55 @@ ctl_close(struct mucd *m)
 	if (ctl == NULL)
 		return;
 	ctl_flush(m);
+	ctl->closing = true;
 	while (ctl->clients != NULL)
 		client_free(ctl->clients);
-	loop_del(&m->loop, &ctl->listen);
-	close(ctl->listen.fd);
-	unlink(ctl->path);
+	m->ctl = NULL;
+	if (ctl->listen.fd != -1) {
+		loop_del(&m->loop, &ctl->listen);
+		close(ctl->listen.fd);
+		unlink(ctl->path);
+	}
 	free(ctl->path);
 	free(ctl);
-	m->ctl = NULL;
 }
 
-void
+bool
 ctl_flush(struct mucd *m)
 {
 	struct ctl_client *c, *next;
+	bool more = false;
+	size_t n;
 
 	if (m->ctl == NULL)
-		return;
+		return false;
 	for (c = m->ctl->clients; c != NULL; c = next) {
 		next = c->next;
 		if (!c->dead && buf_pending(&c->out) > 0)
 			client_write(c);
-		if (c->dead)
+		if (c->dead) {
 			client_free(c);
-		else
-			update_interest(c);
+			continue;
+		}
+		if (has_room(c) && next_line(c, &n) != NULL)
+			more = true;
+		update_interest(c);
 	}
+	return more;
 }
 
-void
+bool
 ctl_resume(struct mucd *m)
 {
 	struct ctl_client *c;
+	bool served = false;
 
 	if (m->ctl == NULL)
-		return;
-	/* Requests held back while a client's replies piled up. */
+		return false;
 	for (c = m->ctl->clients; c != NULL; c = c->next)
-		if (!c->dead && buf_pending(&c->in) > 0 &&
-		    buf_pending(&c->out) < CTL_OUT_PAUSE)
-			process_input(c);
+		if (!c->dead && process_input(c))
+			served = true;
+	return served;
 }
 
 void
@@ -522,4 +666,10 @@ unsigned
 ctl_client_uid(const struct ctl_client *c)
 {
 	return c->uid;
+}
+
+bool
+ctl_client_may_write(const struct ctl_client *c)
+{
+	return c->may_write;
 }

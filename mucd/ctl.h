@@ -1,31 +1,85 @@
 /*
- * ctl: the control channel — a Unix stream socket speaking newline-
- * delimited JSON (protocol version 1, documented in mucctl(8)), served in
- * the daemon's one event loop.
+ * ctl: the control channel's transport — a Unix stream socket speaking
+ * the newline-delimited JSON of common/ctlproto.h, served in the daemon's
+ * one event loop. What a request does is the dispatcher's business
+ * (ctlcmd.c); ctl only frames, bounds, authorises and orders.
  *
  * Every client is bounded: a line longer than control_max_line is refused
- * (and skipped up to its newline), a client whose replies pile up unread
- * is not read from until it drains, idle clients are closed, and at most
- * control_max_clients are served at once. Peers are checked with
- * SO_PEERCRED: root, mucd's own uid, or members of control_group.
+ * (and skipped up to its newline); requests are read only while the
+ * client's unread replies stay under a limit, so a pipelining client is
+ * paused by back-pressure, never dropped; idle clients are closed, and at
+ * most control_max_clients are served at once (root and mucd's own user
+ * keep a few reserved slots, and an idle client gives way to a new one).
+ *
+ * Peers are checked with SO_PEERCRED: root, mucd's own uid and members of
+ * control_group may run every command; members of control_readonly_group
+ * only the read-only ones (CTL_READ in ctlproto.h).
+ *
+ * Replies are queued and written once per loop turn, after the store's
+ * group commit (ctl_flush), so no reply acknowledges a change that is not
+ * on disk.
  */
 #ifndef MUCD_CTL_H
 #define MUCD_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
+#include "ctlproto.h"
+
 struct mucd;
+struct ctl_client;
 
-#define CTL_PROTOCOL_VERSION	1
+/* Serve one request; reply through ctl_reply_ok / ctl_reply_error. */
+typedef void (*ctl_dispatch_fn)(void *arg, struct ctl_client *,
+    json_t *id, const char *cmd, json_t *args);
 
-/* Create the socket (mode 0660, owned by uid/gid when not -1). */
-int	 ctl_open(struct mucd *, int uid, int gid, char *err, size_t errlen);
+struct ctl_setup {
+	ctl_dispatch_fn	 dispatch;
+	void		*arg;
+	int		 owner_uid;	/* chown the socket; -1: leave it */
+	int		 group;		/* control_group's gid, or -1 */
+	int		 ro_group;	/* control_readonly_group's, or -1 */
+};
+
+/* Listen on conf.control (the store's lock must be held already: only
+ * the one mucd that owns the data directory may touch the socket). */
+int	 ctl_open(struct mucd *, const struct ctl_setup *, char *err,
+	    size_t errlen);
+/*
+ * Maintenance mode: serve the one connection on fd (mucctl's end of a
+ * socketpair) with full rights; when it closes, the daemon stops.
+ */
+int	 ctl_attach(struct mucd *, const struct ctl_setup *, int fd,
+	    char *err, size_t errlen);
 void	 ctl_close(struct mucd *);
-/* Serve requests that were held back by unread replies. */
-void	 ctl_resume(struct mucd *);
-/* Write queued replies (once per loop turn, after the group commit). */
-void	 ctl_flush(struct mucd *);
+/* Answer a connection that will not be served with one error line (id
+ * null), then close it. */
+void	 ctl_refuse(int fd, enum ctl_err, const char *msg);
+/*
+ * Once per loop turn, before the group commit: serve requests held back
+ * while replies piled up. True if any were served.
+ */
+bool	 ctl_resume(struct mucd *);
+/*
+ * After the group commit: write queued replies. True if a client still
+ * has complete requests waiting that it now has room for (another round
+ * of resume, commit, flush can serve them without sleeping).
+ */
+bool	 ctl_flush(struct mucd *);
 /* Close idle or stuck clients. */
 void	 ctl_housekeeping(struct mucd *);
+
+void	 ctl_reply_ok(struct ctl_client *, json_t *id, json_t *result);
+void	 ctl_reply_error(struct ctl_client *, json_t *id, enum ctl_err,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same, with the XMPP condition behind the refusal. */
+void	 ctl_reply_refusal(struct ctl_client *, json_t *id, enum ctl_err,
+	    const char *condition, const char *msg);
+unsigned ctl_client_uid(const struct ctl_client *);
+/* May this client run commands flagged CTL_WRITE? */
+bool	 ctl_client_may_write(const struct ctl_client *);
 
 #endif

@@ -1,7 +1,3 @@
-/*
- * ctlargs: the daemon and mucctl's offline mode used to parse these each
- * in its own way; one parser keeps their errors and edge cases the same.
- */
 #include "ctlargs.h"
 
 #include <stdio.h>

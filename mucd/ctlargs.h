@@ -1,6 +1,6 @@
 /*
- * ctlargs: arguments of control requests that mucd and mucctl's offline
- * mode both interpret, so a request means the same whichever runs it.
+ * ctlargs: the structured arguments of control requests (settings,
+ * owner lists), read one way for every command that takes them.
  */
 #ifndef MUCD_CTLARGS_H
 #define MUCD_CTLARGS_H

@@ -1,5 +1,14 @@
+/*
+ * ctlcmd: what each control command does — the one implementation, for
+ * the service and for maintenance mode (mucctl's offline mode runs this
+ * same code in `mucd -m`). Changes go through the same functions as XMPP
+ * requests (admin.c, owner.c, …) with the service as actor: no permission
+ * checks beyond the connection's class, all the validation.
+ */
 #include "ctlcmd.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +18,7 @@
 #include "admin.h"
 #include "ctl.h"
 #include "ctlargs.h"
+#include "ctlproto.h"
 #include "history.h"
 #include "jid.h"
 #include "log.h"
@@ -35,11 +45,11 @@ struct req {
 typedef void (*cmd_fn)(struct req *);
 
 static void
-fail(struct req *q, const char *code, const char *fmt, ...)
+fail(struct req *q, enum ctl_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
-fail(struct req *q, const char *code, const char *fmt, ...)
+fail(struct req *q, enum ctl_err code, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -72,7 +82,7 @@ need_str(struct req *q, const char *name)
 	const char *s = arg_str(q, name);
 
 	if (s == NULL || *s == '\0')
-		fail(q, "bad-request", "missing argument \"%s\"", name);
+		fail(q, CTL_E_BAD_REQUEST, "missing argument \"%s\"", name);
 	return s;
 }
 
@@ -85,22 +95,29 @@ room_jid(struct req *q, const char *s, char *out, size_t outlen)
 	struct jid j;
 
 	if (strchr(s, '@') == NULL) {
+		if (q->m->conf.domain == NULL) {
+			fail(q, CTL_E_BAD_REQUEST, "'%s': give the full room "
+			    "JID; the service domain is unknown (no "
+			    "configuration)", s);
+			return -1;
+		}
 		if (snprintf(tmp, sizeof(tmp), "%s@%s", s, q->m->conf.domain) >=
 		    (int)sizeof(tmp)) {
-			fail(q, "bad-request", "room name too long");
+			fail(q, CTL_E_BAD_REQUEST, "room name too long");
 			return -1;
 		}
 		s = tmp;
 	}
 	if (jid_parse(&j, s, &why) == -1 || !jid_has_node(&j) ||
 	    jid_has_resource(&j)) {
-		fail(q, "bad-request", "'%s' is not a room JID%s%s", s,
+		fail(q, CTL_E_BAD_REQUEST, "'%s' is not a room JID%s%s", s,
 		    jid_has_resource(&j) ? "" : ": ", jid_has_resource(&j) ? "" :
 		    why);
 		return -1;
 	}
-	if (strcmp(j.domain, q->m->conf.domain) != 0) {
-		fail(q, "bad-request", "'%s' is not on %s", s, q->m->conf.domain);
+	if (q->m->conf.domain != NULL &&
+	    strcmp(j.domain, q->m->conf.domain) != 0) {
+		fail(q, CTL_E_BAD_REQUEST, "'%s' is not on %s", s, q->m->conf.domain);
 		return -1;
 	}
 	snprintf(out, outlen, "%s", j.bare);
@@ -119,10 +136,10 @@ need_room(struct req *q)
 		return NULL;
 	r = room_find(q->m, jid, &failed);
 	if (failed)
-		fail(q, "internal", "room %s could not be loaded: %s", jid,
+		fail(q, CTL_E_INTERNAL, "room %s could not be loaded: %s", jid,
 		    store_errmsg(q->m->store));
 	else if (r == NULL)
-		fail(q, "not-found", "no room %s", jid);
+		fail(q, CTL_E_NOT_FOUND, "no room %s", jid);
 	return r;
 }
 
@@ -134,34 +151,52 @@ need_bare(struct req *q, const char *name, char *out, size_t outlen)
 	if (s == NULL)
 		return -1;
 	if (jid_prep_bare(s, out, outlen, &why) == -1) {
-		fail(q, "bad-request", "'%s' is not a JID: %s", s, why);
+		fail(q, CTL_E_BAD_REQUEST, "'%s' is not a JID: %s", s, why);
 		return -1;
 	}
 	if (strchr(s, '/') != NULL) {
-		fail(q, "bad-request", "'%s': a bare JID is expected", s);
+		fail(q, CTL_E_BAD_REQUEST, "'%s': a bare JID is expected", s);
 		return -1;
 	}
 	return 0;
 }
 
+/*
+ * A refusal from the code XMPP requests share: the operator reads the
+ * text (or what the condition means), a script the code and, in
+ * "condition", the XMPP condition behind it.
+ */
 static void
 fail_muc(struct req *q, const struct muc_err *e)
 {
-	const char *code = "not-allowed";
+	static const struct {
+		const char	*cond;
+		enum ctl_err	 code;
+		const char	*says;
+	} map[] = {
+		{ "conflict", CTL_E_CONFLICT, "that conflicts with the room's "
+		  "state" },
+		{ "item-not-found", CTL_E_NOT_FOUND, "no such item" },
+		{ "internal-server-error", CTL_E_INTERNAL, "the change could "
+		  "not be stored; nothing was changed" },
+		{ "resource-constraint", CTL_E_INTERNAL, "the service is out "
+		  "of resources; nothing was changed" },
+		{ "bad-request", CTL_E_BAD_REQUEST, "the request is invalid" },
+		{ "not-acceptable", CTL_E_BAD_REQUEST, "the value is not "
+		  "acceptable" },
+		{ "jid-malformed", CTL_E_BAD_REQUEST, "not a valid JID or "
+		  "nick" },
+	};
+	enum ctl_err code = CTL_E_NOT_ALLOWED;
+	const char *says = "not allowed by the rules of the room";
+	size_t i;
 
-	if (!strcmp(e->cond, "conflict"))
-		code = "conflict";
-	else if (!strcmp(e->cond, "item-not-found"))
-		code = "not-found";
-	else if (!strcmp(e->cond, "internal-server-error") ||
-	    !strcmp(e->cond, "resource-constraint"))
-		code = "internal";
-	else if (!strcmp(e->cond, "bad-request") ||
-	    !strcmp(e->cond, "not-acceptable") ||
-	    !strcmp(e->cond, "jid-malformed"))
-		code = "bad-request";
-	fail(q, code, "%s%s%s", e->cond, e->text ? ": " : "",
-	    e->text ? e->text : "");
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(e->cond, map[i].cond) == 0) {
+			code = map[i].code;
+			says = map[i].says;
+		}
+	ctl_reply_refusal(q->c, q->id, code, e->cond, e->text ? e->text : says);
 }
 
 /* Results. */
@@ -186,8 +221,10 @@ static json_t *command_names(void);
 static void
 cmd_hello(struct req *q)
 {
-	ok(q, json_pack("{s:i,s:s,s:s,s:o}", "protocol", CTL_PROTOCOL_VERSION,
-	    "version", MUCD_VERSION, "domain", q->m->conf.domain, "commands",
+	ok(q, json_pack("{s:i,s:s,s:s?,s:s,s:b,s:o}", "protocol",
+	    CTL_PROTOCOL_VERSION, "version", MUCD_VERSION, "domain",
+	    q->m->conf.domain, "mode", q->m->maintenance ? "maintenance" :
+	    "service", "read_only", !ctl_client_may_write(q->c), "commands",
 	    command_names()));
 }
 
@@ -196,6 +233,7 @@ cmd_status(struct req *q)
 {
 	struct mucd *m = q->m;
 	struct mucd_stats *s = &m->stats;
+	struct link_stats *ls = &m->link.stats;
 	size_t stored = 0, pub = 0;
 	unsigned occ = 0, sessions = 0;
 	struct room *r;
@@ -208,24 +246,30 @@ cmd_status(struct req *q)
 	}
 	if (m->store != NULL)
 		store_room_count(m->store, &stored, &pub);
-	ok(q, json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:I,s:I,s:I,s:I},"
-	    "s:{s:I,s:I,s:I},s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-	    "s:I,s:I,s:I,s:I}}",
+	ok(q, json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,"
+	    "s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,"
+	    "s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 	    "version", MUCD_VERSION, "domain", m->conf.domain,
 	    "started", (json_int_t)m->started,
 	    "uptime", (json_int_t)(time(NULL) - m->started),
 	    "link", "state", link_state_name(m->link.state),
 	    "server", m->conf.server,
-	    "connects", (json_int_t)m->link.stats.connects,
+	    "connects", (json_int_t)ls->connects,
 	    "queued_bytes", (json_int_t)link_pending(&m->link),
-	    "bytes_in", (json_int_t)m->link.stats.bytes_in,
-	    "bytes_out", (json_int_t)m->link.stats.bytes_out,
+	    "queue_peak", (json_int_t)ls->queue_peak,
+	    "backpressure", (json_int_t)ls->backpressure,
+	    "stanzas_in", (json_int_t)ls->stanzas_in,
+	    "stanzas_out", (json_int_t)ls->stanzas_out,
+	    "bytes_in", (json_int_t)ls->bytes_in,
+	    "bytes_out", (json_int_t)ls->bytes_out,
+	    "dropped_out", (json_int_t)ls->dropped_out,
+	    "drops", (json_int_t)ls->drops,
 	    "rooms", "in_memory", (json_int_t)hmap_count(&m->rooms),
 	    "stored", (json_int_t)stored, "public_stored", (json_int_t)pub,
 	    "occupants", (json_int_t)occ, "sessions", (json_int_t)sessions,
 	    "counters",
 	    "stanzas_in", (json_int_t)s->stanzas_in,
-	    "stanzas_out", (json_int_t)s->stanzas_out,
+	    "stanzas_out", (json_int_t)ls->stanzas_out,
 	    "messages", (json_int_t)s->messages,
 	    "presences", (json_int_t)s->presences,
 	    "iqs", (json_int_t)s->iqs,
@@ -307,8 +351,14 @@ cmd_rooms(struct req *q)
 	const char *s;
 
 	if ((s = arg_str(q, "match")) != NULL) {
-		if (regcomp(&rq.re, s, REG_EXTENDED | REG_NOSUB | REG_ICASE)) {
-			fail(q, "bad-request", "invalid regular expression");
+		char why[128];
+		int rc;
+
+		if ((rc = regcomp(&rq.re, s, REG_EXTENDED | REG_NOSUB |
+		    REG_ICASE)) != 0) {
+			regerror(rc, &rq.re, why, sizeof(why));
+			fail(q, CTL_E_BAD_REQUEST, "invalid regular expression "
+			    "'%s': %s", s, why);
 			return;
 		}
 		rq.has_re = true;
@@ -324,12 +374,12 @@ cmd_rooms(struct req *q)
 	    room_jid(q, s, after, sizeof(after)) == -1)
 		goto out;
 	if ((rq.list = json_array()) == NULL) {
-		fail(q, "internal", "out of memory");
+		fail(q, CTL_E_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (room_walk(q->m, s != NULL ? after : NULL, rq.public_only, rooms_add,
 	    &rq) == -1) {
-		fail(q, "internal", "%s", q->m->store != NULL ?
+		fail(q, CTL_E_INTERNAL, "%s", q->m->store != NULL ?
 		    store_errmsg(q->m->store) : "out of memory");
 		json_decref(rq.list);
 	} else
@@ -421,7 +471,7 @@ apply_settings(struct req *q, struct room_config *c)
 
 	if (ctlargs_config(q->args, c, &q->m->conf, err, sizeof(err)) == 0)
 		return 0;
-	fail(q, "bad-request", "%s", err);
+	fail(q, CTL_E_BAD_REQUEST, "%s", err);
 	return -1;
 }
 
@@ -433,7 +483,7 @@ owners_arg(struct req *q, char (**out)[JID_BARE_MAX + 1], size_t *n)
 
 	if ((rc = ctlargs_owners(q->args, out, n, err, sizeof(err))) == 0)
 		return 0;
-	fail(q, rc == CTLARG_NOMEM ? "internal" : "bad-request", "%s", err);
+	fail(q, rc == CTLARG_NOMEM ? CTL_E_INTERNAL : CTL_E_BAD_REQUEST, "%s", err);
 	return -1;
 }
 
@@ -452,7 +502,7 @@ cmd_room_create(struct req *q)
 	if (s == NULL || room_jid(q, s, jid, sizeof(jid)) == -1)
 		return;
 	if ((r = room_find(q->m, jid, &failed)) != NULL || failed) {
-		fail(q, failed ? "internal" : "conflict", "room %s %s", jid,
+		fail(q, failed ? CTL_E_INTERNAL : CTL_E_CONFLICT, "room %s %s", jid,
 		    failed ? "could not be checked" : "already exists");
 		return;
 	}
@@ -464,7 +514,7 @@ cmd_room_create(struct req *q)
 	}
 	if (!cfg.persistent) {
 		roomcfg_free(&cfg);
-		fail(q, "bad-request", "a room created without occupants must "
+		fail(q, CTL_E_BAD_REQUEST, "a room created without occupants must "
 		    "be persistent");
 		return;
 	}
@@ -475,7 +525,7 @@ cmd_room_create(struct req *q)
 	if ((r = room_create(q->m, jid, NULL)) == NULL) {
 		roomcfg_free(&cfg);
 		free(owners);
-		fail(q, "internal", "out of memory");
+		fail(q, CTL_E_INTERNAL, "out of memory");
 		return;
 	}
 	r->idle_since = loop_now_ms();
@@ -533,7 +583,7 @@ cmd_room_destroy(struct req *q)
 		return;
 	if (alt != NULL) {
 		if (jid_prep_full(alt, altp, sizeof(altp), &why) == -1) {
-			fail(q, "bad-request", "alternate: %s", why);
+			fail(q, CTL_E_BAD_REQUEST, "alternate: %s", why);
 			return;
 		}
 		alt = altp;
@@ -559,15 +609,21 @@ cmd_kick(struct req *q)
 	struct room *r = need_room(q);
 	const char *nick = r ? need_str(q, "nick") : NULL, *why;
 	char pn[JID_PART_MAX + 1];
+	struct occupant *o;
 	struct muc_err e;
 
 	if (nick == NULL)
 		return;
 	if (jid_resourceprep(nick, pn, sizeof(pn), &why) == -1) {
-		fail(q, "bad-request", "invalid nick: %s", why);
+		fail(q, CTL_E_BAD_REQUEST, "invalid nick: %s", why);
 		return;
 	}
-	if (role_kick(r, pn, arg_str(q, "reason"), &e) == -1)
+	if ((o = room_occupant(r, pn)) == NULL) {
+		fail(q, CTL_E_NOT_FOUND, "no occupant with the nick '%s' in %s",
+		    pn, r->jid);
+		return;
+	}
+	if (role_apply(r, NULL, o, ROLE_NONE, arg_str(q, "reason"), &e) == -1)
 		fail_muc(q, &e);
 	else
 		ok(q, NULL);
@@ -582,7 +638,7 @@ cmd_say(struct req *q)
 	if (text == NULL)
 		return;
 	if (strlen(text) > q->m->conf.max_body_length) {
-		fail(q, "bad-request", "text longer than max_body_length");
+		fail(q, CTL_E_BAD_REQUEST, "text longer than max_body_length");
 		return;
 	}
 	message_from_room(r, text);
@@ -637,7 +693,7 @@ cmd_affiliations(struct req *q)
 	if (r == NULL)
 		return;
 	if (want != NULL && (aff_parse(want, &aff) == -1 || aff == AFF_NONE)) {
-		fail(q, "bad-request", "'%s' is not owner, admin, member or "
+		fail(q, CTL_E_BAD_REQUEST, "'%s' is not owner, admin, member or "
 		    "outcast", want);
 		return;
 	}
@@ -675,7 +731,7 @@ opt_nick(struct req *q, char *out, size_t outlen, const char **nick)
 	if (s == NULL)
 		return 0;
 	if (jid_resourceprep(s, out, outlen, &why) == -1) {
-		fail(q, "bad-request", "invalid nick '%s': %s", s, why);
+		fail(q, CTL_E_BAD_REQUEST, "invalid nick '%s': %s", s, why);
 		return -1;
 	}
 	*nick = out;
@@ -694,7 +750,7 @@ cmd_affiliation_set(struct req *q)
 	    (a = need_str(q, "affiliation")) == NULL)
 		return;
 	if (aff_parse(a, &c.aff) == -1) {
-		fail(q, "bad-request", "'%s' is not owner, admin, member, "
+		fail(q, CTL_E_BAD_REQUEST, "'%s' is not owner, admin, member, "
 		    "outcast or none", a);
 		return;
 	}
@@ -732,7 +788,7 @@ cmd_nick_reserve(struct req *q)
 	if (c.aff == AFF_NONE)
 		c.aff = AFF_MEMBER;
 	if (c.aff == AFF_OUTCAST) {
-		fail(q, "not-allowed", "%s is banned from %s", c.bare, r->jid);
+		fail(q, CTL_E_NOT_ALLOWED, "%s is banned from %s", c.bare, r->jid);
 		return;
 	}
 	change(q, r, &c);
@@ -748,7 +804,7 @@ cmd_nick_release(struct req *q)
 	if (r == NULL || need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1)
 		return;
 	if ((a = room_affil(r, c.bare)) == NULL || a->nick == NULL) {
-		fail(q, "not-found", "%s has no reserved nick in %s", c.bare,
+		fail(q, CTL_E_NOT_FOUND, "%s has no reserved nick in %s", c.bare,
 		    r->jid);
 		return;
 	}
@@ -818,7 +874,7 @@ cmd_user_rooms(struct req *q)
 	if (q->m->store != NULL &&
 	    store_user_iter(q->m->store, bare, user_cb, &u) < 0) {
 		json_decref(u.list);
-		fail(q, "internal", "%s", store_errmsg(q->m->store));
+		fail(q, CTL_E_INTERNAL, "%s", store_errmsg(q->m->store));
 		return;
 	}
 	/* Rooms in memory only (temporary), and presence without affiliation. */
@@ -846,7 +902,7 @@ cmd_reload(struct req *q)
 	char err[512];
 
 	if (mucd_reload(q->m, err, sizeof(err)) == -1)
-		fail(q, "bad-request", "%s", err);
+		fail(q, CTL_E_BAD_REQUEST, "%s", err);
 	else
 		ok(q, json_pack("{s:s}", "message", err));
 }
@@ -855,52 +911,101 @@ static void
 cmd_shutdown(struct req *q)
 {
 	ok(q, NULL);
-	mucd_shutdown(q->m, 0);
+	mucd_stop(q->m, 0);
+}
+
+/*
+ * Where a backup may go: under backup_dir, and nowhere else the daemon
+ * can write (its data directory, /etc…), whoever asks. A relative name
+ * is taken under backup_dir. The parent must exist; the directory itself
+ * is created by the backup.
+ */
+static int
+backup_path(struct req *q, const char *dir, char *out, size_t outlen)
+{
+	const char *base = q->m->conf.backup_dir;
+	char want[PATH_MAX], parent[PATH_MAX], real[PATH_MAX], rbase[PATH_MAX];
+	char *slash;
+
+	if (snprintf(want, sizeof(want), "%s%s%s", dir[0] == '/' ? "" : base,
+	    dir[0] == '/' ? "" : "/", dir) >= (int)sizeof(want)) {
+		fail(q, CTL_E_BAD_REQUEST, "backup directory name too long");
+		return -1;
+	}
+	snprintf(parent, sizeof(parent), "%s", want);
+	while ((slash = strrchr(parent, '/')) != NULL && slash[1] == '\0' &&
+	    slash != parent)
+		*slash = '\0';
+	if ((slash = strrchr(parent, '/')) == NULL || strcmp(slash, "/..") == 0 ||
+	    strcmp(slash, "/.") == 0) {
+		fail(q, CTL_E_BAD_REQUEST, "'%s' is not a directory name", dir);
+		return -1;
+	}
+	*slash = '\0';
+	if (realpath(base, rbase) == NULL) {
+		fail(q, CTL_E_NOT_ALLOWED, "backup_dir %s: %s (create it, or "
+		    "set backup_dir in mucd.conf)", base, strerror(errno));
+		return -1;
+	}
+	if (realpath(parent[0] ? parent : "/", real) == NULL) {
+		fail(q, CTL_E_BAD_REQUEST, "%s: %s", parent, strerror(errno));
+		return -1;
+	}
+	if (strcmp(real, rbase) != 0 && (strncmp(real, rbase,
+	    strlen(rbase)) != 0 || real[strlen(rbase)] != '/')) {
+		fail(q, CTL_E_NOT_ALLOWED, "backups are written only under "
+		    "%s (backup_dir); '%s' is not", rbase, dir);
+		return -1;
+	}
+	if (snprintf(out, outlen, "%s/%s", real, slash + 1) >= (int)outlen) {
+		fail(q, CTL_E_BAD_REQUEST, "backup directory name too long");
+		return -1;
+	}
+	return 0;
 }
 
 static void
 cmd_backup(struct req *q)
 {
 	const char *dir = need_str(q, "dir");
+	char path[PATH_MAX];
 
-	if (dir == NULL)
+	if (dir == NULL || backup_path(q, dir, path, sizeof(path)) == -1)
 		return;
-	if (dir[0] != '/') {
-		fail(q, "bad-request", "the backup directory must be an "
-		    "absolute path");
-		return;
-	}
-	if (store_backup(q->m->store, dir) != STORE_OK)
-		fail(q, "internal", "%s", store_errmsg(q->m->store));
+	if (store_backup(q->m->store, path) != STORE_OK)
+		fail(q, CTL_E_INTERNAL, "%s", store_errmsg(q->m->store));
 	else
-		ok(q, json_pack("{s:s}", "dir", dir));
+		ok(q, json_pack("{s:s}", "dir", path));
 }
 
-static const struct {
-	const char	*name;
-	cmd_fn		 fn;
-} commands[] = {
-	{ "hello", cmd_hello },
-	{ "status", cmd_status },
-	{ "rooms", cmd_rooms },
-	{ "room.show", cmd_room_show },
-	{ "room.create", cmd_room_create },
-	{ "room.config", cmd_room_config },
-	{ "room.destroy", cmd_room_destroy },
-	{ "occupants", cmd_occupants },
-	{ "kick", cmd_kick },
-	{ "say", cmd_say },
-	{ "history", cmd_history },
-	{ "affiliations", cmd_affiliations },
-	{ "affiliation.set", cmd_affiliation_set },
-	{ "ban", cmd_ban },
-	{ "nick.reserve", cmd_nick_reserve },
-	{ "nick.release", cmd_nick_release },
-	{ "nick.show", cmd_nick_show },
-	{ "user.rooms", cmd_user_rooms },
-	{ "reload", cmd_reload },
-	{ "shutdown", cmd_shutdown },
-	{ "backup", cmd_backup },
+/* One handler per command of the protocol: a command in ctlproto.h
+ * without its handler here does not compile. */
+#define cmd_HELLO		cmd_hello
+#define cmd_STATUS		cmd_status
+#define cmd_ROOMS		cmd_rooms
+#define cmd_ROOM_SHOW		cmd_room_show
+#define cmd_ROOM_CREATE		cmd_room_create
+#define cmd_ROOM_CONFIG		cmd_room_config
+#define cmd_ROOM_DESTROY	cmd_room_destroy
+#define cmd_OCCUPANTS		cmd_occupants
+#define cmd_KICK		cmd_kick
+#define cmd_SAY			cmd_say
+#define cmd_HISTORY		cmd_history
+#define cmd_AFFILIATIONS	cmd_affiliations
+#define cmd_AFFILIATION_SET	cmd_affiliation_set
+#define cmd_BAN			cmd_ban
+#define cmd_NICK_RESERVE	cmd_nick_reserve
+#define cmd_NICK_RELEASE	cmd_nick_release
+#define cmd_NICK_SHOW		cmd_nick_show
+#define cmd_USER_ROOMS		cmd_user_rooms
+#define cmd_RELOAD		cmd_reload
+#define cmd_SHUTDOWN		cmd_shutdown
+#define cmd_BACKUP		cmd_backup
+
+static const cmd_fn handlers[CTL_NCMDS] = {
+#define CTL_X_HANDLER(id, name, flags)	[CTL_##id] = cmd_##id,
+	CTL_COMMANDS(CTL_X_HANDLER)
+#undef CTL_X_HANDLER
 };
 
 static json_t *
@@ -909,8 +1014,8 @@ command_names(void)
 	json_t *a = json_array();
 	size_t i;
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		json_array_append_new(a, json_string(commands[i].name));
+	for (i = 0; i < CTL_NCMDS; i++)
+		json_array_append_new(a, json_string(ctl_cmds[i].name));
 	return a;
 }
 
@@ -938,24 +1043,46 @@ has_controls(json_t *v)
 	return false;
 }
 
-void
-ctlcmd_dispatch(struct mucd *m, struct ctl_client *c, json_t *id,
-    const char *cmd, json_t *args)
+/* The connection's class and the daemon's mode, against the command's
+ * flags; true if it may run. */
+static bool
+admissible(struct req *q, enum ctl_cmd cmd)
 {
-	struct req q = { m, c, id, args };
-	size_t i;
+	unsigned flags = ctl_cmds[cmd].flags;
+
+	if ((flags & CTL_WRITE) && !ctl_client_may_write(q->c)) {
+		fail(q, CTL_E_READ_ONLY, "'%s' changes the service; this "
+		    "connection (uid %u) may only read", ctl_cmds[cmd].name,
+		    ctl_client_uid(q->c));
+		return false;
+	}
+	if ((flags & CTL_ONLINE) && q->m->maintenance) {
+		fail(q, CTL_E_NEEDS_DAEMON, "'%s' needs the running daemon; "
+		    "offline mode works on the database only",
+		    ctl_cmds[cmd].name);
+		return false;
+	}
+	return true;
+}
+
+void
+ctlcmd_dispatch(void *arg, struct ctl_client *c, json_t *id, const char *name,
+    json_t *args)
+{
+	struct req q = { arg, c, id, args };
+	enum ctl_cmd cmd;
 
 	if (has_controls(args)) {
-		ctl_reply_error(c, id, "bad-request", "arguments must not "
-		    "contain control characters");
+		fail(&q, CTL_E_BAD_REQUEST, "arguments must not contain "
+		    "control characters");
 		return;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, cmd) == 0) {
-			log_debug("control: %s (uid %u)", cmd,
-			    ctl_client_uid(c));
-			commands[i].fn(&q);
-			return;
-		}
-	ctl_reply_error(c, id, "unknown-command", "unknown command '%s'", cmd);
+	if ((cmd = ctl_cmd_lookup(name)) == CTL_NCMDS) {
+		fail(&q, CTL_E_UNKNOWN_COMMAND, "unknown command '%s'", name);
+		return;
+	}
+	if (!admissible(&q, cmd))
+		return;
+	log_debug("control: %s (uid %u)", name, ctl_client_uid(c));
+	handlers[cmd](&q);
 }

@@ -1,23 +1,16 @@
 /*
- * ctlcmd: the control protocol's commands. Each takes a JSON args object
- * and replies through ctl_reply_ok / ctl_reply_error. Changes go through
- * the same functions as XMPP requests (admin.c, owner.c, …) with the
- * service as actor: no permission checks, all the validation.
+ * ctlcmd: the control protocol's commands (common/ctlproto.h), one
+ * handler each; the dispatcher ctl.c calls for every request.
  */
 #ifndef MUCD_CTLCMD_H
 #define MUCD_CTLCMD_H
 
 #include <jansson.h>
 
-struct mucd;
 struct ctl_client;
 
-void	 ctlcmd_dispatch(struct mucd *, struct ctl_client *, json_t *id,
+/* A ctl_dispatch_fn; arg is the struct mucd. */
+void	 ctlcmd_dispatch(void *arg, struct ctl_client *, json_t *id,
 	    const char *cmd, json_t *args);
-
-void	 ctl_reply_ok(struct ctl_client *, json_t *id, json_t *result);
-void	 ctl_reply_error(struct ctl_client *, json_t *id, const char *code,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-unsigned ctl_client_uid(const struct ctl_client *);
 
 #endif

@@ -272,7 +272,7 @@ history_send(struct room *r, const char *to, const struct xnode *join)
 	for (i = r->hist_len - n; i < r->hist_len; i++) {
 		struct hist_entry *e = entry_at(r, i);
 
-		link_send_to(&r->mucd->link, e->xml, e->len, e->split, to);
+		mucd_send_to(r->mucd, e->xml, e->len, e->split, to);
 	}
 }
 

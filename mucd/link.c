@@ -508,6 +508,8 @@ static void
 queued(struct link *l, size_t before)
 {
 	l->stats.stanzas_out++;
+	if (buf_pending(&l->out) > l->stats.queue_peak)
+		l->stats.queue_peak = buf_pending(&l->out);
 	if (log_debug_enabled())
 		log_debug("link: out %.*s",
 		    (int)(buf_pending(&l->out) - before),

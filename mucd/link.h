@@ -47,6 +47,7 @@ struct link_stats {
 	uint64_t	 bytes_in, bytes_out;
 	uint64_t	 connects, drops;
 	uint64_t	 backpressure;	/* times reading was paused */
+	uint64_t	 queue_peak;	/* most bytes ever queued at once */
 	uint64_t	 dropped_out;	/* stanzas dropped while down */
 };
 

@@ -12,8 +12,11 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctlcmd.h"
 #include "daemon.h"
+#include "lifecycle.h"
 #include "log.h"
+#include "maintenance.h"
 #include "mucd.h"
 #include "reload.h"
 #include "store.h"
@@ -22,9 +25,13 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: mucd [-dfhtV] [-c file]\n"
+	    "       mucd -m [-c file] [-D datadir]\n"
 	    "  -c file  configuration (default " CONF_DEFAULT_PATH ")\n"
 	    "  -d       debug logging\n"
 	    "  -f       stay in the foreground, log to stderr\n"
+	    "  -m       maintenance mode: serve the control protocol on\n"
+	    "           standard input, no XMPP link (used by mucctl -D)\n"
+	    "  -D dir   the data directory (maintenance mode)\n"
 	    "  -t       check the configuration and exit\n"
 	    "  -V       print the version and exit\n");
 	exit(2);
@@ -44,12 +51,12 @@ print_line(void *arg, const char *line)
  * and then must already be usable by that user.
  */
 static int
-prepare_dir(const char *path, unsigned uid, unsigned gid, bool chown_it,
-    char *err, size_t errlen)
+prepare_dir(const char *path, mode_t mode, unsigned uid, unsigned gid,
+    bool chown_it, char *err, size_t errlen)
 {
 	struct stat sb;
 
-	if (mkdir(path, 0750) == 0) {
+	if (mkdir(path, mode) == 0) {
 		if (chown_it && chown(path, uid, gid) == -1) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			return -1;
@@ -83,15 +90,32 @@ dir_of(const char *path)
 	return d;
 }
 
-/* The accounts the configuration names exist (cgid: control_group's
- * gid, or -1). Checked by -t too, so a typo shows before a restart. */
+/* A group named by key, as a gid in *gid (-1 when not set). */
 static int
-check_accounts(const struct conf *c, int *cgid, char *err, size_t errlen)
+lookup_group(const char *key, const char *name, int *gid, char *err,
+    size_t errlen)
 {
-	unsigned uid, gid;
 	struct group *gr;
 
-	*cgid = -1;
+	*gid = -1;
+	if (name == NULL)
+		return 0;
+	if ((gr = getgrnam(name)) == NULL) {
+		snprintf(err, errlen, "%s '%s' does not exist", key, name);
+		return -1;
+	}
+	*gid = (int)gr->gr_gid;
+	return 0;
+}
+
+/* The accounts the configuration names exist; the control groups' gids
+ * in *cs. Checked by -t too, so a typo shows before a restart. */
+static int
+check_accounts(const struct conf *c, struct ctl_setup *cs, char *err,
+    size_t errlen)
+{
+	unsigned uid, gid;
+
 	if (c->user != NULL &&
 	    daemon_lookup_user(c, &uid, &gid, err, errlen) == -1)
 		return -1;
@@ -99,15 +123,10 @@ check_accounts(const struct conf *c, int *cgid, char *err, size_t errlen)
 		snprintf(err, errlen, "group '%s' does not exist", c->group);
 		return -1;
 	}
-	if (c->control_group != NULL) {
-		if ((gr = getgrnam(c->control_group)) == NULL) {
-			snprintf(err, errlen, "control_group '%s' does not "
-			    "exist", c->control_group);
-			return -1;
-		}
-		*cgid = (int)gr->gr_gid;
-	}
-	return 0;
+	return lookup_group("control_group", c->control_group, &cs->group,
+	    err, errlen) == -1 || lookup_group("control_readonly_group",
+	    c->control_readonly_group, &cs->ro_group, err, errlen) == -1 ?
+	    -1 : 0;
 }
 
 /* Everything that may need root, then drop it, then the store. */
@@ -116,30 +135,34 @@ start(struct mucd *m, char *err, size_t errlen)
 {
 	struct store_opts so = { .cache_size = m->conf.db_cache_size,
 	    .create = true };
+	struct ctl_setup cs = { ctlcmd_dispatch, m, -1, -1, -1 };
 	bool root = geteuid() == 0, drop = root && m->conf.user != NULL;
 	unsigned uid = 0, gid = 0;
 	char *rundir;
-	int rc, cgid;
+	int rc;
 
 	if (root && m->conf.user == NULL && !m->conf.allow_root) {
 		snprintf(err, errlen, "refusing to run as root: set 'user' "
 		    "(and 'group') in the configuration, or allow_root = yes");
 		return -1;
 	}
-	if (check_accounts(&m->conf, &cgid, err, errlen) == -1 ||
+	if (check_accounts(&m->conf, &cs, err, errlen) == -1 ||
 	    (drop && daemon_lookup_user(&m->conf, &uid, &gid, err, errlen) == -1))
 		return -1;
 	if ((rundir = dir_of(m->conf.control)) == NULL)
 		return -1;
-	/* Members of control_group must be able to reach the socket. */
-	rc = prepare_dir(rundir, uid, drop && cgid != -1 ? (unsigned)cgid :
-	    gid, drop, err, errlen);
+	/* Members of control_group must be able to reach the socket; with
+	 * a read-only group too, SO_PEERCRED decides (see ctl.c). */
+	rc = prepare_dir(rundir, cs.ro_group != -1 ? 0755 : 0750, uid,
+	    drop && cs.group != -1 ? (unsigned)cs.group : gid, drop, err,
+	    errlen);
 	free(rundir);
-	if (rc == -1 || prepare_dir(m->conf.datadir, uid, gid, drop, err,
+	if (rc == -1 || prepare_dir(m->conf.datadir, 0750, uid, gid, drop, err,
 	    errlen) == -1)
 		return -1;
-	if (ctl_open(m, drop ? (int)uid : -1, drop ? (int)gid : -1, err,
-	    errlen) == -1)
+	if (drop)
+		cs.owner_uid = (int)uid;
+	if (ctl_open(m, &cs, err, errlen) == -1)
 		return -1;
 	if (!m->foreground &&
 	    daemon_pidfile_write(m->conf.pidfile, err, errlen) == -1)
@@ -151,76 +174,118 @@ start(struct mucd *m, char *err, size_t errlen)
 	return 0;
 }
 
+/* The configuration for maintenance mode: the file if one was named,
+ * else only the defaults (mucctl could not read one either). */
+static int
+load_conf(struct mucd *m, const char *path, bool named, char *err,
+    size_t errlen)
+{
+	if (m->maintenance && !named) {
+		conf_defaults(&m->conf);
+		return 0;
+	}
+	return mucd_load_conf(&m->conf, path, err, errlen);
+}
+
+static void
+init_log(struct mucd *m, bool debug)
+{
+	enum log_level lvl = LOG_LVL_INFO;
+
+	log_level_parse(m->conf.log_level, &lvl);
+	/* Maintenance mode talks to an operator's terminal through mucctl:
+	 * warnings and errors only. */
+	if (m->maintenance)
+		lvl = LOG_LVL_WARN;
+	log_init("mucd", m->foreground || m->maintenance,
+	    debug ? LOG_LVL_DEBUG : lvl);
+}
+
+static int
+check_only(struct mucd *m, const char *path, bool debug)
+{
+	struct ctl_setup cs;
+	char err[1024];
+
+	if (check_accounts(&m->conf, &cs, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mucd: %s: %s\n", path, err);
+		conf_free(&m->conf);
+		return 1;
+	}
+	if (debug)
+		conf_dump(&m->conf, print_line, NULL);
+	printf("mucd: configuration %s is OK\n", path);
+	conf_free(&m->conf);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct mucd m;
-	const char *path = CONF_DEFAULT_PATH;
-	bool test = false, debug = false;
+	const char *path = CONF_DEFAULT_PATH, *datadir = NULL;
+	bool test = false, debug = false, named = false;
 	char err[1024] = "";
-	int ch;
+	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:dfhtV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dD:fhmtV")) != -1) {
 		switch (ch) {
-		case 'c': path = optarg; break;
+		case 'c': path = optarg; named = true; break;
 		case 'd': debug = true; break;
+		case 'D': datadir = optarg; break;
 		case 'f': m.foreground = true; break;
+		case 'm': m.maintenance = true; break;
 		case 't': test = true; break;
 		case 'V': printf("mucd %s\n", MUCD_VERSION); return 0;
 		default: usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (datadir != NULL && !m.maintenance) ||
+	    (test && m.maintenance))
 		usage();
-	if (mucd_load_conf(&m.conf, path, err, sizeof(err)) == -1) {
+	if (load_conf(&m, path, named, err, sizeof(err)) == -1) {
 		fprintf(stderr, "mucd: %s\n", err);
-		return 1;
+		if (m.maintenance)
+			ctl_refuse(MAINTENANCE_FD, CTL_E_UNAVAILABLE, err);
+		return m.maintenance ? 3 : 1;
 	}
-	if (test) {
-		int cgid;
-
-		if (check_accounts(&m.conf, &cgid, err, sizeof(err)) == -1) {
-			fprintf(stderr, "mucd: %s: %s\n", path, err);
-			conf_free(&m.conf);
-			return 1;
-		}
-		if (debug)
-			conf_dump(&m.conf, print_line, NULL);
-		printf("mucd: configuration %s is OK\n", path);
-		conf_free(&m.conf);
-		return 0;
-	}
+	if (test)
+		return check_only(&m, path, debug);
 	if ((m.conf_path = strdup(path)) == NULL)
 		return 1;
-	{
-		enum log_level lvl = LOG_LVL_INFO;
-
-		log_level_parse(m.conf.log_level, &lvl);
-		log_init("mucd", m.foreground, debug ? LOG_LVL_DEBUG : lvl);
-	}
-	if (!m.foreground && getenv("NOTIFY_SOCKET") == NULL &&
+	init_log(&m, debug);
+	if (!m.foreground && !m.maintenance && getenv("NOTIFY_SOCKET") == NULL &&
 	    daemon_detach(err, sizeof(err)) == -1) {
 		fprintf(stderr, "mucd: %s\n", err);
 		return 1;
 	}
-	if (mucd_init(&m) == -1 || start(&m, err, sizeof(err)) == -1) {
+	if (lifecycle_init(&m) == -1) {
+		rc = -1;
+		if (m.maintenance)
+			ctl_refuse(MAINTENANCE_FD, CTL_E_UNAVAILABLE, strerror(errno));
+	} else if (m.maintenance)
+		rc = maintenance_start(&m, datadir, err, sizeof(err));
+	else
+		rc = start(&m, err, sizeof(err));
+	if (rc == -1) {
 		if (err[0] == '\0')
 			snprintf(err, sizeof(err), "start-up failed: %s",
 			    strerror(errno));
+		/* Maintenance mode told its client (maintenance_start). */
+		if (m.maintenance)
+			return 3;
 		log_error("%s", err);
 		daemon_fail(err);
 		return 1;
 	}
-	log_info("mucd %s serving %s, data in %s", MUCD_VERSION,
-	    m.conf.domain, m.conf.datadir);
-	link_start(&m.link);
-	loop_timer_set(&m.loop, &m.housekeeping, MUCD_HOUSEKEEPING_MS);
-	loop_timer_set(&m.loop, &m.checkpoint,
-	    (uint64_t)m.conf.checkpoint_interval * 1000);
+	if (!m.maintenance)
+		log_info("mucd %s serving %s, data in %s", MUCD_VERSION,
+		    m.conf.domain, m.conf.datadir);
+	lifecycle_start(&m);
 	daemon_ready();
 	loop_run(&m.loop);
 	daemon_notify("STOPPING=1");
-	mucd_finish(&m);
+	lifecycle_finish(&m);
 	conf_free(&m.conf);
 	free(m.conf_path);
 	return m.exit_code;

@@ -284,10 +284,8 @@ decline(struct mucd *m, struct room *r, struct xnode *st,
 static void
 voice_request(struct room *r, struct occupant *o, const struct jid *from)
 {
+	enum role min = ROLE_MODERATOR;
 	struct xnode *msg, *x, *f;
-	struct occupant *mod;
-	const char *k;
-	size_t i;
 
 	if (o->role != ROLE_VISITOR)
 		return;
@@ -306,9 +304,7 @@ voice_request(struct room *r, struct occupant *o, const struct jid *from)
 	form_add_option(f, NULL, "moderator");
 	form_add_field(x, "muc#request_allow", "boolean",
 	    "Grant voice to this person?", "false");
-	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&mod); )
-		if (mod->role == ROLE_MODERATOR)
-			room_send_to_occupant(r, mod, msg);
+	room_broadcast(r, msg, room_role_at_least, &min);
 	x_free(msg);
 }
 

@@ -1,6 +1,13 @@
 /*
- * mucd: the daemon's one context. Everything the daemon knows hangs off
- * struct mucd; there is no other mutable global state (logging aside).
+ * mucd: the daemon's one context, and the services every handler uses:
+ * the one way out to the link, the group commit's dirty flag, the
+ * service-admin check, and asking the daemon to stop. Everything the
+ * daemon knows hangs off struct mucd; there is no other mutable global
+ * state (logging aside).
+ *
+ * This is the bottom layer: it calls nothing above the link. The wiring
+ * that calls up into handlers (loop callbacks, signals, timers, start
+ * and finish) is lifecycle.c.
  */
 #ifndef MUCD_MUCD_H
 #define MUCD_MUCD_H
@@ -43,8 +50,9 @@ struct room;
 #define NS_HINTS	"urn:xmpp:hints"
 #define NS_VCARD_UPDATE	"vcard-temp:x:update"
 
+/* What the handlers count; the link counts its own traffic. */
 struct mucd_stats {
-	uint64_t	 stanzas_in, stanzas_out;
+	uint64_t	 stanzas_in;
 	uint64_t	 messages, presences, iqs;
 	uint64_t	 errors_sent, dropped;
 	uint64_t	 rooms_created, rooms_destroyed;
@@ -57,6 +65,7 @@ struct mucd {
 	struct conf		 conf;
 	char			*conf_path;
 	bool			 foreground;
+	bool			 maintenance;	/* -m: no link, one ctl client */
 	struct loop		 loop;
 	struct link		 link;
 	struct loop_io		 sigio;
@@ -74,22 +83,25 @@ struct mucd {
 	unsigned char		 secret_salt[32];	/* IQ proxy ids */
 };
 
-/* Send a stanza built by the daemon to the server. */
+/*
+ * The one way out. A stanza built by the daemon, to its own 'to':
+ */
 void	 mucd_send(struct mucd *, const struct xnode *);
 /* Same, then free it. */
 void	 mucd_send_free(struct mucd *, struct xnode *);
+/* A serialized stanza with ' to=...' spliced in at split: to a JID, or
+ * with the attribute already escaped (how one serialization serves every
+ * recipient of a broadcast; see room_broadcast). */
+void	 mucd_send_to(struct mucd *, const char *ser, size_t len,
+	    size_t split, const char *to);
+void	 mucd_send_spliced(struct mucd *, const char *ser, size_t len,
+	    size_t split, const char *attr, size_t alen);
 /* Note that the store has uncommitted-to-disk changes (group commit). */
 void	 mucd_store_dirty(struct mucd *);
 /* Is bare a service admin (owner of every room)? */
 bool	 mucd_is_admin(const struct mucd *, const char *bare);
-/* Begin an orderly shutdown. */
-void	 mucd_shutdown(struct mucd *, int code);
-/* Set up the loop, link and timers (nothing privileged). */
-int	 mucd_init(struct mucd *);
-/* After the loop ended: flush, close the link and control socket, save
- * and close the store. */
-void	 mucd_finish(struct mucd *);
-
-#define MUCD_HOUSEKEEPING_MS	5000
+/* Stop after this loop turn with exit status code; occupants are told
+ * (status 332) as the daemon finishes. */
+void	 mucd_stop(struct mucd *, int code);
 
 #endif

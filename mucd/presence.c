@@ -185,14 +185,9 @@ send_variant(struct pubctx *c, const struct occupant *to, enum vkind k,
     bool unavail)
 {
 	struct variant *v = get_variant(c, k, unavail);
-	const struct session *s;
 
-	if (v->b.len == 0)
-		return;
-	for (s = to->sessions; s != NULL; s = s->next)
-		if (!s->unavailable)
-			link_send_spliced(&c->r->mucd->link, v->b.data,
-			    v->b.len, v->split, s->to_attr, s->to_len);
+	if (v->b.len > 0)
+		room_send_serialized(c->r, to, &v->b, v->split);
 }
 
 static enum vkind
@@ -228,7 +223,6 @@ static void
 publicise_self(struct pubctx *c)
 {
 	struct occupant *o = c->o;
-	struct link *l = &c->r->mucd->link;
 	struct session *s;
 	struct xnode *pr;
 
@@ -243,8 +237,7 @@ publicise_self(struct pubctx *c)
 			continue;
 		self_x(c, pr);
 		x_set_attr(pr, "to", s->jid);
-		link_send(l, pr);
-		x_free(pr);
+		mucd_send_free(c->r->mucd, pr);
 	}
 }
 
@@ -316,8 +309,7 @@ presence_send_occupant_list(struct room *r, const char *to_full,
 		x = x_add(pr, "x", NS_MUC_USER);
 		add_items(x, r, n, anon && !same, NULL, NULL, NULL, NULL);
 		x_set_attr(pr, "to", to_full);
-		link_send(&r->mucd->link, pr);
-		x_free(pr);
+		mucd_send_free(r->mucd, pr);
 	}
 	if (!(bcast & ROLEBIT_NONE))
 		return;
@@ -340,8 +332,7 @@ presence_send_occupant_list(struct room *r, const char *to_full,
 		x_set_attr(pr, "type", "unavailable");
 		add_item(x_add(pr, "x", NS_MUC_USER), a->aff, ROLE_NONE,
 		    anon ? NULL : a->bare, a->nick, NULL, NULL, NULL);
-		link_send(&r->mucd->link, pr);
-		x_free(pr);
+		mucd_send_free(r->mucd, pr);
 	}
 }
 

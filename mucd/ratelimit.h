@@ -12,7 +12,12 @@
 #include <stdint.h>
 
 struct mucd;
-struct bucket;
+
+/* A token bucket; zeroed is full (refilled on first use). */
+struct bucket {
+	double		 tokens;
+	uint64_t	 last_ms;
+};
 
 enum rate_kind { RATE_MESSAGE, RATE_PRESENCE, RATE_IQ };
 

@@ -36,38 +36,11 @@ mucd_load_conf(struct conf *c, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-static bool
-str_differs(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a != b;
-	return strcmp(a, b) != 0;
-}
-
-/* Keep an immutable string setting, warning if the file changed it. */
 static void
-keep_str(char **nv, char **ov, const char *name, unsigned *changed)
+needs_restart(void *arg, const char *key)
 {
-	char *t;
-
-	if (str_differs(*nv, *ov)) {
-		log_warn("reload: '%s' changed; it takes effect after a "
-		    "restart", name);
-		(*changed)++;
-	}
-	t = *nv;
-	*nv = *ov;
-	*ov = t;
-}
-
-static void
-keep_num(size_t nv, size_t ov, const char *name, unsigned *changed)
-{
-	if (nv != ov) {
-		log_warn("reload: '%s' changed; it takes effect after a "
-		    "restart", name);
-		(*changed)++;
-	}
+	(void)arg;
+	log_warn("reload: '%s' changed; it takes effect after a restart", key);
 }
 
 int
@@ -75,27 +48,13 @@ mucd_reload(struct mucd *m, char *err, size_t errlen)
 {
 	struct conf nc, old = m->conf;
 	enum log_level lvl = LOG_LVL_INFO;
-	unsigned kept = 0;
+	unsigned kept;
 
 	if (mucd_load_conf(&nc, m->conf_path, err, errlen) == -1) {
 		log_error("reload failed, configuration unchanged: %s", err);
 		return -1;
 	}
-	keep_str(&nc.domain, &old.domain, "domain", &kept);
-	keep_str(&nc.server, &old.server, "server", &kept);
-	keep_str(&nc.secret, &old.secret, "secret", &kept);
-	keep_str(&nc.datadir, &old.datadir, "datadir", &kept);
-	keep_str(&nc.control, &old.control, "control", &kept);
-	keep_str(&nc.control_group, &old.control_group, "control_group", &kept);
-	keep_str(&nc.pidfile, &old.pidfile, "pidfile", &kept);
-	keep_str(&nc.user, &old.user, "user", &kept);
-	keep_str(&nc.group, &old.group, "group", &kept);
-	keep_num(nc.port, old.port, "port", &kept);
-	nc.port = old.port;
-	keep_num(nc.allow_root, old.allow_root, "allow_root", &kept);
-	nc.allow_root = old.allow_root;
-	keep_num(nc.db_cache_size, old.db_cache_size, "db_cache_size", &kept);
-	nc.db_cache_size = old.db_cache_size;
+	kept = conf_keep_restart_keys(&nc, &old, needs_restart, NULL);
 	m->conf = nc;
 	conf_free(&old);
 	log_level_parse(m->conf.log_level, &lvl);

@@ -914,16 +914,16 @@ room_rename_occupant(struct room *r, struct occupant *o, const char *nick)
 
 /* Broadcasting. */
 
-static void
-send_serialized(struct room *r, const struct occupant *o, const struct buf *b,
-    size_t split)
+void
+room_send_serialized(struct room *r, const struct occupant *o,
+    const struct buf *b, size_t split)
 {
 	const struct session *s;
 
 	for (s = o->sessions; s != NULL; s = s->next)
 		if (!s->unavailable)
-			link_send_spliced(&r->mucd->link, b->data, b->len,
-			    split, s->to_attr, s->to_len);
+			mucd_send_spliced(r->mucd, b->data, b->len, split,
+			    s->to_attr, s->to_len);
 }
 
 static int
@@ -932,6 +932,12 @@ serialize_once(const struct xnode *st, struct buf *b, size_t *split)
 	buf_init(b, 0);
 	*split = 1 + strlen(st->name);
 	return x_serialize(st, b, NS_COMPONENT);
+}
+
+bool
+room_role_at_least(const struct occupant *o, void *min)
+{
+	return o->role >= *(const enum role *)min;
 }
 
 void
@@ -949,7 +955,7 @@ room_broadcast(struct room *r, const struct xnode *st, occ_filter filter,
 	}
 	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&o); )
 		if (filter == NULL || filter(o, arg))
-			send_serialized(r, o, &b, split);
+			room_send_serialized(r, o, &b, split);
 	buf_free(&b);
 }
 
@@ -961,7 +967,7 @@ room_send_to_occupant(struct room *r, const struct occupant *o,
 	struct buf b;
 
 	if (serialize_once(st, &b, &split) == 0)
-		send_serialized(r, o, &b, split);
+		room_send_serialized(r, o, &b, split);
 	buf_free(&b);
 }
 

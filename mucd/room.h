@@ -13,7 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "hmap.h"
+#include "ratelimit.h"
 #include "roomcfg.h"
 #include "store.h"
 #include "xml.h"
@@ -32,11 +34,6 @@ struct session {
 					   serialized for the component ns */
 	bool		 unavailable;
 	struct session	*next;
-};
-
-struct bucket {
-	double		 tokens;
-	uint64_t	 last_ms;
 };
 
 struct occupant {
@@ -98,7 +95,8 @@ struct room {
 };
 
 /* Lookup: in memory, else loaded from the store. NULL if it does not
- * exist (or could not be loaded: *err then says why). */
+ * exist, or could not be loaded: then *load_failed is set and
+ * store_errmsg() says why. */
 struct room	*room_find(struct mucd *, const char *jid, bool *load_failed);
 /* Only what is in memory. */
 struct room	*room_find_loaded(struct mucd *, const char *jid);
@@ -109,9 +107,6 @@ void		 room_forget(struct room *);
 /* Persist the record (persistent rooms) or drop it (temporary). Returns
  * 0, or a negative store code. */
 int		 room_save(struct room *);
-/* Remove from the store and memory after telling occupants; see owner.c. */
-void		 room_destroy(struct room *, const char *alt, const char *reason,
-		    const char *password);
 /* Locked rooms (new, unconfigured) refuse entry; the lock expires. */
 bool		 room_is_locked(struct room *);
 /* After someone left: destroy empty temporary rooms, mark idle others.
@@ -171,10 +166,17 @@ int		 room_rename_occupant(struct room *, struct occupant *,
 
 /* Broadcasting. Serialize once, splice 'to' per recipient session. */
 typedef bool	(*occ_filter)(const struct occupant *, void *);
+/* A filter: occupants whose role is at least *(enum role *)arg. */
+bool		 room_role_at_least(const struct occupant *, void *arg);
 void		 room_broadcast(struct room *, const struct xnode *st,
 		    occ_filter, void *);
 void		 room_send_to_occupant(struct room *, const struct occupant *,
 		    const struct xnode *st);
+/* A stanza serialized once (for the component namespace, 'to' to go at
+ * split) to each live session of o: for senders that keep variants of
+ * one publication (presence.c). */
+void		 room_send_serialized(struct room *, const struct occupant *,
+		    const struct buf *, size_t split);
 /* The room's 104-style notice: <message type=groupchat from=room><x>…codes */
 void		 room_send_status_codes(struct room *, const int *codes, int n);
 

@@ -133,7 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_ctl_close(fd);
 	buf_free(&in);
 	if (fz_m.shutting_down) {
-		/* mucd_finish's part: persistent rooms are saved. */
+		/* lifecycle_finish's part: persistent rooms are saved. */
 		struct room *r;
 		const char *k;
 

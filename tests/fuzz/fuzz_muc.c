@@ -25,6 +25,7 @@
 #include "jid.h"
 #include "link.h"
 #include "mucd.h"
+#include "presence.h"
 #include "ratelimit.h"
 #include "reverify.h"
 #include "room.h"
@@ -860,7 +861,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				const char *k;
 				size_t i;
 
-				mucd_shutdown(&fz_m, 0);
+				/* lifecycle_finish's part. */
+				mucd_stop(&fz_m, 0);
+				for (i = 0; hmap_next(&fz_m.rooms, &i, &k,
+				    (void **)&room); )
+					presence_evacuate(room, 332);
 				for (i = 0; hmap_next(&fz_m.rooms, &i, &k,
 				    (void **)&room); )
 					if (room->stored)

@@ -18,6 +18,8 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "ctlcmd.h"
+#include "lifecycle.h"
 #include "jid.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -97,6 +99,7 @@ void
 fz_init(const struct fz_opts *o)
 {
 	struct store_opts so = { .create = true };
+	struct ctl_setup cs = { ctlcmd_dispatch, &fz_m, -1, -1, -1 };
 	char path[512], data[512], err[1024];
 	enum log_level lvl = LOG_LVL_ERROR;
 	const char *env, *base;
@@ -122,17 +125,19 @@ fz_init(const struct fz_opts *o)
 		fz_die("%s: %s", path, strerror(errno));
 	fprintf(f, "domain = " FZ_DOMAIN "\nsecret = fuzz\n"
 	    "datadir = %s\ncontrol = %s/mucd.sock\npidfile = %s/mucd.pid\n"
+	    "backup_dir = %s\n"
 	    "admins = admin@localhost\nlog_level = error\n"
 	    "db_cache_size = 1M\ncontrol_max_line = 1K\n%s\n",
-	    data, fz_dir, fz_dir, o->conf_extra ? o->conf_extra : "");
+	    data, fz_dir, fz_dir, fz_dir, o->conf_extra ? o->conf_extra : "");
 	fclose(f);
 	if (mucd_load_conf(&fz_m.conf, path, err, sizeof(err)) == -1)
 		fz_die("config: %s", err);
 	fz_m.conf_path = strdup(path);
 	fz_m.foreground = true;
-	if (mucd_init(&fz_m) == -1)
-		fz_die("mucd_init: %s", strerror(errno));
-	/* mucd_init blocks these for its signalfd; libFuzzer wants them. */
+	if (lifecycle_init(&fz_m) == -1)
+		fz_die("lifecycle_init: %s", strerror(errno));
+	/* lifecycle_init blocks these for its signalfd; libFuzzer wants
+	 * them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
@@ -143,7 +148,7 @@ fz_init(const struct fz_opts *o)
 	so.cache_size = fz_m.conf.db_cache_size;
 	if (store_open(&fz_m.store, data, &so, err, sizeof(err)) != STORE_OK)
 		fz_die("store_open: %s", err);
-	if (o->control && ctl_open(&fz_m, -1, -1, err, sizeof(err)) == -1)
+	if (o->control && ctl_open(&fz_m, &cs, err, sizeof(err)) == -1)
 		fz_die("ctl_open: %s", err);
 }
 

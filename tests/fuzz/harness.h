@@ -2,7 +2,7 @@
  * harness: an in-process mucd for the daemon-level fuzz targets.
  *
  * fz_init builds the daemon the way main.c does (a mucd.conf written to a
- * temporary directory and loaded with mucd_load_conf, mucd_init, the store
+ * temporary directory and loaded with mucd_load_conf, lifecycle_init, the store
  * opened in that directory, optionally the control socket), minus what
  * needs root or the network. The directory is on /dev/shm when there is
  * one, so the store's group commit (an fsync per loop turn) stays cheap.

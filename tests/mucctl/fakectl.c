@@ -15,6 +15,7 @@
  *   idmismatch  a reply for another id
  *   close       close without replying
  *   error       {"code":"not-allowed","message":"nope"}
+ *   oldcmds     hello lists only "hello" and "rooms" (an older mucd)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -97,6 +98,10 @@ serve(int fd, const char *mode)
 		return;
 	if (puts_fd(fd, strcmp(mode, "proto2") == 0 ?
 	    "{\"id\":1,\"ok\":true,\"result\":{\"protocol\":2}}\n" :
+	    strcmp(mode, "oldcmds") == 0 ?
+	    "{\"id\":1,\"ok\":true,\"result\":{\"protocol\":1,\"version\":"
+	    "\"0.0.9\",\"domain\":\"fake.example\",\"commands\":"
+	    "[\"hello\",\"rooms\"]}}\n" :
 	    "{\"id\":1,\"ok\":true,\"result\":{\"protocol\":1,\"version\":"
 	    "\"fake\",\"domain\":\"fake.example\"}}\n") == -1)
 		return;

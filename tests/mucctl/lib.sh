@@ -15,6 +15,9 @@ FIXTURE=${FIXTURE:-$ROOT/tests/fixture}
 SCSRUN=${SCSRUN:-$ROOT/tests/bin/scsrun}
 MUCD=${MUCD:-$ROOT/tests/bin/mucd-san}
 MUCCTL=${MUCCTL:-$ROOT/mucctl/mucctl}
+# Offline mode runs the daemon in maintenance mode: the one under test.
+MUCCTL_MUCD=${MUCCTL_MUCD:-$MUCD}
+export MUCCTL_MUCD
 HERE=$ROOT/tests/mucctl
 CC=${CC:-cc}
 # scsrun waits this long for a stanza; mucctl runs in between.
@@ -76,8 +79,12 @@ build_helpers() {
 		$(pkg-config --cflags --libs jansson) || die "cannot build jget"
 	$CC -std=c11 -D_GNU_SOURCE -O1 -Wall -o "$WORK/ptydrive" \
 		"$HERE/ptydrive.c" -lutil || die "cannot build ptydrive"
+	$CC -std=c11 -D_GNU_SOURCE -O1 -Wall -I"$ROOT/common" \
+		-o "$WORK/protodump" "$HERE/protodump.c" "$ROOT/common/ctlproto.c" ||
+		die "cannot build protodump"
 	JGET=$WORK/jget
 	PTYDRIVE=$WORK/ptydrive
+	PROTODUMP=$WORK/protodump
 }
 
 [ -x "$MUCCTL" ] || die "$MUCCTL is not built (make mucctl/mucctl)"

@@ -53,23 +53,57 @@ while read -r k; do
 		not_ok "man: room option $k"
 done < "$WORK/keys"
 
-# Protocol: every command the daemon dispatches, and mucctl maps to them.
-sed -n 's/^[[:space:]]*{ "\([a-z.]*\)", cmd_[a-z_]* },$/\1/p' \
-	"$ROOT/mucd/ctlcmd.c" > "$WORK/proto"
+# Protocol: mucctl(8)'s PROTOCOL section against the one definition
+# (common/ctlproto.h): every command with its class, every error code
+# with its exit status, and nothing the protocol does not have.
+build_helpers
+"$PROTODUMP" > "$WORK/proto.tab"
+sed -n 's/^cmd //p' "$WORK/proto.tab" > "$WORK/proto"
 [ "$(wc -l < "$WORK/proto")" -ge 20 ] &&
-	ok "protocol commands found in mucd/ctlcmd.c" ||
-	not_ok "protocol commands found in mucd/ctlcmd.c"
+	ok "protocol commands from common/ctlproto.h" ||
+	not_ok "protocol commands from common/ctlproto.h"
 sed -n '/^\.Sh PROTOCOL/,/^\.Sh /p' "$MAN" > "$WORK/protocol.8"
-while read -r p; do
-	grep -q "^\.It Cm $p\$" "$WORK/protocol.8" &&
-		ok "man PROTOCOL: $p" || not_ok "man PROTOCOL: $p"
+while read -r p rw where; do
+	case $rw in read) want="Read-only" ;; *) want="Changes state" ;; esac
+	case $where in
+	offline) want="$want; works offline too." ;;
+	*) want="$want; needs the running daemon." ;;
+	esac
+	got=$(sed -n "/^\.It Cm $p\$/{n;p;}" "$WORK/protocol.8")
+	if [ "$got" = "$want" ]; then
+		ok "man PROTOCOL: $p ($want)"
+	else
+		not_ok "man PROTOCOL: $p: '$got', wanted '$want'"
+	fi
 done < "$WORK/proto"
+sed -n 's/^\.It Cm \([a-z.]*\)$/\1/p' "$WORK/protocol.8" | while read -r p; do
+	grep -q "^$p " "$WORK/proto" || echo "$p"
+done > "$WORK/extra"
+[ -s "$WORK/extra" ] && not_ok "man PROTOCOL documents commands the \
+protocol lacks: $(tr '\n' ' ' < "$WORK/extra")" ||
+	ok "man PROTOCOL: no command the protocol lacks"
+sed -n 's/^err //p' "$WORK/proto.tab" > "$WORK/errs"
+while read -r code status; do
+	got=$(sed -n "/^\.It Ql $code\$/{n;p;}" "$WORK/protocol.8")
+	if [ "$got" = "Exit status $status." ]; then
+		ok "man PROTOCOL: error $code (exit $status)"
+	else
+		not_ok "man PROTOCOL: error $code: '$got', wanted 'Exit status $status.'"
+	fi
+done < "$WORK/errs"
 while read -r c; do
 	# shellcheck disable=SC2086
-	p=$("$MUCCTL" help $c | sed -n 's/.*(protocol command "\(.*\)")$/\1/p')
+	p=$("$MUCCTL" help $c | sed -n 's/.*(protocol command "\([a-z.]*\)".*/\1/p')
 	[ -z "$p" ] && continue
-	grep -q -x -F "$p" "$WORK/proto" && ok "'$c' sends '$p', which mucd serves" ||
-		not_ok "'$c' sends '$p', which mucd serves"
+	if grep -q "^$p .* offline$" "$WORK/proto"; then
+		where="works offline too"
+	else
+		where="needs the daemon"
+	fi
+	# shellcheck disable=SC2086
+	"$MUCCTL" help $c | grep -q "^$where (protocol command \"$p\"" &&
+		ok "'$c' sends '$p' and says it $where" ||
+		not_ok "'$c' sends '$p' and says it $where"
 done < "$WORK/commands"
 
 # --- bash completion ----------------------------------------------------

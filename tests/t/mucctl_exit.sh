@@ -1,6 +1,8 @@
 #!/bin/sh
 # mucctl's exit statuses — 0 success, 1 refused, 2 usage, 3 unreachable —
-# its messages, and the help every command has.
+# one class per protocol error code (common/ctlproto.h), whether mucctl
+# or the daemon finds the fault; its messages, and the help every command
+# has.
 . "$(dirname "$0")/../mucctl/lib.sh"
 
 build_helpers
@@ -30,6 +32,11 @@ err_has "text: control characters cannot be sent over XMPP" \
 expect 2 "control characters in a setting" "$MUCCTL" $NOCONF room config r \
 	"name=$(printf 'a\033[2Jb')"
 expect 2 "unknown global option" "$MUCCTL" -Z status
+err_has "mucctl: unknown option '-Z'" "getopt: names the program, not its path"
+expect 2 "unknown global long option" "$MUCCTL" --frob status
+err_has "mucctl: unknown option '--frob'" "getopt: long option named"
+expect 2 "global option without its value" "$MUCCTL" -s
+err_has "mucctl: option '-s' needs a value" "getopt: missing value named"
 expect 2 "no command and no terminal" "$MUCCTL" $NOCONF < /dev/null
 expect 2 "help on no such command" "$MUCCTL" help frob
 
@@ -74,6 +81,10 @@ expect 3 "offline without a data directory" "$MUCCTL" -s "$WORK/no.sock" \
 	$NOCONF rooms
 err_has "data directory is unknown" "offline: says the data dir is unknown"
 expect 3 "-D on a directory without a database" "$MUCCTL" -D "$WORK" rooms
+mkdir -p "$WORK/fresh"
+expect 3 "-D with an online-only command" "$MUCCTL" $NOCONF -D "$WORK/fresh" \
+	status
+err_has "'status' needs the running daemon" "-D status: the daemon's reason"
 }
 
 # --- 1: refused; 0: done (with a daemon) --------------------------------
@@ -84,9 +95,29 @@ expect 1 "not found" mc room show nowhere
 err_has "mucctl: room show: no room nowhere@conference.localhost" \
 	"not found: the daemon's message"
 expect 1 "conflict" mc room create here
-expect 1 "bad request from the daemon" mc rooms --match '('
-err_has "invalid regular expression" "bad request: message"
-expect 1 "room on another domain" mc room show here@elsewhere.example
+expect 2 "bad request from the daemon" mc rooms --match '('
+err_has "invalid regular expression '(': " "bad request: message with detail"
+expect 2 "bad value, found by the daemon" mc room config here moderated=maybe
+expect 2 "bad number, found by the daemon" mc room config here \
+	max_occupants=-5
+expect 2 "bad word, found by the daemon" mc room config here whois=sometimes
+expect 2 "bad room JID" mc room show 'a@b@c'
+expect 2 "room on another domain" mc room show here@elsewhere.example
+expect 2 "bad --after" mc rooms --after 'x@y@z'
+expect 1 "kick of an absent nick" mc kick here Nobody
+err_has "no occupant with the nick 'Nobody' in here@conference.localhost" \
+	"kick: says it in words"
+expect 1 "kick of an absent nick, --json" mc --json kick here Nobody
+jfield error.code not-found "kick --json: the code"
+expect 1 "backup outside backup_dir" mc backup /etc/mucd-backup
+err_has "backups are written only under" "backup: confined to backup_dir"
+expect 0 "backup" mc backup b1
+expect 1 "backup into a non-empty directory" mc backup b1
+if grep -q "backup: backup:" "$WORK/err"; then
+	not_ok "backup error: the command is named once"; evidence
+else
+	ok "backup error: the command is named once"
+fi
 mc ban here evil.example > /dev/null 2>&1
 expect 1 "banned JID cannot reserve" mc nick reserve here x@evil.example X
 expect 0 "--json prints one document" mc --json status

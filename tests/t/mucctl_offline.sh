@@ -8,15 +8,28 @@
 build_helpers
 start_prosody
 
-# Before mucd ever ran there is no database to work on.
+# A fresh install: offline mode creates the database in an empty data
+# directory (rooms can be prepared before the service first starts), but
+# never in a directory that holds something else (a typo in -D).
 mkdir -p "$D/data"
 sh "$FIXTURE/mucd.sh" start "$D" "$MUCD" > /dev/null 2>&1 # writes mucd.conf
 sh "$FIXTURE/mucd.sh" stop "$D" > /dev/null 2>&1
-rm -rf "$WORK/empty"
-mkdir -p "$WORK/empty"
-expect 3 "offline on a directory without a database" \
-	mc -D "$WORK/empty" rooms
-err_has "cannot open the database" "no database: says so"
+rm -rf "$WORK/empty" "$WORK/other"
+mkdir -p "$WORK/empty" "$WORK/other"
+echo notes > "$WORK/other/notes.txt"
+expect 0 "offline on an empty directory creates the database" \
+	mc -D "$WORK/empty" --json rooms
+jcount rooms 0 "fresh database: no rooms"
+expect 3 "offline on a directory that is not empty and has no database" \
+	mc -D "$WORK/other" rooms
+err_has "no database here" "not a database: says so"
+err_has "only in an empty directory" "not a database: says what to do"
+[ "$(ls "$WORK/other")" = notes.txt ] &&
+	ok "nothing left behind in a directory that is not a database" ||
+	not_ok "nothing left behind in a directory that is not a database"
+expect 3 "offline on a directory that does not exist" \
+	mc -D "$WORK/nowhere" rooms
+err_has "$WORK/nowhere: No such file or directory" "no directory: says so"
 
 # --- offline changes, mucd stopped -------------------------------------
 expect 0 "room create (offline fallback)" mc room create offroom \
@@ -28,7 +41,7 @@ expect 0 "room create -D --json" mc -D "$D/data" --json room create second
 jfield jid second@conference.localhost "room create -D: jid"
 expect 1 "room create twice" mc room create offroom
 err_has "room offroom@conference.localhost already exists" "room create: conflict"
-expect 1 "room create persistent=no" mc room create third persistent=no
+expect 2 "room create persistent=no" mc room create third persistent=no
 err_has "must be persistent" "room create: must be persistent"
 
 expect 0 "affiliation set owner" mc --json affiliation set offroom \
@@ -40,8 +53,12 @@ jfield affiliation member "nick reserve: member"
 jfield nick Jules "nick reserve: nick"
 expect 1 "nick reserve: once per room" mc nick reserve offroom \
 	rosaline@localhost Jules
-err_has "conflict: That nickname is reserved by someone else" \
+err_has "That nickname is reserved by someone else" \
 	"nick reserve: the daemon's message"
+expect 1 "nick reserve conflict, --json" mc --json nick reserve offroom \
+	rosaline@localhost Jules
+jfield error.code conflict "--json failure: the protocol's code on stdout"
+jfield error.condition conflict "--json failure: the XMPP condition"
 expect 1 "affiliation set --nick taken" mc affiliation set offroom \
 	rosaline@localhost member --nick Jules
 expect 1 "the last owner stays" mc affiliation set offroom romeo@localhost \
@@ -54,13 +71,13 @@ out_has "evil.example is banned from offroom" "ban: human"
 expect 1 "nick reserve for a banned JID" mc nick reserve offroom \
 	x@evil.example X
 err_has "is banned from offroom@conference.localhost" "banned: message"
-expect 1 "JIDs are checked" mc affiliation set offroom 'bad@@jid' member
+expect 2 "JIDs are checked" mc affiliation set offroom 'bad@@jid' member
 expect 0 "JIDs are prepared" mc --json affiliation set offroom \
 	Mercutio@LocalHost member
 jfield jid mercutio@localhost "affiliation set: prepared JID"
 expect 0 "affiliation none removes" mc affiliation set offroom \
 	mercutio@localhost none
-expect 1 "room config: bad value" mc room config offroom max_occupants=-1
+expect 2 "room config: bad value" mc room config offroom max_occupants=-1
 expect 0 "room config" mc --json room config offroom whois=anyone \
 	'description=Made offline'
 jfield config.whois anyone "room config: whois"
@@ -75,12 +92,21 @@ expect 0 "nick show" mc --json nick show offroom juliet@localhost
 jfield nick null "nick show: released"
 expect 0 "nick reserve again" mc nick reserve offroom juliet@localhost Jules
 out_has 'juliet@localhost reserved "Jules" in offroom' "nick reserve: human"
-expect 0 "backup offline" mc backup "$WORK/bk"
-out_has "backup written to $WORK/bk" "backup: human"
-[ -f "$WORK/bk/affs.db" ] && ok "backup: written" || not_ok "backup: written"
+expect 0 "backup offline" mc backup bk
+out_has "backup written to $D/backups/bk" "backup: human"
+[ -f "$D/backups/bk/affs.db" ] && ok "backup: written" ||
+	not_ok "backup: written"
+expect 1 "backup outside backup_dir" mc backup "$WORK/bk"
+err_has "backups are written only under $D/backups" "backup: confined"
+[ ! -e "$WORK/bk" ] && ok "backup: nothing written outside" ||
+	not_ok "backup: nothing written outside"
 expect 3 "online-only commands need the daemon" mc occupants offroom
 err_has "cannot connect to mucd" "occupants offline: says why"
-expect 2 "-D with an online-only command" mc -D "$D/data" say offroom hi
+expect 3 "-D with an online-only command" mc -D "$D/data" say offroom hi
+err_has "'say' needs the running daemon" "-D say: the daemon's refusal"
+expect 3 "-D with an online-only command, --json" mc -D "$D/data" --json \
+	kick offroom Nobody
+jfield error.code needs-daemon "-D kick: needs-daemon in JSON"
 
 # As root on the daemon's data directory (owned by its user), mucctl
 # must not leave files the daemon cannot open.

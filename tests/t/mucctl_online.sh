@@ -74,7 +74,7 @@ if grep -q -E '^whois +moderators$' "$WORK/out"; then
 else
 	not_ok "room config: human key/value lines"; evidence
 fi
-expect 1 "room config with a bad value" mc room config lobby whois=sometimes
+expect 2 "room config with a bad value" mc room config lobby whois=sometimes
 err_has "whois: 'sometimes' is not moderators or anyone" \
 	"room config: the daemon's reason"
 
@@ -104,7 +104,7 @@ jfield affiliation member "nick reserve: makes a member"
 jfield nick Tybalt "nick reserve: the nick"
 expect 1 "nick reserve: a nick once per room" \
 	mc nick reserve lobby mercutio@localhost Tybalt
-err_has "conflict" "nick reserve: conflict"
+err_has "That nickname is reserved by someone else" "nick reserve: conflict"
 expect 0 "nick show --json" mc --json nick show lobby tybalt@localhost
 jfield nick Tybalt "nick show: the nick"
 expect 0 "nick show (human)" mc nick show lobby tybalt@localhost
@@ -157,8 +157,22 @@ expect 0 "affiliation set on an absent user" \
 	mc affiliation set lobby rosaline@localhost member
 out_has "rosaline@localhost is now member" "affiliation set: human"
 wait_occupant lobby Rosa
+# status counts what goes out on the link, whoever sends it: a message
+# from the room is one stanza per live session.
+expect 0 "status before say" mc --json status
+_out0=$("$JGET" link.stanzas_out < "$WORK/out")
+_sessions=$("$JGET" sessions < "$WORK/out")
 expect 0 "say (words joined)" mc say lobby hello from mucctl
 out_has "sent to lobby" "say: human"
+expect 0 "status after say" mc --json status
+_out1=$("$JGET" link.stanzas_out < "$WORK/out")
+if [ "$_sessions" -gt 0 ] 2>/dev/null &&
+    [ $((_out1 - _out0)) -eq "$_sessions" ]; then
+	ok "status: one stanza out per session for a broadcast ($_sessions)"
+else
+	not_ok "status: stanzas out $_out0 -> $_out1 for $_sessions sessions"
+fi
+jfield counters.stanzas_out "$_out1" "status: the counters agree with the link"
 expect 0 "say --json" mc --json say lobby again
 jfield . null "say --json: null result"
 expect 0 "room config change" mc --json room config lobby description=Changed
@@ -178,17 +192,37 @@ expect 1 "room show after destroy" mc room show lobby
 err_has "mucctl: room show: no room lobby@conference.localhost" \
 	"room show: error names the room"
 
+# --- text from users reaches the terminal defused ------------------------
+# A right-to-left override makes "room-gnp.exe" read "room-exe.png".
+RLO=$(printf '\342\200\256')
+expect 0 "room with a bidi override in its name" mc room create bidi \
+	"name=evil${RLO}gnp.exe"
+expect 0 "say a bidi override" mc say bidi "look ${RLO}txt.exe"
+expect 0 "rooms (human)" mc rooms --match '^bidi@'
+if grep -q "$RLO" "$WORK/out"; then
+	not_ok "rooms: the override does not reach the terminal"; evidence
+else
+	ok "rooms: the override does not reach the terminal"
+fi
+out_has "evil?gnp.exe" "rooms: the override shows as ?"
+expect 0 "room show (human)" mc room show bidi
+out_has "evil?gnp.exe" "room show: the override shows as ?"
+expect 0 "history (human)" mc history bidi
+out_has "look ?txt.exe" "history: the override shows as ?"
+expect 0 "rooms --json keeps the text" mc --json rooms --match '^bidi@'
+jfield rooms.0.name "evil${RLO}gnp.exe" "--json: the name as it is"
+
 # --- reload, backup, shutdown -------------------------------------------
 expect 0 "reload" mc reload
 out_has "configuration reloaded" "reload: human"
 expect 0 "reload --json" mc --json reload
 jfield message "0 setting(s) need a restart" "reload: message"
-expect 0 "backup (relative DIR made absolute)" sh -c \
+expect 0 "backup (relative DIR: under backup_dir)" sh -c \
 	"cd '$WORK' && '$MUCCTL' -c '$D/mucd.conf' --json backup bk"
-jfield dir "$WORK/bk" "backup: absolute directory"
-[ -f "$WORK/bk/rooms.db" ] && ok "backup: files written" ||
+jfield dir "$D/backups/bk" "backup: under backup_dir"
+[ -f "$D/backups/bk/rooms.db" ] && ok "backup: files written" ||
 	not_ok "backup: files written"
-expect 1 "backup into a non-empty directory" mc backup "$WORK/bk"
+expect 1 "backup into a non-empty directory" mc backup "$D/backups/bk"
 
 expect 0 "shutdown" mc shutdown
 out_has "mucd is shutting down" "shutdown: human"

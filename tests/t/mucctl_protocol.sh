@@ -36,6 +36,9 @@ fake garbage 3 "reply not JSON" "invalid JSON"
 fake idmismatch 3 "reply for another request" "id mismatch"
 fake close 3 "connection closed" "closed the connection"
 fake error 1 "an error reply" "mucctl: status: nope"
+fake oldcmds 2 "a command this mucd lacks" \
+	"this mucd does not have the command 'status' (mucd 0.0.9"
+[ ! -s "$WORK/fakectl.out" ] || cat "$WORK/fakectl.out"
 fake big 0 "a 10 MiB reply"
 _n=$("$JGET" pad < "$WORK/out" | wc -c)
 [ "$_n" -eq $((10 * 1024 * 1024 + 1)) ] && ok "10 MiB reply read whole" ||

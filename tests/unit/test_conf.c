@@ -579,7 +579,8 @@ dump_round_trip(void)
 
 	CHECK_INT(load(&c, "domain = muc.example.com\nsecret = s\n"
 	    "admins = x@example.com\nlocal_domains = example.com\n"
-	    "control_group = mucd\nuser = mucd\ngroup = mucd\n"
+	    "control_group = mucd\ncontrol_readonly_group = staff\n"
+	    "user = mucd\ngroup = mucd\n"
 	    "default_language = en\n", err, sizeof(err)), 0);
 	memset(&d1, 0, sizeof(d1));
 	conf_dump(&c, dump_out, &d1);

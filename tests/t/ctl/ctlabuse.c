@@ -5,6 +5,11 @@
  *
  *   ctlabuse SOCKET all        every check below
  *   ctlabuse SOCKET hello      one hello; prints the reply (for uid tests)
+ *   ctlabuse SOCKET ask JSON   one request line; prints the reply
+ *   ctlabuse SOCKET pipeline N [ROOMS]
+ *                              N "rooms" requests in one go, replies read
+ *                              as they come: all N, in order (ROOMS rooms
+ *                              with long names first, default 200)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../testio.h"
@@ -98,22 +104,34 @@ bad_line(const char *req, const char *code, const char *what)
 	}
 }
 
+/*
+ * n connections that each send start (maybe nothing) and then sit there,
+ * wait_ms, then a real operator: it must still get through.
+ */
 static void
-idle_crowd(int n)
+crowd(int n, const char *start, unsigned wait_ms, const char *what)
 {
 	int *fds = calloc((size_t)n, sizeof(int)), i, opened = 0, fd;
 	char r[4096], msg[128];
 
-	for (i = 0; fds != NULL && i < n; i++)
-		if ((fds[i] = tio_dial_unix(sockpath)) != -1)
-			opened++;
-	snprintf(msg, sizeof(msg), "%d idle connections opened", opened);
+	for (i = 0; fds != NULL && i < n; i++) {
+		if ((fds[i] = tio_dial_unix(sockpath)) == -1)
+			continue;
+		if (tio_write_all(fds[i], start, strlen(start)) == -1) {
+			close(fds[i]);
+			fds[i] = -1;
+			continue;
+		}
+		opened++;
+	}
+	snprintf(msg, sizeof(msg), "%d %s connections opened", opened, what);
 	check(opened > 0, msg);
-	/* A real operator still gets through. */
+	usleep(wait_ms * 1000);
 	fd = tio_dial_unix(sockpath);
+	snprintf(msg, sizeof(msg), "a new client is served among %s "
+	    "connections", what);
 	check(fd != -1 && ask(fd, HELLO, r, sizeof(r)) == 0 &&
-	    strstr(r, "\"protocol\"") != NULL,
-	    "a new client is served among idle connections");
+	    strstr(r, "\"protocol\"") != NULL, msg);
 	if (fd != -1)
 		close(fd);
 	for (i = 0; fds != NULL && i < n; i++)
@@ -157,15 +175,121 @@ non_reader(void)
 	(void)sent;
 }
 
+/*
+ * Write all of out while reading replies (a client that pipelines must
+ * read as it writes, or both sides fill their buffers): every reply line
+ * must carry the next id. Returns the number of in-order replies.
+ */
+static int
+pipeline_run(int fd, const char *out, size_t outlen, int n, int timeout_ms)
+{
+	char buf[1 << 16], want[32];
+	size_t have = 0, wlen, off = 0;
+	int got = 0, bad = 0;
+	struct pollfd p = { .fd = fd };
+	char *nl, *line;
+	ssize_t k;
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while (got < n && !bad) {
+		p.events = POLLIN | (off < outlen ? POLLOUT : 0);
+		if (poll(&p, 1, timeout_ms) != 1)
+			break;		/* stalled: the failure this catches */
+		if ((p.revents & POLLOUT) &&
+		    (k = write(fd, out + off, outlen - off)) > 0)
+			off += (size_t)k;
+		if (!(p.revents & (POLLIN | POLLHUP)))
+			continue;
+		if ((k = read(fd, buf + have, sizeof(buf) - have)) <= 0)
+			break;
+		have += (size_t)k;
+		line = buf;
+		while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))
+		    != NULL) {
+			wlen = (size_t)snprintf(want, sizeof(want),
+			    "{\"id\":%d,", got + 1);
+			if ((size_t)(nl - line) < wlen ||
+			    memcmp(line, want, wlen) != 0) {
+				fprintf(stderr, "reply %d: %.120s\n", got + 1,
+				    line);
+				bad = 1;
+				break;
+			}
+			got++;
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf)) {
+			fprintf(stderr, "a reply longer than %zu bytes\n",
+			    sizeof(buf));
+			break;
+		}
+	}
+	return got;
+}
+
+/* Rooms with long names make each "rooms" reply big (200: ~46 KB):
+ * pipelined, the replies pass the daemon's pause mark many times over. */
+static int
+pipeline(int n, int rooms)
+{
+	struct timespec t0, t1;
+	size_t len = 0, cap = (size_t)n * 48 + 1;
+	char *out = malloc(cap), name[200];
+	int fd = tio_dial_unix(sockpath), i, got;
+	char r[4096];
+
+	if (out == NULL || fd == -1)
+		return -1;
+	memset(name, 'x', 150);
+	name[150] = '\0';
+	for (i = 0; i < rooms; i++) {
+		char req[512];
+
+		snprintf(req, sizeof(req), "{\"id\":0,\"cmd\":\"room.create\","
+		    "\"args\":{\"room\":\"pipe%03d-%s\"}}\n", i, name);
+		if (ask(fd, req, r, sizeof(r)) == -1)
+			return -1;
+	}
+	for (i = 1; i <= n; i++)
+		len += (size_t)snprintf(out + len, cap - len,
+		    "{\"id\":%d,\"cmd\":\"rooms\"}\n", i);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	got = pipeline_run(fd, out, len, n, 4000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("pipeline: %d of %d replies in order in %.2f s\n", got, n,
+	    (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	free(out);
+	close(fd);
+	return got;
+}
+
 int
 main(int argc, char **argv)
 {
 	char r[4096];
 	int fd;
 
-	if (argc != 3)
+	if (argc < 3)
 		return 2;
 	sockpath = argv[1];
+	if (strcmp(argv[2], "pipeline") == 0 && (argc == 4 || argc == 5)) {
+		int n = atoi(argv[3]);
+
+		return pipeline(n, argc == 5 ? atoi(argv[4]) : 200) == n ? 0 : 1;
+	}
+	if (strcmp(argv[2], "ask") == 0 && argc == 4) {
+		char req[4096];
+
+		snprintf(req, sizeof(req), "%s\n", argv[3]);
+		if ((fd = tio_dial_unix(sockpath)) == -1 ||
+		    ask(fd, req, r, sizeof(r)) == -1)
+			return 1;
+		printf("%s", r);
+		return 0;
+	}
 	if (strcmp(argv[2], "hello") == 0) {
 		if ((fd = tio_dial_unix(sockpath)) == -1 ||
 		    line(fd, r, sizeof(r)) == -1) {
@@ -206,7 +330,11 @@ main(int argc, char **argv)
 		snprintf(req + n, sizeof(req) - n, "@elsewhere.example\"}}\n");
 		bad_line(req, "bad-request", "a long non-ASCII argument");
 	}
-	idle_crowd(1000);
+	crowd(1000, "", 0, "idle");
+	/* Requests begun and never finished, in every slot: once they have
+	 * been quiet a second (from when the daemon read them, which ASan
+	 * and a loaded machine may delay), the oldest gives way. */
+	crowd(80, "{\"id\":1,\"cmd\":", 2500, "half-written");
 	non_reader();
 	return failures ? 1 : 0;
 }
