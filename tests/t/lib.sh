@@ -6,6 +6,8 @@ T_ROOT=$(pwd)
 SCSRUN=${SCSRUN:-$T_ROOT/tests/bin/scsrun}
 FIXTURE=${FIXTURE:-$T_ROOT/tests/fixture}
 MUCD=${MUCD:-$T_ROOT/tests/bin/mucd-san}
+# Debian's, which has python3-slixmpp (the one on PATH may not).
+T_PYTHON=${T_PYTHON:-/usr/bin/python3}
 T_NAME=$(basename "$0" .sh)
 . "$FIXTURE/proc.sh"
 
@@ -74,6 +76,41 @@ t_play() {
 	script=$1
 	shift
 	t_play_abs "$@" "$T_ROOT/tests/t/$script"
+}
+
+# t_slix TEST [MODE...]: run the real-client test tests/slix/TEST.py (see
+# tests/slix/README.md) against a fresh Prosody in each MODE, by default
+# "reference" (Prosody's own MUC) then "mucd" (mucd attached as the
+# component, with MUCD_CONF_EXTRA). The test's report is shown on failure.
+t_slix() {
+	_slix=$1
+	shift
+	[ $# -gt 0 ] || set -- reference mucd
+	"$T_PYTHON" -c 'import slixmpp' > /dev/null 2>&1 ||
+		t_fail "$T_PYTHON cannot import slixmpp (make deps installs" \
+		    "python3-slixmpp)"
+	for _mode; do
+		case $_mode in
+		reference) t_start_prosody reference ;;
+		mucd)	t_start_prosody component
+			t_start_mucd ;;
+		*)	t_fail "t_slix: unknown mode '$_mode'" ;;
+		esac
+		# The test has its own deadline; this one is for a stuck Python.
+		C2S_PORT=$C2S_PORT MUC_MODE=$_mode PYTHONDONTWRITEBYTECODE=1 \
+		    timeout -k 5 120 \
+		    "$T_PYTHON" "$T_ROOT/tests/slix/$_slix.py" \
+		    > "$T_DIR/slix.out" 2>&1 || {
+			cat "$T_DIR/slix.out" >&2
+			t_fail "tests/slix/$_slix.py [$_mode] failed"
+		}
+		if [ "$_mode" = mucd ]; then
+			sh "$FIXTURE/mucd.sh" stop "$T_DIR" ||
+				t_fail "mucd did not stop cleanly"
+			t_check_log
+		fi
+		sh "$FIXTURE/prosody.sh" stop "$T_DIR"
+	done
 }
 
 t_done() {
