@@ -1,5 +1,6 @@
 #include "form.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,24 @@ parse_field(struct form_field *ff, const struct xnode *field)
 	return 0;
 }
 
+/* A field the caller reads: one of vars, or FORM_TYPE. */
+static bool
+wanted(const char *var, const char *const *vars)
+{
+	if (strcmp(var, "FORM_TYPE") == 0)
+		return true;
+	for (; *vars != NULL; vars++)
+		if (strcmp(var, *vars) == 0)
+			return true;
+	return false;
+}
+
 int
-form_parse(struct form *f, const struct xnode *x, size_t max_fields,
-    char *err, size_t errlen)
+form_parse(struct form *f, const struct xnode *x, const char *const *vars,
+    size_t max_fields, char *err, size_t errlen)
 {
 	const struct xnode *c;
+	const char *var;
 	size_t n = 0, i;
 
 	memset(f, 0, sizeof(*f));
@@ -72,24 +86,23 @@ form_parse(struct form *f, const struct xnode *x, size_t max_fields,
 		    max_fields);
 		return -1;
 	}
+	n = 0;
+	X_FOREACH(x, c)
+		if (x_is(c, "field", NS_XDATA_FORM) &&
+		    (var = x_attr(c, "var")) != NULL && wanted(var, vars))
+			n++;
 	if (n > 0 && (f->fields = calloc(n, sizeof(*f->fields))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	X_FOREACH(x, c) {
-		if (!x_is(c, "field", NS_XDATA_FORM))
+		if (!x_is(c, "field", NS_XDATA_FORM) ||
+		    (var = x_attr(c, "var")) == NULL || !wanted(var, vars))
 			continue;
-		if (x_attr(c, "var") == NULL) {
-			/* Only 'fixed' fields may lack a var. */
-			if (x_attr(c, "type") && !strcmp(x_attr(c, "type"), "fixed"))
-				continue;
-			snprintf(err, errlen, "field without 'var'");
-			goto fail;
-		}
 		for (i = 0; i < f->nfields; i++)
-			if (!strcmp(f->fields[i].var, x_attr(c, "var"))) {
+			if (!strcmp(f->fields[i].var, var)) {
 				snprintf(err, errlen, "field '%s' given twice",
-				    f->fields[i].var);
+				    var);
 				goto fail;
 			}
 		if (parse_field(&f->fields[f->nfields], c) == -1) {

@@ -24,17 +24,22 @@ struct form_field {
 struct form {
 	const char		*type;		/* form|submit|cancel|result */
 	const char		*form_type;	/* FORM_TYPE value, or NULL */
-	struct form_field	*fields;
+	struct form_field	*fields;	/* only the vars asked for */
 	size_t			 nfields;
 };
 
 /*
- * Parse a <x xmlns='jabber:x:data'/> element. Strings are borrowed from
- * the tree, which must outlive the form. Fails (with a message) on a
- * repeated var, more than max_fields fields, or a field without var.
+ * Parse a submitted <x xmlns='jabber:x:data'/>. vars (NULL-terminated)
+ * names the fields the caller reads; only those and FORM_TYPE are kept.
+ * Every other field is ignored whatever it holds, as Prosody does: one
+ * without a var (clients echo the labels of 'fixed' fields back) or one
+ * the caller does not know. Fails (with a message) on more than
+ * max_fields <field/> elements in all, or on a kept var given twice.
+ * Strings are borrowed from the tree, which must outlive the form.
  */
-int	 form_parse(struct form *, const struct xnode *x, size_t max_fields,
-	    char *err, size_t errlen);
+int	 form_parse(struct form *, const struct xnode *x,
+	    const char *const *vars, size_t max_fields, char *err,
+	    size_t errlen);
 void	 form_free(struct form *);
 const struct form_field *form_get(const struct form *, const char *var);
 /* First value of var, "" for a field with no <value/>, NULL if absent. */

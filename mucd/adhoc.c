@@ -30,6 +30,7 @@ struct command {
 	const char	*name;
 	cmd_form	 form;
 	cmd_run		 run;
+	const char *const *vars;	/* the fields run reads */
 };
 
 static void destroy_form(struct mucd *, struct xnode *);
@@ -39,9 +40,15 @@ static void setaff_form(struct mucd *, struct xnode *);
 static void setaff_run(struct mucd *, const struct form *, struct buf *,
     const char **);
 
+static const char *const destroy_vars[] = { "rooms", NULL };
+static const char *const setaff_vars[] = { "room", "jid", "affiliation",
+	"reason", NULL };
+
 static const struct command commands[] = {
-	{ NODE_DESTROY, "Destroy Rooms", destroy_form, destroy_run },
-	{ NODE_SETAFF, "Set affiliation in room", setaff_form, setaff_run },
+	{ NODE_DESTROY, "Destroy Rooms", destroy_form, destroy_run,
+	    destroy_vars },
+	{ NODE_SETAFF, "Set affiliation in room", setaff_form, setaff_run,
+	    setaff_vars },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -225,7 +232,7 @@ adhoc_iq(struct mucd *m, struct xnode *st, const struct jid *from)
 		st_send_result(m, st, out);
 		return;
 	}
-	if (form_parse(&f, x, 100000, err, sizeof(err)) == -1) {
+	if (form_parse(&f, x, c->vars, 100000, err, sizeof(err)) == -1) {
 		st_send_error(m, st, ERR_MODIFY, "bad-request", err, NULL);
 		return;
 	}

@@ -281,6 +281,12 @@ decline(struct mucd *m, struct room *r, struct xnode *st,
 
 /* Voice requests (XEP-0045 7.13 / 8.6). */
 
+/* What a moderator's answer is read for; the other fields are echoes. */
+static const char *const request_vars[] = { "muc#jid", "muc#request_allow",
+	NULL };
+/* None: only FORM_TYPE, to tell what a form in a message is. */
+static const char *const no_vars[] = { NULL };
+
 static void
 voice_request(struct room *r, struct occupant *o, const struct jid *from)
 {
@@ -341,7 +347,7 @@ request(struct mucd *m, struct room *r, struct xnode *st,
 		    TEXT_NOT_IN_ROOM, r->jid);
 		return;
 	}
-	if (form_parse(&f, xform, m->conf.max_form_fields, err,
+	if (form_parse(&f, xform, request_vars, m->conf.max_form_fields, err,
 	    sizeof(err)) == -1) {
 		st_send_error(m, st, ERR_MODIFY, "bad-request", err, NULL);
 		return;
@@ -394,7 +400,7 @@ message_to_room(struct mucd *m, struct room *r, struct xnode *st,
 		char err[64];
 		const char *ft = NULL;
 
-		if (form_parse(&f, xf, m->conf.max_form_fields, err,
+		if (form_parse(&f, xf, no_vars, m->conf.max_form_fields, err,
 		    sizeof(err)) == 0) {
 			ft = f.form_type;
 			if (ft != NULL && strcmp(ft, NS_MUC_REQUEST) == 0) {

@@ -123,12 +123,13 @@ config_set(struct mucd *m, struct room *r, struct xnode *st,
 		    "Not a submitted form", NULL);
 		return;
 	}
-	if (form_parse(&f, x, m->conf.max_form_fields, err, sizeof(err)) == -1) {
+	if (form_parse(&f, x, roomform_vars, m->conf.max_form_fields, err,
+	    sizeof(err)) == -1) {
 		st_send_error(m, st, ERR_MODIFY, "bad-request", err, NULL);
 		return;
 	}
 	/* An empty submission accepts the defaults (instant room). */
-	if (f.nfields > 0 && (f.form_type == NULL ||
+	if (x_count_children(x) > 0 && (f.form_type == NULL ||
 	    strcmp(f.form_type, NS_MUC_ROOMCFG) != 0)) {
 		form_free(&f);
 		st_send_error(m, st, ERR_CANCEL, "bad-request",

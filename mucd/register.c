@@ -12,6 +12,8 @@
 
 #define FIELD_NICK	"muc#register_roomnick"
 
+static const char *const nick_vars[] = { FIELD_NICK, NULL };
+
 static void
 send_form(struct mucd *m, struct room *r, struct xnode *st, const char *bare)
 {
@@ -59,7 +61,8 @@ submit(struct mucd *m, struct room *r, struct xnode *st,
 		    "Missing dataform", NULL);
 		return;
 	}
-	if (form_parse(&f, x, m->conf.max_form_fields, err, sizeof(err)) == -1) {
+	if (form_parse(&f, x, nick_vars, m->conf.max_form_fields, err,
+	    sizeof(err)) == -1) {
 		st_send_error(m, st, ERR_MODIFY, "bad-request", err, NULL);
 		return;
 	}

@@ -8,8 +8,43 @@
 #include "room.h"
 #include "stanza.h"
 
-#define F_PREFIX	"muc#roomconfig_"
-#define F_MEMBERINVITES	"{http://prosody.im/protocol/muc}roomconfig_allowmemberinvites"
+#define PFX	"muc#roomconfig_"
+
+/* The form's fields: roomform_build writes them, roomform_apply reads
+ * them, and form_parse keeps only them. */
+enum field {
+	F_NAME, F_DESC, F_LANG, F_PERSISTENT, F_PUBLIC, F_PROTECTED, F_SECRET,
+	F_MEMBERSONLY, F_INVITES, F_MEMBERINVITES, F_MAXUSERS, F_SUBJECT,
+	F_MODERATED, F_WHOIS, F_ALLOWPM, F_MEMBERLIST, F_BROADCAST, F_HISTORY,
+	F_DEFHISTORY, F_LOGGING, F_COUNT
+};
+
+const char *const roomform_vars[F_COUNT + 1] = {
+	[F_NAME] = PFX "roomname",
+	[F_DESC] = PFX "roomdesc",
+	[F_LANG] = PFX "lang",
+	[F_PERSISTENT] = PFX "persistentroom",
+	[F_PUBLIC] = PFX "publicroom",
+	[F_PROTECTED] = PFX "passwordprotectedroom",
+	[F_SECRET] = PFX "roomsecret",
+	[F_MEMBERSONLY] = PFX "membersonly",
+	[F_INVITES] = PFX "allowinvites",
+	/* Prosody's name for the same setting; read, never offered. */
+	[F_MEMBERINVITES] =
+	    "{http://prosody.im/protocol/muc}roomconfig_allowmemberinvites",
+	[F_MAXUSERS] = PFX "maxusers",
+	[F_SUBJECT] = PFX "changesubject",
+	[F_MODERATED] = PFX "moderatedroom",
+	[F_WHOIS] = PFX "whois",
+	[F_ALLOWPM] = PFX "allowpm",
+	[F_MEMBERLIST] = PFX "getmemberlist",
+	[F_BROADCAST] = PFX "presencebroadcast",
+	[F_HISTORY] = PFX "historylength",
+	[F_DEFHISTORY] = PFX "defaulthistorymessages",
+	[F_LOGGING] = PFX "enablelogging",
+	[F_COUNT] = NULL
+};
+#define VAR(i)	roomform_vars[i]
 
 static const char *roles[] = { "none", "visitor", "participant", "moderator" };
 
@@ -53,27 +88,27 @@ roomform_build(const struct room *r, struct xnode *parent)
 	x = form_new(parent, "form", NS_MUC_ROOMCFG, title,
 	    "Complete and submit this form to configure the room.");
 	form_add_field(x, NULL, "fixed", NULL, "Room information");
-	form_add_field(x, F_PREFIX "roomname", "text-single", "Title", c->name);
-	form_add_field(x, F_PREFIX "roomdesc", "text-single", "Description",
+	form_add_field(x, VAR(F_NAME), "text-single", "Title", c->name);
+	form_add_field(x, VAR(F_DESC), "text-single", "Description",
 	    c->desc ? c->desc : "");
-	form_add_field(x, F_PREFIX "lang", "text-single",
+	form_add_field(x, VAR(F_LANG), "text-single",
 	    "Language tag for room (e.g. 'en', 'de', 'fr' etc.)",
 	    c->lang ? c->lang : "");
-	add_bool(x, F_PREFIX "persistentroom",
+	add_bool(x, VAR(F_PERSISTENT),
 	    "Persistent (room should remain even when it is empty)",
 	    c->persistent);
-	add_bool(x, F_PREFIX "publicroom",
+	add_bool(x, VAR(F_PUBLIC),
 	    "Include room information in public lists", c->public);
 	form_add_field(x, NULL, "fixed", NULL, "Access to the room");
-	add_bool(x, F_PREFIX "passwordprotectedroom", "Password protected",
+	add_bool(x, VAR(F_PROTECTED), "Password protected",
 	    c->password != NULL);
-	form_add_field(x, F_PREFIX "roomsecret", "text-private", "Password",
+	form_add_field(x, VAR(F_SECRET), "text-private", "Password",
 	    c->password ? c->password : "");
-	add_bool(x, F_PREFIX "membersonly", "Only allow members to join",
+	add_bool(x, VAR(F_MEMBERSONLY), "Only allow members to join",
 	    c->members_only);
-	add_bool(x, F_PREFIX "allowinvites",
+	add_bool(x, VAR(F_INVITES),
 	    "Allow members to invite new members", c->allow_member_invites);
-	f = form_add_field(x, F_PREFIX "maxusers", "list-single",
+	f = form_add_field(x, VAR(F_MAXUSERS), "list-single",
 	    "Maximum number of occupants", NULL);
 	snprintf(v, sizeof(v), "%u", c->max_occupants);
 	form_add_value(f, c->max_occupants ? v : "none");
@@ -84,33 +119,33 @@ roomform_build(const struct room *r, struct xnode *parent)
 	form_add_option(f, "1000", "1000");
 	form_add_option(f, "No limit", "none");
 	form_add_field(x, NULL, "fixed", NULL, "Permissions in the room");
-	add_bool(x, F_PREFIX "changesubject",
+	add_bool(x, VAR(F_SUBJECT),
 	    "Allow anyone to set the room's subject", c->changesubject);
-	add_bool(x, F_PREFIX "moderatedroom",
+	add_bool(x, VAR(F_MODERATED),
 	    "Moderated (require permission to speak)", c->moderated);
-	f = form_add_field(x, F_PREFIX "whois", "list-single",
+	f = form_add_field(x, VAR(F_WHOIS), "list-single",
 	    "Addresses (JIDs) of room occupants may be viewed by:",
 	    whois_name(c->whois));
 	form_add_option(f, "Moderators only", "moderators");
 	form_add_option(f, "Anyone", "anyone");
-	f = form_add_field(x, F_PREFIX "allowpm", "list-single",
+	f = form_add_field(x, VAR(F_ALLOWPM), "list-single",
 	    "Allow private messages from", allowpm_name(c->allowpm));
 	form_add_option(f, "Everyone", "anyone");
 	form_add_option(f, "Participants and moderators", "participants");
 	form_add_option(f, "Moderators only", "moderators");
 	form_add_option(f, "Nobody", "none");
-	add_roles(x, F_PREFIX "getmemberlist",
+	add_roles(x, VAR(F_MEMBERLIST),
 	    "Roles that may retrieve the member list", c->getmemberlist, 1);
 	form_add_field(x, NULL, "fixed", NULL, "Other options");
-	add_roles(x, F_PREFIX "presencebroadcast",
+	add_roles(x, VAR(F_BROADCAST),
 	    "Only show participants with roles:", c->presence_broadcast, 0);
-	add_number(x, F_PREFIX "historylength",
+	add_number(x, VAR(F_HISTORY),
 	    "Maximum number of history messages returned by room",
 	    c->history_length);
-	add_number(x, "muc#roomconfig_defaulthistorymessages",
+	add_number(x, VAR(F_DEFHISTORY),
 	    "Default number of history messages returned by room",
 	    c->default_history);
-	add_bool(x, F_PREFIX "enablelogging",
+	add_bool(x, VAR(F_LOGGING),
 	    "Public logging of the room's discussion", c->logging);
 	return x;
 }
@@ -219,7 +254,7 @@ static int
 get_maxusers(const struct form *f, unsigned hard, unsigned *out,
     struct muc_err *e)
 {
-	const char *v = form_value(f, F_PREFIX "maxusers");
+	const char *v = form_value(f, VAR(F_MAXUSERS));
 
 	if (v == NULL)
 		return 0;
@@ -227,7 +262,7 @@ get_maxusers(const struct form *f, unsigned hard, unsigned *out,
 		*out = 0;
 		return 0;
 	}
-	return get_uint(f, F_PREFIX "maxusers", hard, false, out, e);
+	return get_uint(f, VAR(F_MAXUSERS), hard, false, out, e);
 }
 
 static int
@@ -236,15 +271,15 @@ apply_access(const struct room *r, const struct form *f,
 {
 	bool protect = c->password != NULL;
 
-	if (get_text(f, F_PREFIX "roomsecret", &c->password, 1023, e) ||
-	    get_bool(f, F_PREFIX "passwordprotectedroom", &protect, e) ||
-	    get_bool(f, F_PREFIX "membersonly", &c->members_only, e) ||
-	    get_bool(f, F_PREFIX "allowinvites", &c->allow_member_invites, e) ||
-	    get_bool(f, F_MEMBERINVITES, &c->allow_member_invites, e) ||
+	if (get_text(f, VAR(F_SECRET), &c->password, 1023, e) ||
+	    get_bool(f, VAR(F_PROTECTED), &protect, e) ||
+	    get_bool(f, VAR(F_MEMBERSONLY), &c->members_only, e) ||
+	    get_bool(f, VAR(F_INVITES), &c->allow_member_invites, e) ||
+	    get_bool(f, VAR(F_MEMBERINVITES), &c->allow_member_invites, e) ||
 	    get_maxusers(f, r->mucd->conf.max_occupants, &c->max_occupants, e))
 		return -1;
 	/* passwordprotectedroom=0 clears the secret; =1 needs one. */
-	if (form_get(f, F_PREFIX "passwordprotectedroom") != NULL) {
+	if (form_get(f, VAR(F_PROTECTED)) != NULL) {
 		if (!protect) {
 			free(c->password);
 			c->password = NULL;
@@ -272,24 +307,24 @@ roomform_apply(const struct room *r, const struct form *f,
 		    "Out of memory");
 	w = (int)c->whois;
 	p = (int)c->allowpm;
-	if (get_text(f, F_PREFIX "roomname", &c->name, 1023, e) ||
-	    get_text(f, F_PREFIX "roomdesc", &c->desc, 4096, e) ||
-	    get_text(f, F_PREFIX "lang", &c->lang, 64, e) ||
-	    get_bool(f, F_PREFIX "persistentroom", &c->persistent, e) ||
-	    get_bool(f, F_PREFIX "publicroom", &c->public, e) ||
+	if (get_text(f, VAR(F_NAME), &c->name, 1023, e) ||
+	    get_text(f, VAR(F_DESC), &c->desc, 4096, e) ||
+	    get_text(f, VAR(F_LANG), &c->lang, 64, e) ||
+	    get_bool(f, VAR(F_PERSISTENT), &c->persistent, e) ||
+	    get_bool(f, VAR(F_PUBLIC), &c->public, e) ||
 	    apply_access(r, f, c, e) ||
-	    get_bool(f, F_PREFIX "changesubject", &c->changesubject, e) ||
-	    get_bool(f, F_PREFIX "moderatedroom", &c->moderated, e) ||
-	    get_choice(f, F_PREFIX "whois", whois, 2, &w, e) ||
-	    get_choice(f, F_PREFIX "allowpm", pm, 4, &p, e) ||
-	    get_roles(f, F_PREFIX "getmemberlist", &c->getmemberlist, e) ||
-	    get_roles(f, F_PREFIX "presencebroadcast", &c->presence_broadcast,
+	    get_bool(f, VAR(F_SUBJECT), &c->changesubject, e) ||
+	    get_bool(f, VAR(F_MODERATED), &c->moderated, e) ||
+	    get_choice(f, VAR(F_WHOIS), whois, 2, &w, e) ||
+	    get_choice(f, VAR(F_ALLOWPM), pm, 4, &p, e) ||
+	    get_roles(f, VAR(F_MEMBERLIST), &c->getmemberlist, e) ||
+	    get_roles(f, VAR(F_BROADCAST), &c->presence_broadcast,
 	    e) ||
-	    get_uint(f, F_PREFIX "historylength", conf->history_max, true,
+	    get_uint(f, VAR(F_HISTORY), conf->history_max, true,
 	    &c->history_length, e) ||
-	    get_uint(f, "muc#roomconfig_defaulthistorymessages",
+	    get_uint(f, VAR(F_DEFHISTORY),
 	    conf->history_max, true, &c->default_history, e) ||
-	    get_bool(f, F_PREFIX "enablelogging", &c->logging, e)) {
+	    get_bool(f, VAR(F_LOGGING), &c->logging, e)) {
 		roomcfg_free(c);
 		return -1;
 	}

@@ -11,6 +11,9 @@
 
 struct room;
 
+/* The fields roomform_apply reads, for form_parse (NULL-terminated). */
+extern const char *const roomform_vars[];
+
 struct xnode	*roomform_build(const struct room *, struct xnode *parent);
 /*
  * Validate form over a copy of the room's configuration into *out (the

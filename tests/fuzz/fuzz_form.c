@@ -2,17 +2,37 @@
  * fuzz_form: XEP-0004 data forms (common/form.c) as the daemon reads them
  * from hostile clients. Byte 0: bits 0-5 max_fields, bit 6 wrap the input
  * in <x xmlns='jabber:x:data' type='submit'>...</x>. The rest is XML,
- * parsed with the stream limits. A parsed form must honour its guarantees
- * (no more than max_fields, every field has a unique var, form_get finds
- * each, FORM_TYPE is the first value of that field), and must survive a
- * round trip through the builders: build, serialize, parse, form_parse.
+ * parsed with the stream limits and read for the fields in vars[] (what
+ * the daemon's callers read, and short names a fuzzer finds). A parsed form
+ * must honour its guarantees (no more than max_fields, only fields asked
+ * for, each var once, form_get finds each, FORM_TYPE is the first value of
+ * that field), and must survive a round trip through the builders: build,
+ * serialize, parse, form_parse.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "form.h"
+
+static const char *const vars[] = { "muc#roomconfig_roomname",
+	"muc#roomconfig_membersonly", "muc#jid", "muc#request_allow",
+	"muc#register_roomnick", "rooms", "a", "b", "x", NULL };
+
+static bool
+asked(const char *var)
+{
+	size_t i;
+
+	if (strcmp(var, "FORM_TYPE") == 0)
+		return true;
+	for (i = 0; vars[i] != NULL; i++)
+		if (strcmp(var, vars[i]) == 0)
+			return true;
+	return false;
+}
 
 static void
 die(const char *what, const char *var)
@@ -34,6 +54,8 @@ check(const struct form *f, size_t max)
 
 		if (ff->var == NULL || !ff->present)
 			die("field without var", NULL);
+		if (!asked(ff->var))
+			die("a field not asked for", ff->var);
 		for (j = 0; j < i; j++)
 			if (strcmp(f->fields[j].var, ff->var) == 0)
 				die("var twice", ff->var);
@@ -74,7 +96,7 @@ roundtrip(const struct form *f, size_t max)
 		die("x_to_string", NULL);
 	if ((back = xml_parse(s, strlen(s), &lim, err, sizeof(err))) == NULL)
 		die(err, s);
-	if (form_parse(&g, back, max, err, sizeof(err)) == -1)
+	if (form_parse(&g, back, vars, max, err, sizeof(err)) == -1)
 		die("rebuilt form does not parse", err);
 	if (g.nfields != f->nfields)
 		die("field count changed", NULL);
@@ -124,7 +146,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(doc);
 	if (x == NULL)
 		return 0;
-	if (form_parse(&f, x, max, err, sizeof(err)) == 0) {
+	if (form_parse(&f, x, vars, max, err, sizeof(err)) == 0) {
 		check(&f, max);
 		roundtrip(&f, max);
 		form_free(&f);
