@@ -64,11 +64,12 @@ prep_ascii(const Stringprep_profile *profile, const char *in, size_t n,
 /*
  * Run one profile into out. stringprep works in place and may grow the
  * string (case folding can expand), so it gets the whole output buffer;
- * the result must still fit the 1023-byte part limit of RFC 6122.
+ * the result must still fit the 1023-byte part limit of RFC 6122. flags:
+ * STRINGPREP_NO_UNASSIGNED for stored strings, 0 for queries (RFC 3454 7).
  */
 static int
-prep(const Stringprep_profile *profile, const char *in, char *out,
-    size_t outlen, const char **why)
+prep(const Stringprep_profile *profile, Stringprep_profile_flags flags,
+    const char *in, char *out, size_t outlen, const char **why)
 {
 	char tmp[4 * (JID_PART_MAX + 1)];
 	size_t n = strlen(in);
@@ -89,7 +90,7 @@ prep(const Stringprep_profile *profile, const char *in, char *out,
 		return -1;
 	}
 	memcpy(tmp, in, n + 1);
-	rc = stringprep(tmp, sizeof(tmp), STRINGPREP_NO_UNASSIGNED, profile);
+	rc = stringprep(tmp, sizeof(tmp), flags, profile);
 	if (rc != STRINGPREP_OK) {
 		*why = prep_error(rc);
 		return -1;
@@ -110,13 +111,15 @@ prep(const Stringprep_profile *profile, const char *in, char *out,
 int
 jid_nodeprep(const char *in, char *out, size_t outlen, const char **why)
 {
-	return prep(stringprep_xmpp_nodeprep, in, out, outlen, why);
+	return prep(stringprep_xmpp_nodeprep, STRINGPREP_NO_UNASSIGNED, in,
+	    out, outlen, why);
 }
 
 int
 jid_resourceprep(const char *in, char *out, size_t outlen, const char **why)
 {
-	return prep(stringprep_xmpp_resourceprep, in, out, outlen, why);
+	return prep(stringprep_xmpp_resourceprep, STRINGPREP_NO_UNASSIGNED, in,
+	    out, outlen, why);
 }
 
 int
@@ -125,7 +128,8 @@ jid_nameprep(const char *in, char *out, size_t outlen, const char **why)
 	char *p;
 	size_t n, i, label = 0;
 
-	if (prep(stringprep_nameprep, in, out, outlen, why) == -1)
+	if (prep(stringprep_nameprep, STRINGPREP_NO_UNASSIGNED, in, out, outlen,
+	    why) == -1)
 		return -1;
 	/* IDNA2003 3.1: U+3002, U+FF0E and U+FF61 are dots too. NFKC in
 	 * nameprep has made U+FF0E '.' and U+FF61 U+3002 already. */
@@ -179,8 +183,9 @@ jid_compose(char *out, size_t outlen, const char *node, const char *domain,
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
-int
-jid_parse(struct jid *j, const char *s, const char **why)
+/* lax: the resource is prepared as a query (unassigned code points). */
+static int
+parse(struct jid *j, const char *s, bool lax, const char **why)
 {
 	char part[JID_MAX + 2];
 	const char *slash, *at, *dom;
@@ -225,7 +230,8 @@ jid_parse(struct jid *j, const char *s, const char **why)
 			*why = "empty resource";
 			return -1;
 		}
-		if (jid_resourceprep(slash + 1, j->resource,
+		if (prep(stringprep_xmpp_resourceprep,
+		    lax ? 0 : STRINGPREP_NO_UNASSIGNED, slash + 1, j->resource,
 		    sizeof(j->resource), why) == -1)
 			return -1;
 	}
@@ -236,6 +242,18 @@ jid_parse(struct jid *j, const char *s, const char **why)
 		return -1;
 	}
 	return 0;
+}
+
+int
+jid_parse(struct jid *j, const char *s, const char **why)
+{
+	return parse(j, s, false, why);
+}
+
+int
+jid_parse_lax(struct jid *j, const char *s, const char **why)
+{
+	return parse(j, s, true, why);
 }
 
 int

@@ -26,6 +26,13 @@ struct jid {
 
 /* Parse and prepare s; on failure returns -1 and sets *why. */
 int	 jid_parse(struct jid *, const char *s, const char **why);
+/*
+ * The same, but with the resource prepared as a query (RFC 3454 7): code
+ * points unassigned in Unicode 3.2, such as every emoji, pass, as in the
+ * addresses servers route. Such a resource is never a valid nick; this
+ * only tells what address a stanza was sent to.
+ */
+int	 jid_parse_lax(struct jid *, const char *s, const char **why);
 /* Prepare a single part into out (size outlen); -1 with *why on failure. */
 int	 jid_nodeprep(const char *in, char *out, size_t outlen, const char **why);
 int	 jid_nameprep(const char *in, char *out, size_t outlen, const char **why);

@@ -140,6 +140,36 @@ dispatch(struct mucd *m, struct xnode *st, const struct jid *from,
 }
 
 /*
+ * An error for a 'to' that does not prepare. When only the nick is at
+ * fault, one that servers route but that fails strict resourceprep (an
+ * emoji, say), the room refuses it from that occupant address, as
+ * Prosody's MUC does: a client matches the error to the address it
+ * wrote to. Anything else is the service's to refuse.
+ */
+static void
+bad_to(struct mucd *m, struct xnode *st, struct jid *to, const char *why)
+{
+	const char *laxwhy;
+	struct xnode *e;
+
+	if (strcmp(st_type(st), "error") == 0 ||
+	    strcmp(st_type(st), "result") == 0)
+		return;
+	if (jid_parse_lax(to, x_attr(st, "to"), &laxwhy) == 0 &&
+	    jid_has_node(to) && jid_has_resource(to) &&
+	    strcmp(to->domain, m->conf.domain) == 0) {
+		e = st_error(st, ERR_MODIFY, "jid-malformed",
+		    "Nickname must pass strict validation", to->bare);
+		x_set_attr(e, "from", to->full);
+	} else {
+		e = st_error(st, ERR_MODIFY, "jid-malformed", why, NULL);
+		x_set_attr(e, "from", m->conf.domain);
+	}
+	m->stats.errors_sent++;
+	mucd_send_free(m, e);
+}
+
+/*
  * Checks every stanza passes before anything else looks at it: a stanza,
  * from a valid sender elsewhere, to a valid JID of ours. False when it was
  * dropped or answered here.
@@ -176,14 +206,7 @@ admit(struct mucd *m, struct xnode *st, struct jid *from, struct jid *to)
 		return false;
 	}
 	if (jid_parse(to, x_attr(st, "to"), &why) == -1) {
-		struct xnode *e = st_error(st, ERR_MODIFY, "jid-malformed", why,
-		    NULL);
-
-		if (e != NULL && strcmp(st_type(st), "error") != 0) {
-			x_set_attr(e, "from", m->conf.domain);
-			mucd_send(m, e);
-		}
-		x_free(e);
+		bad_to(m, st, to, why);
 		return false;
 	}
 	/* Answering would put a foreign 'from' on our stream, which the

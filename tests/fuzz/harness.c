@@ -215,7 +215,10 @@ check_addr(const struct outck *c, const struct xnode *st, const char *attr,
 		snprintf(msg, sizeof(msg), "stanza without '%s'", attr);
 		out_die(c, msg, st);
 	}
-	if (jid_parse(&j, v, &why) == -1) {
+	/* A 'from' may hold a nick only servers accept (router.c refuses
+	 * one from the address it was sent to), never a worse one. */
+	if ((ours ? jid_parse_lax(&j, v, &why) : jid_parse(&j, v, &why)) ==
+	    -1) {
 		char msg[256];
 
 		snprintf(msg, sizeof(msg), "'%s' is not a JID (%s)", attr, why);

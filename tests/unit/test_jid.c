@@ -381,6 +381,43 @@ equivalence(void)
 	CHECK(strcmp(out, first) != 0);
 }
 
+/*
+ * jid_parse_lax: a resource with code points unassigned in Unicode 3.2
+ * (every emoji) is what servers route; it passes, prepared (U+FE0F is
+ * mapped to nothing), while the node and domain stay strict and
+ * prohibited characters stay out.
+ */
+static void
+lax_resource(void)
+{
+	struct jid j;
+	const char *why;
+
+	/* U+1F916 ROBOT FACE, U+FE0F VARIATION SELECTOR-16. */
+	CHECK_INT(jid_parse(&j, "nobots@conference.localhost/\xf0\x9f\xa4\x96"
+	    "\xef\xb8\x8f", &why), -1);
+	CHECK_INT(jid_parse_lax(&j, "nobots@Conference.Localhost/"
+	    "\xf0\x9f\xa4\x96\xef\xb8\x8f", &why), 0);
+	CHECK_STR(j.bare, "nobots@conference.localhost");
+	CHECK_STR(j.full, "nobots@conference.localhost/\xf0\x9f\xa4\x96");
+	/* "René 🎉" */
+	CHECK_INT(jid_parse_lax(&j, "r@muc.example/Ren\xc3\xa9 \xf0\x9f\x8e\x89",
+	    &why), 0);
+	CHECK_STR(j.resource, "Ren\xc3\xa9 \xf0\x9f\x8e\x89");
+	/* What strict parsing accepts, lax parsing gives alike. */
+	CHECK_INT(jid_parse_lax(&j, "Room@MUC.example/Nick", &why), 0);
+	CHECK_STR(j.full, "room@muc.example/Nick");
+	/* Only the resource is lax. */
+	CHECK_INT(jid_parse_lax(&j, "\xf0\x9f\xa4\x96@muc.example/n", &why),
+	    -1);
+	CHECK_INT(jid_parse_lax(&j, "room@\xf0\x9f\xa4\x96.example/n", &why),
+	    -1);
+	/* Prohibited is prohibited either way. */
+	CHECK_INT(jid_parse_lax(&j, "room@muc.example/a\x01" "b", &why), -1);
+	CHECK_INT(jid_parse_lax(&j, "room@muc.example/a\xe2\x80\x8e" "b", &why),
+	    -1);
+}
+
 const struct unit_test unit_tests[] = {
 	TEST(valid_forms),
 	TEST(preparation),
@@ -394,5 +431,6 @@ const struct unit_test unit_tests[] = {
 	TEST(compose),
 	TEST(prep_bare_full),
 	TEST(equivalence),
+	TEST(lax_resource),
 	{ NULL, NULL }
 };
