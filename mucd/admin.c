@@ -401,6 +401,9 @@ list_affiliation(struct mucd *m, struct room *r, struct xnode *st,
 		x_set_attr(item, "jid", a->bare);
 		if (a->nick != NULL)
 			x_set_attr(item, "nick", a->nick);
+		/* The ban list shows why (XEP-0045 9.5, as Prosody 13). */
+		if (a->aff == AFF_OUTCAST && a->reason != NULL)
+			x_add_child_text(item, "reason", a->reason);
 	}
 	st_send_result(m, st, q);
 }

@@ -68,6 +68,10 @@ expect 1 "service admins stay owners" mc affiliation set offroom \
 	admin@localhost member
 expect 0 "ban a domain" mc ban offroom evil.example --reason spam
 out_has "evil.example is banned from offroom" "ban: human"
+expect 0 "the ban list --json" mc --json affiliations offroom outcast
+jfield affiliations.0.reason spam "ban list: the reason"
+expect 0 "the ban list" mc affiliations offroom outcast
+out_has "evil.example  outcast      -     spam" "ban list: human, the reason"
 expect 1 "nick reserve for a banned JID" mc nick reserve offroom \
 	x@evil.example X
 err_has "is banned from offroom@conference.localhost" "banned: message"

@@ -182,6 +182,11 @@ jfield . null "kick --json: null result"
 expect 1 "kick of nobody" mc kick lobby Nobody
 expect 0 "ban --json" mc --json ban lobby rosaline@localhost --reason spam
 jfield affiliation outcast "ban: outcast"
+expect 0 "the ban list --json" mc --json affiliations lobby outcast
+jfield affiliations.0.reason spam "ban list: the reason"
+expect 0 "the ban list" mc affiliations lobby outcast
+out_has "rosaline@localhost  outcast      -     spam" \
+	"ban list: human, the reason"
 expect 0 "room destroy" mc room destroy lobby --reason closing \
 	--alternate hall@conference.localhost
 out_has "destroyed lobby" "room destroy: human"
