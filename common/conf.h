@@ -12,7 +12,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The GNUmakefile compiles in $(SYSCONFDIR)/mucd/mucd.conf where it is
+ * used (mucd's and mucctl's -c); other builds (fuzzing) get this. */
+#ifndef CONF_DEFAULT_PATH
 #define CONF_DEFAULT_PATH	"/etc/mucd/mucd.conf"
+#endif
 
 enum room_creation { CREATE_ANYONE, CREATE_LOCAL, CREATE_ADMINS };
 enum nick_policy { NICKS_OPEN, NICKS_ENFORCE, NICKS_ASSIGN };
