@@ -77,8 +77,9 @@ cat <<EOF
                 (plain-text SASL PLAIN is allowed)
  MUC service:   conference.localhost (admin: admin@localhost)
  control:       $DIR/mucd.sock
-                e.g. $MUCCTL_BIN -s $DIR/mucd.sock
+                e.g. $MUCCTL_BIN -c $DIR/mucd.conf status
  files:         $DIR (Prosody log: prosody.log)
+                deleted when this stops; run with KEEP=1 to keep it
 
  Stop with Ctrl-C.
 ================================================================
