@@ -136,19 +136,18 @@ store_batch(struct room *r, const struct aff_change *c, size_t n,
 	size_t i;
 	int rc;
 
-	if (!r->stored || m->store == NULL)
-		return 0;
-	if ((rc = store_begin(m->store, &txn)) != STORE_OK)
+	if ((rc = room_txn_begin(r, &txn)) != STORE_OK)
 		goto fail;
+	if (txn == NULL)
+		return 0;
 	for (i = 0; i < n; i++)
 		if ((rc = room_store_aff(r, txn, c[i].bare, c[i].aff,
 		    final_nick(r, &c[i]), c[i].reason)) != STORE_OK) {
 			store_abort(txn);
 			goto fail;
 		}
-	if ((rc = store_commit(txn)) != STORE_OK)
+	if ((rc = room_txn_commit(r, txn)) != STORE_OK)
 		goto fail;
-	mucd_store_dirty(m);
 	return 0;
 fail:
 	if (rc == STORE_CONFLICT)

@@ -341,41 +341,90 @@ store_all_affs(struct room *r, struct store_txn *txn)
 	return STORE_OK;
 }
 
+static int
+store_record(struct room *r, struct store_txn *txn)
+{
+	char *json;
+	int rc;
+
+	if ((json = room_record_json(r)) == NULL)
+		return STORE_ERR;
+	rc = store_room_put(txn, r->jid, json);
+	free(json);
+	return rc;
+}
+
+/* What a room that was never stored needs on disk before any change. */
+static int
+store_whole(struct room *r, struct store_txn *txn)
+{
+	int rc = store_record(r, txn);
+
+	if (rc == STORE_OK)
+		rc = store_all_affs(r, txn);
+	if (rc == STORE_OK)
+		rc = history_store_all(r, txn);
+	return rc;
+}
+
+int
+room_txn_begin(struct room *r, struct store_txn **txn)
+{
+	struct mucd *m = r->mucd;
+	int rc;
+
+	*txn = NULL;
+	if (m->store == NULL || (!r->cfg.persistent && !r->stored))
+		return STORE_OK;
+	if ((rc = store_begin(m->store, txn)) != STORE_OK)
+		return rc;
+	/* A persistent room whose first save failed (a full disk when it
+	 * was created) is stored with this change or not at all. */
+	if (r->cfg.persistent && !r->stored &&
+	    (rc = store_whole(r, *txn)) != STORE_OK) {
+		store_abort(*txn);
+		*txn = NULL;
+		return rc;
+	}
+	return STORE_OK;
+}
+
+int
+room_txn_commit(struct room *r, struct store_txn *txn)
+{
+	int rc;
+
+	if (txn == NULL)
+		return STORE_OK;
+	if ((rc = store_commit(txn)) != STORE_OK)
+		return rc;
+	r->stored = r->cfg.persistent;
+	mucd_store_dirty(r->mucd);
+	return STORE_OK;
+}
+
 int
 room_save(struct room *r)
 {
 	struct mucd *m = r->mucd;
 	struct store_txn *txn;
-	char *json = NULL;
+	bool was_stored = r->stored;
 	int rc;
 
-	if (m->store == NULL || (!r->cfg.persistent && !r->stored))
-		return 0;
-	if ((rc = store_begin(m->store, &txn)) != STORE_OK)
+	if ((rc = room_txn_begin(r, &txn)) != STORE_OK)
 		goto fail;
-	if (r->cfg.persistent) {
-		if ((json = room_record_json(r)) == NULL) {
-			store_abort(txn);
-			rc = STORE_ERR;
-			goto fail;
-		}
-		rc = store_room_put(txn, r->jid, json);
-		free(json);
-		/* A room becoming persistent brings its affiliations. */
-		if (rc == STORE_OK && !r->stored)
-			rc = store_all_affs(r, txn);
-		if (rc == STORE_OK && !r->stored)
-			rc = history_store_all(r, txn);
-	} else
+	if (txn == NULL)
+		return 0;
+	if (!r->cfg.persistent)
 		rc = store_room_del(txn, r->jid);
-	if (rc != STORE_OK) {
+	else if (was_stored)
+		rc = store_record(r, txn);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
 		store_abort(txn);
 		goto fail;
 	}
-	if ((rc = store_commit(txn)) != STORE_OK)
+	if ((rc = room_txn_commit(r, txn)) != STORE_OK)
 		goto fail;
-	r->stored = r->cfg.persistent;
-	mucd_store_dirty(m);
 	return 0;
 fail:
 	m->stats.store_errors++;

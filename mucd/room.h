@@ -107,6 +107,18 @@ void		 room_forget(struct room *);
 /* Persist the record (persistent rooms) or drop it (temporary). Returns
  * 0, or a negative store code. */
 int		 room_save(struct room *);
+/*
+ * Every change to what the store holds for a room goes through one
+ * transaction from room_txn_begin. A persistent room that was never
+ * stored (its creation met a full disk) gets its record, affiliations
+ * and history in that same transaction first, so no change is ever
+ * acknowledged for a room that is not on disk. *txn is NULL (and
+ * STORE_OK returned) when the room has nothing in the store: a
+ * temporary room. Returns a store code.
+ */
+int		 room_txn_begin(struct room *, struct store_txn **);
+/* Commit (a NULL txn is fine); the room is then stored if persistent. */
+int		 room_txn_commit(struct room *, struct store_txn *);
 /* Locked rooms (new, unconfigured) refuse entry; the lock expires. */
 bool		 room_is_locked(struct room *);
 /* After someone left: destroy empty temporary rooms, mark idle others.

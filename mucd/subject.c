@@ -57,7 +57,7 @@ subject_set(struct room *r, const char *from, const char *text)
 	r->subject.text = nt;
 	r->subject.from = nf;
 	r->subject.time = (long long)time(NULL);
-	if (r->stored && room_save(r) != 0) {
+	if (room_save(r) != 0) {
 		/* Keep memory as the store has it. */
 		r->subject.text = ot;
 		r->subject.from = of;
