@@ -44,6 +44,7 @@
 #define FILE_MODE	0640
 #define DIR_MODE	0750
 #define LOCK_FILE	"mucd.lock"
+#define BACKUP_PARTIAL	".partial"	/* DIR.partial: a backup in the making */
 #define SCHEMA_KEY	"schema"
 #define PANIC_HINT	"; restart to run recovery, and if this comes " \
 			"back a file is damaged: restore a backup"
@@ -898,7 +899,8 @@ store_checkpoint(struct store *st)
 }
 
 /* Refuse a directory with anything in it: a mistyped target must never
- * lose an operator's files (which DB_BACKUP_CLEAN would delete). */
+ * lose an operator's files (which DB_BACKUP_CLEAN would delete). An
+ * absent target is fine: the finished copy is renamed to it. */
 static int
 backup_target(struct store *st, const char *dir)
 {
@@ -909,8 +911,6 @@ backup_target(struct store *st, const char *dir)
 	if ((d = opendir(dir)) == NULL) {
 		if (errno != ENOENT)
 			return fail(st, errno, "open %s", dir);
-		if (mkdir(dir, DIR_MODE) != 0)
-			return fail(st, errno, "create %s", dir);
 		return STORE_OK;
 	}
 	while (empty && (de = readdir(d)) != NULL)
@@ -922,6 +922,61 @@ backup_target(struct store *st, const char *dir)
 		return STORE_ERR;
 	}
 	return STORE_OK;
+}
+
+/*
+ * The leftover of an interrupted backup (killed, crashed, disk full):
+ * only files a backup writes, so anything else in it (a subdirectory,
+ * a symbolic link) means the name is someone else's and stays.
+ */
+static int
+clear_partial(struct store *st, const char *tmp)
+{
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(tmp)) == NULL) {
+		if (errno == ENOENT)
+			return STORE_OK;
+		return fail(st, errno, "open %s", tmp);
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &sb,
+		    AT_SYMLINK_NOFOLLOW) != 0)
+			rc = errno;
+		else if (!S_ISREG(sb.st_mode))
+			rc = EEXIST;
+		else if (unlinkat(dirfd(d), de->d_name, 0) != 0)
+			rc = errno;
+	}
+	closedir(d);
+	if (rc == 0 && rmdir(tmp) != 0)
+		rc = errno;
+	if (rc == EEXIST) {
+		set_msg(st, "%s holds more than an interrupted backup; "
+		    "remove it", tmp);
+		return STORE_ERR;
+	}
+	return rc == 0 ? STORE_OK : fail(st, rc, "remove the "
+	    "interrupted backup %s", tmp);
+}
+
+/* Make a directory's entries durable (the files in it are already). */
+static int
+sync_dir(const char *dir)
+{
+	int fd, rc;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return errno;
+	rc = fsync(fd) == 0 ? 0 : errno;
+	(void)close(fd);
+	return rc;
 }
 
 /* DB_ENV->backup copies pages and logs but, unlike db_hotbackup, does not
@@ -954,24 +1009,81 @@ backup_recover(struct store *st, const char *dir)
 	return STORE_OK;
 }
 
-/* DB_CREATE makes the directory if needed, DB_EXCL refuses to overwrite
- * any file: together with backup_target() nothing is ever clobbered. */
+/* DIR (no trailing slash) and DIR.partial, where the copy is made. */
+static int
+backup_paths(struct store *st, const char *dir, char *target, char *tmp,
+    size_t len)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n >= len || (size_t)snprintf(tmp, len, "%.*s%s", (int)n, dir,
+	    BACKUP_PARTIAL) >= len)
+		return fail(st, ENAMETOOLONG, "backup to %s", dir);
+	memcpy(target, dir, n);
+	target[n] = '\0';
+	return STORE_OK;
+}
+
+/* The copy in tmp is complete: put it in place, durably. */
+static int
+backup_publish(struct store *st, const char *tmp, const char *target)
+{
+	char *parent, *slash;
+	int rc;
+
+	if ((rc = sync_dir(tmp)) != 0)
+		return fail(st, rc, "sync %s", tmp);
+	if (rename(tmp, target) != 0)
+		return fail(st, errno, "rename %s to %s", tmp, target);
+	if ((parent = strdup(target)) == NULL)
+		return fail(st, ENOMEM, "backup to %s", target);
+	if ((slash = strrchr(parent, '/')) != NULL)
+		slash[slash == parent] = '\0';
+	rc = sync_dir(slash != NULL ? parent : ".");
+	free(parent);
+	return rc == 0 ? STORE_OK : fail(st, rc, "sync the directory "
+	    "of %s", target);
+}
+
+/*
+ * The copy is made in DIR.partial and renamed to DIR once it is complete
+ * and on disk, so an interrupted backup never leaves a DIR that looks
+ * whole; the next backup to DIR clears the leftover. DB_EXCL refuses to
+ * overwrite any file: with backup_target() nothing is ever clobbered.
+ */
 int
 store_backup(struct store *st, const char *dir)
 {
+	char target[PATH_MAX], tmp[PATH_MAX];
 	int rc;
 
 	if (bad_str(dir)) {
 		set_msg(st, "no target directory given");
 		return STORE_ERR;
 	}
-	if ((rc = backup_target(st, dir)) != STORE_OK)
+	if ((rc = backup_paths(st, dir, target, tmp, sizeof(tmp))) !=
+	    STORE_OK || (rc = backup_target(st, target)) != STORE_OK ||
+	    (rc = clear_partial(st, tmp)) != STORE_OK)
 		return rc;
+	if (mkdir(tmp, DIR_MODE) != 0)
+		return fail(st, errno, "create %s", tmp);
 	if ((rc = st->env->txn_checkpoint(st->env, 0, 0, 0)) != 0)
-		return fail(st, rc, "checkpoint before the backup");
-	if ((rc = st->env->backup(st->env, dir, DB_CREATE | DB_EXCL)) != 0)
-		return fail(st, rc, "backup to %s", dir);
-	return backup_recover(st, dir);
+		rc = fail(st, rc, "checkpoint before the backup");
+	else if ((rc = st->env->backup(st->env, tmp, DB_EXCL)) != 0)
+		rc = fail(st, rc, "backup to %s", tmp);
+	else if ((rc = backup_recover(st, tmp)) == STORE_OK)
+		rc = backup_publish(st, tmp, target);
+	if (rc != STORE_OK) {
+		char why[sizeof(st->err)];
+
+		/* Tidy up, but report what went wrong in the first place. */
+		memcpy(why, st->err, sizeof(why));
+		(void)clear_partial(st, tmp);
+		memcpy(st->err, why, sizeof(why));
+	}
+	return rc;
 }
 
 /* ---- point reads ---- */

@@ -96,7 +96,8 @@ const char *store_errmsg(const struct store *);
 int	 store_sync(struct store *);
 /* Checkpoint and remove log files no longer needed. */
 int	 store_checkpoint(struct store *);
-/* Consistent copy of the environment into an empty/new directory. */
+/* Consistent copy of the environment into an empty/new directory, made
+ * in DIR.partial and renamed to DIR when complete (see store_backup). */
 int	 store_backup(struct store *, const char *targetdir);
 
 /*

@@ -776,6 +776,39 @@ test_backup(void)
 	store_close(cp);
 }
 
+/* A backup is made in DIR.partial and renamed: the leftover of an
+ * interrupted one is cleared by the next, unless it holds something a
+ * backup never writes; a failed backup leaves nothing behind. */
+static void
+test_backup_partial(void)
+{
+	const char *dir = dirpath("psrc"), *junk = dirpath("pjunk.partial/x.db");
+	struct store *st = open_dir(dir), *cp;
+	struct stat sb;
+	FILE *f;
+
+	CHECK_INT(put_room(st, "r@m", PUB), STORE_OK);
+	CHECK(mkdir(dirpath("pjunk.partial"), 0700) == 0);
+	CHECK((f = fopen(junk, "w")) != NULL);
+	if (f != NULL)
+		fclose(f);
+	CHECK_INT(store_backup(st, dirpath("pjunk/")), STORE_OK);
+	CHECK(stat(dirpath("pjunk.partial"), &sb) != 0 && errno == ENOENT);
+	CHECK(mkdir(dirpath("pother.partial"), 0700) == 0);
+	CHECK(mkdir(dirpath("pother.partial/sub"), 0700) == 0);
+	CHECK_INT(store_backup(st, dirpath("pother")), STORE_ERR);
+	CHECK(strstr(store_errmsg(st), "more than an interrupted backup") !=
+	    NULL);
+	CHECK(stat(dirpath("pother.partial/sub"), &sb) == 0);
+	CHECK(stat(dirpath("pother"), &sb) != 0);
+	CHECK_INT(store_backup(st, dirpath("pnone/deeper")), STORE_ERR);
+	CHECK(stat(dirpath("pnone"), &sb) != 0);
+	store_close(st);
+	cp = open_dir(dirpath("pjunk"));
+	CHECK(cp != NULL && room_exists(cp, "r@m"));
+	store_close(cp);
+}
+
 static void
 test_history(void)
 {
@@ -1135,6 +1168,7 @@ const struct unit_test unit_tests[] = {
 	TEST(test_lock),
 	TEST(test_crash_recovery),
 	TEST(test_backup),
+	TEST(test_backup_partial),
 	TEST(test_history),
 	TEST(test_corrupt_file),
 	TEST(test_room_count),
