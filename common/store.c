@@ -23,6 +23,7 @@
 
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <dirent.h>
@@ -48,6 +49,17 @@
 #define SCHEMA_KEY	"schema"
 #define PANIC_HINT	"; restart to run recovery, and if this comes " \
 			"back a file is damaged: restore a backup"
+/*
+ * Space kept for recovery after a full disk. Recovery zeroes the rest of
+ * the newest log file, which BDB creates sparse (up to LOG_FILE_SIZE of
+ * fresh blocks), and writes the pages the log changed since the last
+ * checkpoint; with the disk full, commits fail at once, so those are few.
+ * When recovery finds no room, the reserve is given up and recovery tried
+ * again; it comes back once space does.
+ */
+#define RESERVE_FILE	"mucd.reserve"
+#define RESERVE_SIZE	(LOG_FILE_SIZE + (1U << 20))
+#define LOG_PREFIX	"log."
 /* Internal "nick held by another JID": a BDB code, so it cannot be
  * mistaken for an errno value (STORE_CONFLICT == ENOENT == 2). */
 #define NICK_TAKEN	DB_KEYEXIST
@@ -63,6 +75,7 @@ struct store {
 	int			 lockfd;
 	bool			 panicked;	/* BDB said DB_RUNRECOVERY */
 	bool			 saw_full;	/* ... and ENOSPC/EDQUOT */
+	bool			 used_reserve;	/* recovery needed it */
 	char			 bdbmsg[384];	/* BDB's detail for the next error */
 	char			 err[1024];
 };
@@ -143,7 +156,7 @@ fail(struct store *st, int rc, const char *fmt, ...)
 static int
 fail(struct store *st, int rc, const char *fmt, ...)
 {
-	char what[512];
+	char what[512], hint[PATH_MAX + 128];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -151,12 +164,20 @@ fail(struct store *st, int rc, const char *fmt, ...)
 	va_end(ap);
 	if (rc == DB_RUNRECOVERY)
 		st->panicked = true;
+	/* A full disk damages nothing: say so rather than the panic's
+	 * advice, which BDB gives for any failed write. */
+	if (rc_map(st, rc) == STORE_FULL)
+		snprintf(hint, sizeof(hint), "; the file system holding %s is "
+		    "full: free space there (nothing is damaged)",
+		    st->dir != NULL ? st->dir : "the database");
+	else
+		snprintf(hint, sizeof(hint), "%s",
+		    st->panicked ? PANIC_HINT : "");
 	if (st->bdbmsg[0] != '\0')
 		set_msg(st, "%s: %s (%s)%s", what, db_strerror(rc), st->bdbmsg,
-		    st->panicked ? PANIC_HINT : "");
+		    hint);
 	else
-		set_msg(st, "%s: %s%s", what, db_strerror(rc),
-		    st->panicked ? PANIC_HINT : "");
+		set_msg(st, "%s: %s%s", what, db_strerror(rc), hint);
 	rc = rc_map(st, rc);
 	st->bdbmsg[0] = '\0';
 	st->saw_full = false;
@@ -799,7 +820,7 @@ dbs_open(struct store *st, const char *dir, bool create)
  * leak its handles: DB_NOPANIC lets them be freed, without a checkpoint
  * (recovery at the next open repairs what this close cannot). */
 static void
-release(struct store *st, bool clean)
+env_shut(struct store *st, bool clean)
 {
 	int i;
 
@@ -814,17 +835,142 @@ release(struct store *st, bool clean)
 	/* Secondaries come after their primaries in dbdefs: close them
 	 * first. */
 	for (i = D_COUNT - 1; i >= 0; i--)
-		if (st->db[i] != NULL)
+		if (st->db[i] != NULL) {
 			(void)st->db[i]->close(st->db[i],
 			    st->panicked ? DB_NOSYNC : 0);
+			st->db[i] = NULL;
+		}
 	if (clean && st->env != NULL)
 		(void)st->env->log_archive(st->env, NULL, DB_ARCH_REMOVE);
 	if (st->env != NULL)
 		(void)st->env->close(st->env, 0);
+	st->env = NULL;
+	st->panicked = st->saw_full = false;
+	st->bdbmsg[0] = '\0';
+}
+
+static void
+release(struct store *st, bool clean)
+{
+	env_shut(st, clean);
 	if (st->lockfd >= 0)
 		(void)close(st->lockfd);	/* drops the flock */
 	free(st->dir);
 	free(st);
+}
+
+/* ---- the space reserve (see RESERVE_SIZE) ---- */
+
+/* Best effort: without it, a full disk may stop recovery until space is
+ * freed, which the error then says. Tried at every open and checkpoint. */
+static void
+reserve_keep(struct store *st)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	int fd, rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->dir,
+	    RESERVE_FILE) >= sizeof(path))
+		return;
+	if (stat(path, &sb) == 0 && sb.st_size >= (off_t)RESERVE_SIZE)
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    FILE_MODE);
+	if (fd == -1)
+		return;
+	rc = posix_fallocate(fd, 0, RESERVE_SIZE);
+	if (rc == 0 && fsync(fd) != 0)
+		rc = errno;
+	(void)close(fd);
+	/* A part of a reserve would only be mistaken for all of it. */
+	if (rc != 0)
+		(void)unlink(path);
+}
+
+static bool
+reserve_release(const char *dir)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+	    RESERVE_FILE) >= sizeof(path))
+		return false;
+	return unlink(path) == 0;
+}
+
+/* What recovery must write to complete the newest (sparse) log file. */
+static unsigned long long
+log_tail_need(const char *dir)
+{
+	char newest[64] = "", path[PATH_MAX];
+	unsigned long long need = 0, have;
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, LOG_PREFIX, strlen(LOG_PREFIX)) == 0 &&
+		    strlen(de->d_name) < sizeof(newest) &&
+		    strcmp(de->d_name, newest) > 0)
+			snprintf(newest, sizeof(newest), "%s", de->d_name);
+	closedir(d);
+	if (newest[0] != '\0' && (size_t)snprintf(path, sizeof(path),
+	    "%s/%s", dir, newest) < sizeof(path) && stat(path, &sb) == 0) {
+		have = (unsigned long long)sb.st_blocks * 512;
+		if ((unsigned long long)sb.st_size > have)
+			need = (unsigned long long)sb.st_size - have;
+	}
+	return need;
+}
+
+/* Recovery ran out of space even with the reserve: say how much it
+ * needs at least, and that nothing is lost. */
+static void
+full_advice(struct store *st, const char *dir)
+{
+	size_t len = strlen(st->err);
+
+	snprintf(st->err + len, sizeof(st->err) - len, "; recovery needs at "
+	    "least %llu KiB free to complete the log, and room for the "
+	    "database pages it writes", (log_tail_need(dir) + 1023) / 1024);
+}
+
+/* Less free than the reserve holds: recovery may need it. */
+static bool
+space_low(const char *dir)
+{
+	struct statvfs sv;
+
+	return statvfs(dir, &sv) == 0 &&
+	    (unsigned long long)sv.f_bavail * sv.f_frsize < RESERVE_SIZE;
+}
+
+/*
+ * Recovery and the databases. On a disk (nearly) full, the reserve is
+ * given up before recovery rather than after a failed attempt: BDB leaks
+ * a little memory when recovery fails, and the process goes on.
+ */
+static int
+open_all(struct store *st, const char *dir, const struct store_opts *o)
+{
+	int rc;
+
+	if (space_low(dir) && reserve_release(dir))
+		st->used_reserve = true;
+	if ((rc = env_open(st, dir, o->cache_size)) == STORE_OK)
+		rc = dbs_open(st, dir, o->create);
+	if (rc == STORE_FULL && reserve_release(dir)) {
+		st->used_reserve = true;
+		env_shut(st, false);
+		if ((rc = env_open(st, dir, o->cache_size)) == STORE_OK)
+			rc = dbs_open(st, dir, o->create);
+	}
+	if (rc == STORE_FULL)
+		full_advice(st, dir);
+	return rc;
 }
 
 int
@@ -849,14 +995,14 @@ store_open(struct store **stp, const char *dir, const struct store_opts *o,
 	} else if ((st->dir = strdup(dir)) == NULL) {
 		rc = fail(st, ENOMEM, "%s", dir);
 	} else if ((rc = prepare_dir(st, dir, o->create)) == STORE_OK &&
-	    (rc = take_lock(st, dir)) == STORE_OK &&
-	    (rc = env_open(st, dir, o->cache_size)) == STORE_OK)
-		rc = dbs_open(st, dir, o->create);
+	    (rc = take_lock(st, dir)) == STORE_OK)
+		rc = open_all(st, dir, o);
 	if (rc != STORE_OK) {
 		snprintf(err, errlen, "%s", st->err);
 		release(st, false);
 		return rc;
 	}
+	reserve_keep(st);
 	*stp = st;
 	return STORE_OK;
 }
@@ -866,6 +1012,12 @@ store_close(struct store *st)
 {
 	if (st != NULL)
 		release(st, true);
+}
+
+bool
+store_used_reserve(const struct store *st)
+{
+	return st->used_reserve;
 }
 
 const char *
@@ -895,6 +1047,7 @@ store_checkpoint(struct store *st)
 		return fail(st, rc, "checkpoint");
 	if ((rc = st->env->log_archive(st->env, NULL, DB_ARCH_REMOVE)) != 0)
 		return fail(st, rc, "checkpoint: remove old logs");
+	reserve_keep(st);
 	return STORE_OK;
 }
 

@@ -9,6 +9,8 @@
  * DATADIR/mucd.lock makes the daemon and offline mucctl mutually
  * exclusive, which lets the regions be private memory (DB_PRIVATE): no
  * memory-mapped region files that a full disk could turn into SIGBUS.
+ * DATADIR/mucd.reserve holds space for recovery on a full disk (see
+ * RESERVE_SIZE in store.c).
  *
  * Durability (group commit): write transactions commit with
  * DB_TXN_WRITE_NOSYNC (written to the OS, so a full disk fails the commit);
@@ -91,6 +93,12 @@ int	 store_open(struct store **, const char *datadir,
 void	 store_close(struct store *);
 /* Human-readable message for the last failure on this handle. */
 const char *store_errmsg(const struct store *);
+/*
+ * The open found the disk (nearly) full and gave up the space reserve
+ * (DATADIR/mucd.reserve, kept so that recovery never waits for an
+ * operator to free space) to recover; it returns with free space.
+ */
+bool	 store_used_reserve(const struct store *);
 
 /* Group commit point: make everything committed so far durable. */
 int	 store_sync(struct store *);

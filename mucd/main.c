@@ -171,6 +171,10 @@ start(struct mucd *m, char *err, size_t errlen)
 		return -1;
 	if (store_open(&m->store, m->conf.datadir, &so, err, errlen) != STORE_OK)
 		return -1;
+	if (store_used_reserve(m->store))
+		log_warn("the file system holding %s is full: mucd gave up "
+		    "the space it keeps for recovery; free space there",
+		    m->conf.datadir);
 	return 0;
 }
 

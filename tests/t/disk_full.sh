@@ -1,7 +1,8 @@
 #!/bin/sh
 # A full disk under the data directory: changes are refused with an
 # error reply (and nothing in memory changes), the daemon stays up and
-# keeps serving, and once space returns changes succeed again. A room
+# keeps serving, restarts (clean or kill -9) with the disk still full,
+# and once space returns changes succeed again. A room
 # created while the disk was full (default_persistent = yes,
 # room_locking = no: the join succeeds, the room cannot be stored) is
 # stored with the first change acknowledged for it, so the room and the
@@ -87,6 +88,22 @@ ctl '{"id":5,"cmd":"status"}' | grep -q '"ok":true' ||
 	t_fail "status failed while the disk is full"
 "$SCSRUN" --probe conference.localhost --port "$C2S_PORT" --timeout 5 \
 	> /dev/null 2>&1 || t_fail "XMPP service gone while the disk is full"
+
+# A restart with the disk still full, clean and after kill -9: recovery
+# needs no fresh space (it has the store's reserve), so mucd starts and
+# serves, says so, and never advises restoring a backup for a full disk.
+t_restart_mucd
+. "$T_DIR/env"
+kill -KILL "$MUCD_PID" 2>/dev/null
+sh "$FIXTURE/mucd.sh" stop "$T_DIR" > /dev/null 2>&1
+t_check_log
+t_start_mucd
+ctl '{"id":5,"cmd":"status"}' | grep -q '"ok":true' ||
+	t_fail "status failed after a restart on a full disk"
+grep -q "is full: mucd gave up the space it keeps for recovery" "$T_DIR/mucd.log" ||
+	t_fail "no warning that recovery used the reserve"
+grep -q "restore a backup" "$T_DIR/mucd.log" &&
+	t_fail "a full disk was answered with: $(grep -m1 "restore a backup" "$T_DIR/mucd.log")"
 
 # Space returns: changes work again.
 free_disk a

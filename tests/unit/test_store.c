@@ -1024,16 +1024,22 @@ full_verify(const char *dir, int synced)
 
 /*
  * A close that cannot flush (disk full) must not lose synced changes: the
- * next open has to run recovery even though no process crashed. Needs a
- * small filesystem of its own, so root; skipped otherwise.
+ * next open has to run recovery even though no process crashed. With the
+ * disk still full, recovery gets the room it needs from the reserve the
+ * store keeps (mucd.reserve); without it, the open fails cleanly, says
+ * how much space recovery needs and that nothing is damaged, and loses
+ * nothing. Needs a small filesystem of its own, so root; skipped
+ * otherwise.
  */
 static void
 test_disk_full(void)
 {
 	const char *mnt = dirpath("full"), *dir = dirpath("full/db");
+	const char *kept = dirpath("full/db/mucd.reserve");
 	const struct store_opts small = { 1u << 20, true };
 	struct store *st = NULL;
-	char json[20100], err[512], reserve[600];
+	char json[20100], err[1024], other[600], hog[600];
+	struct stat sb;
 	int synced;
 
 	CHECK(mkdir(mnt, 0700) == 0);
@@ -1041,23 +1047,37 @@ test_disk_full(void)
 		printf("  skipped: cannot mount a tmpfs (%s)\n", strerror(errno));
 		return;
 	}
-	snprintf(reserve, sizeof(reserve), "%s/reserve", mnt);
-	CHECK_INT(sh("head -c 5000000 /dev/zero > '%s'", reserve), 0);
+	snprintf(other, sizeof(other), "%s/other", mnt);
+	snprintf(hog, sizeof(hog), "%s/hog", mnt);
+	CHECK_INT(sh("head -c 5000000 /dev/zero > '%s'", other), 0);
 	snprintf(json, sizeof(json), "{\"config\":{\"public\":true},"
 	    "\"pad\":\"%0*d\"}", 20000, 0);
 	CHECK_INT(store_open(&st, dir, &small, err, sizeof(err)), STORE_OK);
+	CHECK(stat(kept, &sb) == 0 && sb.st_size > 0);
 	synced = st != NULL ? fill_until_full(st, json) : 0;
 	CHECK(synced > 10);
 	store_close(st);
-	/* still full: opening fails cleanly, and must not lose anything */
+	/* still full, and the reserve taken by someone else: the open fails
+	 * cleanly, saying why and how much recovery needs */
+	CHECK(unlink(kept) == 0);
+	(void)sh("head -c 100000000 /dev/zero > '%s' 2>/dev/null", hog);
 	st = NULL;
 	CHECK_INT(store_open(&st, dir, &small, err, sizeof(err)), STORE_FULL);
 	CHECK(st == NULL);
-	fprintf(stderr, "  (expected) %.200s...\n", err);
+	fprintf(stderr, "  (expected) %s\n", err);
+	CHECK(strstr(err, "is full") != NULL);
+	CHECK(strstr(err, "nothing is damaged") != NULL);
+	CHECK(strstr(err, "KiB free") != NULL);
+	CHECK(strstr(err, "restore a backup") == NULL);
+	/* the same space as a reserve again: recovery uses it */
+	CHECK(unlink(hog) == 0);
+	CHECK_INT(sh("head -c 3145728 /dev/zero > '%s' 2>/dev/null", kept), 0);
+	CHECK_INT(store_open(&st, dir, &small, err, sizeof(err)), STORE_OK);
 	store_close(st);
-	CHECK(unlink(reserve) == 0);	/* the operator frees space */
+	CHECK(unlink(other) == 0);	/* the operator frees space */
 	full_verify(dir, synced);
 	full_verify(dir, synced);	/* and again after a clean close */
+	CHECK(stat(kept, &sb) == 0 && sb.st_size > 0);	/* back */
 	CHECK(umount2(mnt, MNT_DETACH) == 0);
 }
 
