@@ -575,15 +575,6 @@ store_abort(struct store_txn *t)
 
 /* ---- open / close ---- */
 
-static int
-path_join(struct store *st, char *out, size_t len, const char *dir,
-    const char *file)
-{
-	if ((size_t)snprintf(out, len, "%s/%s", dir, file) >= len)
-		return fail(st, ENAMETOOLONG, "%s", dir);
-	return STORE_OK;
-}
-
 static bool
 file_exists(const char *dir, const char *file)
 {
@@ -613,24 +604,94 @@ prepare_dir(struct store *st, const char *dir, bool create)
 	return STORE_OK;
 }
 
+struct store_lock {
+	int	 fd;
+};
+
+/* Open and flock DIR/mucd.lock: 0, STORE_LOCKED or an errno value. */
+static int
+lock_take(const char *dir, int *fdp)
+{
+	char path[PATH_MAX];
+	int fd, rc;
+
+	*fdp = -1;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, LOCK_FILE) >=
+	    sizeof(path))
+		return ENAMETOOLONG;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    FILE_MODE)) < 0)
+		return errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		*fdp = fd;
+		return 0;
+	}
+	rc = errno == EWOULDBLOCK ? STORE_LOCKED : errno;
+	(void)close(fd);
+	return rc;
+}
+
+static void
+lock_msg(char *buf, size_t len, const char *dir, int rc)
+{
+	if (rc == STORE_LOCKED)
+		snprintf(buf, len, "%s: database in use by another process (is "
+		    "mucd running? use the control socket)", dir);
+	else
+		snprintf(buf, len, "lock %s/%s: %s", dir, LOCK_FILE,
+		    strerror(rc));
+}
+
 static int
 take_lock(struct store *st, const char *dir)
 {
-	char path[PATH_MAX];
+	int rc = lock_take(dir, &st->lockfd);
 
-	if (path_join(st, path, sizeof(path), dir, LOCK_FILE) != STORE_OK)
-		return STORE_ERR;
-	st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    FILE_MODE);
-	if (st->lockfd < 0)
-		return fail(st, errno, "open %s", path);
-	if (flock(st->lockfd, LOCK_EX | LOCK_NB) == 0)
+	if (rc == 0)
 		return STORE_OK;
-	if (errno != EWOULDBLOCK)
-		return fail(st, errno, "lock %s", path);
-	set_msg(st, "%s: database in use by another process (is mucd "
-	    "running? use the control socket)", dir);
-	return STORE_LOCKED;
+	lock_msg(st->err, sizeof(st->err), dir, rc);
+	return rc == STORE_LOCKED ? STORE_LOCKED : rc_map(st, rc);
+}
+
+int
+store_lock(const char *dir, int uid, int gid, struct store_lock **lp,
+    char *err, size_t errlen)
+{
+	struct store_lock *l;
+	struct stat sb;
+	int fd, rc;
+
+	*lp = NULL;
+	if ((rc = lock_take(dir, &fd)) != 0) {
+		lock_msg(err, errlen, dir, rc);
+		return rc == STORE_LOCKED ? STORE_LOCKED : STORE_ERR;
+	}
+	/* Made by root for a service user, who must be able to open it. */
+	if ((uid != -1 || gid != -1) && fstat(fd, &sb) == 0 &&
+	    (sb.st_uid != (uid_t)uid || sb.st_gid != (gid_t)gid) &&
+	    fchown(fd, (uid_t)uid, (gid_t)gid) != 0) {
+		snprintf(err, errlen, "%s/%s: %s", dir, LOCK_FILE,
+		    strerror(errno));
+		(void)close(fd);
+		return STORE_ERR;
+	}
+	if ((l = malloc(sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "store: out of memory");
+		(void)close(fd);
+		return STORE_ERR;
+	}
+	l->fd = fd;
+	*lp = l;
+	return STORE_OK;
+}
+
+void
+store_unlock(struct store_lock *l)
+{
+	if (l == NULL)
+		return;
+	(void)close(l->fd);
+	free(l);
 }
 
 static int
@@ -977,7 +1038,7 @@ int
 store_open(struct store **stp, const char *dir, const struct store_opts *o,
     char *err, size_t errlen)
 {
-	struct store_opts none = { 0, false };
+	struct store_opts none = { 0, false, NULL };
 	struct store *st;
 	int rc;
 
@@ -986,14 +1047,21 @@ store_open(struct store **stp, const char *dir, const struct store_opts *o,
 		o = &none;
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "store: out of memory");
+		store_unlock(o->lock);
 		return STORE_ERR;
 	}
 	st->lockfd = -1;
+	if (o->lock != NULL) {
+		st->lockfd = o->lock->fd;
+		free(o->lock);
+	}
 	if (bad_str(dir)) {
 		set_msg(st, "store: no datadir given");
 		rc = STORE_ERR;
 	} else if ((st->dir = strdup(dir)) == NULL) {
 		rc = fail(st, ENOMEM, "%s", dir);
+	} else if (st->lockfd != -1) {
+		rc = open_all(st, dir, o);
 	} else if ((rc = prepare_dir(st, dir, o->create)) == STORE_OK &&
 	    (rc = take_lock(st, dir)) == STORE_OK)
 		rc = open_all(st, dir, o);

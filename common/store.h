@@ -72,13 +72,17 @@ enum store_rc {
 
 enum store_aff { AFF_NONE = 0, AFF_OUTCAST, AFF_MEMBER, AFF_ADMIN, AFF_OWNER };
 
+struct store;
+struct store_txn;
+struct store_lock;
+
 struct store_opts {
 	size_t	 cache_size;	/* mpool bytes; 0: a default */
 	bool	 create;	/* create the datadir/environment if absent */
+	/* From store_lock(); store_open takes it over, whatever it returns.
+	 * NULL: store_open takes the lock itself. */
+	struct store_lock *lock;
 };
-
-struct store;
-struct store_txn;
 
 struct store_aff_rec {
 	enum store_aff	 aff;
@@ -86,6 +90,18 @@ struct store_aff_rec {
 	const char	*reason;	/* NULL or "" when none */
 };
 
+/*
+ * Take DATADIR's lock (DATADIR/mucd.lock, which must exist as a
+ * directory) ahead of store_open, before anything else that belongs to
+ * the service is touched: mucd takes it before its control socket, as
+ * root, so a second mucd on the same data directory stops there. The
+ * lock file is given to uid/gid (when not -1) for the store's later users.
+ * STORE_LOCKED when another process holds it; *err explains.
+ */
+int	 store_lock(const char *datadir, int uid, int gid, struct store_lock **,
+	    char *err, size_t errlen);
+/* Release a lock that was not handed to store_open; NULL is fine. */
+void	 store_unlock(struct store_lock *);
 /* Open (and recover) the environment. On failure *err explains. */
 int	 store_open(struct store **, const char *datadir,
 	    const struct store_opts *, char *err, size_t errlen);

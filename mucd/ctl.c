@@ -497,6 +497,49 @@ socket_mode(const struct ctl_setup *setup)
 	return setup->ro_group != -1 ? 0666 : 0660;
 }
 
+/*
+ * Bind the control socket. mucd holds its data directory's lock by now,
+ * so a socket already at the path is another program's, or another
+ * mucd's (with another data directory): it is removed only when nobody
+ * listens on it any more (a crashed run left it), never while a process
+ * holds it, even one too busy to accept.
+ */
+static int
+ctl_bind(int fd, const struct sockaddr_un *sun, char *err, size_t errlen)
+{
+	struct stat sb;
+	int probe, rc;
+
+	if (bind(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
+		return 0;
+	if (errno != EADDRINUSE)
+		goto fail;
+	if (lstat(sun->sun_path, &sb) == -1 || !S_ISSOCK(sb.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket",
+		    sun->sun_path);
+		return -1;
+	}
+	if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		goto fail;
+	rc = connect(probe, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ?
+	    0 : errno;
+	close(probe);
+	if (rc != ECONNREFUSED) {
+		snprintf(err, errlen, "%s: another process is listening on "
+		    "it%s (another mucd with the same 'control'?)",
+		    sun->sun_path, rc == EAGAIN ? ", though it does not "
+		    "accept connections" : "");
+		return -1;
+	}
+	if ((unlink(sun->sun_path) == 0 || errno == ENOENT) &&
+	    bind(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
+		return 0;
+fail:
+	snprintf(err, errlen, "%s: %s", sun->sun_path, strerror(errno));
+	return -1;
+}
+
 int
 ctl_open(struct mucd *m, const struct ctl_setup *setup, char *err,
     size_t errlen)
@@ -522,17 +565,12 @@ ctl_open(struct mucd *m, const struct ctl_setup *setup, char *err,
 		snprintf(err, errlen, "control socket: %s", strerror(errno));
 		goto fail;
 	}
-	/* A stale socket from a crashed run; a live daemon is caught by the
-	 * store's lock, which is taken first. */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		snprintf(err, errlen, "%s: another mucd is listening", path);
+	if (ctl_bind(fd, &sun, err, errlen) == -1) {
 		close(fd);
 		goto fail;
 	}
-	unlink(path);
 	/* The socket's group is what lets control_group's members in. */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, socket_mode(setup)) == -1 ||
+	if (chmod(path, socket_mode(setup)) == -1 ||
 	    ((setup->owner_uid != -1 || setup->group != -1) &&
 	    chown(path, (uid_t)setup->owner_uid, (gid_t)setup->group) == -1) ||
 	    listen(fd, 64) == -1) {

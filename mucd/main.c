@@ -134,7 +134,7 @@ static int
 start(struct mucd *m, char *err, size_t errlen)
 {
 	struct store_opts so = { .cache_size = m->conf.db_cache_size,
-	    .create = true };
+	    .create = true, .lock = NULL };
 	struct ctl_setup cs = { ctlcmd_dispatch, m, -1, -1, -1 };
 	bool root = geteuid() == 0, drop = root && m->conf.user != NULL;
 	unsigned uid = 0, gid = 0;
@@ -160,17 +160,29 @@ start(struct mucd *m, char *err, size_t errlen)
 	if (rc == -1 || prepare_dir(m->conf.datadir, 0750, uid, gid, drop, err,
 	    errlen) == -1)
 		return -1;
+	/* The data directory's lock first: a second mucd with the same
+	 * one must stop before it touches the control socket. */
+	if (store_lock(m->conf.datadir, drop ? (int)uid : -1,
+	    drop ? (int)gid : -1, &so.lock, err, errlen) != STORE_OK)
+		return -1;
 	if (drop)
 		cs.owner_uid = (int)uid;
-	if (ctl_open(m, &cs, err, errlen) == -1)
+	if (ctl_open(m, &cs, err, errlen) == -1) {
+		store_unlock(so.lock);
 		return -1;
-	if (!m->foreground &&
-	    daemon_pidfile_write(m->conf.pidfile, err, errlen) == -1)
+	}
+	if ((!m->foreground &&
+	    daemon_pidfile_write(m->conf.pidfile, err, errlen) == -1) ||
+	    (drop && daemon_drop_privileges(uid, gid, err, errlen) == -1)) {
+		store_unlock(so.lock);
+		ctl_close(m);
 		return -1;
-	if (drop && daemon_drop_privileges(uid, gid, err, errlen) == -1)
+	}
+	if (store_open(&m->store, m->conf.datadir, &so, err, errlen) !=
+	    STORE_OK) {
+		ctl_close(m);
 		return -1;
-	if (store_open(&m->store, m->conf.datadir, &so, err, errlen) != STORE_OK)
-		return -1;
+	}
 	if (store_used_reserve(m->store))
 		log_warn("the file system holding %s is full: mucd gave up "
 		    "the space it keeps for recovery; free space there",

@@ -28,7 +28,7 @@
 		"\"config\":{\"public\":false}," \
 		"\"subject\":{\"text\":\"\",\"nick\":\"\"}}"
 
-static const struct store_opts create_opts = { 4u << 20, true };
+static const struct store_opts create_opts = { 4u << 20, true, NULL };
 
 /* ---- helpers ---- */
 
@@ -208,7 +208,7 @@ static void
 test_open_create_reopen(void)
 {
 	const char *dir = dirpath("open");
-	struct store_opts noc = { 0, false };
+	struct store_opts noc = { 0, false, NULL };
 	struct store *st = NULL;
 	char err[512] = "", *json = NULL;
 	struct stat sb;
@@ -631,6 +631,33 @@ test_lock(void)
 	store_close(st);
 }
 
+/* The lock taken ahead of the open (as mucd does before its socket). */
+static void
+test_lock_ahead(void)
+{
+	const char *dir = dirpath("lock");
+	struct store_opts o = { 4u << 20, false, NULL };
+	struct store_lock *l2 = NULL;
+	struct store *st = NULL, *st2 = NULL;
+	char err[512] = "";
+
+	CHECK_INT(store_lock(dir, -1, -1, &o.lock, err, sizeof(err)),
+	    STORE_OK);
+	CHECK_INT(store_lock(dir, -1, -1, &l2, err, sizeof(err)),
+	    STORE_LOCKED);
+	CHECK(l2 == NULL && strstr(err, "database in use") != NULL);
+	CHECK_INT(store_open(&st2, dir, &create_opts, err, sizeof(err)),
+	    STORE_LOCKED);
+	CHECK_INT(store_open(&st, dir, &o, err, sizeof(err)), STORE_OK);
+	CHECK(st != NULL && room_exists(st, "still@works"));
+	store_close(st);
+	/* closing released it; an unused lock is released too */
+	CHECK_INT(store_lock(dir, -1, -1, &l2, err, sizeof(err)), STORE_OK);
+	store_unlock(l2);
+	CHECK_INT(store_lock(dir, -1, -1, &l2, err, sizeof(err)), STORE_OK);
+	store_unlock(l2);
+}
+
 /* Child: commit, sync, tell the parent, then keep committing unsynced
  * two-room transactions until it is killed. Never returns. */
 static void
@@ -1036,7 +1063,7 @@ test_disk_full(void)
 {
 	const char *mnt = dirpath("full"), *dir = dirpath("full/db");
 	const char *kept = dirpath("full/db/mucd.reserve");
-	const struct store_opts small = { 1u << 20, true };
+	const struct store_opts small = { 1u << 20, true, NULL };
 	struct store *st = NULL;
 	char json[20100], err[1024], other[600], hog[600];
 	struct stat sb;
@@ -1186,6 +1213,7 @@ const struct unit_test unit_tests[] = {
 	TEST(test_txn_abort_and_reads),
 	TEST(test_schema_version),
 	TEST(test_lock),
+	TEST(test_lock_ahead),
 	TEST(test_crash_recovery),
 	TEST(test_backup),
 	TEST(test_backup_partial),
