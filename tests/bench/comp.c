@@ -205,7 +205,7 @@ write_conf(struct bench *b, const char *extra)
 	    "link_buffer_max = 1G\nevict_idle = 1d\n%s\n",
 	    b->port, b->secret, data, b->dir, b->dir, extra ? extra : "");
 	fmt(path, sizeof(path), "%s/mucd.conf", b->dir);
-	return write_file(path, text);
+	return write_file(path, text, 0600);
 }
 
 /* argv: the wrapper's words (split on spaces), then mucd -f -c conf. */

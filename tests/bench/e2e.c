@@ -66,7 +66,7 @@ prosody_conf(struct e2e *e, const char *dir)
 	    e->component ? "component" : "reference", dir, dir, dir, e->c2s_port,
 	    e->comp_port, dir, e->host, comp);
 	fmt(path, sizeof(path), "%s/prosody.cfg.lua", dir);
-	if (write_file(path, text) == -1)
+	if (write_file(path, text, 0644) == -1)
 		die("cannot write %s", path);
 }
 
@@ -132,7 +132,7 @@ start_mucd(struct e2e *e)
 	    e->muc, e->comp_port, e->secret, b->dir, b->dir, b->dir);
 	fmt(path, sizeof(path), "%s/mucd.conf", b->dir);
 	fmt(log, sizeof(log), "%s/mucd.log", b->dir);
-	if (write_file(path, text) == -1)
+	if (write_file(path, text, 0600) == -1)
 		die("cannot write %s", path);
 	return proc_spawn(&b->mucd, "mucd", argv, log, -1);
 }

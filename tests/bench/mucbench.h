@@ -51,7 +51,8 @@ void		 fmt(char *dst, size_t len, const char *f, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 bput(struct buf *, const char *f, ...)
 		    __attribute__((format(printf, 2, 3)));
-int		 write_file(const char *path, const char *text);
+/* mode: mucd refuses a configuration others may read (0600 for it). */
+int		 write_file(const char *path, const char *text, mode_t mode);
 int		 rm_rf(const char *dir);
 
 /* ---- scan.c: stanza boundaries in a byte stream ---- */

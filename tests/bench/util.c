@@ -88,17 +88,17 @@ bput(struct buf *b, const char *f, ...)
 }
 
 int
-write_file(const char *path, const char *text)
+write_file(const char *path, const char *text, mode_t mode)
 {
-	FILE *f = fopen(path, "w");
+	size_t len = strlen(text);
+	int fd, rc;
 
-	if (f == NULL)
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    mode)) == -1)
 		return -1;
-	if (fputs(text, f) == EOF) {
-		fclose(f);
-		return -1;
-	}
-	return fclose(f) == 0 ? 0 : -1;
+	rc = fchmod(fd, mode) == 0 && write(fd, text, len) == (ssize_t)len ?
+	    0 : -1;
+	return close(fd) == 0 ? rc : -1;
 }
 
 /* Remove a scratch directory tree we created (no symlink following). */

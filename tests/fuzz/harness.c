@@ -121,9 +121,10 @@ fz_init(const struct fz_opts *o)
 	atexit(cleanup);
 	snprintf(path, sizeof(path), "%s/mucd.conf", fz_dir);
 	snprintf(data, sizeof(data), "%s/data", fz_dir);
-	if ((f = fopen(path, "w")) == NULL)
+	/* Private, with a real-looking secret: mucd_load_conf checks both. */
+	if ((f = fopen(path, "w")) == NULL || fchmod(fileno(f), 0600) == -1)
 		fz_die("%s: %s", path, strerror(errno));
-	fprintf(f, "domain = " FZ_DOMAIN "\nsecret = fuzz\n"
+	fprintf(f, "domain = " FZ_DOMAIN "\nsecret = fuzz-harness-secret\n"
 	    "datadir = %s\ncontrol = %s/mucd.sock\npidfile = %s/mucd.pid\n"
 	    "backup_dir = %s\n"
 	    "admins = admin@localhost\nlog_level = error\n"

@@ -10,14 +10,16 @@ set -u
 t_setup
 BIN=$T_ROOT/mucd/mucd
 [ -x "$BIN" ] || BIN=$MUCD
+# mucd refuses a configuration others may read: it holds the secret.
+umask 077
 
 # --- configuration check -----------------------------------------------
-printf 'domain = conference.localhost\nsecret = s\nallow_root = yes\n' \
+printf 'domain = conference.localhost\nsecret = a-secret-for-tests\nallow_root = yes\n' \
 	> "$T_DIR/good.conf"
 "$MUCD" -t -c "$T_DIR/good.conf" > "$T_DIR/t.out" 2>&1 ||
 	t_fail "-t refused a good configuration: $(cat "$T_DIR/t.out")"
 grep -q "is OK" "$T_DIR/t.out" || t_fail "-t did not say OK"
-printf 'domain = conference.localhost\nsecret = s\nfrobnicate = 1\n' \
+printf 'domain = conference.localhost\nsecret = a-secret-for-tests\nfrobnicate = 1\n' \
 	> "$T_DIR/bad.conf"
 "$MUCD" -t -c "$T_DIR/bad.conf" > "$T_DIR/t.out" 2>&1 &&
 	t_fail "-t accepted an unknown key"
@@ -31,7 +33,7 @@ cat > "$T_DIR/wrong.conf" <<CONF
 domain = conference.localhost
 server = 127.0.0.1
 port = $COMPONENT_PORT
-secret = not-the-secret
+secret = not-the-component-secret
 datadir = $T_DIR/wrongdata
 control = $T_DIR/wrong.sock
 allow_root = yes

@@ -14,11 +14,12 @@ cc -O1 -I"$T_ROOT/common" -o "$T_DIR/linkserver" \
 	"$T_ROOT/tests/t/hostile/linkserver.c" "$T_ROOT/common/sha1.c" ||
 	t_fail "cannot build linkserver"
 port=$("$SCSRUN" --free-port) || t_fail "no free port"
+(umask 077 && : > "$T_DIR/mucd.conf")
 cat > "$T_DIR/mucd.conf" <<CONF
 domain = conference.example
 server = 127.0.0.1
 port = $port
-secret = hostile-secret
+secret = hostile-link-secret
 datadir = $T_DIR/data
 control = $T_DIR/mucd.sock
 pidfile = $T_DIR/mucd.pid
@@ -29,7 +30,7 @@ max_stanza_depth = 32
 room_locking = no
 reconnect_max = 1
 CONF
-"$T_DIR/linkserver" "$port" hostile-secret conference.example \
+"$T_DIR/linkserver" "$port" hostile-link-secret conference.example \
 	"${HOSTILE_CASES:-$T_ROOT/tests/t/hostile/cases}" > "$T_DIR/cases.out" 2>&1 &
 server=$!
 sleep 0.2
