@@ -1,13 +1,17 @@
 #include "conf.h"
 
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jid.h"
 #include "log.h"
@@ -361,79 +365,187 @@ trim(char *s)
 	return s;
 }
 
+/* Why a path that is not a regular file cannot be a configuration. */
+static const char *
+not_regular(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * The whole file, NUL-terminated, in *text (*len bytes). Only a regular
+ * file of at most CONF_MAX_SIZE is read: a device (/dev/zero, directly or
+ * through a symbolic link) never ends, a FIFO blocks. stat() first, so
+ * that nothing else is even opened; O_NONBLOCK, so that a file swapped
+ * for a FIFO in between cannot block either, and fstat() decides.
+ */
+static int
+read_file(const char *path, struct stat *sb, char **text, size_t *len,
+    char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	ssize_t r;
+	int fd = -1;
+
+	*text = NULL;
+	if (stat(path, sb) == -1)
+		goto syserr;
+	if (!S_ISREG(sb->st_mode))
+		goto notreg;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) ==
+	    -1 || fstat(fd, sb) == -1)
+		goto syserr;
+	if (!S_ISREG(sb->st_mode))
+		goto notreg;
+	if ((buf = malloc(CONF_MAX_SIZE + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	/* One byte more than allowed tells a file that grew meanwhile. */
+	while (n <= CONF_MAX_SIZE &&
+	    (r = read(fd, buf + n, CONF_MAX_SIZE + 1 - n)) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			goto syserr;
+		n += (size_t)r;
+	}
+	if (n > CONF_MAX_SIZE) {
+		snprintf(err, errlen, "%s: larger than %u KiB: not a "
+		    "configuration file", path, CONF_MAX_SIZE >> 10);
+		goto fail;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+notreg:
+	snprintf(err, errlen, "%s: %s, not a regular file", path,
+	    not_regular(sb->st_mode));
+	goto fail;
+syserr:
+	snprintf(err, errlen, "%s: %s", path, strerror(errno));
+fail:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	return -1;
+}
+
+/* One line: comments stripped, then "key = value". */
+static int
+parse_line(struct conf *c, char *line, bool *seen, const char *path,
+    unsigned lineno, char *err, size_t errlen)
+{
+	char msg[512], *k, *v, *eq, *hash;
+	size_t i;
+
+	/* '#' starts a comment at the start of a line or after
+	 * whitespace, so a secret like "abc#123" stays whole. */
+	for (hash = line; (hash = strchr(hash, '#')) != NULL; hash++)
+		if (hash == line || isspace((unsigned char)hash[-1])) {
+			*hash = '\0';
+			break;
+		}
+	k = trim(line);
+	if (*k == '\0')
+		return 0;
+	if ((eq = strchr(k, '=')) == NULL) {
+		snprintf(err, errlen, "%s:%u: expected 'key = value'", path,
+		    lineno);
+		return -1;
+	}
+	*eq = '\0';
+	k = trim(k);
+	v = trim(eq + 1);
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, k) == 0)
+			break;
+	if (i == NKEYS) {
+		snprintf(err, errlen, "%s:%u: unknown key '%s'", path, lineno,
+		    k);
+		return -1;
+	}
+	if (seen[i]) {
+		snprintf(err, errlen, "%s:%u: '%s' set twice", path, lineno, k);
+		return -1;
+	}
+	seen[i] = true;
+	if (set_value(c, &keys[i], v, msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
+		return -1;
+	}
+	if (keys[i].off == F(secret))
+		c->secret_line = lineno;
+	return 0;
+}
+
+static int
+parse_text(struct conf *c, char *text, size_t len, const char *path,
+    char *err, size_t errlen)
+{
+	bool seen[NKEYS] = { false };
+	char *line = text, *end = text + len, *nl;
+	unsigned lineno = 0;
+
+	for (; line < end; line = nl + 1) {
+		lineno++;
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end;
+		*nl = '\0';
+		/* A NUL would end the value early: "a\0bcdef" read as "a". */
+		if (strlen(line) != (size_t)(nl - line)) {
+			snprintf(err, errlen, "%s:%u: NUL byte in the line",
+			    path, lineno);
+			return -1;
+		}
+		if ((size_t)(nl - line) > CONF_MAX_LINE) {
+			snprintf(err, errlen, "%s:%u: line too long (more than "
+			    "%u bytes)", path, lineno, CONF_MAX_LINE);
+			return -1;
+		}
+		if (parse_line(c, line, seen, path, lineno, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
-	char line[4096], msg[512], *k, *v, *eq, *hash;
-	bool seen[NKEYS] = { false };
-	unsigned lineno = 0;
-	size_t i, len;
-	FILE *f;
+	char msg[512], *text;
+	struct stat sb;
+	size_t len;
+	int rc;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (read_file(path, &sb, &text, &len, err, errlen) == -1) {
 		conf_free(c);
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		len = strlen(line);
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
-			goto fail;
-		}
-		/* '#' starts a comment at the start of a line or after
-		 * whitespace, so a secret like "abc#123" stays whole. */
-		for (hash = line; (hash = strchr(hash, '#')) != NULL; hash++)
-			if (hash == line || isspace((unsigned char)hash[-1])) {
-				*hash = '\0';
-				break;
-			}
-		k = trim(line);
-		if (*k == '\0')
-			continue;
-		if ((eq = strchr(k, '=')) == NULL) {
-			snprintf(err, errlen, "%s:%u: expected 'key = value'",
-			    path, lineno);
-			goto fail;
-		}
-		*eq = '\0';
-		k = trim(k);
-		v = trim(eq + 1);
-		for (i = 0; i < NKEYS; i++)
-			if (strcmp(keys[i].name, k) == 0)
-				break;
-		if (i == NKEYS) {
-			snprintf(err, errlen, "%s:%u: unknown key '%s'", path,
-			    lineno, k);
-			goto fail;
-		}
-		if (seen[i]) {
-			snprintf(err, errlen, "%s:%u: '%s' set twice", path,
-			    lineno, k);
-			goto fail;
-		}
-		seen[i] = true;
-		if (set_value(c, &keys[i], v, msg, sizeof(msg)) == -1) {
-			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
-			goto fail;
-		}
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		goto fail;
-	}
-	fclose(f);
-	if (conf_validate(c, msg, sizeof(msg)) == -1) {
+	c->file_mode = (unsigned)sb.st_mode;
+	c->file_uid = (unsigned)sb.st_uid;
+	c->secret_line = 0;
+	rc = parse_text(c, text, len, path, err, errlen);
+	/* The text may hold the secret. */
+	explicit_bzero(text, len);
+	free(text);
+	if (rc == 0 && conf_validate(c, msg, sizeof(msg)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, msg);
-		conf_free(c);
-		return -1;
+		rc = -1;
 	}
-	return 0;
-fail:
-	fclose(f);
-	conf_free(c);
-	return -1;
+	if (rc == -1)
+		conf_free(c);
+	return rc;
 }
 
 int
@@ -524,6 +636,83 @@ conf_keep_restart_keys(struct conf *nc, struct conf *old,
 		swap_value(nc, old, &keys[i]);
 	}
 	return n;
+}
+
+/*
+ * Secrets mucd refuses to run with: the placeholder shipped in
+ * mucd.conf.example (and so in the packages' configuration), and the
+ * examples in the documentation, which someone will copy. tests/t/
+ * conf_file.sh checks that every secret the documentation shows is here.
+ */
+static const char *const placeholder_secrets[] = {
+	"change-me",		/* mucd.conf.example, the packages */
+	"a-long-random-secret",	/* README.md */
+	"5b8c1f0d3a9e47e2",	/* mucd(8), mucd.conf(5) */
+};
+
+static int
+check_secret(const struct conf *c, const char *path, char *err,
+    size_t errlen)
+{
+	size_t i, len = strlen(c->secret);
+
+	for (i = 0; i < sizeof(placeholder_secrets) /
+	    sizeof(placeholder_secrets[0]); i++)
+		if (strcmp(c->secret, placeholder_secrets[i]) == 0) {
+			snprintf(err, errlen, "%s:%u: 'secret' is the example "
+			    "'%s': set the component secret configured on the "
+			    "XMPP server for %s (make one with \"openssl rand "
+			    "-hex 16\")", path, c->secret_line, c->secret,
+			    c->domain);
+			return -1;
+		}
+	if (len < CONF_MIN_SECRET) {
+		snprintf(err, errlen, "%s:%u: 'secret' is %zu bytes long: use "
+		    "at least %u, random (\"openssl rand -hex 16\"), also on "
+		    "the XMPP server", path, c->secret_line, len,
+		    CONF_MIN_SECRET);
+		return -1;
+	}
+	return 0;
+}
+
+/* As ssh treats private keys: no one but the owner may change the file,
+ * and no one outside its group may read the secret in it. */
+static int
+check_mode(const struct conf *c, const char *path, char *err, size_t errlen)
+{
+	unsigned mode = c->file_mode & 07777;
+
+	if (c->file_uid != 0 && c->file_uid != (unsigned)geteuid()) {
+		snprintf(err, errlen, "%s: owned by uid %u: it must belong to "
+		    "root or to the user running mucd (uid %u)", path,
+		    c->file_uid, (unsigned)geteuid());
+		return -1;
+	}
+	if (mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "%s: writable by %s (mode %04o), and "
+		    "whoever can write it decides what mucd does (it starts as "
+		    "root): chmod go-w %s", path, mode & S_IWOTH ? "everyone" :
+		    "its group", mode, path);
+		return -1;
+	}
+	if (c->secret_line > 0 && (mode & S_IROTH)) {
+		snprintf(err, errlen, "%s:%u: the component secret is readable "
+		    "by everyone (mode %04o): chmod o-r %s (mucd reads it as "
+		    "root, or through its group)", path, c->secret_line, mode,
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_check_service(const struct conf *c, const char *path, char *err,
+    size_t errlen)
+{
+	if (c->secret != NULL && check_secret(c, path, err, errlen) == -1)
+		return -1;
+	return check_mode(c, path, err, errlen);
 }
 
 bool

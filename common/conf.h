@@ -2,9 +2,12 @@
  * conf: mucd.conf, shared by mucd and mucctl.
  *
  * The file is "key = value" lines; '#' at the start of a line or after
- * whitespace starts a comment; blank lines are ignored. Every key is described once in the table in conf.c (type,
- * bounds, default) and documented in mucd.conf(5). Unknown keys, repeated
- * keys and bad values are errors naming the file and line.
+ * whitespace starts a comment; blank lines are ignored. Every key is
+ * described once in the table in conf.c (type, bounds, default) and
+ * documented in mucd.conf(5). Unknown keys, repeated keys and bad values
+ * are errors naming the file and line. Only a regular file of at most
+ * CONF_MAX_SIZE bytes is read, with lines of at most CONF_MAX_LINE bytes
+ * and no NUL byte.
  */
 #ifndef MUCD_CONF_H
 #define MUCD_CONF_H
@@ -17,6 +20,9 @@
 #ifndef CONF_DEFAULT_PATH
 #define CONF_DEFAULT_PATH	"/etc/mucd/mucd.conf"
 #endif
+#define CONF_MAX_SIZE		(1U << 20)
+#define CONF_MAX_LINE		4094U
+#define CONF_MIN_SECRET		16U	/* bytes */
 
 enum room_creation { CREATE_ANYONE, CREATE_LOCAL, CREATE_ADMINS };
 enum nick_policy { NICKS_OPEN, NICKS_ENFORCE, NICKS_ASSIGN };
@@ -85,6 +91,10 @@ struct conf {
 	unsigned	 rate_burst;
 	unsigned	 control_max_clients;
 	size_t		 control_max_line;
+	/* The file as conf_load read it, for conf_check_service. */
+	unsigned	 file_mode;		/* st_mode */
+	unsigned	 file_uid;
+	unsigned	 secret_line;		/* 0: not set in the file */
 };
 
 void	 conf_defaults(struct conf *);
@@ -95,6 +105,16 @@ void	 conf_defaults(struct conf *);
 int	 conf_load(struct conf *, const char *path, char *err, size_t errlen);
 /* Check cross-key rules (required keys, consistency). */
 int	 conf_validate(const struct conf *, char *err, size_t errlen);
+/*
+ * What mucd, not mucctl, requires of the file it runs with (after
+ * conf_load): a real secret (no placeholder or documentation example, at
+ * least CONF_MIN_SECRET bytes), and, as ssh requires of private keys, a
+ * file owned by root or the user running mucd, writable by its owner
+ * only, and not readable by everyone when it holds the secret. Errors
+ * name the file (and the line of the secret).
+ */
+int	 conf_check_service(const struct conf *, const char *path, char *err,
+	    size_t errlen);
 void	 conf_free(struct conf *);
 /*
  * Reload: every key that only a restart can change keeps its value from

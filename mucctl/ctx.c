@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 ctx_init(struct mucctl *m)
@@ -39,15 +40,13 @@ ctx_free(struct mucctl *m)
 void
 ctx_load_conf(struct mucctl *m)
 {
-	FILE *f;
-
-	if ((f = fopen(m->conf_path, "r")) == NULL) {
+	/* Not fopen: a FIFO would block here; conf_load refuses one. */
+	if (access(m->conf_path, R_OK) == -1) {
 		snprintf(m->conf_err, sizeof(m->conf_err), "%s: %s",
 		    m->conf_path, strerror(errno));
 		m->conf_state = CONF_UNREADABLE;
 		return;
 	}
-	fclose(f);
 	conf_free(&m->conf);
 	conf_defaults(&m->conf);
 	if (conf_load(&m->conf, m->conf_path, m->conf_err,

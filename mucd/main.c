@@ -200,7 +200,7 @@ load_conf(struct mucd *m, const char *path, bool named, char *err,
 		conf_defaults(&m->conf);
 		return 0;
 	}
-	return mucd_load_conf(&m->conf, path, err, errlen);
+	return mucd_load_conf(&m->conf, path, !m->maintenance, err, errlen);
 }
 
 static void

@@ -23,11 +23,16 @@ default_local_domains(struct conf *c)
 }
 
 int
-mucd_load_conf(struct conf *c, const char *path, char *err, size_t errlen)
+mucd_load_conf(struct conf *c, const char *path, bool service, char *err,
+    size_t errlen)
 {
 	conf_defaults(c);
 	if (conf_load(c, path, err, errlen) == -1)
 		return -1;
+	if (service && conf_check_service(c, path, err, errlen) == -1) {
+		conf_free(c);
+		return -1;
+	}
 	if (default_local_domains(c) == -1) {
 		snprintf(err, errlen, "out of memory");
 		conf_free(c);
@@ -50,7 +55,7 @@ mucd_reload(struct mucd *m, char *err, size_t errlen)
 	enum log_level lvl = LOG_LVL_INFO;
 	unsigned kept;
 
-	if (mucd_load_conf(&nc, m->conf_path, err, errlen) == -1) {
+	if (mucd_load_conf(&nc, m->conf_path, true, err, errlen) == -1) {
 		log_error("reload failed, configuration unchanged: %s", err);
 		return -1;
 	}

@@ -7,14 +7,20 @@
 #ifndef MUCD_RELOAD_H
 #define MUCD_RELOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct mucd;
 struct conf;
 
-/* Load and complete a configuration (shared by start-up and reload). */
-int	 mucd_load_conf(struct conf *, const char *path, char *err,
-	    size_t errlen);
+/*
+ * Load and complete a configuration. service: the file the service runs
+ * with (-t, start-up and reload alike), which must also pass
+ * conf_check_service (its owner and mode, a real secret); maintenance
+ * mode, which never uses the secret, reads the same file without that.
+ */
+int	 mucd_load_conf(struct conf *, const char *path, bool service,
+	    char *err, size_t errlen);
 /* Returns 0, or -1 with the reason in err (the old config stays). */
 int	 mucd_reload(struct mucd *, char *err, size_t errlen);
 

@@ -121,7 +121,7 @@ fz_init(const struct fz_opts *o)
 	atexit(cleanup);
 	snprintf(path, sizeof(path), "%s/mucd.conf", fz_dir);
 	snprintf(data, sizeof(data), "%s/data", fz_dir);
-	/* Private, with a real-looking secret: mucd_load_conf checks both. */
+	/* Private, with a real-looking secret: a service's file must be. */
 	if ((f = fopen(path, "w")) == NULL || fchmod(fileno(f), 0600) == -1)
 		fz_die("%s: %s", path, strerror(errno));
 	fprintf(f, "domain = " FZ_DOMAIN "\nsecret = fuzz-harness-secret\n"
@@ -131,7 +131,7 @@ fz_init(const struct fz_opts *o)
 	    "db_cache_size = 1M\ncontrol_max_line = 1K\n%s\n",
 	    data, fz_dir, fz_dir, fz_dir, o->conf_extra ? o->conf_extra : "");
 	fclose(f);
-	if (mucd_load_conf(&fz_m.conf, path, err, sizeof(err)) == -1)
+	if (mucd_load_conf(&fz_m.conf, path, true, err, sizeof(err)) == -1)
 		fz_die("config: %s", err);
 	fz_m.conf_path = strdup(path);
 	fz_m.foreground = true;

@@ -5,7 +5,8 @@
 #
 #   1. build the .deb (make deb) and run lintian on it (no errors allowed)
 #   2. install it with apt-get, check the account, modes, conffile, unit,
-#      manuals, "mucd -t" on the shipped configuration, systemd-analyze
+#      manuals, "mucd -t" refusing the shipped configuration's placeholder
+#      secret, systemd-analyze
 #   3. start a private Prosody (tests/fixture/prosody.sh, component mode),
 #      point /etc/mucd/mucd.conf at it as an operator would (domain, port,
 #      secret), and start the installed mucd as the unit does, without
@@ -223,8 +224,11 @@ for kv in 'user = _mucd' 'group = _mucd' 'datadir = /var/lib/mucd' \
     'control = /run/mucd/mucd.sock'; do
 	check "$CONF: $kv" grep -qx "$kv" "$CONF"
 done
-check "mucd -t -c $CONF (as installed)" sh -c \
-	"/usr/sbin/mucd -t -c $CONF | grep -q 'is OK'"
+# As installed, the secret is the placeholder: the service must not start
+# before it is configured, and the error says which line to edit.
+check "mucd -t -c $CONF (as installed) refuses the placeholder secret" sh -c \
+	"! /usr/sbin/mucd -t -c $CONF > '$WORK/t.out' 2>&1 &&
+	grep -q \"$CONF:[0-9]*: 'secret' is the example 'change-me'\" '$WORK/t.out'"
 for m in man8/mucd.8 man5/mucd.conf.5 man8/mucctl.8; do
 	check "manual /usr/share/man/$m.gz" test -f "/usr/share/man/$m.gz"
 done

@@ -2,6 +2,8 @@
  * conf: mucd.conf parsing. Files are written to the unit temp directory;
  * every error must name "file:line" and leave nothing allocated.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -613,6 +615,76 @@ dump_round_trip(void)
 	free(text);
 }
 
+/* Only a regular file is read; a NUL byte is an error at its line. */
+static void
+file_kinds(void)
+{
+	struct conf c;
+	char err[512], path[400];
+	FILE *f;
+
+	conf_defaults(&c);
+	CHECK_INT(conf_load(&c, "/dev/zero", err, sizeof(err)), -1);
+	CHECK(strstr(err, "/dev/zero: a device, not a regular file") != NULL);
+	conf_defaults(&c);
+	CHECK_INT(conf_load(&c, unit_tmpdir(), err, sizeof(err)), -1);
+	CHECK(strstr(err, "a directory") != NULL);
+	snprintf(path, sizeof(path), "%s/nul.conf", unit_tmpdir());
+	if ((f = fopen(path, "w")) == NULL) {
+		CHECK(!"fopen");
+		return;
+	}
+	fputs(MIN_CONF, f);
+	fwrite("service_name = a\0bcdef\n", 1, 24, f);
+	fclose(f);
+	conf_defaults(&c);
+	CHECK_INT(conf_load(&c, path, err, sizeof(err)), -1);
+	CHECK(strstr(err, "nul.conf:3: NUL byte") != NULL);
+}
+
+/* load() with the file's mode set first; conf_check_service's verdict. */
+static int
+service(const char *text, mode_t mode, char *err, size_t errlen)
+{
+	const char *path = write_conf(text);
+	struct conf c;
+	int rc;
+
+	CHECK(chmod(path, mode) == 0);
+	conf_defaults(&c);
+	if (conf_load(&c, path, err, errlen) == -1)
+		return -2;
+	rc = conf_check_service(&c, path, err, errlen);
+	conf_free(&c);
+	return rc;
+}
+
+static void
+service_checks(void)
+{
+	char err[512];
+
+	CHECK_INT(service("domain = m.example\nsecret = 0123456789abcdef\n",
+	    0640, err, sizeof(err)), 0);
+	CHECK_INT(service("domain = m.example\n\nsecret = change-me\n", 0600,
+	    err, sizeof(err)), -1);
+	CHECK(strstr(err, ".conf:3: 'secret' is the example 'change-me'") !=
+	    NULL);
+	CHECK_INT(service("secret = 0123456789abcde\ndomain = m.example\n",
+	    0600, err, sizeof(err)), -1);
+	CHECK(strstr(err, ".conf:1: 'secret' is 15 bytes long") != NULL);
+	CHECK_INT(service("domain = m.example\nsecret = 0123456789abcdef\n",
+	    0644, err, sizeof(err)), -1);
+	CHECK(strstr(err, ".conf:2: the component secret is readable by "
+	    "everyone (mode 0644)") != NULL);
+	CHECK_INT(service("domain = m.example\nsecret = 0123456789abcdef\n",
+	    0620, err, sizeof(err)), -1);
+	CHECK(strstr(err, "writable by its group (mode 0620)") != NULL);
+	CHECK_INT(service("domain = m.example\nsecret = 0123456789abcdef\n",
+	    0606, err, sizeof(err)), -1);
+	CHECK(strstr(err, "writable by everyone") != NULL);
+}
+
 const struct unit_test unit_tests[] = {
 	TEST(defaults),
 	TEST(minimal),
@@ -627,5 +699,7 @@ const struct unit_test unit_tests[] = {
 	TEST(validation),
 	TEST(dump),
 	TEST(dump_round_trip),
+	TEST(file_kinds),
+	TEST(service_checks),
 	{ NULL, NULL }
 };
