@@ -215,9 +215,20 @@ on_open(void *arg, const struct xnode *root)
 
 	if (l->state != LINK_OPENING)
 		return;
-	if (!x_is(root, "stream", XML_NS_STREAM) || id == NULL || *id == '\0') {
+	if (!x_is(root, "stream", XML_NS_STREAM)) {
 		l->closing = true;
 		log_error("link: server sent no usable stream header");
+		return;
+	}
+	/*
+	 * No id to hash the secret with: the server will not take this
+	 * component. Prosody says why in the stream error that follows (an
+	 * unknown domain: host-unknown), so read on; if the stream ends
+	 * without one, this is the reason given (see on_stanza).
+	 */
+	if (id == NULL || *id == '\0') {
+		snprintf(l->why, sizeof(l->why), "the server sent a stream "
+		    "header without an id for %s and no reason", l->domain);
 		return;
 	}
 	buf_init(&b, 0);
@@ -252,12 +263,14 @@ stream_error(struct link *l, struct xnode *err)
 	snprintf(why, sizeof(why), "stream error <%s/>%s%s", cond,
 	    text ? ": " : "", text ? text : "");
 	/* A refused secret or an unknown component host will not fix
-	 * itself by retrying: report it and stop. */
+	 * itself by retrying: report it and stop. Some servers (ejabberd)
+	 * answer an unknown domain like a wrong secret, so the message
+	 * names both. */
 	if (l->state == LINK_HANDSHAKE && strcmp(cond, "not-authorized") == 0) {
 		snprintf(why, sizeof(why), "handshake refused: the server "
-		    "rejected the component secret for %s (check 'secret' in "
-		    "mucd.conf against the server's component configuration)",
-		    l->domain);
+		    "rejected the component secret or does not know the domain "
+		    "%s (check 'secret' and 'domain' in mucd.conf against the "
+		    "server's component configuration)", l->domain);
 		fatal(l, why);
 		return;
 	}
@@ -285,6 +298,14 @@ on_stanza(void *arg, struct xnode *st)
 	if (x_is(st, "error", XML_NS_STREAM)) {
 		stream_error(l, st);
 		x_free(st);
+		return;
+	}
+	if (l->state == LINK_OPENING) {
+		/* After a header without an id, only a stream error was
+		 * welcome. */
+		x_free(st);
+		fail(l, l->why[0] != '\0' ? l->why : "stanza before the "
+		    "stream header");
 		return;
 	}
 	if (l->state == LINK_HANDSHAKE) {

@@ -1,6 +1,8 @@
 #!/bin/sh
 # mucd as a Unix daemon: -t checks a configuration; a wrong component
-# secret is reported clearly with exit status 3; without -f it detaches
+# secret, or a domain the server does not know (Prosody 0.12 answers
+# that with an id-less stream header, then host-unknown), is reported
+# clearly, naming the domain, with exit status 3; without -f it detaches
 # only once serving (pid file written), or reports why it could not
 # start; SIGHUP reloads (a broken file changes nothing); SIGTERM tells
 # every occupant the service is shutting down (status 332) and exits 0.
@@ -36,19 +38,33 @@ port = $COMPONENT_PORT
 secret = not-the-component-secret
 datadir = $T_DIR/wrongdata
 control = $T_DIR/wrong.sock
+pidfile = $T_DIR/wrong.pid
 allow_root = yes
 CONF
-timeout 20 "$MUCD" -f -c "$T_DIR/wrong.conf" > "$T_DIR/wrong.log" 2>&1
-rc=$?
-[ $rc -eq 3 ] || t_fail "wrong secret: exit status $rc, want 3"
-grep -q "rejected the component secret" "$T_DIR/wrong.log" ||
-	t_fail "wrong secret: no clear message: $(tail -3 "$T_DIR/wrong.log")"
+# refused NAME CONFIG PATTERN: in the foreground, mucd stops with status
+# 3 and PATTERN in its log.
+refused() {
+	timeout 20 "$MUCD" -f -c "$2" > "$T_DIR/$1.log" 2>&1
+	rc=$?
+	[ $rc -eq 3 ] || t_fail "$1: exit status $rc, want 3"
+	grep -q -e "$3" "$T_DIR/$1.log" ||
+		t_fail "$1: no clear message: $(tail -3 "$T_DIR/$1.log")"
+}
+refused wrong "$T_DIR/wrong.conf" \
+	"rejected the component secret or does not know the domain conference.localhost"
+
+# --- a domain the server does not know -------------------------------------
+sed -e "s/^domain = .*/domain = nosuch.localhost/" \
+    -e "s/^secret = .*/secret = $COMPONENT_SECRET/" \
+    -e "s#wrongdata#nosuchdata#; s#wrong\\.#nosuch.#" \
+    "$T_DIR/wrong.conf" > "$T_DIR/nosuch.conf"
+refused nosuch "$T_DIR/nosuch.conf" \
+	"does not know the component domain nosuch.localhost"
 
 # --- detaching -----------------------------------------------------------
 sed -e "s/^secret = .*/secret = $COMPONENT_SECRET/" \
-    -e "s#wrongdata#bgdata#; s#wrong.sock#bg.sock#" "$T_DIR/wrong.conf" \
+    -e "s#wrongdata#bgdata#; s#wrong\\.#bg.#" "$T_DIR/wrong.conf" \
 	> "$T_DIR/bg.conf"
-echo "pidfile = $T_DIR/bg.pid" >> "$T_DIR/bg.conf"
 "$BIN" -c "$T_DIR/bg.conf" > "$T_DIR/bg.out" 2>&1 ||
 	t_fail "detaching start failed: $(cat "$T_DIR/bg.out")"
 [ -s "$T_DIR/bg.pid" ] || t_fail "no pid file after a detached start"
