@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +19,45 @@
 
 #include "conf.h"
 
-static int ready_fd = -1;
+static int ready_fd = -1;	/* to the waiting parent, until reported */
+static bool readied;		/* READY=1 sent to systemd */
+
+/* Parent: wait for the child's report ("+", "~msg", "-Nmsg") or its end,
+ * and exit as it says. */
+static void
+await_child(int fd)
+{
+	char msg[512];
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < sizeof(msg) - 1 &&
+	    (r = read(fd, msg + n, sizeof(msg) - 1 - n)) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			break;
+		n += (size_t)r;
+	}
+	msg[n] = '\0';
+	if (n > 0 && msg[0] == '+')
+		_exit(0);
+	if (n > 1 && msg[0] == '~') {
+		fprintf(stderr, "mucd: %s\n", msg + 1);
+		_exit(0);
+	}
+	if (n > 2 && msg[0] == '-' && msg[1] >= '1' && msg[1] <= '9') {
+		fprintf(stderr, "mucd: %s\n", msg + 2);
+		_exit(msg[1] - '0');
+	}
+	fprintf(stderr, "mucd: failed to start (see syslog)\n");
+	_exit(1);
+}
 
 int
 daemon_detach(char *err, size_t errlen)
 {
-	char msg[512];
 	int p[2], fd;
-	ssize_t n;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) == -1) {
@@ -37,17 +69,8 @@ daemon_detach(char *err, size_t errlen)
 		return -1;
 	}
 	if (pid > 0) {
-		/* Parent: report the child's start-up outcome. */
 		close(p[1]);
-		n = read(p[0], msg, sizeof(msg) - 1);
-		if (n > 0 && msg[0] == '+')
-			_exit(0);
-		if (n > 1) {
-			msg[n] = '\0';
-			fprintf(stderr, "mucd: %s\n", msg + 1);
-		} else
-			fprintf(stderr, "mucd: failed to start (see syslog)\n");
-		_exit(1);
+		await_child(p[0]);
 	}
 	close(p[0]);
 	ready_fd = p[1];
@@ -69,33 +92,63 @@ daemon_detach(char *err, size_t errlen)
 	return 0;
 }
 
-void
-daemon_ready(void)
+/* The one report to the parent; nothing once it is gone or told. */
+static void
+report(const char *text)
 {
-	if (ready_fd != -1) {
-		if (write(ready_fd, "+", 1) != 1) {
-			/* The parent is gone; nothing to report to. */
-		}
-		close(ready_fd);
-		ready_fd = -1;
-	}
-	daemon_notify("READY=1");
-}
-
-void
-daemon_fail(const char *msg)
-{
-	char buf[512];
-	int n;
+	size_t n = strlen(text);
 
 	if (ready_fd == -1)
 		return;
-	n = snprintf(buf, sizeof(buf), "-%s", msg);
-	if (write(ready_fd, buf, (size_t)n) != n) {
-		/* As above. */
+	if (write(ready_fd, text, n) != (ssize_t)n) {
+		/* The parent is gone; nothing to report to. */
 	}
 	close(ready_fd);
 	ready_fd = -1;
+}
+
+static void
+notify_ready(const char *status)
+{
+	char state[600];
+
+	if (readied)
+		return;
+	readied = true;
+	if (status == NULL)
+		daemon_notify("READY=1");
+	else {
+		snprintf(state, sizeof(state), "READY=1\nSTATUS=%s", status);
+		daemon_notify(state);
+	}
+}
+
+void
+daemon_ready(void)
+{
+	report("+");
+	notify_ready(NULL);
+}
+
+void
+daemon_waiting(const char *msg)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "~%s", msg);
+	report(buf);
+	notify_ready(msg);
+}
+
+void
+daemon_fail(int status, const char *msg)
+{
+	char buf[512];
+
+	if (status < 1 || status > 9)
+		status = 1;
+	snprintf(buf, sizeof(buf), "-%d%s", status, msg);
+	report(buf);
 }
 
 int

@@ -66,6 +66,7 @@ on_link_up(void *arg)
 {
 	struct mucd *m = arg;
 
+	daemon_ready();
 	daemon_notify("STATUS=connected");
 	reverify_all(m);
 }
@@ -94,7 +95,7 @@ on_link_fatal(void *arg, const char *why)
 {
 	struct mucd *m = arg;
 
-	daemon_fail(why);
+	daemon_fail(3, why);
 	mucd_stop(m, 3);
 }
 

@@ -235,10 +235,29 @@ check_only(struct mucd *m, const char *path, bool debug)
 	return 0;
 }
 
+/* The start-up's outcome when the server has not answered in time: the
+ * daemon runs and keeps trying; whoever started it is told so. */
+static void
+start_wait_over(struct loop_timer *t)
+{
+	struct mucd *m = t->arg;
+	char msg[400];
+
+	if (m->link.stats.connects > 0)
+		return;		/* it was: daemon_ready() said so */
+	snprintf(msg, sizeof(msg), "running, but not connected to %s:%u "
+	    "after %u s (link %s); it keeps trying, see the log",
+	    m->conf.server, m->conf.port, DAEMON_START_WAIT_MS / 1000,
+	    link_state_name(m->link.state));
+	log_warn("%s", msg);
+	daemon_waiting(msg);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct mucd m;
+	struct loop_timer start_wait = { 0 };
 	const char *path = CONF_DEFAULT_PATH, *datadir = NULL;
 	bool test = false, debug = false, named = false;
 	char err[1024] = "";
@@ -291,15 +310,26 @@ main(int argc, char **argv)
 		if (m.maintenance)
 			return 3;
 		log_error("%s", err);
-		daemon_fail(err);
+		daemon_fail(1, err);
 		return 1;
 	}
 	if (!m.maintenance)
 		log_info("mucd %s serving %s, data in %s", MUCD_VERSION,
 		    m.conf.domain, m.conf.datadir);
 	lifecycle_start(&m);
-	daemon_ready();
+	/* Ready once the link is up (lifecycle.c), or when start_wait_over
+	 * says it is not; maintenance mode has no link. */
+	if (m.maintenance)
+		daemon_ready();
+	else {
+		start_wait.cb = start_wait_over;
+		start_wait.arg = &m;
+		loop_timer_set(&m.loop, &start_wait, DAEMON_START_WAIT_MS);
+	}
 	loop_run(&m.loop);
+	loop_timer_cancel(&m.loop, &start_wait);
+	daemon_fail(m.exit_code != 0 ? m.exit_code : 1, "stopped before it "
+	    "connected to the server");
 	daemon_notify("STOPPING=1");
 	lifecycle_finish(&m);
 	conf_free(&m.conf);

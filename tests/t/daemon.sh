@@ -3,9 +3,12 @@
 # secret, or a domain the server does not know (Prosody 0.12 answers
 # that with an id-less stream header, then host-unknown), is reported
 # clearly, naming the domain, with exit status 3; without -f it detaches
-# only once serving (pid file written), or reports why it could not
-# start; SIGHUP reloads (a broken file changes nothing); SIGTERM tells
-# every occupant the service is shutting down (status 332) and exits 0.
+# only once the first connection has an outcome (pid file written) and
+# its exit status is that outcome: 0 connected, 3 refused, 1 could not
+# start, and 0 with a message when the server is not there within the
+# start-up wait; SIGHUP reloads (a broken file changes nothing); SIGTERM
+# tells every occupant the service is shutting down (status 332) and
+# exits 0.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -60,6 +63,32 @@ sed -e "s/^domain = .*/domain = nosuch.localhost/" \
     "$T_DIR/wrong.conf" > "$T_DIR/nosuch.conf"
 refused nosuch "$T_DIR/nosuch.conf" \
 	"does not know the component domain nosuch.localhost"
+
+# --- detached: the exit status is the first connection's outcome ----------
+# detached NAME CONFIG STATUS PATTERN: mucd without -f returns STATUS, with
+# PATTERN on its standard error, within the start-up wait.
+detached() {
+	timeout 30 "$BIN" -c "$2" > "$T_DIR/$1.out" 2>&1
+	rc=$?
+	[ $rc -eq "$3" ] || t_fail "detached, $1: exit status $rc, want $3:" \
+		"$(cat "$T_DIR/$1.out")"
+	grep -q -e "$4" "$T_DIR/$1.out" ||
+		t_fail "detached, $1: no clear message: $(cat "$T_DIR/$1.out")"
+}
+detached wrong "$T_DIR/wrong.conf" 3 "rejected the component secret or does not know the domain conference.localhost"
+detached nosuch "$T_DIR/nosuch.conf" 3 "does not know the component domain nosuch.localhost"
+# No server at all: the daemon runs and keeps trying; the parent says so
+# after the start-up wait, with status 0.
+port=$("$SCSRUN" --free-port) || t_fail "no free port"
+sed -e "s/^port = .*/port = $port/" -e "s/^secret = .*/secret = $COMPONENT_SECRET/" \
+    -e "s#wrongdata#nonedata#; s#wrong\\.#none.#" \
+    "$T_DIR/wrong.conf" > "$T_DIR/none.conf"
+start=$(date +%s)
+detached none "$T_DIR/none.conf" 0 "running, but not connected to 127.0.0.1:$port after 10 s"
+[ $(($(date +%s) - start)) -ge 9 ] || t_fail "detached, none: did not wait"
+pid=$(cat "$T_DIR/none.pid" 2>/dev/null)
+kill -0 "$pid" 2>/dev/null || t_fail "detached, none: the daemon is not running"
+kill -TERM "$pid"
 
 # --- detaching -----------------------------------------------------------
 sed -e "s/^secret = .*/secret = $COMPONENT_SECRET/" \
