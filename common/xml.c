@@ -675,6 +675,8 @@ event_end(struct xml_stream *st)
 #define ELEMENT_COST	32
 #define ATTR_COST	32
 
+#define TOO_BIG		"stanza exceeds size limit"
+
 /* Split expat's "uri\x01local" into namespace and local name. */
 static const char *
 split_name(const char *full, char *nsbuf, size_t nslen, const char **ns)
@@ -773,6 +775,19 @@ make_shell(const char *local, const char *ns, const char **atts)
 	return n;
 }
 
+/* The same from expat's name ("uri\x01local"); NULL when the namespace
+ * name is longer than we keep (the stanza is then dropped unanswered). */
+static struct xnode *
+shell_of(const char *name, const char **atts)
+{
+	char nsbuf[1024];
+	const char *local, *ns;
+
+	if ((local = split_name(name, nsbuf, sizeof(nsbuf), &ns)) == NULL)
+		return NULL;
+	return make_shell(local, ns, atts);
+}
+
 /*
  * One element with its attributes, charged to st->cost first: an element
  * over the budget is not built (at the top of a stanza, only its shell).
@@ -862,6 +877,13 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		st->start = (unsigned long long)XML_GetCurrentByteIndex(st->p);
 		st->cost = 0;
 		st->skipping = false;
+		/* A start tag over the limit by itself: its attributes are
+		 * what is too big, so only the shell is made of it. */
+		if (event_end(st) - st->start > st->lim.max_stanza) {
+			st->stanza = st->single ? NULL : shell_of(name, atts);
+			reject(st, TOO_BIG);
+			return;
+		}
 	}
 	if (st->skipping)
 		return;
@@ -909,6 +931,13 @@ on_end(void *ud, const XML_Char *name)
 	flush_text(st);
 	if (st->depth == 0)
 		return;
+	/* The stanza's end tag took it over the limit (the size check in
+	 * xml_stream_feed runs only between slices). */
+	if (st->depth == 2 && event_end(st) - st->start > st->lim.max_stanza) {
+		reject(st, TOO_BIG);
+		if (st->err != XML_OK)
+			return;
+	}
 	st->depth--;
 	if (st->depth == 0) {
 		st->closed = true;
@@ -927,11 +956,6 @@ on_end(void *ud, const XML_Char *name)
 	done = st->stanza;
 	st->stanza = st->cur = NULL;
 	st->mark = event_end(st);
-	if (st->mark - st->start > st->lim.max_stanza) {
-		x_free(done);
-		stream_fail(st, XML_ERR_POLICY, "stanza exceeds size limit");
-		return;
-	}
 	if (st->skipping) {
 		st->skipping = false;
 		if (done != NULL && st->cb.rejected != NULL)
@@ -972,7 +996,7 @@ on_text(void *ud, const XML_Char *s, int len)
 	if (st->skipping)
 		return;
 	if (buf_append(&st->text, s, (size_t)len) == -1)
-		stream_fail(st, XML_ERR_POLICY, "text exceeds stanza size limit");
+		reject(st, TOO_BIG);
 }
 
 static void XMLCALL
@@ -1054,6 +1078,31 @@ stream_setup(struct xml_stream *st)
 	buf_reset(&st->header);
 	st->header_len = 0;
 	st->have_header = false;
+	return 0;
+}
+
+/*
+ * After each slice: a stanza that has grown past the limit is refused and
+ * the rest of it skipped (reject), so its sender gets an error and the
+ * stream goes on. Between stanzas expat may be holding an unfinished
+ * start tag; its memory budget bounds that, and the tag's size is judged
+ * once it is complete (on_start). Only what no stanza can answer fails
+ * the stream: a stream header, or xml_parse's document, over the limit.
+ */
+static int
+over_limit(struct xml_stream *st)
+{
+	if (st->depth >= 2 && !st->single) {
+		if (st->fed - st->start > st->lim.max_stanza)
+			reject(st, TOO_BIG);
+		return 0;
+	}
+	if ((st->depth == 0 || st->single) &&
+	    st->fed - (st->depth >= 2 ? st->start : st->mark) >
+	    st->lim.max_stanza) {
+		stream_fail(st, XML_ERR_POLICY, TOO_BIG);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1214,14 +1263,8 @@ xml_stream_feed(struct xml_stream *st, const char *data, size_t len)
 		}
 		off += n;
 		st->fed += n;
-		/* What expat holds unfinished counts toward the limit: from
-		 * the open stanza's start, or from the last complete event. */
-		if (st->fed - (st->depth >= 2 ? st->start : st->mark) >
-		    st->lim.max_stanza) {
-			stream_fail(st, XML_ERR_POLICY,
-			    "stanza exceeds size limit");
+		if (over_limit(st) == -1)
 			return -1;
-		}
 	}
 	return 0;
 }

@@ -106,15 +106,18 @@ enum xml_error {
 	XML_OK = 0,
 	XML_ERR_NOT_WELL_FORMED,	/* stream error <not-well-formed/> */
 	XML_ERR_RESTRICTED,		/* DTD, entity decl, comment, PI */
-	XML_ERR_POLICY,			/* stanza over max_stanza bytes */
+	XML_ERR_POLICY,			/* stream header (xml_parse: the
+					 * document) over max_stanza bytes,
+					 * or parser memory exhausted */
 	XML_ERR_NOMEM,			/* <internal-server-error/> */
 	XML_ERR_CLOSED			/* data after the stream's end */
 };
 
 struct xml_limits {
-	size_t		 max_stanza;	/* bytes, including pending text; also
-					 * the budget for its tree (see
-					 * ELEMENT_COST in xml.c) */
+	size_t		 max_stanza;	/* bytes of a stanza; also the budget
+					 * for its tree (see ELEMENT_COST in
+					 * xml.c). expat's own memory is
+					 * capped at 8 x this + 4 MB */
 	unsigned	 max_depth;	/* element depth inside a stanza */
 };
 
@@ -127,10 +130,11 @@ struct xml_stream_cb {
 	/* The root element ended. */
 	void	(*close)(void *ctx);
 	/*
-	 * A top-level child refused for breaking a limit other than its size
-	 * in bytes (depth, number of elements and attributes, namespace
-	 * names): the stream goes on. shell is its top element without
-	 * children, for an error reply; the callee owns it. NULL: dropped.
+	 * A top-level child refused for breaking a limit (its size in bytes,
+	 * depth, number of elements and attributes, namespace names): the
+	 * rest of it is parsed but not kept, and the stream goes on. shell
+	 * is its top element without children and with only from, to, id
+	 * and type, for an error reply; the callee owns it. NULL: dropped.
 	 */
 	void	(*rejected)(void *ctx, struct xnode *shell, const char *why);
 };

@@ -1,5 +1,6 @@
 #include "router.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "admin.h"
@@ -240,15 +241,23 @@ out:
 	x_free(st);
 }
 
+/*
+ * Prosody answers its own stanza size limit with <policy-violation/>
+ * ("XML stanza is too big", a stream error there): the same condition
+ * here, for every shape limit, on the stanza alone.
+ */
 void
 router_rejected(struct mucd *m, struct xnode *st, const char *why)
 {
+	char text[128];
 	struct jid from, to;
 
 	if (admit(m, st, &from, &to)) {
 		drop(m, st, why);
-		st_send_error(m, st, ERR_MODIFY, "policy-violation",
-		    "The stanza exceeds the service's limits", NULL);
+		snprintf(text, sizeof(text), "The stanza exceeds the service's "
+		    "limits (%s)", why);
+		st_send_error(m, st, ERR_MODIFY, "policy-violation", text,
+		    NULL);
 	}
 	x_free(st);
 }

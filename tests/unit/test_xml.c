@@ -4,8 +4,9 @@
  * Stream tests feed the same bytes in many slicings (whole, byte by byte,
  * odd chunk sizes) and require identical results. Limit tests check the
  * documented contract: a stanza of at most max_stanza bytes passes, one
- * byte more fails with XML_ERR_POLICY, whatever the slicing and whatever
- * came before it on the stream; unbounded input is cut off early.
+ * byte more is refused on its own (its shell goes to the rejected
+ * callback) and the stream goes on, whatever the slicing and whatever
+ * came before it; whatever the input, memory stays bounded.
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -1286,7 +1287,11 @@ invalid_utf8(void)
 
 /* ---- limits ----------------------------------------------------------- */
 
-/* Feed HDR, then stanza of n bytes in the given way; 0 if it passed. */
+/*
+ * Feed HDR, then stanza of n bytes in the given way, then a small stanza:
+ * 0 if both passed, 1 if the first was refused for its size (and the
+ * second passed), -1 on a stream error, -2 on anything else.
+ */
 enum how { ONE_FEED, WITH_HEADER, BYTE_BY_BYTE, AFTER_STANZA, AFTER_SPACE };
 
 static int
@@ -1333,8 +1338,16 @@ try_size(size_t limit, size_t n, enum how how, enum xml_error *err)
 			rc = feeds(xs, st, 7);
 		break;
 	}
-	if (rc == 0 && s.n != (how == AFTER_STANZA ? 2u : 1u))
-		rc = -2;		/* passed but the stanza went missing */
+	if (rc == 0)
+		rc = feeds(xs, "<message id='next'/>", 0);
+	i = how == AFTER_STANZA ? 1 : 0;
+	if (rc == 0 && (s.n != i + 2 || !x_is(s.st[i + 1], "message", NULL) ||
+	    x_attr(s.st[i + 1], "id") == NULL))
+		rc = -2;		/* a stanza went missing */
+	else if (rc == 0 && *s.why[i] != '\0')
+		rc = !strcmp(s.why[i], "stanza exceeds size limit") &&
+		    s.st[i]->first == NULL &&
+		    x_attr(s.st[i], "to") != NULL ? 1 : -2;
 	*err = xml_stream_error(xs);
 out:
 	free(st);
@@ -1366,13 +1379,14 @@ check_size_limit(enum how how, const char *name)
 			    "refused (error %d)\n", name, lim, lim, (int)e);
 		CHECK_INT(rc, 0);
 		rc = try_size(lim, lim + 1, how, &e);
-		if (rc != -1 || e != XML_ERR_POLICY)
+		if (rc != 1)
 			fprintf(stderr, "    %s: limit %zu: %zu-byte stanza "
-			    "not refused (rc %d, error %d)\n", name, lim,
+			    "not refused alone (rc %d, error %d)\n", name, lim,
 			    lim + 1, rc, (int)e);
-		CHECK_INT(rc, -1);
-		CHECK_INT(e, XML_ERR_POLICY);
-		CHECK_STR(xml_error_condition(e), "policy-violation");
+		CHECK_INT(rc, 1);
+		CHECK_INT(e, XML_OK);
+		rc = try_size(lim, 3 * lim, how, &e);
+		CHECK_INT(rc, 1);
 	}
 }
 
@@ -1407,14 +1421,21 @@ size_limit_after_whitespace(void)
 }
 
 /*
- * Unbounded input must be cut off near the limit: feed up to 50 MB and
- * require the error within limit + one feed, and (under ASan, where the
- * allocator can be asked) heap growth of a small multiple of the limit.
+ * Unbounded input keeps memory bounded. A stanza whose content never ends
+ * (text, references, CDATA) is refused once past the limit and skipped as
+ * it comes: 50 MB of it leave the heap within a small multiple of the
+ * limit, and when it does end, it is answered (rejected callback) and the
+ * next stanza passes. A single token that never ends (a start tag, an
+ * attribute value) must be held by expat until it ends; that fails the
+ * stream once expat's budget (8 x the limit + 4 MB) is spent, not later.
+ * closer: what ends the stanza; NULL for an endless token.
  */
 static void
-unbounded(const char *prefix, const char *fill, size_t chunk, int line)
+unbounded(const char *prefix, const char *fill, const char *closer,
+    size_t chunk, int line)
 {
 	enum { LIMIT = 65536, TOTAL = 50 * 1024 * 1024 };
+	const size_t budget = 8 * LIMIT + (4u << 20);
 	struct sink s;
 	struct xml_stream *xs = new_stream(&s, LIMIT, 32);
 	size_t fed = 0, flen = strlen(fill), i, before, peak = 0, now;
@@ -1441,19 +1462,30 @@ unbounded(const char *prefix, const char *fill, size_t chunk, int line)
 		if (now > before && now - before > peak)
 			peak = now - before;
 	}
-	if (rc != -1 || xml_stream_error(xs) != XML_ERR_POLICY ||
-	    fed > LIMIT + 2 * (chunk > 4096 ? chunk : 4096)) {
+	if (closer == NULL && (rc != -1 ||
+	    xml_stream_error(xs) != XML_ERR_POLICY ||
+	    fed > budget + 2 * (chunk > 4096 ? chunk : 4096))) {
 		fprintf(stderr, "  %s:%d: chunk %zu: rc %d error %d after %zu "
 		    "bytes\n", __FILE__, line, chunk, rc,
 		    (int)xml_stream_error(xs), fed);
 		unit_failed = 1;
 	}
+	if (closer != NULL && (rc != 0 || feeds(xs, closer, 0) != 0 ||
+	    feeds(xs, "<message id='next'/>", 0) != 0 || s.n != 2 ||
+	    strcmp(s.why[0], "stanza exceeds size limit") != 0 ||
+	    *s.why[1] != '\0')) {
+		fprintf(stderr, "  %s:%d: chunk %zu: rc %d error %d, %u "
+		    "stanzas, first %s\n", __FILE__, line, chunk, rc,
+		    (int)xml_stream_error(xs), s.n, s.n ? s.why[0] : "-");
+		unit_failed = 1;
+	}
 	/*
-	 * Bound: expat's buffer for the unfinished token and our pending
-	 * text buffer each grow by doubling to hold at most limit + one
-	 * slice, so 4 x (limit + 4096) plus small change.
+	 * Bounds. Skipped content: expat's buffer holds a slice and our
+	 * pending text the limit, so 4 x (limit + 4096) plus small change.
+	 * An endless token: the budget, and a chunk held by the caller.
 	 */
-	if (HAVE_HEAP_NOW && peak > 4 * (LIMIT + 4096) + 65536) {
+	if (HAVE_HEAP_NOW && peak > (closer != NULL ?
+	    4 * (LIMIT + 4096) + 65536 : budget + 65536)) {
 		fprintf(stderr, "  %s:%d: chunk %zu: heap grew by %zu bytes\n",
 		    __FILE__, line, chunk, peak);
 		unit_failed = 1;
@@ -1468,32 +1500,40 @@ static void
 unbounded_input(void)
 {
 	static const size_t chunks[] = { 4096, 1000, 1 << 20 };
+	static const char end[] = "</body></message>";
 	size_t i;
 
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
 		/* Attribute value that never ends. */
-		unbounded("<message to='", "a", chunks[i], __LINE__);
+		unbounded("<message to='", "a", NULL, chunks[i], __LINE__);
 		/* Text without a closing tag. */
-		unbounded("<message><body>", "text ", chunks[i], __LINE__);
+		unbounded("<message to='r@m'><body>", "text ", end, chunks[i],
+		    __LINE__);
 		/* Text made of entity references (expands while parsing). */
-		unbounded("<message><body>", "&amp;", chunks[i], __LINE__);
+		unbounded("<message to='r@m'><body>", "&amp;", end, chunks[i],
+		    __LINE__);
+		/* The shape: quotes, as Prosody escapes them. */
+		unbounded("<iq type='get' id='q' to='r@m'><query>", "&quot;",
+		    "</query></iq>", chunks[i], __LINE__);
 		/* A start tag that never ends: endless attributes (duplicate
 		 * names are only detected once the tag is complete). */
-		unbounded("<message", " a='b'", chunks[i], __LINE__);
+		unbounded("<message", " a='b'", NULL, chunks[i], __LINE__);
 		/* Namespace declarations that never end. */
-		unbounded("<message", " xmlns:p='urn:p'", chunks[i], __LINE__);
-		/* An element name that never ends. */
-		unbounded("<m", "mmmm", chunks[i], __LINE__);
-		/* Whitespace inside a start tag. */
-		unbounded("<message ", " ", chunks[i], __LINE__);
-		/* CDATA section that never ends. */
-		unbounded("<message><body><![CDATA[", "zzzz", chunks[i],
+		unbounded("<message", " xmlns:p='urn:p'", NULL, chunks[i],
 		    __LINE__);
+		/* An element name that never ends. */
+		unbounded("<m", "mmmm", NULL, chunks[i], __LINE__);
+		/* Whitespace inside a start tag. */
+		unbounded("<message ", " ", NULL, chunks[i], __LINE__);
+		/* CDATA section that never ends. */
+		unbounded("<message to='r@m'><body><![CDATA[", "zzzz",
+		    "]]>" "</body></message>", chunks[i], __LINE__);
 	}
 }
 
-/* Many small complete children: the stanza still may not exceed the
- * limit (memory use per node is an amplification, so check it is cut). */
+/* Many small complete children: the tree is cut off at its budget (a
+ * node costs more than its bytes), the stanza refused, its endless rest
+ * skipped in bounded memory, and the stream goes on. */
 static void
 unbounded_children(void)
 {
@@ -1501,19 +1541,29 @@ unbounded_children(void)
 	struct sink s;
 	struct xml_stream *xs = new_stream(&s, LIMIT, 32);
 	char buf[4000];
-	size_t fed = 0, i;
+	size_t fed = 0, i, before, now, peak = 0;
 	int rc;
 
 	for (i = 0; i + 4 <= sizeof(buf); i += 4)
 		memcpy(buf + i, "<a/>", 4);
 	rc = feeds(xs, HDR "<message>", 0);
+	before = HEAP_NOW();
 	while (rc == 0 && fed < 50u * 1024 * 1024) {
 		rc = xml_stream_feed(xs, buf, sizeof(buf));
 		fed += sizeof(buf);
+		now = HEAP_NOW();
+		if (now > before && now - before > peak)
+			peak = now - before;
 	}
-	CHECK_INT(rc, -1);
-	CHECK_INT(xml_stream_error(xs), XML_ERR_POLICY);
-	CHECK(fed <= LIMIT + 2 * 4096);
+	CHECK_INT(rc, 0);
+	CHECK_INT(feeds(xs, "</message><message id='next'/>", 0), 0);
+	CHECK_INT(s.n, 2);
+	CHECK_STR(s.why[0], "stanza too complex");
+	/* The tree up to its budget (see tree_memory_bounded), then none. */
+	if (HAVE_HEAP_NOW && peak > 8 * LIMIT) {
+		fprintf(stderr, "    heap grew by %zu bytes\n", peak);
+		unit_failed = 1;
+	}
 	xml_stream_free(xs);
 	sink_clear(&s);
 }
@@ -1641,6 +1691,58 @@ depth_limit(void)
 	}
 }
 
+/*
+ * Over the size limit by its start tag alone (a huge attribute), or by its
+ * content (the issue's IQ: quotes escaped by the server as &quot;, six
+ * times their size): refused alone, with a shell keeping only what a
+ * reply needs, whatever the slicing, and the stream goes on.
+ */
+static void
+oversized_refused_alone(void)
+{
+	enum { LIMIT = 4096 };
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 0);
+	buf_puts(&b, HDR "<message from='u@h/r' to='r@m' id='a' type='chat' "
+	    "x='");
+	for (i = 0; i < 3 * LIMIT; i++)
+		buf_putc(&b, 'a');
+	buf_puts(&b, "'><body>hi</body></message>" NEXT);
+	expect_output(buf_head(&b), buf_pending(&b), LIMIT, 32,
+	    "REJ(stanza exceeds size limit)<message from='u@h/r' to='r@m' "
+	    "id='a' type='chat'/>|" NEXT_OUT "#open=1,close=0", __LINE__);
+	buf_reset(&b);
+	buf_puts(&b, HDR "<iq from='u@h/r' to='m' id='q' type='get'>"
+	    "<query xmlns='urn:x'>");
+	for (i = 0; i < 2 * LIMIT; i++)
+		buf_puts(&b, "&quot;");
+	buf_puts(&b, "</query></iq>" NEXT);
+	expect_output(buf_head(&b), buf_pending(&b), LIMIT, 32,
+	    "REJ(stanza exceeds size limit)<iq from='u@h/r' to='m' id='q' "
+	    "type='get'/>|" NEXT_OUT "#open=1,close=0", __LINE__);
+	/* A hundred in a row, then a stanza that fits. */
+	buf_reset(&b);
+	buf_puts(&b, HDR);
+	for (i = 0; i < 100; i++)
+		buf_printf(&b, "<message id='m%zu'><body>%0*d</body></message>",
+		    i, 2 * LIMIT, 0);
+	buf_puts(&b, NEXT);
+	{
+		struct sink s;
+		struct xml_stream *xs = new_stream(&s, LIMIT, 32);
+
+		CHECK_INT(feed(xs, buf_head(&b), buf_pending(&b), 1000), 0);
+		CHECK_INT(s.total, 101);
+		CHECK_STR(s.why[63], "stanza exceeds size limit");
+		CHECK_STR(x_attr(s.st[63], "id"), "m63");
+		xml_stream_free(xs);
+		sink_clear(&s);
+	}
+	buf_free(&b);
+}
+
 /* A namespace name longer than the parser's buffer: that stanza is
  * refused, and the stanza callback never sees a NULL stanza. */
 static void
@@ -1743,16 +1845,18 @@ refused_for_cost(void)
 		CHECK(strncmp(r, "<message><a/>", 13) == 0);
 		free(r);
 	}
-	/* A refused stanza's text and children are dropped as they come:
-	 * its size in bytes is still bounded. */
+	/* A refused stanza's text and children are dropped as they come,
+	 * past the size limit too; it is answered once. */
 	buf_reset(&b);
-	buf_puts(&b, HDR "<message>");
+	buf_puts(&b, HDR "<message id='t'>");
 	for (i = 0; i < 6000; i++)
 		buf_puts(&b, "<a/>");
 	for (i = 0; i < 20000; i++)
 		buf_puts(&b, "text ");
-	expect_stream_error(buf_head(&b), buf_pending(&b), XML_ERR_POLICY,
-	    LIMIT, 32, __LINE__);
+	buf_puts(&b, "</message>" NEXT);
+	expect_output(buf_head(&b), buf_pending(&b), LIMIT, 32,
+	    "REJ(stanza too complex)<message id='t'/>|" NEXT_OUT
+	    "#open=1,close=0", __LINE__);
 	buf_free(&b);
 	buf_free(&want);
 }
@@ -1984,6 +2088,7 @@ const struct unit_test unit_tests[] = {
 	TEST(size_limit_after_whitespace),
 	TEST(unbounded_input),
 	TEST(unbounded_children),
+	TEST(oversized_refused_alone),
 	TEST(tree_memory_bounded),
 	TEST(depth_limit),
 	TEST(long_namespace),
