@@ -75,6 +75,7 @@ struct conf {
 	size_t		 db_cache_size;
 	/* Limits */
 	size_t		 max_stanza_size;
+	size_t		 max_stanza_out;	/* the largest stanza written */
 	unsigned	 max_stanza_depth;
 	size_t		 link_buffer_max;
 	unsigned	 max_nick_length;	/* code points */
@@ -83,6 +84,9 @@ struct conf {
 	size_t		 max_body_length;
 	unsigned	 max_form_fields;
 	unsigned	 max_occupants;		/* hard cap for any room */
+	unsigned	 max_affiliations;	/* per room; 0: no limit */
+	size_t		 room_fanout_rate;	/* bytes/s per room; 0: none */
+	unsigned	 max_rooms;		/* in memory; 0: no limit */
 	unsigned	 max_rooms_per_user;	/* 0: no limit */
 	unsigned	 max_sessions_per_jid;
 	unsigned	 rate_messages;		/* per second, per occupant */

@@ -79,6 +79,31 @@ final_nick(const struct room *r, const struct aff_change *c)
 	return room_reserved_nick(r, c->bare);
 }
 
+/*
+ * max_affiliations: every affiliation is state a user can grow (12,000
+ * members in 50 requests) and a list someone can ask for, so a room has
+ * a cap. Refused with not-allowed, not resource-constraint: nothing is
+ * short of resources, and waiting does not help; removing entries does.
+ */
+static int
+check_count(const struct room *r, const struct aff_change *c, size_t n,
+    struct muc_err *e)
+{
+	unsigned max = r->mucd->conf.max_affiliations;
+	size_t i, count = hmap_count(&r->affs), after = count;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].aff != AFF_NONE && room_affil(r, c[i].bare) == NULL)
+			after++;
+		else if (c[i].aff == AFF_NONE && room_affil(r, c[i].bare))
+			after--;
+	}
+	if (max == 0 || after <= count || after <= max)
+		return 0;
+	return st_refuse(e, ERR_CANCEL, "not-allowed", "The room has reached "
+	    "its limit of affiliations; remove some first");
+}
+
 static int
 check_batch(const struct room *r, const char *actor,
     const struct aff_change *c, size_t n, struct muc_err *e)
@@ -124,7 +149,7 @@ check_batch(const struct room *r, const char *actor,
 	if (owners_before > 0 && owners_after == 0)
 		return st_refuse(e, ERR_CANCEL, "conflict",
 		    "The room must keep at least one owner");
-	return 0;
+	return check_count(r, c, n, e);
 }
 
 static int

@@ -181,7 +181,8 @@ lifecycle_init(struct mucd *m)
 	link_init(&m->link, &m->loop, &cb, m);
 	link_configure(&m->link, m->conf.server, m->conf.port, m->conf.domain,
 	    m->conf.secret, m->conf.max_stanza_size, m->conf.max_stanza_depth,
-	    m->conf.link_buffer_max, m->conf.reconnect_max);
+	    m->conf.max_stanza_out, m->conf.link_buffer_max,
+	    m->conf.reconnect_max);
 	m->housekeeping.cb = housekeeping;
 	m->housekeeping.arg = m;
 	m->checkpoint.cb = checkpoint;

@@ -64,7 +64,8 @@ link_init(struct link *l, struct loop *loop, const struct link_cb *cb,
 void
 link_configure(struct link *l, const char *host, unsigned port,
     const char *domain, const char *secret, size_t max_stanza,
-    unsigned max_depth, size_t buffer_max, unsigned backoff_max_s)
+    unsigned max_depth, size_t max_out, size_t buffer_max,
+    unsigned backoff_max_s)
 {
 	l->host = host;
 	l->port = port;
@@ -72,6 +73,7 @@ link_configure(struct link *l, const char *host, unsigned port,
 	l->secret = secret;
 	l->limits.max_stanza = max_stanza;
 	l->limits.max_depth = max_depth;
+	l->max_out = max_out;
 	l->backoff_max_ms = backoff_max_s * 1000;
 	/* The cap is hard; the watermarks leave room for the output of the
 	 * stanza being processed when the high mark is crossed. */
@@ -524,10 +526,23 @@ link_start(struct link *l)
 	log_debug("link: connecting to %s:%u", l->host, l->port);
 }
 
-/* Account for a stanza just queued and apply backpressure. */
+/*
+ * Account for a stanza just queued and apply backpressure; one over
+ * max_out is taken back out, so the stream stays valid.
+ */
 static void
 queued(struct link *l, size_t before)
 {
+	size_t n = buf_pending(&l->out) - before;
+
+	if (l->max_out > 0 && n > l->max_out) {
+		l->out.len = l->out.off + before;
+		l->stats.oversized_out++;
+		log_warn("link: a %zu-byte stanza exceeds max_stanza_out "
+		    "(%zu); not sent: %.*s", n, l->max_out, 120,
+		    buf_head(&l->out) + before);
+		return;
+	}
 	l->stats.stanzas_out++;
 	if (buf_pending(&l->out) > l->stats.queue_peak)
 		l->stats.queue_peak = buf_pending(&l->out);

@@ -10,6 +10,12 @@
  * Backpressure: when the server stops reading and the write buffer passes
  * its high-water mark, the link stops reading new input until the buffer
  * drains, so memory stays bounded instead of queueing without limit.
+ *
+ * No stanza larger than max_out is ever written: the server would close
+ * the stream over it (Prosody's component limit is 512 KiB). Handlers
+ * check their own output first and answer with an error (see
+ * st_send_result, room_relay); this is the last line, which drops and
+ * counts what slipped through.
  */
 #ifndef MUCD_LINK_H
 #define MUCD_LINK_H
@@ -49,6 +55,7 @@ struct link_stats {
 	uint64_t	 backpressure;	/* times reading was paused */
 	uint64_t	 queue_peak;	/* most bytes ever queued at once */
 	uint64_t	 dropped_out;	/* stanzas dropped while down */
+	uint64_t	 oversized_out;	/* stanzas over max_out, not sent */
 };
 
 struct link {
@@ -62,6 +69,7 @@ struct link {
 	struct xml_limits	 limits;
 	struct xml_stream	*parser;
 	struct buf		 out;
+	size_t			 max_out;	/* largest stanza written */
 	size_t			 high_water, low_water;
 	bool			 paused;	/* reading stopped by backpressure */
 	bool			 closing;	/* teardown requested from a callback */
@@ -78,7 +86,8 @@ void	 link_init(struct link *, struct loop *, const struct link_cb *, void *);
 /* (Re)configure from the daemon's settings; takes effect on next connect. */
 void	 link_configure(struct link *, const char *host, unsigned port,
 	    const char *domain, const char *secret, size_t max_stanza,
-	    unsigned max_depth, size_t buffer_max, unsigned backoff_max_s);
+	    unsigned max_depth, size_t max_out, size_t buffer_max,
+	    unsigned backoff_max_s);
 void	 link_start(struct link *);
 /* Close the stream politely (flushing what is queued) and stop. */
 void	 link_shutdown(struct link *);

@@ -73,6 +73,7 @@ groupchat(struct mucd *m, struct room *r, struct xnode *st,
 {
 	struct occupant *o = room_occupant_by_jid(r, from->full);
 	const char *body;
+	struct muc_err e;
 	char id[33];
 
 	if (o == NULL || o->role == ROLE_NONE) {
@@ -110,9 +111,15 @@ groupchat(struct mucd *m, struct room *r, struct xnode *st,
 		    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 		x_set_attr(st, "id", id);
 	}
+	/* Into the history only what the room did relay. */
+	if (room_relay(r, st, &e) == -1) {
+		x_set_attr(st, "from", from->full);
+		x_set_attr(st, "to", r->jid);
+		st_send_error(m, st, e.type, e.cond, e.text, NULL);
+		return;
+	}
 	if (history_is_historic(st))
 		history_add(r, st);
-	room_broadcast(r, st, NULL, NULL);
 }
 
 void
@@ -467,5 +474,10 @@ message_to_occupant(struct mucd *m, struct room *r, struct xnode *st,
 	add_occupant_id(st, o);
 	x_set_attr(st, "from", o->occjid);
 	x_set_attr(st, "to", NULL);
-	room_send_to_occupant(r, to, st);
+	if (room_send_to_occupant(r, to, st) == -1) {
+		x_set_attr(st, "from", from->full);
+		x_set_attr(st, "to", to->occjid);
+		st_send_error(m, st, ERR_MODIFY, "policy-violation",
+		    "Message too large to relay", r->jid);
+	}
 }

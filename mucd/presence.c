@@ -908,6 +908,23 @@ creation_allowed(struct mucd *m, const struct jid *from)
 	return false;
 }
 
+/*
+ * max_rooms counts the rooms in memory: what the issue measured growing
+ * (20,000 rooms, +65 MB), and what a count can cover without a scan of
+ * the database, which start-up never does. Stored rooms that are not in
+ * use cost disk only; idle ones are evicted first to make room, since
+ * they are read back when next used.
+ */
+static bool
+service_full(struct mucd *m)
+{
+	if (m->conf.max_rooms == 0 ||
+	    hmap_count(&m->rooms) < m->conf.max_rooms)
+		return false;
+	rooms_evict_idle(m, 0);
+	return hmap_count(&m->rooms) >= m->conf.max_rooms;
+}
+
 static unsigned
 rooms_created_by(struct mucd *m, const char *bare)
 {
@@ -958,6 +975,11 @@ presence_create_room(struct mucd *m, const char *roomjid, struct xnode *st,
 	    rooms_created_by(m, from->bare) >= m->conf.max_rooms_per_user) {
 		st_send_error(m, st, ERR_WAIT, "policy-violation",
 		    "Too many rooms created by this address", m->conf.domain);
+		return;
+	}
+	if (!mucd_is_admin(m, from->bare) && service_full(m)) {
+		st_send_error(m, st, ERR_WAIT, "policy-violation",
+		    "The service has too many rooms", m->conf.domain);
 		return;
 	}
 	if (!nick_acceptable(m, roomjid, nick, &d)) {

@@ -29,12 +29,12 @@ rate_of(const struct mucd *m, enum rate_kind k)
 }
 
 bool
-ratelimit_take(struct mucd *m, struct bucket *b, unsigned rate)
+ratelimit_spend(struct mucd *m, struct bucket *b, double rate, double burst,
+    double cost)
 {
 	uint64_t now = loop_now_ms();
-	double burst = m->conf.rate_burst;
 
-	if (rate == 0)
+	if (rate <= 0)
 		return true;
 	if (b->last_ms == 0)
 		b->tokens = burst;
@@ -43,12 +43,18 @@ ratelimit_take(struct mucd *m, struct bucket *b, unsigned rate)
 	if (b->tokens > burst)
 		b->tokens = burst;
 	b->last_ms = now;
-	if (b->tokens < 1.0) {
+	if (b->tokens < cost && b->tokens < burst) {
 		m->stats.rate_limited++;
 		return false;
 	}
-	b->tokens -= 1.0;
+	b->tokens -= cost;
 	return true;
+}
+
+bool
+ratelimit_take(struct mucd *m, struct bucket *b, unsigned rate)
+{
+	return ratelimit_spend(m, b, rate, m->conf.rate_burst, 1.0);
 }
 
 static struct jid_bucket *

@@ -23,6 +23,14 @@ enum rate_kind { RATE_MESSAGE, RATE_PRESENCE, RATE_IQ };
 
 /* Take one token from b at `rate` per second; 0 means unlimited. */
 bool	 ratelimit_take(struct mucd *, struct bucket *, unsigned rate);
+/*
+ * Take cost tokens from b, which refills at rate per second up to burst;
+ * rate 0 means unlimited. A cost over the burst passes on a full bucket
+ * and leaves it in debt, so it is slowed to the rate instead of refused
+ * for ever.
+ */
+bool	 ratelimit_spend(struct mucd *, struct bucket *, double rate,
+	    double burst, double cost);
 /* Take one token of `kind` from bare's per-JID bucket. */
 bool	 ratelimit_jid(struct mucd *, const char *bare, enum rate_kind);
 /* Forget idle per-JID buckets (full again, not used for a while). */

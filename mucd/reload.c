@@ -67,7 +67,8 @@ mucd_reload(struct mucd *m, char *err, size_t errlen)
 	/* Same strings (kept above), new limits. */
 	link_configure(&m->link, m->conf.server, m->conf.port, m->conf.domain,
 	    m->conf.secret, m->conf.max_stanza_size, m->conf.max_stanza_depth,
-	    m->conf.link_buffer_max, m->conf.reconnect_max);
+	    m->conf.max_stanza_out, m->conf.link_buffer_max,
+	    m->conf.reconnect_max);
 	log_info("configuration reloaded from %s%s", m->conf_path,
 	    kept ? " (some settings need a restart, see above)" : "");
 	snprintf(err, errlen, "%u setting(s) need a restart", kept);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mucd.h"
 #include "nickskel.h"
+#include "ratelimit.h"
 #include "stanza.h"
 
 /* Live sessions per bare JID in a room (see index_add). */
@@ -963,6 +964,9 @@ room_rename_occupant(struct room *r, struct occupant *o, const char *nick)
 
 /* Broadcasting. */
 
+/* Room left in each copy for the ' to' attribute spliced in per session. */
+#define TO_ROOM		(JID_MAX + 8)
+
 void
 room_send_serialized(struct room *r, const struct occupant *o,
     const struct buf *b, size_t split)
@@ -975,12 +979,21 @@ room_send_serialized(struct room *r, const struct occupant *o,
 			    s->to_attr, s->to_len);
 }
 
+/* -1: out of memory, or a copy would exceed max_stanza_out. */
 static int
-serialize_once(const struct xnode *st, struct buf *b, size_t *split)
+serialize_once(const struct room *r, const struct xnode *st, struct buf *b,
+    size_t *split)
 {
-	buf_init(b, 0);
+	size_t max = r->mucd->conf.max_stanza_out;
+
+	buf_init(b, max > TO_ROOM ? max - TO_ROOM : 1);
 	*split = 1 + strlen(st->name);
-	return x_serialize(st, b, NS_COMPONENT);
+	if (x_serialize(st, b, NS_COMPONENT) == 0)
+		return 0;
+	buf_free(b);
+	log_warn("room %s: a <%s/> too large for max_stanza_out (%zu) was "
+	    "not sent", r->jid, st->name, max);
+	return -1;
 }
 
 bool
@@ -989,35 +1002,69 @@ room_role_at_least(const struct occupant *o, void *min)
 	return o->role >= *(const enum role *)min;
 }
 
-void
-room_broadcast(struct room *r, const struct xnode *st, occ_filter filter,
+static void
+send_all(struct room *r, const struct buf *b, size_t split, occ_filter filter,
     void *arg)
 {
 	struct occupant *o;
 	const char *k;
-	size_t i, split;
-	struct buf b;
+	size_t i;
 
-	if (serialize_once(st, &b, &split) == -1) {
-		buf_free(&b);
-		return;
-	}
 	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&o); )
 		if (filter == NULL || filter(o, arg))
-			room_send_serialized(r, o, &b, split);
-	buf_free(&b);
+			room_send_serialized(r, o, b, split);
 }
 
-void
+int
+room_broadcast(struct room *r, const struct xnode *st, occ_filter filter,
+    void *arg)
+{
+	size_t split;
+	struct buf b;
+
+	if (serialize_once(r, st, &b, &split) == -1)
+		return -1;
+	send_all(r, &b, split, filter, arg);
+	buf_free(&b);
+	return 0;
+}
+
+int
+room_relay(struct room *r, const struct xnode *st, struct muc_err *e)
+{
+	struct mucd *m = r->mucd;
+	double rate = (double)m->conf.room_fanout_rate;
+	size_t split;
+	struct buf b;
+
+	if (serialize_once(r, st, &b, &split) == -1)
+		return st_refuse(e, ERR_MODIFY, "policy-violation",
+		    "Message too large to relay");
+	/* Every live session gets a copy; one second's worth is the burst. */
+	if (!ratelimit_spend(m, &r->fanout, rate, rate,
+	    (double)b.len * (double)hmap_count(&r->by_jid))) {
+		buf_free(&b);
+		return st_refuse(e, ERR_WAIT, "resource-constraint",
+		    "The room is relaying more than the service allows; "
+		    "wait a moment and send again");
+	}
+	send_all(r, &b, split, NULL, NULL);
+	buf_free(&b);
+	return 0;
+}
+
+int
 room_send_to_occupant(struct room *r, const struct occupant *o,
     const struct xnode *st)
 {
 	size_t split;
 	struct buf b;
 
-	if (serialize_once(st, &b, &split) == 0)
-		room_send_serialized(r, o, &b, split);
+	if (serialize_once(r, st, &b, &split) == -1)
+		return -1;
+	room_send_serialized(r, o, &b, split);
 	buf_free(&b);
+	return 0;
 }
 
 void

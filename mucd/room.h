@@ -92,6 +92,7 @@ struct room {
 	uint64_t	 idle_since;	/* monotonic ms when it became empty */
 	char		*creator;	/* bare JID that created it */
 	unsigned	 hold;		/* >0: an operation is running on it */
+	struct bucket	 fanout;	/* bytes relayed (room_fanout_rate) */
 };
 
 /* Lookup: in memory, else loaded from the store. NULL if it does not
@@ -176,19 +177,31 @@ void		 room_remove_occupant(struct room *, struct occupant *);
 int		 room_rename_occupant(struct room *, struct occupant *,
 		    const char *nick);
 
-/* Broadcasting. Serialize once, splice 'to' per recipient session. */
+/*
+ * Broadcasting. Serialize once, splice 'to' per recipient session. A
+ * stanza whose copies would exceed max_stanza_out is not sent (-1).
+ */
 typedef bool	(*occ_filter)(const struct occupant *, void *);
 /* A filter: occupants whose role is at least *(enum role *)arg. */
 bool		 room_role_at_least(const struct occupant *, void *arg);
-void		 room_broadcast(struct room *, const struct xnode *st,
+int		 room_broadcast(struct room *, const struct xnode *st,
 		    occ_filter, void *);
-void		 room_send_to_occupant(struct room *, const struct occupant *,
+int		 room_send_to_occupant(struct room *, const struct occupant *,
 		    const struct xnode *st);
 /* A stanza serialized once (for the component namespace, 'to' to go at
  * split) to each live session of o: for senders that keep variants of
  * one publication (presence.c). */
 void		 room_send_serialized(struct room *, const struct occupant *,
 		    const struct buf *, size_t split);
+/*
+ * An occupant's groupchat message to everyone, unless a copy would exceed
+ * max_stanza_out (policy-violation) or the copies together the room's
+ * fan-out budget, room_fanout_rate (resource-constraint): then -1, e
+ * says why, and nothing is sent.
+ */
+struct muc_err;
+int		 room_relay(struct room *, const struct xnode *st,
+		    struct muc_err *e);
 /* The room's 104-style notice: <message type=groupchat from=room><x>…codes */
 void		 room_send_status_codes(struct room *, const int *codes, int n);
 

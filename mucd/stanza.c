@@ -80,13 +80,38 @@ st_send_error(struct mucd *m, const struct xnode *req, const char *etype,
 	mucd_send_free(m, st_error(req, etype, cond, text, by));
 }
 
+bool
+st_fits_out(const struct mucd *m, const struct xnode *st, size_t room)
+{
+	struct buf b;
+	bool fits;
+
+	if (room >= m->conf.max_stanza_out)
+		return false;
+	/* The cap stops the serializer as soon as it is crossed. */
+	buf_init(&b, m->conf.max_stanza_out - room);
+	fits = x_serialize(st, &b, NS_COMPONENT) == 0;
+	buf_free(&b);
+	return fits;
+}
+
 void
 st_send_result(struct mucd *m, const struct xnode *req, struct xnode *payload)
 {
 	struct xnode *r = st_iq_result(req);
+	char text[128];
 
 	if (r != NULL && payload != NULL)
 		x_copy(r, payload);
+	if (r != NULL && payload != NULL && !st_fits_out(m, r, 0)) {
+		x_free(r);
+		r = NULL;
+		snprintf(text, sizeof(text), "The result would exceed the "
+		    "largest stanza the service sends (%zu bytes)",
+		    m->conf.max_stanza_out);
+		st_send_error(m, req, ERR_CANCEL, "resource-constraint", text,
+		    NULL);
+	}
 	x_free(payload);
 	if (r != NULL)
 		mucd_send_free(m, r);

@@ -45,9 +45,16 @@ struct xnode	*st_error(const struct xnode *req, const char *etype,
 void		 st_send_error(struct mucd *, const struct xnode *req,
 		    const char *etype, const char *cond, const char *text,
 		    const char *by);
-/* Send an IQ result with an optional payload (taken over). */
+/*
+ * Send an IQ result with an optional payload (taken over). A result over
+ * max_stanza_out (a list grown by users: affiliations, occupants, items)
+ * would cost the link: the request gets <resource-constraint/> instead.
+ */
 void		 st_send_result(struct mucd *, const struct xnode *req,
 		    struct xnode *payload);
+/* Does st, serialized, leave room bytes under max_stanza_out? */
+bool		 st_fits_out(const struct mucd *, const struct xnode *st,
+		    size_t room);
 /* The error condition name of an error stanza, or NULL. */
 const char	*st_error_condition(const struct xnode *);
 /* The stanza's type attribute, "" when absent. */
