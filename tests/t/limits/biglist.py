@@ -1,0 +1,114 @@
+"""biglist: issue 13 item 4 through a real Prosody. An owner adds 6,500
+members with JIDs of 50 characters, in muc#admin sets of 250 items, and
+asks for the member list, which would be over Prosody's 512 KiB limit
+for a component stanza.
+
+    biglist.py C2S_PORT MUCCTL... [--cap N]
+
+With --cap N (max_affiliations), additions past N must be refused with
+not-allowed and the list (N members) must arrive; without, every
+addition is accepted and the list must be refused with
+resource-constraint. Either way the link stays up and another user's
+round trip in another room keeps working. Exit 0 when all held.
+"""
+
+import json
+import subprocess
+import sys
+import time
+
+from c2s import (Client, Closed, Hub, NS_MUC_ADMIN, error_condition,
+                 error_text, instant_room, round_trip, tag)
+
+DOMAIN = "conference.localhost"
+MEMBERS, BATCH = 6500, 250
+
+
+def status(mucctl):
+    out = subprocess.run(mucctl + ["--json", "status"], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def main():
+    args = sys.argv[1:]
+    cap = None
+    if len(args) >= 2 and args[-2] == "--cap":
+        cap = int(args[-1])
+        args = args[:-2]
+    port, mucctl = int(args[0]), args[1:]
+    failed = []
+
+    def check(ok, what):
+        print("%s %s" % ("ok  " if ok else "FAIL", what), flush=True)
+        if not ok:
+            failed.append(what)
+
+    hub = Hub(port)
+    alice = Client(hub, "alice")
+    quiet = "quiet@" + DOMAIN
+    instant_room(alice, quiet, "Alice")
+    st0 = status(mucctl)
+    owner = Client(hub, "owner")
+    big = "big@" + DOMAIN
+    instant_room(owner, big, "Owner")
+    accepted = refused = 0
+    other = []
+    t0 = time.monotonic()
+    for b in range(0, MEMBERS, BATCH):
+        items = "".join(
+            "<item affiliation='member' jid='%s'/>"
+            % ("member-%05d-" % i).ljust(40, "x") + "@localhost"
+            for i in range(b, min(b + BATCH, MEMBERS)))
+        res = owner.iq(big, "<query xmlns='%s'>%s</query>"
+                       % (NS_MUC_ADMIN, items), "set", 30.0)
+        if res is not None and res.get("type") == "result":
+            accepted += BATCH
+        elif res is not None and error_condition(res) == "not-allowed":
+            refused += BATCH
+        else:
+            other.append(error_condition(res) if res is not None
+                         else "no answer")
+    print("%d members added, %d refused in %.1f s" % (
+        accepted, refused, time.monotonic() - t0), flush=True)
+    check(not other, "every batch answered (%s)" % (other or "yes"))
+    # The owner holds one affiliation too; batches are all or nothing.
+    fit = (cap - 1) // BATCH * BATCH if cap is not None else MEMBERS
+    if cap is not None:
+        check(accepted == fit and refused == MEMBERS - fit,
+              "additions past max_affiliations = %d refused with "
+              "not-allowed" % cap)
+    else:
+        check(accepted == MEMBERS, "all %d accepted" % MEMBERS)
+    t0 = time.monotonic()
+    res = owner.iq(big, "<query xmlns='%s'><item affiliation='member'/>"
+                   "</query>" % NS_MUC_ADMIN, "get", 30.0)
+    took = time.monotonic() - t0
+    if res is None:
+        check(False, "member list: no answer in %.1f s" % took)
+    elif cap is not None:
+        n = len([i for i in res.iter() if tag(i) == "item"])
+        check(res.get("type") == "result" and n == fit,
+              "member list: %d items in %.2f s" % (n, took))
+    else:
+        check(error_condition(res) == "resource-constraint",
+              "member list: %s (%s) in %.2f s" % (
+                  error_condition(res), error_text(res), took))
+    rt = round_trip(alice, quiet, 10.0)
+    check(rt is not None, "alice's round trip after: %s" % (
+        "%.3f s" % rt if rt is not None else "none"))
+    st1 = status(mucctl)
+    check(st1["link"]["state"] == "up" and
+          st1["link"]["connects"] == st0["link"]["connects"],
+          "link up, connects %d before, %d after" % (
+              st0["link"]["connects"], st1["link"]["connects"]))
+    hub.close()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Closed as e:
+        print("FAIL %s" % e, flush=True)
+        sys.exit(1)
