@@ -77,8 +77,11 @@ class Client:
         self.bare = "%s@%s" % (user, host)
         self.jid = None
         self.keep = keep
+        self.sink = False	# set: read and count bytes, parse nothing
         self.stanzas = []
         self.count = 0
+        self.bytes = 0
+        self.errors = {}	# error condition -> stanzas received
         self.out = bytearray()
         self.closed = False
         self.sock = socket.create_connection(("127.0.0.1", hub.port))
@@ -159,8 +162,16 @@ class Client:
             data = self.sock.recv(1 << 20)
         except BlockingIOError:
             return
+        if self.sink:
+            if not data:
+                raise Closed("%s: connection closed" % self.bare)
+            self.bytes += len(data)
+            return
         for el in self._parse(data):
             self.count += 1
+            if el.get("type") == "error":
+                cond = error_condition(el)
+                self.errors[cond] = self.errors.get(cond, 0) + 1
             if self.keep:
                 self.stanzas.append(el)
 
