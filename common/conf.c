@@ -86,7 +86,7 @@ static const struct key keys[] = {
 	{ "checkpoint_interval", K_SECS, F(checkpoint_interval), 0, 1, 86400, "60", LIVE },
 	{ "db_cache_size",	K_SIZE, F(db_cache_size), 0, 1ULL << 20, 1ULL << 34, "32M", RESTART },
 	{ "max_stanza_size",	K_SIZE, F(max_stanza_size), 0, 4096, 64ULL << 20, "1M", LIVE },
-	{ "max_stanza_out",	K_SIZE, F(max_stanza_out), 0, 4096, 64ULL << 20, "256K", LIVE },
+	{ "max_stanza_out",	K_SIZE, F(max_stanza_out), 0, 16384, 64ULL << 20, "448K", LIVE },
 	{ "max_stanza_depth",	K_UINT, F(max_stanza_depth), 0, 4, 1000, "32", LIVE },
 	{ "link_buffer_max",	K_SIZE, F(link_buffer_max), 0, 1ULL << 20, 1ULL << 34, "64M", LIVE },
 	{ "max_nick_length",	K_UINT, F(max_nick_length), 0, 1, 1023, "64", LIVE },

@@ -99,6 +99,16 @@ relay_reply(struct mucd *m, struct room *r, struct xnode *st,
 	x_set_attr(st, "from", responder->occjid);
 	x_set_attr(st, "to", s->jid);
 	x_set_attr(st, "id", orig);
+	if (!st_fits_out(m, st, 0)) {
+		/* The asker gets an error instead: answer its request as it
+		 * reached the room. */
+		x_set_attr(st, "from", s->jid);
+		x_set_attr(st, "to", responder->occjid);
+		x_set_attr(st, "type", "get");
+		st_send_error(m, st, ERR_CANCEL, "resource-constraint",
+		    "The answer is too large to relay", NULL);
+		return;
+	}
 	mucd_send(m, st);
 }
 
@@ -158,5 +168,13 @@ iq_to_occupant(struct mucd *m, struct room *r, struct xnode *st,
 		x_set_attr(st, "to", to->bare);
 	else
 		x_set_attr(st, "to", to->primary->jid);
+	if (!st_fits_out(m, st, 0)) {
+		x_set_attr(st, "id", orig);
+		x_set_attr(st, "from", from->full);
+		x_set_attr(st, "to", to->occjid);
+		st_send_error(m, st, ERR_MODIFY, "policy-violation",
+		    "Request too large to relay", r->jid);
+		return;
+	}
 	mucd_send(m, st);
 }

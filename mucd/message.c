@@ -253,6 +253,12 @@ invite(struct mucd *m, struct room *r, struct xnode *st,
 	if (reason != NULL && *reason != '\0')
 		x_add_text(x, reason);
 	default_body(msg, shown, "invited you to the room", r->jid, reason);
+	if (!st_fits_out(m, msg, 0)) {
+		x_free(msg);
+		st_send_error(m, st, ERR_MODIFY, "policy-violation",
+		    "Invitation too large to relay", r->jid);
+		return;
+	}
 	admit_invitee(r, &to, from);
 	mucd_send_free(m, msg);
 }
@@ -275,6 +281,12 @@ decline(struct mucd *m, struct room *r, struct xnode *st,
 		return;
 	default_body(msg, from->full, "declined your invite to the room",
 	    r->jid, reason);
+	if (!st_fits_out(m, msg, 0)) {
+		x_free(msg);
+		st_send_error(m, st, ERR_MODIFY, "policy-violation",
+		    "Decline too large to relay", r->jid);
+		return;
+	}
 	/* Declining to an occupant JID reaches that occupant. */
 	if (strcmp(to.bare, r->jid) == 0 && jid_has_resource(&to))
 		o = room_occupant(r, to.resource);

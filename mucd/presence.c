@@ -15,6 +15,20 @@
 
 #define TEXT_NOT_IN_ROOM	"You are not currently connected to this chat"
 
+/*
+ * A presence is copied to every occupant with the room's additions; one
+ * whose copies would exceed max_stanza_out is refused, not stored.
+ */
+static bool
+too_large(struct mucd *m, const struct xnode *st, const char *by)
+{
+	if (st_fits_out(m, st, ST_RELAY_ROOM))
+		return false;
+	st_send_error(m, st, ERR_MODIFY, "policy-violation",
+	    "Presence too large to relay", by);
+	return true;
+}
+
 static unsigned
 role_bit(enum role r)
 {
@@ -825,6 +839,10 @@ presence_to_occupant(struct mucd *m, struct room *r, struct xnode *st,
 		return;
 	}
 	if (strcmp(type, "unavailable") == 0) {
+		/* Leaving cannot be refused: too large, it leaves bare. */
+		if (!st_fits_out(m, st, ST_RELAY_ROOM))
+			while (st->first != NULL)
+				x_unlink(st->first);
 		if (orig != NULL)
 			leave(r, orig, st, from->full);
 		return;
@@ -838,6 +856,8 @@ presence_to_occupant(struct mucd *m, struct room *r, struct xnode *st,
 			    r->jid);
 		return;
 	}
+	if (too_large(m, st, r->jid))
+		return;
 	if (orig == NULL) {
 		if (x_child(st, "x", NS_MUC) == NULL) {
 			st_send_error(m, st, ERR_CANCEL, "item-not-found",
@@ -955,6 +975,8 @@ presence_create_room(struct mucd *m, const char *roomjid, struct xnode *st,
 		    m->conf.domain);
 		return;
 	}
+	if (too_large(m, st, m->conf.domain))
+		return;
 	if (!ratelimit_jid(m, from->bare, RATE_PRESENCE)) {
 		st_send_error(m, st, ERR_WAIT, "resource-constraint",
 		    "Too many attempts to enter; slow down", m->conf.domain);

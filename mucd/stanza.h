@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "jid.h"
 #include "xml.h"
 
 struct mucd;
@@ -55,6 +56,9 @@ void		 st_send_result(struct mucd *, const struct xnode *req,
 /* Does st, serialized, leave room bytes under max_stanza_out? */
 bool		 st_fits_out(const struct mucd *, const struct xnode *st,
 		    size_t room);
+/* Room to leave for what the service adds to a stanza it relays:
+ * addresses, the MUC <x/> with a real JID, an occupant id. */
+#define ST_RELAY_ROOM	(2 * JID_MAX + 1024)
 /* The error condition name of an error stanza, or NULL. */
 const char	*st_error_condition(const struct xnode *);
 /* The stanza's type attribute, "" when absent. */

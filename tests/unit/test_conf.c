@@ -218,6 +218,17 @@ numbers(void)
 	LOAD1(&c, "history_default = 0");
 	CHECK_INT(c.history_default, 0);
 	conf_free(&c);
+	/* The limits of issue 13: 0 switches the caps and the budget off. */
+	LOAD1(&c, "max_rooms = 0");
+	CHECK_INT(c.max_rooms, 0);
+	CHECK_INT(c.max_affiliations, 2000);
+	CHECK_INT(c.room_fanout_rate, 1 << 20);
+	CHECK_INT(c.max_stanza_out, 448 << 10);
+	conf_free(&c);
+	LOAD1(&c, "room_fanout_rate = 0");
+	CHECK_INT(c.room_fanout_rate, 0);
+	conf_free(&c);
+	ERR(MIN_CONF "max_stanza_out = 8K\n", 3, "out of range");
 
 	ERR(MIN_CONF "port = 0\n", 3, "out of range");
 	ERR(MIN_CONF "port = 65536\n", 3, "out of range");
