@@ -1701,27 +1701,37 @@ static void
 oversized_refused_alone(void)
 {
 	enum { LIMIT = 4096 };
-	struct buf b;
-	size_t i;
+	static const struct {
+		const char	*head, *fill, *tail, *want;
+	} cases[] = {
+		{ "<message from='u@h/r' to='r@m' id='a' type='chat' x='", "a",
+		    "'><body>hi</body></message>",
+		    "<message from='u@h/r' to='r@m' id='a' type='chat'/>" },
+		{ "<iq from='u@h/r' to='m' id='q' type='get'><query "
+		    "xmlns='urn:x'>", "&quot;", "</query></iq>",
+		    "<iq from='u@h/r' to='m' id='q' type='get'/>" },
+	};
+	struct buf b, want;
+	size_t i, k;
 
 	buf_init(&b, 0);
-	buf_puts(&b, HDR "<message from='u@h/r' to='r@m' id='a' type='chat' "
-	    "x='");
-	for (i = 0; i < 3 * LIMIT; i++)
-		buf_putc(&b, 'a');
-	buf_puts(&b, "'><body>hi</body></message>" NEXT);
-	expect_output(buf_head(&b), buf_pending(&b), LIMIT, 32,
-	    "REJ(stanza exceeds size limit)<message from='u@h/r' to='r@m' "
-	    "id='a' type='chat'/>|" NEXT_OUT "#open=1,close=0", __LINE__);
-	buf_reset(&b);
-	buf_puts(&b, HDR "<iq from='u@h/r' to='m' id='q' type='get'>"
-	    "<query xmlns='urn:x'>");
-	for (i = 0; i < 2 * LIMIT; i++)
-		buf_puts(&b, "&quot;");
-	buf_puts(&b, "</query></iq>" NEXT);
-	expect_output(buf_head(&b), buf_pending(&b), LIMIT, 32,
-	    "REJ(stanza exceeds size limit)<iq from='u@h/r' to='m' id='q' "
-	    "type='get'/>|" NEXT_OUT "#open=1,close=0", __LINE__);
+	buf_init(&want, 0);
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		buf_reset(&b);
+		buf_reset(&want);
+		buf_puts(&b, HDR);
+		buf_puts(&b, cases[k].head);
+		for (i = 0; i < 2 * LIMIT; i++)
+			buf_puts(&b, cases[k].fill);
+		buf_puts(&b, cases[k].tail);
+		buf_puts(&b, NEXT);
+		buf_printf(&want, "REJ(stanza exceeds size limit)%s|"
+		    NEXT_OUT "#open=1,close=0", cases[k].want);
+		buf_cstr(&want);
+		expect_output(buf_head(&b), buf_pending(&b), LIMIT, 32,
+		    buf_head(&want), __LINE__);
+	}
+	buf_free(&want);
 	/* A hundred in a row, then a stanza that fits. */
 	buf_reset(&b);
 	buf_puts(&b, HDR);

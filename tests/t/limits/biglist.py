@@ -12,22 +12,14 @@ resource-constraint. Either way the link stays up and another user's
 round trip in another room keeps working. Exit 0 when all held.
 """
 
-import json
-import subprocess
 import sys
 import time
 
-from c2s import (Client, Closed, Hub, NS_MUC_ADMIN, error_condition,
-                 error_text, instant_room, round_trip, tag)
+from c2s import (Checks, Client, Hub, NS_MUC_ADMIN, error_condition,
+                 error_text, instant_room, round_trip, run, status, tag)
 
 DOMAIN = "conference.localhost"
 MEMBERS, BATCH = 6500, 250
-
-
-def status(mucctl):
-    out = subprocess.run(mucctl + ["--json", "status"], check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out)
 
 
 def main():
@@ -37,12 +29,7 @@ def main():
         cap = int(args[-1])
         args = args[:-2]
     port, mucctl = int(args[0]), args[1:]
-    failed = []
-
-    def check(ok, what):
-        print("%s %s" % ("ok  " if ok else "FAIL", what), flush=True)
-        if not ok:
-            failed.append(what)
+    check = Checks()
 
     hub = Hub(port)
     alice = Client(hub, "alice")
@@ -98,17 +85,10 @@ def main():
     check(rt is not None, "alice's round trip after: %s" % (
         "%.3f s" % rt if rt is not None else "none"))
     st1 = status(mucctl)
-    check(st1["link"]["state"] == "up" and
-          st1["link"]["connects"] == st0["link"]["connects"],
-          "link up, connects %d before, %d after" % (
-              st0["link"]["connects"], st1["link"]["connects"]))
+    check.link_steady(st0, st1)
     hub.close()
-    return 1 if failed else 0
+    return check.status()
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Closed as e:
-        print("FAIL %s" % e, flush=True)
-        sys.exit(1)
+    run(main)

@@ -14,8 +14,11 @@ Standard library only; run with /usr/bin/python3 like the other tests.
 
 import base64
 import itertools
+import json
 import selectors
 import socket
+import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 
@@ -300,3 +303,42 @@ def rss_kb(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return -1
+
+
+def status(mucctl):
+    """mucd's `mucctl --json status`, parsed."""
+    out = subprocess.run(mucctl + ["--json", "status"], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+class Checks:
+    """Print one line per check; remember failures."""
+
+    def __init__(self):
+        self.failed = []
+
+    def __call__(self, ok, what):
+        print("%s %s" % ("ok  " if ok else "FAIL", what), flush=True)
+        if not ok:
+            self.failed.append(what)
+
+    def link_steady(self, st0, st1):
+        """The link is up and did not reconnect between two statuses."""
+        self(st1["link"]["state"] == "up" and
+             st1["link"]["connects"] == st0["link"]["connects"],
+             "link %s, connects %d before, %d after" % (
+                 st1["link"]["state"], st0["link"]["connects"],
+                 st1["link"]["connects"]))
+
+    def status(self):
+        return 1 if self.failed else 0
+
+
+def run(main):
+    """Exit with main()'s status; a lost connection is a failure."""
+    try:
+        sys.exit(main())
+    except Closed as e:
+        print("FAIL %s" % e, flush=True)
+        sys.exit(1)

@@ -11,21 +11,14 @@ round trip; mucd's memory stays bounded.
 Prints one line per check and the measurements; exit 0 when all held.
 """
 
-import json
-import subprocess
 import sys
 import time
 
-from c2s import (Client, Closed, Hub, NS_DISCO_INFO, error_condition,
-                 groupchat, instant_room, new_id, round_trip, rss_kb)
+from c2s import (Checks, Client, Hub, NS_DISCO_INFO, error_condition,
+                 groupchat, instant_room, new_id, round_trip, rss_kb, run,
+                 status)
 
 DOMAIN = "conference.localhost"
-
-
-def status(mucctl):
-    out = subprocess.run(mucctl + ["--json", "status"], check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out)
 
 
 def main():
@@ -38,12 +31,7 @@ def main():
             count = int(args[-1])
         args = args[:-2]
     port, pid, mucctl = int(args[0]), int(args[1]), args[2:]
-    failed = []
-
-    def check(ok, what):
-        print("%s %s" % ("ok  " if ok else "FAIL", what), flush=True)
-        if not ok:
-            failed.append(what)
+    check = Checks()
 
     hub = Hub(port)
     alice = Client(hub, "alice")
@@ -97,21 +85,14 @@ def main():
           "%s" % ("%.3f s" % after if after is not None else "none"))
     st1 = status(mucctl)
     rss1 = rss_kb(pid)
-    check(st1["link"]["state"] == "up" and
-          st1["link"]["connects"] == st0["link"]["connects"],
-          "link up, connects %d before, %d after" % (
-              st0["link"]["connects"], st1["link"]["connects"]))
+    check.link_steady(st0, st1)
     print("mucd RSS: %d kB before, %d kB after (+%d kB); %d bytes in "
           "on the link" % (rss0, rss1, rss1 - rss0,
                            st1["link"]["bytes_in"] -
                            st0["link"]["bytes_in"]), flush=True)
     hub.close()
-    return 1 if failed else 0
+    return check.status()
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Closed as e:
-        print("FAIL %s" % e, flush=True)
-        sys.exit(1)
+    run(main)
