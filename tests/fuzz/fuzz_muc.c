@@ -801,6 +801,10 @@ configure(unsigned a, unsigned b)
 	c->rate_presence = (b & 64) ? 0 : 10;
 	c->rate_iq = (b & 64) ? 0 : 30;
 	c->max_rooms_per_user = (b & 128) ? 2 : 1000;
+	/* The service-wide caps, tight enough for an input to reach. */
+	c->max_rooms = (b & 128) ? 3 : 50000;
+	c->max_affiliations = (b & 16) ? 4 : 2000;
+	c->room_fanout_rate = (b & 64) ? 0 : 4096;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
