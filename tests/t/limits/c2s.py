@@ -274,18 +274,29 @@ def groupchat(room, body, sid):
             "</message>" % (q(room), sid, body))
 
 
-def round_trip(c, room, timeout=30.0):
-    """Seconds from sending a groupchat message to c's own copy; None
-    when it did not come back within timeout."""
-    sid = new_id("rt")
-    t0 = time.monotonic()
-    c.send(groupchat(room, "ping", sid))
-    el = c.take(lambda e: e.get("id") == sid, timeout)
-    if el is None:
-        return None
-    if el.get("type") == "error":
-        raise Closed("round trip refused: %s" % error_condition(el))
-    return time.monotonic() - t0
+class RoundTrip:
+    """A groupchat message to c's own room and back: seconds, or what
+    came back instead (an error condition, or nothing)."""
+
+    def __init__(self, c, room, timeout=30.0):
+        sid = new_id("rt")
+        t0 = time.monotonic()
+        c.send(groupchat(room, "ping", sid))
+        el = c.take(lambda e: e.get("id") == sid, timeout)
+        self.secs = time.monotonic() - t0
+        self.error = None
+        if el is None:
+            self.error = "no answer"
+        elif el.get("type") == "error":
+            self.error = error_condition(el)
+
+    def within(self, bound):
+        return self.error is None and self.secs <= bound
+
+    def __str__(self):
+        if self.error is None:
+            return "%.3f s" % self.secs
+        return "%s after %.3f s" % (self.error, self.secs)
 
 
 def instant_room(c, room, nick):
