@@ -247,7 +247,7 @@ cmd_status(struct req *q)
 	if (m->store != NULL)
 		store_room_count(m->store, &stored, &pub);
 	ok(q, json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,"
-	    "s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,"
+	    "s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,"
 	    "s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 	    "version", MUCD_VERSION, "domain", m->conf.domain,
 	    "started", (json_int_t)m->started,
@@ -263,6 +263,7 @@ cmd_status(struct req *q)
 	    "bytes_in", (json_int_t)ls->bytes_in,
 	    "bytes_out", (json_int_t)ls->bytes_out,
 	    "dropped_out", (json_int_t)ls->dropped_out,
+	    "oversized_out", (json_int_t)ls->oversized_out,
 	    "drops", (json_int_t)ls->drops,
 	    "rooms", "in_memory", (json_int_t)hmap_count(&m->rooms),
 	    "stored", (json_int_t)stored, "public_stored", (json_int_t)pub,

@@ -335,12 +335,17 @@ class Checks:
             self.failed.append(what)
 
     def link_steady(self, st0, st1):
-        """The link is up and did not reconnect between two statuses."""
-        self(st1["link"]["state"] == "up" and
-             st1["link"]["connects"] == st0["link"]["connects"],
-             "link %s, connects %d before, %d after" % (
-                 st1["link"]["state"], st0["link"]["connects"],
-                 st1["link"]["connects"]))
+        """The link is up and did not reconnect between two statuses, and
+        no stanza had to be held back at the link as too large (every
+        handler answered with an error first)."""
+        link = st1["link"]
+        self(link["state"] == "up" and
+             link["connects"] == st0["link"]["connects"] and
+             link.get("oversized_out", 0) == 0,
+             "link %s, connects %d before, %d after, %s stanzas held "
+             "back as too large" % (
+                 link["state"], st0["link"]["connects"], link["connects"],
+                 link.get("oversized_out", "no count of")))
 
     def status(self):
         return 1 if self.failed else 0
