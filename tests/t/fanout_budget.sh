@@ -7,6 +7,7 @@
 # took 19 s). Driver: tests/t/limits/fanout.py.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/limits/lib.sh"
 
 t_setup
 t_start_prosody component
@@ -15,13 +16,10 @@ export MUCD_CONF_EXTRA="rate_messages = 0
 room_fanout_rate = 256K"
 t_start_mucd
 . "$T_DIR/env"
-/usr/bin/python3 "$T_ROOT/tests/t/limits/fanout.py" "$C2S_PORT" \
-	"$MUCD_PID" "$T_ROOT/mucctl/mucctl" -c "$T_DIR/mucd.conf" \
-	--occupants 30 --senders 3 --rate 100 --size 2000 --seconds 5 \
-	--bound 2 > "$T_DIR/fanout.out" 2>&1
-rc=$?
-cat "$T_DIR/fanout.out"
-[ "$rc" -eq 0 ] || t_fail "see above"
+limits_drive fanout.out fanout "$MUCD_PID" "$T_ROOT/mucctl/mucctl" \
+	-c "$T_DIR/mucd.conf" --occupants 30 --senders 3 --rate 100 \
+	--size 2000 --seconds 5 --bound 2
+limits_link_kept
 grep -q 'refused with resource-constraint' "$T_DIR/fanout.out" &&
 	! grep -q ' 0 refused with' "$T_DIR/fanout.out" ||
 	t_fail "the flood was not refused"

@@ -5,10 +5,10 @@ for a component stanza.
 
     biglist.py C2S_PORT MUCCTL... [--cap N] [--members N]
 
-With --cap N (max_affiliations), additions past N must be refused with
-not-allowed and the list (N members) must arrive; without, every
-addition is accepted and the list must be refused with
-resource-constraint. Either way the link stays up and another user's
+With --cap N (mucd's max_affiliations; 0, the default, for none),
+additions past N must be refused with not-allowed and the list (what
+fit) must arrive; without, every addition is accepted and the list must
+be refused with resource-constraint. Either way the link stays up and another user's
 round trip in another room keeps working. Exit 0 when all held.
 """
 
@@ -16,21 +16,16 @@ import sys
 import time
 
 from c2s import (Checks, Client, Hub, NS_MUC_ADMIN, error_condition,
-                 error_text, instant_room, RoundTrip, run, status, tag)
+                 error_text, instant_room, options, RoundTrip, run, status,
+                 tag)
 
 DOMAIN = "conference.localhost"
 BATCH = 250
 
 
 def main():
-    args = sys.argv[1:]
-    cap, members = None, 6500
-    while len(args) >= 2 and args[-2] in ("--cap", "--members"):
-        if args[-2] == "--cap":
-            cap = int(args[-1])
-        else:
-            members = int(args[-1])
-        args = args[:-2]
+    opt, args = options(sys.argv[1:], {"cap": 0, "members": 6500})
+    cap, members = opt["cap"] or None, opt["members"]
     port, mucctl = int(args[0]), args[1:]
     check = Checks()
 

@@ -358,3 +358,20 @@ def run(main):
     except Closed as e:
         print("FAIL %s" % e, flush=True)
         sys.exit(1)
+
+
+def options(argv, defaults):
+    """--name VALUE pairs for the keys of defaults (converted to the
+    default's type) out of argv; returns them and the other arguments."""
+    opt = dict(defaults)
+    rest = []
+    i = 0
+    while i < len(argv):
+        name = argv[i][2:]
+        if argv[i].startswith("--") and name in opt and i + 1 < len(argv):
+            opt[name] = type(opt[name])(argv[i + 1])
+            i += 2
+        else:
+            rest.append(argv[i])
+            i += 1
+    return opt, rest

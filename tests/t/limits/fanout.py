@@ -14,28 +14,15 @@ import sys
 import time
 
 from c2s import (Checks, Client, Closed, Hub, groupchat, instant_room,
-                 new_id, rss_kb, run, status)
+                 new_id, options, rss_kb, run, status)
 
 DOMAIN = "conference.localhost"
 
 
-def options(argv):
-    opt = {"occupants": 30, "senders": 3, "rate": 100, "size": 2000,
-           "seconds": 5.0, "bound": 2.0}
-    rest = []
-    i = 0
-    while i < len(argv):
-        if argv[i].startswith("--") and argv[i][2:] in opt:
-            opt[argv[i][2:]] = type(opt[argv[i][2:]])(argv[i + 1])
-            i += 2
-        else:
-            rest.append(argv[i])
-            i += 1
-    return opt, rest
-
-
 def main():
-    opt, args = options(sys.argv[1:])
+    opt, args = options(sys.argv[1:], {
+        "occupants": 30, "senders": 3, "rate": 100, "size": 2000,
+        "seconds": 5.0, "bound": 2.0})
     port, pid, mucctl = int(args[0]), int(args[1]), args[2:]
     hub = Hub(port)
     alice = Client(hub, "alice")

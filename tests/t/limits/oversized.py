@@ -15,21 +15,15 @@ import sys
 import time
 
 from c2s import (Checks, Client, Hub, NS_DISCO_INFO, error_condition,
-                 groupchat, instant_room, new_id, RoundTrip, rss_kb, run,
+                 groupchat, instant_room, new_id, options, RoundTrip, rss_kb, run,
                  status)
 
 DOMAIN = "conference.localhost"
 
 
 def main():
-    args = sys.argv[1:]
-    quotes, count = 200000, 100
-    while len(args) >= 2 and args[-2] in ("--quotes", "--count"):
-        if args[-2] == "--quotes":
-            quotes = int(args[-1])
-        else:
-            count = int(args[-1])
-        args = args[:-2]
+    opt, args = options(sys.argv[1:], {"quotes": 200000, "count": 100})
+    quotes, count = opt["quotes"], opt["count"]
     port, pid, mucctl = int(args[0]), int(args[1]), args[2:]
     check = Checks()
 
