@@ -7,8 +7,9 @@
 # DRIVER is oversized, biglist or fanout (tests/t/limits/DRIVER.py; their
 # headers say what each measures and its options). A private Prosody
 # (tests/fixture) is started with MUCD attached as conference.localhost;
-# MUCD_CONF_EXTRA adds mucd.conf lines. Prints the driver's report and
-# whether mucd.log shows the link reconnecting; KEEP=1 keeps the files.
+# MUCD_CONF_EXTRA adds mucd.conf lines. Prints the driver's report,
+# mucd's RSS at start and at the end, and how often mucd.log shows the
+# link reconnecting; KEEP=1 keeps the files.
 #
 # Examples (the issue's scale):
 #   sh tests/bench/limits.sh mucd/mucd mucctl/mucctl oversized
@@ -35,6 +36,8 @@ export SCSRUN
 sh "$root/tests/fixture/prosody.sh" start "$dir" component || exit 1
 sh "$root/tests/fixture/mucd.sh" start "$dir" "$mucd" || exit 1
 . "$dir/env"
+rss() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$MUCD_PID/status"; }
+rss0=$(rss)
 case $driver in
 oversized|fanout)
 	/usr/bin/python3 "$root/tests/t/limits/$driver.py" "$C2S_PORT" \
@@ -46,5 +49,6 @@ biglist)
 	echo "limits.sh: unknown driver $driver" >&2; exit 2 ;;
 esac
 rc=$?
+echo "mucd RSS: $rss0 kB at start, $(rss) kB at the end"
 echo "link reconnects in mucd.log: $(grep -c 'link: reconnecting' "$dir/mucd.log")"
 exit $rc
