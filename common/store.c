@@ -65,7 +65,7 @@
 #define NICK_TAKEN	DB_KEYEXIST
 
 enum dbi { D_META, D_ROOMS, D_PUBLIC, D_AFFS, D_NICKS, D_USERS, D_HISTORY,
-	D_COUNT };
+	D_ARCH, D_ARCH_IDS, D_ARCH_NICKS, D_ARCH_ROOMS, D_COUNT };
 
 struct store {
 	DB_ENV			*env;
@@ -90,6 +90,8 @@ typedef int (*keycb)(DB *, const DBT *, const DBT *, DBT *);
 static int	public_key(DB *, const DBT *, const DBT *, DBT *);
 static int	nick_key(DB *, const DBT *, const DBT *, DBT *);
 static int	user_key(DB *, const DBT *, const DBT *, DBT *);
+static int	arch_id_key(DB *, const DBT *, const DBT *, DBT *);
+static int	arch_nick_key(DB *, const DBT *, const DBT *, DBT *);
 
 /*
  * DB_RECNUM on rooms and public: without it DB_FAST_STAT reports the key
@@ -98,6 +100,8 @@ static int	user_key(DB *, const DBT *, const DBT *, DBT *);
  * DB_CHKSUM: a damaged page is reported as such instead of being parsed.
  * users.db keys come from the primary key alone, hence DB_IMMUTABLE_KEY:
  * BDB need not recompute them when an affiliation record is replaced.
+ * The archive's files came later than the first schema: they are created
+ * in an existing database when absent ("late").
  */
 static const struct dbdef {
 	const char	*file;
@@ -105,15 +109,23 @@ static const struct dbdef {
 	int		 primary;	/* -1: not a secondary */
 	keycb		 cb;
 	u_int32_t	 assoc;
+	bool		 late;
 } dbdefs[D_COUNT] = {
-	[D_META] =	{ "meta.db", 0, -1, NULL, 0 },
-	[D_ROOMS] =	{ "rooms.db", DB_RECNUM, -1, NULL, 0 },
-	[D_PUBLIC] =	{ "public.db", DB_RECNUM, D_ROOMS, public_key, 0 },
-	[D_AFFS] =	{ "affs.db", 0, -1, NULL, 0 },
-	[D_NICKS] =	{ "nicks.db", 0, D_AFFS, nick_key, 0 },
+	[D_META] =	{ "meta.db", 0, -1, NULL, 0, false },
+	[D_ROOMS] =	{ "rooms.db", DB_RECNUM, -1, NULL, 0, false },
+	[D_PUBLIC] =	{ "public.db", DB_RECNUM, D_ROOMS, public_key, 0,
+			    false },
+	[D_AFFS] =	{ "affs.db", 0, -1, NULL, 0, false },
+	[D_NICKS] =	{ "nicks.db", 0, D_AFFS, nick_key, 0, false },
 	[D_USERS] =	{ "users.db", DB_DUP | DB_DUPSORT, D_AFFS, user_key,
-			    DB_IMMUTABLE_KEY },
-	[D_HISTORY] =	{ "history.db", 0, -1, NULL, 0 },
+			    DB_IMMUTABLE_KEY, false },
+	[D_HISTORY] =	{ "history.db", 0, -1, NULL, 0, false },
+	[D_ARCH] =	{ "archive.db", 0, -1, NULL, 0, true },
+	[D_ARCH_IDS] =	{ "arch_ids.db", 0, D_ARCH, arch_id_key,
+			    DB_IMMUTABLE_KEY, true },
+	[D_ARCH_NICKS] = { "arch_nicks.db", DB_DUP | DB_DUPSORT, D_ARCH,
+			    arch_nick_key, DB_IMMUTABLE_KEY, true },
+	[D_ARCH_ROOMS] = { "arch_rooms.db", 0, -1, NULL, 0, true },
 };
 
 static const char *const aff_names[] = {
@@ -402,6 +414,86 @@ user_key(DB *sdb, const DBT *pk, const DBT *pd, DBT *sk)
 	sk->data = (char *)pk->data + rlen + 1;
 	sk->size = (u_int32_t)(pk->size - rlen - 1);
 	return 0;
+}
+
+/*
+ * Archive records (version 1), binary so the bytes on disk stay close to
+ * the stanza's own: u8 version, u8 flags, u8 stanza-id length, u16 nick
+ * length, u16 JID length (big-endian), the three strings, the stanza.
+ */
+#define AREC_VERSION	1
+#define AREC_HDR	7
+#define ARCH_KEY	12	/* aid (4) + seq (8), both big-endian */
+
+struct arec_view {
+	unsigned	 flags;
+	const char	*sid, *nick, *jid, *xml;
+	size_t		 sidlen, nicklen, jidlen, xmllen;
+};
+
+static int
+arec_parse(const void *p, size_t n, struct arec_view *v)
+{
+	const unsigned char *b = p;
+
+	if (n < AREC_HDR || b[0] != AREC_VERSION)
+		return EINVAL;
+	v->flags = b[1];
+	v->sidlen = b[2];
+	v->nicklen = (size_t)b[3] << 8 | b[4];
+	v->jidlen = (size_t)b[5] << 8 | b[6];
+	if (AREC_HDR + v->sidlen + v->nicklen + v->jidlen > n)
+		return EINVAL;
+	v->sid = (const char *)b + AREC_HDR;
+	v->nick = v->sid + v->sidlen;
+	v->jid = v->nick + v->nicklen;
+	v->xml = v->jid + v->jidlen;
+	v->xmllen = n - AREC_HDR - v->sidlen - v->nicklen - v->jidlen;
+	return 0;
+}
+
+/* aid (from the primary key) + one string of the record. */
+static int
+arch_sec_key(const DBT *pk, const char *str, size_t len, DBT *sk)
+{
+	char *p;
+
+	if (pk->size != ARCH_KEY)
+		return EINVAL;
+	if (len == 0)
+		return DB_DONOTINDEX;
+	if ((p = malloc(4 + len)) == NULL)
+		return ENOMEM;
+	memcpy(p, pk->data, 4);
+	memcpy(p + 4, str, len);
+	sk->data = p;
+	sk->size = (u_int32_t)(4 + len);
+	sk->flags |= DB_DBT_APPMALLOC;
+	return 0;
+}
+
+static int
+arch_id_key(DB *sdb, const DBT *pk, const DBT *pd, DBT *sk)
+{
+	struct arec_view v;
+	int rc;
+
+	(void)sdb;
+	if ((rc = arec_parse(pd->data, pd->size, &v)) != 0)
+		return rc;
+	return arch_sec_key(pk, v.sid, v.sidlen, sk);
+}
+
+static int
+arch_nick_key(DB *sdb, const DBT *pk, const DBT *pd, DBT *sk)
+{
+	struct arec_view v;
+	int rc;
+
+	(void)sdb;
+	if ((rc = arec_parse(pd->data, pd->size, &v)) != 0)
+		return rc;
+	return arch_sec_key(pk, v.nick, v.nicklen, sk);
 }
 
 /* ---- affiliation records ---- */
@@ -761,7 +853,7 @@ db_open_one(struct store *st, DB_TXN *txn, enum dbi i, bool fresh)
 	if ((rc = db->set_flags(db, DB_CHKSUM | d->flags)) != 0)
 		return fail(st, rc, "set flags on %s", d->file);
 	if ((rc = db->open(db, txn, d->file, NULL, DB_BTREE,
-	    fresh ? DB_CREATE : 0, FILE_MODE)) != 0)
+	    fresh || d->late ? DB_CREATE : 0, FILE_MODE)) != 0)
 		return fail(st, rc, "open %s/%s", st->dir, d->file);
 	return STORE_OK;
 }
@@ -2080,5 +2172,724 @@ store_history_trim(struct store_txn *t, const char *room, uint64_t keep_from)
 	if (rc != 0)
 		return fail(t->st, rc, "history trim %s before #%llu", room,
 		    (unsigned long long)keep_from);
+	return STORE_OK;
+}
+
+/* ---- the archive ---- */
+
+#define ARCH_NEXT_AID	"arch_next_aid"
+#define ARCH_DOOMED	"arch_doomed:"		/* + aid, in meta.db */
+#define AROOM_SIZE	40
+
+static void
+put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t
+get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put_be64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+static void
+arch_key(unsigned char k[ARCH_KEY], uint32_t aid, uint64_t seq)
+{
+	put_be32(k, aid);
+	put_be64(k + 4, seq);
+}
+
+/* The room's entry: aid, flags, count, bytes, floor, last (40 bytes). */
+static void
+aroom_encode(unsigned char b[AROOM_SIZE], const struct store_arch_room *ar)
+{
+	put_be32(b, ar->aid);
+	put_be32(b + 4, ar->kept ? 1 : 0);
+	put_be64(b + 8, ar->count);
+	put_be64(b + 16, ar->bytes);
+	put_be64(b + 24, ar->floor);
+	put_be64(b + 32, ar->last);
+}
+
+static int
+aroom_decode(const DBT *d, struct store_arch_room *ar)
+{
+	const unsigned char *b = d->data;
+
+	if (d->size != AROOM_SIZE)
+		return EINVAL;
+	ar->aid = get_be32(b);
+	ar->kept = (get_be32(b + 4) & 1) != 0;
+	ar->count = be64(b + 8);
+	ar->bytes = be64(b + 16);
+	ar->floor = be64(b + 24);
+	ar->last = be64(b + 32);
+	return 0;
+}
+
+int
+store_arch_room_get(struct store *st, const char *room,
+    struct store_arch_room *ar)
+{
+	DBT d;
+	int rc;
+
+	memset(ar, 0, sizeof(*ar));
+	if (bad_str(room))
+		return fail(st, EINVAL, "archive: empty room JID");
+	rc = read_one(st, D_ARCH_ROOMS, room, strlen(room), NULL, &d);
+	if (rc == DB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc == 0) {
+		rc = aroom_decode(&d, ar);
+		free(d.data);
+	}
+	if (rc != 0)
+		return fail(st, rc, "archive %s: arch_rooms.db", room);
+	return STORE_OK;
+}
+
+static int
+aroom_put(struct store_txn *t, DB_TXN *txn, const char *room,
+    const struct store_arch_room *ar)
+{
+	DB *db = t->st->db[D_ARCH_ROOMS];
+	unsigned char b[AROOM_SIZE];
+	DBT k, d;
+
+	aroom_encode(b, ar);
+	dbt_in(&k, room, strlen(room));
+	dbt_in(&d, b, sizeof(b));
+	return db->put(db, txn, &k, &d, 0);
+}
+
+int
+store_arch_room_put(struct store_txn *t, const char *room,
+    const struct store_arch_room *ar)
+{
+	DB_TXN *child;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (bad_str(room))
+		return fail(t->st, EINVAL, "archive: empty room JID");
+	if ((rc = sub_begin(t, &child)) == 0)
+		rc = sub_end(child, aroom_put(t, child, room, ar));
+	if (rc != 0)
+		return fail(t->st, rc, "archive %s: arch_rooms.db", room);
+	return STORE_OK;
+}
+
+/* The next archive id, counted in meta.db (ids are never reused). */
+static int
+next_aid(struct store_txn *t, DB_TXN *txn, uint32_t *aid)
+{
+	DB *meta = t->st->db[D_META];
+	unsigned char b[4];
+	DBT k, d;
+	int rc;
+
+	dbt_in(&k, ARCH_NEXT_AID, strlen(ARCH_NEXT_AID));
+	memset(&d, 0, sizeof(d));
+	d.data = b;
+	d.ulen = sizeof(b);
+	d.flags = DB_DBT_USERMEM;
+	rc = meta->get(meta, txn, &k, &d, DB_RMW);
+	if (rc == DB_NOTFOUND)
+		*aid = 1;
+	else if (rc != 0)
+		return rc;
+	else if (d.size != 4)
+		return EINVAL;
+	else
+		*aid = get_be32(b);
+	if (*aid == UINT32_MAX)
+		return ENOSPC;
+	put_be32(b, *aid + 1);
+	dbt_in(&d, b, sizeof(b));
+	return meta->put(meta, txn, &k, &d, 0);
+}
+
+int
+store_arch_room_open(struct store_txn *t, const char *room,
+    struct store_arch_room *ar)
+{
+	DB_TXN *child;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if ((rc = store_arch_room_get(t->st, room, ar)) != STORE_NOTFOUND)
+		return rc;
+	if ((rc = sub_begin(t, &child)) == 0) {
+		rc = next_aid(t, child, &ar->aid);
+		if (rc == 0)
+			rc = aroom_put(t, child, room, ar);
+		rc = sub_end(child, rc);
+	}
+	if (rc != 0)
+		return fail(t->st, rc, "archive %s: allocate an archive", room);
+	return STORE_OK;
+}
+
+static size_t
+arec_size(const struct store_arch_rec *r)
+{
+	return AREC_HDR + strlen(r->sid) + strlen(r->nick) + strlen(r->jid) +
+	    r->xmllen;
+}
+
+/* NULL on OOM or on a string too long for its length field. */
+static unsigned char *
+arec_encode(const struct store_arch_rec *r, size_t *len)
+{
+	size_t sl = strlen(r->sid), nl = strlen(r->nick), jl = strlen(r->jid);
+	unsigned char *b, *p;
+
+	if (sl > 0xff || nl > 0xffff || jl > 0xffff)
+		return NULL;
+	*len = arec_size(r);
+	if ((b = malloc(*len)) == NULL)
+		return NULL;
+	b[0] = AREC_VERSION;
+	b[1] = (unsigned char)r->flags;
+	b[2] = (unsigned char)sl;
+	b[3] = (unsigned char)(nl >> 8);
+	b[4] = (unsigned char)nl;
+	b[5] = (unsigned char)(jl >> 8);
+	b[6] = (unsigned char)jl;
+	p = b + AREC_HDR;
+	memcpy(p, r->sid, sl);
+	memcpy(p + sl, r->nick, nl);
+	memcpy(p + sl + nl, r->jid, jl);
+	memcpy(p + sl + nl + jl, r->xml, r->xmllen);
+	return b;
+}
+
+static int
+arch_put(struct store_txn *t, DB_TXN *txn, uint32_t aid,
+    const struct store_arch_rec *r, u_int32_t flags)
+{
+	DB *db = t->st->db[D_ARCH];
+	unsigned char key[ARCH_KEY], *rec;
+	size_t len;
+	DBT k, d;
+	int rc;
+
+	if ((rec = arec_encode(r, &len)) == NULL)
+		return ENOMEM;
+	arch_key(key, aid, r->seq);
+	dbt_in(&k, key, sizeof(key));
+	dbt_in(&d, rec, len);
+	rc = db->put(db, txn, &k, &d, flags);
+	free(rec);
+	return rc;
+}
+
+/* DB_KEYEXIST if the room holds a record with this stanza-id: BDB would
+ * refuse the put into the unique index only with a generic EINVAL. */
+static int
+sid_taken(struct store *st, DB_TXN *txn, uint32_t aid, const char *sid)
+{
+	DB *db = st->db[D_ARCH_IDS];
+	size_t sl = strlen(sid);
+	unsigned char key[4 + 256];
+	DBT k, d;
+	int rc;
+
+	if (sl > 255)
+		return EINVAL;
+	put_be32(key, aid);
+	memcpy(key + 4, sid, sl);
+	dbt_in(&k, key, 4 + sl);
+	memset(&d, 0, sizeof(d));
+	d.flags = DB_DBT_PARTIAL;
+	rc = db->get(db, txn, &k, &d, 0);
+	if (rc == 0)
+		return DB_KEYEXIST;
+	return rc == DB_NOTFOUND ? 0 : rc;
+}
+
+int
+store_arch_add(struct store_txn *t, const char *room,
+    struct store_arch_room *ar, const struct store_arch_rec *r)
+{
+	struct store_arch_room next = *ar;
+	DB_TXN *child;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (bad_str(r->sid) || r->seq <= ar->last)
+		return fail(t->st, EINVAL, "archive %s: a record needs a "
+		    "stanza-id and a sequence after the last", room);
+	next.count++;
+	next.bytes += arec_size(r);
+	next.last = r->seq;
+	if ((rc = sub_begin(t, &child)) != 0)
+		return fail(t->st, rc, "archive %s: add", room);
+	rc = sid_taken(t->st, child, ar->aid, r->sid);
+	if (rc == 0)
+		rc = arch_put(t, child, ar->aid, r, DB_NOOVERWRITE);
+	if (rc == 0)
+		rc = aroom_put(t, child, room, &next);
+	/* A stanza-id taken already is the caller's to retry with another
+	 * id, not a failure of the store. */
+	if ((rc = sub_end(child, rc)) == DB_KEYEXIST)
+		return STORE_CONFLICT;
+	if (rc != 0)
+		return fail(t->st, rc, "archive %s: add", room);
+	*ar = next;
+	return STORE_OK;
+}
+
+/* A record found: one allocation holding every string, NUL-terminated. */
+static int
+item_fill(struct store_arch_item *it, const DBT *k, const DBT *d)
+{
+	struct arec_view v;
+	char *p;
+	int rc;
+
+	if (k->size != ARCH_KEY)
+		return EINVAL;
+	if ((rc = arec_parse(d->data, d->size, &v)) != 0)
+		return rc;
+	if ((p = malloc(v.sidlen + v.nicklen + v.jidlen + v.xmllen + 4)) ==
+	    NULL)
+		return ENOMEM;
+	it->mem = p;
+	it->rec.seq = be64((const unsigned char *)k->data + 4);
+	it->rec.flags = v.flags;
+	it->rec.sid = memcpy(p, v.sid, v.sidlen);
+	p += v.sidlen;
+	*p++ = '\0';
+	it->rec.nick = memcpy(p, v.nick, v.nicklen);
+	p += v.nicklen;
+	*p++ = '\0';
+	it->rec.jid = memcpy(p, v.jid, v.jidlen);
+	p += v.jidlen;
+	*p++ = '\0';
+	it->rec.xml = memcpy(p, v.xml, v.xmllen);
+	p[v.xmllen] = '\0';
+	it->rec.xmllen = v.xmllen;
+	return 0;
+}
+
+void
+store_arch_item_free(struct store_arch_item *it)
+{
+	free(it->mem);
+	it->mem = NULL;
+}
+
+int
+store_arch_get(struct store *st, uint32_t aid, const char *sid,
+    struct store_arch_item *it)
+{
+	size_t sl = sid != NULL ? strlen(sid) : 0;
+	unsigned char key[4 + 256];
+	DBT pk, d;
+	int rc;
+
+	memset(it, 0, sizeof(*it));
+	if (sl == 0 || sl > 255)
+		return STORE_NOTFOUND;
+	put_be32(key, aid);
+	memcpy(key + 4, sid, sl);
+	rc = read_one(st, D_ARCH_IDS, key, 4 + sl, &pk, &d);
+	if (rc == DB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc == 0) {
+		rc = item_fill(it, &pk, &d);
+		free(pk.data);
+		free(d.data);
+	}
+	if (rc != 0)
+		return fail(st, rc, "archive: look up stanza-id %s", sid);
+	return STORE_OK;
+}
+
+int
+store_arch_replace(struct store_txn *t, const char *room,
+    struct store_arch_room *ar, const struct store_arch_rec *r,
+    size_t oldsize)
+{
+	struct store_arch_room next = *ar;
+	DB_TXN *child;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	next.bytes = next.bytes + arec_size(r) - oldsize;
+	if ((rc = sub_begin(t, &child)) != 0)
+		return fail(t->st, rc, "archive %s: replace", room);
+	rc = arch_put(t, child, ar->aid, r, 0);
+	if (rc == 0)
+		rc = aroom_put(t, child, room, &next);
+	if ((rc = sub_end(child, rc)) != 0)
+		return fail(t->st, rc, "archive %s: replace %s", room, r->sid);
+	*ar = next;
+	return STORE_OK;
+}
+
+size_t
+store_arch_rec_size(const struct store_arch_rec *r)
+{
+	return arec_size(r);
+}
+
+/* Is the record at k/ (secondary: pk) inside aid and [lo, hi]? */
+static bool
+page_in(const DBT *pk, uint32_t aid, uint64_t lo, uint64_t hi)
+{
+	uint64_t seq;
+
+	if (pk->size != ARCH_KEY ||
+	    get_be32((const unsigned char *)pk->data) != aid)
+		return false;
+	seq = be64((const unsigned char *)pk->data + 4);
+	return seq >= lo && seq <= hi;
+}
+
+/* Position the cursor on the first record of the walk, or DB_NOTFOUND. */
+static int
+page_seek(DBC *c, bool sec, DBT *k, DBT *pk, DBT *d, uint32_t aid,
+    uint64_t lo, uint64_t hi, bool backward, const struct key *nick)
+{
+	unsigned char at[ARCH_KEY];
+	int rc;
+
+	/* Backward starts at the first key past hi, then steps back. */
+	if (!backward)
+		arch_key(at, aid, lo);
+	else if (hi == UINT64_MAX)
+		arch_key(at, aid + 1, 0);
+	else
+		arch_key(at, aid, hi + 1);
+	if (!sec) {
+		if ((rc = dbt_load(k, at, sizeof(at))) != 0)
+			return rc;
+		rc = c->get(c, k, d, DB_SET_RANGE);
+		if (!backward)
+			return rc;
+		if (rc == DB_NOTFOUND)
+			return c->get(c, k, d, DB_LAST);
+		return rc == 0 ? c->get(c, k, d, DB_PREV) : rc;
+	}
+	if ((rc = dbt_load(k, nick->p, nick->len)) != 0 ||
+	    (rc = dbt_load(pk, at, sizeof(at))) != 0)
+		return rc;
+	rc = c->pget(c, k, pk, d, DB_GET_BOTH_RANGE);
+	if (!backward)
+		return rc;
+	if (rc == 0)
+		return c->pget(c, k, pk, d, DB_PREV_DUP);
+	if (rc != DB_NOTFOUND)
+		return rc;
+	/* Nothing at or past hi under this nick: from its last record, the
+	 * one before the next key (or the last of all). */
+	if ((rc = dbt_load(k, nick->p, nick->len)) != 0 ||
+	    (rc = c->pget(c, k, pk, d, DB_SET)) != 0)
+		return rc;
+	rc = c->pget(c, k, pk, d, DB_NEXT_NODUP);
+	if (rc == DB_NOTFOUND)
+		return c->pget(c, k, pk, d, DB_LAST);
+	return rc == 0 ? c->pget(c, k, pk, d, DB_PREV) : rc;
+}
+
+static int
+page_step(DBC *c, bool sec, DBT *k, DBT *pk, DBT *d, bool backward)
+{
+	if (sec)
+		return c->pget(c, k, pk, d, backward ? DB_PREV_DUP :
+		    DB_NEXT_DUP);
+	return c->get(c, k, d, backward ? DB_PREV : DB_NEXT);
+}
+
+static void
+items_free(struct store_arch_item *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		store_arch_item_free(&out[i]);
+}
+
+/* The walk under one cursor, copying each record out: no callback runs
+ * while the cursor is open (see the locking model). */
+static int
+page_walk(struct store *st, DB_TXN *txn, const struct store_arch_query *q,
+    struct store_arch_item *out, size_t *n, bool *more)
+{
+	bool sec = q->nick != NULL;
+	DB *db = st->db[sec ? D_ARCH_NICKS : D_ARCH];
+	DBT k = { 0 }, pk = { 0 }, d = { 0 };
+	struct key nick = { NULL, 0 };
+	DBC *c;
+	int rc, crc;
+
+	k.flags = pk.flags = d.flags = DB_DBT_REALLOC;
+	if (sec) {
+		nick.len = 4 + strlen(q->nick);
+		if ((nick.p = malloc(nick.len)) == NULL)
+			return ENOMEM;
+		put_be32((unsigned char *)nick.p, q->aid);
+		memcpy(nick.p + 4, q->nick, nick.len - 4);
+	}
+	if ((rc = db->cursor(db, txn, &c, 0)) != 0) {
+		free(nick.p);
+		return rc;
+	}
+	rc = page_seek(c, sec, &k, &pk, &d, q->aid, q->lo, q->hi,
+	    q->backward, &nick);
+	while (rc == 0 && page_in(sec ? &pk : &k, q->aid, q->lo, q->hi)) {
+		if (*n == q->max) {
+			*more = true;
+			break;
+		}
+		if ((rc = item_fill(&out[*n], sec ? &pk : &k, &d)) != 0)
+			break;
+		(*n)++;
+		rc = page_step(c, sec, &k, &pk, &d, q->backward);
+	}
+	if ((crc = c->close(c)) != 0 && (rc == 0 || rc == DB_NOTFOUND))
+		rc = crc;
+	free(k.data);
+	free(pk.data);
+	free(d.data);
+	free(nick.p);
+	return rc == DB_NOTFOUND ? 0 : rc;
+}
+
+int
+store_arch_page(struct store *st, const struct store_arch_query *q,
+    struct store_arch_item *out, size_t *n, bool *more)
+{
+	DB_TXN *txn;
+	int rc;
+
+	*n = 0;
+	*more = false;
+	if (q->lo > q->hi || q->max == 0)
+		return STORE_OK;
+	if ((rc = rtxn_begin(st, &txn)) != 0)
+		return fail(st, rc, "archive: read");
+	rc = page_walk(st, txn, q, out, n, more);
+	rtxn_end(st, txn);
+	if (rc != 0) {
+		items_free(out, *n);
+		*n = 0;
+		return fail(st, rc, "archive: read %s", q->nick ? "by nick" :
+		    "a page");
+	}
+	return STORE_OK;
+}
+
+/* Delete up to max records of aid below `before` through a cursor (so
+ * the indexes follow); *n deleted and *bytes their size. */
+static int
+arch_del_below(struct store *st, DB_TXN *txn, uint32_t aid, uint64_t before,
+    size_t max, size_t *n, uint64_t *bytes)
+{
+	DB *db = st->db[D_ARCH];
+	DBT k = { 0 }, d = { 0 };
+	unsigned char at[ARCH_KEY];
+	DBC *c;
+	int rc, crc;
+
+	*n = 0;
+	*bytes = 0;
+	k.flags = d.flags = DB_DBT_REALLOC;
+	arch_key(at, aid, 0);
+	if ((rc = dbt_load(&k, at, sizeof(at))) != 0)
+		return rc;
+	if ((rc = db->cursor(db, txn, &c, 0)) != 0) {
+		free(k.data);
+		return rc;
+	}
+	rc = c->get(c, &k, &d, DB_SET_RANGE);
+	while (rc == 0 && *n < max && before > 0 &&
+	    page_in(&k, aid, 0, before - 1)) {
+		if ((rc = c->del(c, 0)) != 0)
+			break;
+		(*n)++;
+		*bytes += d.size;
+		rc = c->get(c, &k, &d, DB_NEXT);
+	}
+	if ((crc = c->close(c)) != 0 && (rc == 0 || rc == DB_NOTFOUND))
+		rc = crc;
+	free(k.data);
+	free(d.data);
+	return rc == DB_NOTFOUND ? 0 : rc;
+}
+
+int
+store_arch_trim(struct store_txn *t, const char *room,
+    struct store_arch_room *ar, uint64_t before, size_t max, size_t *n)
+{
+	struct store_arch_room next = *ar;
+	uint64_t bytes;
+	DB_TXN *child;
+	int rc;
+
+	*n = 0;
+	if (t == NULL)
+		return STORE_ERR;
+	if ((rc = sub_begin(t, &child)) != 0)
+		return fail(t->st, rc, "archive %s: trim", room);
+	rc = arch_del_below(t->st, child, ar->aid, before, max, n, &bytes);
+	if (rc == 0 && *n > 0) {
+		next.count = next.count > *n ? next.count - *n : 0;
+		next.bytes = next.bytes > bytes ? next.bytes - bytes : 0;
+		rc = aroom_put(t, child, room, &next);
+	}
+	if ((rc = sub_end(child, rc)) != 0) {
+		*n = 0;
+		return fail(t->st, rc, "archive %s: trim", room);
+	}
+	*ar = next;
+	return STORE_OK;
+}
+
+static void
+doomed_key(unsigned char k[sizeof(ARCH_DOOMED) - 1 + 4], uint32_t aid)
+{
+	memcpy(k, ARCH_DOOMED, sizeof(ARCH_DOOMED) - 1);
+	put_be32(k + sizeof(ARCH_DOOMED) - 1, aid);
+}
+
+int
+store_arch_drop(struct store_txn *t, const char *room)
+{
+	unsigned char dk[sizeof(ARCH_DOOMED) - 1 + 4];
+	struct store_arch_room ar;
+	DB_TXN *child;
+	DBT k, d;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if ((rc = store_arch_room_get(t->st, room, &ar)) != STORE_OK)
+		return rc;
+	if ((rc = sub_begin(t, &child)) != 0)
+		return fail(t->st, rc, "archive %s: drop", room);
+	dbt_in(&k, room, strlen(room));
+	rc = t->st->db[D_ARCH_ROOMS]->del(t->st->db[D_ARCH_ROOMS], child, &k,
+	    0);
+	/* Its records go a batch at a time (store_arch_reap), never in one
+	 * long transaction. */
+	doomed_key(dk, ar.aid);
+	dbt_in(&k, dk, sizeof(dk));
+	dbt_in(&d, "", 0);
+	if (rc == 0)
+		rc = t->st->db[D_META]->put(t->st->db[D_META], child, &k, &d,
+		    0);
+	if ((rc = sub_end(child, rc)) != 0)
+		return fail(t->st, rc, "archive %s: drop", room);
+	return STORE_OK;
+}
+
+/* The first doomed archive's id, or DB_NOTFOUND. */
+static int
+first_doomed(DB *meta, DB_TXN *txn, uint32_t *aid)
+{
+	DBT k = { 0 }, d = { 0 };
+	size_t plen = sizeof(ARCH_DOOMED) - 1;
+	DBC *c;
+	int rc, crc;
+
+	k.flags = d.flags = DB_DBT_REALLOC;
+	if ((rc = dbt_load(&k, ARCH_DOOMED, plen)) != 0)
+		return rc;
+	if ((rc = meta->cursor(meta, txn, &c, 0)) != 0) {
+		free(k.data);
+		return rc;
+	}
+	rc = c->get(c, &k, &d, DB_SET_RANGE);
+	if (rc == 0 && (k.size != plen + 4 || !dbt_prefixed(&k, ARCH_DOOMED,
+	    plen)))
+		rc = DB_NOTFOUND;
+	if (rc == 0)
+		*aid = get_be32((unsigned char *)k.data + plen);
+	if ((crc = c->close(c)) != 0 && rc == 0)
+		rc = crc;
+	free(k.data);
+	free(d.data);
+	return rc;
+}
+
+int
+store_arch_reap(struct store_txn *t, size_t max, size_t *n)
+{
+	unsigned char dk[sizeof(ARCH_DOOMED) - 1 + 4];
+	DB_TXN *child;
+	uint64_t bytes;
+	uint32_t aid;
+	DBT k;
+	int rc;
+
+	*n = 0;
+	if (t == NULL)
+		return STORE_ERR;
+	if ((rc = sub_begin(t, &child)) != 0)
+		return fail(t->st, rc, "archive: reap");
+	rc = first_doomed(t->st->db[D_META], child, &aid);
+	if (rc == 0)
+		rc = arch_del_below(t->st, child, aid, UINT64_MAX, max, n,
+		    &bytes);
+	if (rc == 0 && *n < max) {
+		/* All gone: forget it. */
+		doomed_key(dk, aid);
+		dbt_in(&k, dk, sizeof(dk));
+		rc = t->st->db[D_META]->del(t->st->db[D_META], child, &k, 0);
+	}
+	if ((rc = sub_end(child, rc == DB_NOTFOUND ? 0 : rc)) != 0) {
+		*n = 0;
+		return fail(t->st, rc, "archive: reap");
+	}
+	return STORE_OK;
+}
+
+int
+store_arch_room_iter(struct store *st, const char *after,
+    int (*cb)(void *, const char *, const struct store_arch_room *),
+    void *arg)
+{
+	struct store_arch_room ar;
+	struct scan s;
+	char *room;
+	int rc, stop = 0;
+
+	scan_init(&s, st, D_ARCH_ROOMS);
+	rc = scan_from(&s, after, after != NULL ? strlen(after) : 0, false);
+	while (rc == 0 && stop == 0 && (rc = scan_next(st, &s)) == 0) {
+		if ((rc = aroom_decode(&s.d, &ar)) != 0)
+			break;
+		if ((room = dupz(s.k.data, s.k.size)) == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		stop = cb(arg, room, &ar);
+		free(room);
+	}
+	scan_free(&s);
+	if (rc != 0 && rc != DB_NOTFOUND)
+		return fail(st, rc, "archive: iterate arch_rooms.db");
 	return STORE_OK;
 }

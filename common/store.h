@@ -48,6 +48,21 @@
  *    "reason":"..."}  (nick and reason optional; "none" is never stored)
  * History record (version 1):
  *   {"v":1,"stamp":<unix>,"nick":"...","jid":"...","stanza":"<message..>"}
+ *
+ * The room archive (XEP-0313). A room's archive lives under a 4-byte
+ * archive id (aid), allocated on first use and never reused, so message
+ * keys stay short whatever the room's JID:
+ *   archive.db     aid, seq -> record (big-endian; seq is milliseconds
+ *                  since the epoch << 16 | a counter, so key order is
+ *                  time order and a time filter is a cursor position)
+ *   arch_ids.db    secondary, unique: aid, stanza-id -> the record
+ *   arch_nicks.db  secondary, DB_DUPSORT: aid, nick -> the records, in
+ *                  seq order
+ *   arch_rooms.db  room JID -> aid, flags, count, bytes, floor, last
+ *   meta.db        "arch_next_aid" -> the next aid; "arch_doomed:" aid
+ *                  -> "" while a dropped archive's records are deleted
+ * Records are binary (see store.c): flags, stanza-id, nick, real JID and
+ * the stanza as it was broadcast.
  */
 #ifndef MUCD_STORE_H
 #define MUCD_STORE_H
@@ -177,6 +192,86 @@ int	 store_history_iter(struct store *, const char *room, size_t max,
 /* Remove entries with seq < keep_from. */
 int	 store_history_trim(struct store_txn *, const char *room,
 	    uint64_t keep_from);
+
+/* ---- the room archive ---- */
+
+#define STORE_ARCH_SEQ(ms)	((uint64_t)(ms) << 16)
+#define STORE_ARCH_MS(seq)	((seq) >> 16)
+#define STORE_ARCH_TOMBSTONE	0x1	/* retracted: the body is gone */
+
+struct store_arch_room {
+	uint32_t	 aid;
+	bool		 kept;		/* the room was destroyed, its archive
+					   kept for a room of the same JID */
+	uint64_t	 count, bytes;	/* records, and their bytes */
+	uint64_t	 floor;		/* records below it are purged */
+	uint64_t	 last;		/* the highest seq stored, 0: none */
+};
+
+struct store_arch_rec {
+	uint64_t	 seq;
+	unsigned	 flags;
+	const char	*sid;		/* the stanza-id, unique in the room */
+	const char	*nick;		/* the sender's nick, "" for the room */
+	const char	*jid;		/* the sender's real bare JID, or "" */
+	const char	*xml;		/* the stanza as broadcast */
+	size_t		 xmllen;
+};
+
+/* A record read back; its strings live in mem. */
+struct store_arch_item {
+	struct store_arch_rec	 rec;
+	char			*mem;
+};
+
+/* A walk over seq in [lo, hi], forwards from lo or backwards from hi,
+ * of one nick's records or all, at most max. */
+struct store_arch_query {
+	uint32_t	 aid;
+	uint64_t	 lo, hi;
+	const char	*nick;		/* NULL: every sender */
+	bool		 backward;
+	size_t		 max;
+};
+
+/* The room's archive entry, or STORE_NOTFOUND. */
+int	 store_arch_room_get(struct store *, const char *room,
+	    struct store_arch_room *);
+/* The same, allocating an archive id for a room that has none. */
+int	 store_arch_room_open(struct store_txn *, const char *room,
+	    struct store_arch_room *);
+int	 store_arch_room_put(struct store_txn *, const char *room,
+	    const struct store_arch_room *);
+/* Append (rec->seq after ar->last); *ar follows. STORE_CONFLICT: the
+ * stanza-id is taken in this room. */
+int	 store_arch_add(struct store_txn *, const char *room,
+	    struct store_arch_room *, const struct store_arch_rec *);
+/* The record with this stanza-id; free it with store_arch_item_free. */
+int	 store_arch_get(struct store *, uint32_t aid, const char *sid,
+	    struct store_arch_item *);
+void	 store_arch_item_free(struct store_arch_item *);
+/* Overwrite a record (same seq, stanza-id and nick: a tombstone);
+ * oldsize is store_arch_rec_size() of what it replaces. */
+int	 store_arch_replace(struct store_txn *, const char *room,
+	    struct store_arch_room *, const struct store_arch_rec *,
+	    size_t oldsize);
+size_t	 store_arch_rec_size(const struct store_arch_rec *);
+/* Up to q->max records into out (which has room for q->max), in walk
+ * order; *more if the walk would go on. */
+int	 store_arch_page(struct store *, const struct store_arch_query *,
+	    struct store_arch_item *out, size_t *n, bool *more);
+/* Delete up to max of the oldest records with seq < before; *n deleted. */
+int	 store_arch_trim(struct store_txn *, const char *room,
+	    struct store_arch_room *, uint64_t before, size_t max, size_t *n);
+/* Forget the room's archive; its records are deleted by reaping. */
+int	 store_arch_drop(struct store_txn *, const char *room);
+/* Delete up to max records of dropped archives; *n deleted. */
+int	 store_arch_reap(struct store_txn *, size_t max, size_t *n);
+/* Rooms with an archive, in JID order after `after`; cb returns 0 to go
+ * on, 1 to stop. */
+int	 store_arch_room_iter(struct store *, const char *after,
+	    int (*cb)(void *, const char *room,
+	    const struct store_arch_room *), void *);
 
 const char *store_aff_name(enum store_aff);
 int	 store_aff_parse(const char *, enum store_aff *);

@@ -1201,6 +1201,244 @@ bench(void)
 	store_close(st);
 }
 
+
+/* ---- the archive ---- */
+
+/* Append to room's archive: seq, sid "s<seq>", nick, stanza text. */
+static int
+add_arch(struct store *st, const char *room, uint64_t seq, const char *nick)
+{
+	struct store_arch_room ar;
+	struct store_arch_rec rec;
+	struct store_txn *t;
+	char sid[32], xml[128];
+	int rc;
+
+	snprintf(sid, sizeof(sid), "s%llu", (unsigned long long)seq);
+	snprintf(xml, sizeof(xml), "<message xmlns='jabber:client'><body>%llu"
+	    "</body></message>", (unsigned long long)seq);
+	rec.seq = seq;
+	rec.flags = 0;
+	rec.sid = sid;
+	rec.nick = nick;
+	rec.jid = nick[0] ? "user@example.org" : "";
+	rec.xml = xml;
+	rec.xmllen = strlen(xml);
+	if ((rc = store_begin(st, &t)) != STORE_OK)
+		return rc;
+	if ((rc = store_arch_room_open(t, room, &ar)) != STORE_OK ||
+	    (rc = store_arch_add(t, room, &ar, &rec)) != STORE_OK) {
+		store_abort(t);
+		return rc;
+	}
+	return store_commit(t);
+}
+
+/* The sids of a walk, comma-separated. */
+static void
+page(struct store *st, uint32_t aid, uint64_t lo, uint64_t hi,
+    const char *nick, bool backward, size_t max, char *out, size_t outlen,
+    bool *more)
+{
+	struct store_arch_query q = { aid, lo, hi, nick, backward, max };
+	struct store_arch_item items[64];
+	size_t n = 0, i, used = 0;
+
+	out[0] = '\0';
+	CHECK_INT(store_arch_page(st, &q, items, &n, more), STORE_OK);
+	for (i = 0; i < n; i++) {
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+		    i ? "," : "", items[i].rec.sid);
+		store_arch_item_free(&items[i]);
+	}
+}
+
+static void
+test_archive(void)
+{
+	struct store *st = open_dir(dirpath("arch"));
+	struct store_arch_room ar, ar2;
+	struct store_arch_item it;
+	struct store_txn *t;
+	char list[512];
+	bool more;
+	uint64_t s;
+
+	CHECK_INT(store_arch_room_get(st, "r@m", &ar), STORE_NOTFOUND);
+	for (s = 1; s <= 10; s++)
+		CHECK_INT(add_arch(st, "r@m", s, s % 2 ? "odd" : "even"),
+		    STORE_OK);
+	CHECK_INT(add_arch(st, "other@m", 5, "odd"), STORE_OK);
+	CHECK_INT(store_arch_room_get(st, "r@m", &ar), STORE_OK);
+	CHECK_INT(store_arch_room_get(st, "other@m", &ar2), STORE_OK);
+	CHECK(ar.aid != 0 && ar2.aid != 0 && ar.aid != ar2.aid);
+	CHECK_INT(ar.count, 10);
+	CHECK_INT(ar.last, 10);
+	CHECK(ar.bytes > 10 * 40);
+
+	/* Forwards, backwards, bounded, by nick. */
+	page(st, ar.aid, 0, UINT64_MAX, NULL, false, 3, list, sizeof(list),
+	    &more);
+	CHECK_STR(list, "s1,s2,s3");
+	CHECK(more);
+	page(st, ar.aid, 0, UINT64_MAX, NULL, true, 3, list, sizeof(list),
+	    &more);
+	CHECK_STR(list, "s10,s9,s8");
+	page(st, ar.aid, 4, 6, NULL, false, 10, list, sizeof(list), &more);
+	CHECK_STR(list, "s4,s5,s6");
+	CHECK(!more);
+	page(st, ar.aid, 4, 6, NULL, true, 10, list, sizeof(list), &more);
+	CHECK_STR(list, "s6,s5,s4");
+	page(st, ar.aid, 0, UINT64_MAX, "even", false, 10, list, sizeof(list),
+	    &more);
+	CHECK_STR(list, "s2,s4,s6,s8,s10");
+	page(st, ar.aid, 3, 8, "odd", true, 10, list, sizeof(list), &more);
+	CHECK_STR(list, "s7,s5,s3");
+	page(st, ar.aid, 0, 100, "odd", true, 2, list, sizeof(list), &more);
+	CHECK_STR(list, "s9,s7");
+	CHECK(more);
+	page(st, ar.aid, 0, UINT64_MAX, "nobody", false, 10, list,
+	    sizeof(list), &more);
+	CHECK_STR(list, "");
+	/* The other room's records never leak into this one's walks. */
+	page(st, ar2.aid, 0, UINT64_MAX, NULL, true, 10, list, sizeof(list),
+	    &more);
+	CHECK_STR(list, "s5");
+
+	/* By stanza-id; per room. */
+	CHECK_INT(store_arch_get(st, ar.aid, "s7", &it), STORE_OK);
+	CHECK_INT(it.rec.seq, 7);
+	CHECK_STR(it.rec.nick, "odd");
+	CHECK_STR(it.rec.jid, "user@example.org");
+	CHECK(strstr(it.rec.xml, "<body>7</body>") != NULL);
+	store_arch_item_free(&it);
+	CHECK_INT(store_arch_get(st, ar2.aid, "s7", &it), STORE_NOTFOUND);
+	CHECK_INT(store_arch_get(st, ar.aid, "", &it), STORE_NOTFOUND);
+
+	/* A taken stanza-id is a conflict, and changes nothing. */
+	CHECK_INT(store_begin(st, &t), STORE_OK);
+	{
+		struct store_arch_rec dup = { 11, 0, "s3", "x", "", "<m/>", 4 };
+
+		CHECK_INT(store_arch_add(t, "r@m", &ar, &dup), STORE_CONFLICT);
+		CHECK_INT(ar.count, 10);
+		/* A sequence not after the last is refused. */
+		dup.sid = "s99";
+		dup.seq = 10;
+		CHECK(store_arch_add(t, "r@m", &ar, &dup) < 0);
+	}
+	store_abort(t);
+
+	/* A tombstone: same place, same id, new content. */
+	CHECK_INT(store_arch_get(st, ar.aid, "s4", &it), STORE_OK);
+	{
+		struct store_arch_rec ts = it.rec;
+
+		ts.flags = STORE_ARCH_TOMBSTONE;
+		ts.xml = "<message xmlns='jabber:client'/>";
+		ts.xmllen = strlen(ts.xml);
+		CHECK_INT(store_begin(st, &t), STORE_OK);
+		CHECK_INT(store_arch_replace(t, "r@m", &ar, &ts,
+		    store_arch_rec_size(&it.rec)), STORE_OK);
+		CHECK_INT(store_commit(t), STORE_OK);
+	}
+	store_arch_item_free(&it);
+	CHECK_INT(store_arch_get(st, ar.aid, "s4", &it), STORE_OK);
+	CHECK_INT(it.rec.flags, STORE_ARCH_TOMBSTONE);
+	CHECK(strstr(it.rec.xml, "<body>") == NULL);
+	store_arch_item_free(&it);
+	page(st, ar.aid, 0, UINT64_MAX, "even", false, 10, list, sizeof(list),
+	    &more);
+	CHECK_STR(list, "s2,s4,s6,s8,s10");
+
+	/* Trim: the oldest below a seq, at most max at a time. */
+	{
+		size_t n;
+
+		CHECK_INT(store_begin(st, &t), STORE_OK);
+		CHECK_INT(store_arch_trim(t, "r@m", &ar, 6, 2, &n), STORE_OK);
+		CHECK_INT(n, 2);
+		CHECK_INT(store_arch_trim(t, "r@m", &ar, 6, 100, &n),
+		    STORE_OK);
+		CHECK_INT(n, 3);
+		CHECK_INT(store_arch_trim(t, "r@m", &ar, 6, 100, &n),
+		    STORE_OK);
+		CHECK_INT(n, 0);
+		CHECK_INT(store_commit(t), STORE_OK);
+	}
+	CHECK_INT(ar.count, 5);
+	CHECK_INT(store_arch_room_get(st, "r@m", &ar), STORE_OK);
+	CHECK_INT(ar.count, 5);
+	page(st, ar.aid, 0, UINT64_MAX, NULL, false, 10, list, sizeof(list),
+	    &more);
+	CHECK_STR(list, "s6,s7,s8,s9,s10");
+	/* The indexes followed the deletions. */
+	CHECK_INT(store_arch_get(st, ar.aid, "s5", &it), STORE_NOTFOUND);
+	page(st, ar.aid, 0, UINT64_MAX, "odd", false, 10, list, sizeof(list),
+	    &more);
+	CHECK_STR(list, "s7,s9");
+
+	/* Drop: the entry goes at once, the records batch by batch. */
+	{
+		size_t n, total = 0;
+
+		CHECK_INT(store_begin(st, &t), STORE_OK);
+		CHECK_INT(store_arch_drop(t, "r@m"), STORE_OK);
+		CHECK_INT(store_arch_drop(t, "r@m"), STORE_NOTFOUND);
+		CHECK_INT(store_commit(t), STORE_OK);
+		CHECK_INT(store_arch_room_get(st, "r@m", &ar2),
+		    STORE_NOTFOUND);
+		do {
+			CHECK_INT(store_begin(st, &t), STORE_OK);
+			CHECK_INT(store_arch_reap(t, 2, &n), STORE_OK);
+			CHECK_INT(store_commit(t), STORE_OK);
+			total += n;
+		} while (n > 0);
+		CHECK_INT(total, 5);
+	}
+	page(st, ar.aid, 0, UINT64_MAX, NULL, false, 10, list, sizeof(list),
+	    &more);
+	CHECK_STR(list, "");
+	/* A new archive under the same JID gets a new id. */
+	CHECK_INT(add_arch(st, "r@m", 1, "n"), STORE_OK);
+	CHECK_INT(store_arch_room_get(st, "r@m", &ar2), STORE_OK);
+	CHECK(ar2.aid != ar.aid);
+	CHECK_INT(ar2.count, 1);
+	store_close(st);
+
+	/* All of it survives a reopen. */
+	st = open_dir(dirpath("arch"));
+	CHECK_INT(store_arch_room_get(st, "other@m", &ar), STORE_OK);
+	CHECK_INT(ar.count, 1);
+	CHECK_INT(store_arch_get(st, ar.aid, "s5", &it), STORE_OK);
+	store_arch_item_free(&it);
+	store_close(st);
+}
+
+/* A database made before the archive existed opens and gains it. */
+static void
+test_archive_added_to_old_database(void)
+{
+	const char *dir = dirpath("arch-old");
+	struct store *st = open_dir(dir);
+	char path[600];
+
+	CHECK_INT(put_room(st, "a@m", PRIV), STORE_OK);
+	store_close(st);
+	snprintf(path, sizeof(path), "%s/archive.db", dir);
+	/* As left by a mucd without the archive: no archive files. */
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/arch_ids.db", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/arch_nicks.db", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/arch_rooms.db", dir);
+	unlink(path);
+	st = open_dir(dir);
+	CHECK_INT(add_arch(st, "a@m", 1, "n"), STORE_OK);
+	store_close(st);
+}
+
 const struct unit_test unit_tests[] = {
 	TEST(test_open_create_reopen),
 	TEST(test_room_put_get_del),
@@ -1218,6 +1456,8 @@ const struct unit_test unit_tests[] = {
 	TEST(test_backup),
 	TEST(test_backup_partial),
 	TEST(test_history),
+	TEST(test_archive),
+	TEST(test_archive_added_to_old_database),
 	TEST(test_corrupt_file),
 	TEST(test_room_count),
 	TEST(test_checkpoint_and_sync),
