@@ -82,6 +82,12 @@ static const struct key keys[] = {
 	{ "default_whois_anyone", K_BOOL, F(default_whois_anyone), 0, NOLIM, "no", LIVE },
 	{ "default_language",	K_STR, F(default_language), 0, NOLIM, NULL, LIVE },
 	{ "default_max_occupants", K_UINT, F(default_max_occupants), 0, 0, 1000000, "0", LIVE },
+	{ "archive_default",	K_BOOL, F(archive_default), 0, NOLIM, "yes", LIVE },
+	{ "archive_configurable", K_BOOL, F(archive_configurable), 0, NOLIM, "yes", LIVE },
+	{ "archive_max_age",	K_SECS, F(archive_max_age), 0, 0, 86400U * 36500, "0", LIVE },
+	{ "archive_max_messages", K_UINT, F(archive_max_messages), 0, 0, UINT_MAX, "0", LIVE },
+	{ "archive_page_default", K_UINT, F(archive_page_default), 0, 1, 10000, "20", LIVE },
+	{ "archive_page_max",	K_UINT, F(archive_page_max), 0, 1, 10000, "50", LIVE },
 	{ "evict_idle",		K_SECS, F(evict_idle), 0, 1, 86400 * 30, "300", LIVE },
 	{ "checkpoint_interval", K_SECS, F(checkpoint_interval), 0, 1, 86400, "60", LIVE },
 	{ "db_cache_size",	K_SIZE, F(db_cache_size), 0, 1ULL << 20, 1ULL << 34, "32M", RESTART },
@@ -566,6 +572,12 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 	if (c->history_default > c->history_max) {
 		snprintf(err, errlen, "history_default (%u) exceeds "
 		    "history_max (%u)", c->history_default, c->history_max);
+		return -1;
+	}
+	if (c->archive_page_default > c->archive_page_max) {
+		snprintf(err, errlen, "archive_page_default (%u) exceeds "
+		    "archive_page_max (%u)", c->archive_page_default,
+		    c->archive_page_max);
 		return -1;
 	}
 	if (c->default_max_occupants > c->max_occupants) {

@@ -69,6 +69,13 @@ struct conf {
 	bool		 default_allow_pm_visitors;
 	char		*default_language;
 	unsigned	 default_max_occupants;	/* 0: no limit */
+	/* Archive (XEP-0313) */
+	bool		 archive_default;	/* new rooms archive */
+	bool		 archive_configurable;	/* owners may switch it */
+	unsigned	 archive_max_age;	/* seconds; 0: forever */
+	unsigned	 archive_max_messages;	/* per room; 0: no limit */
+	unsigned	 archive_page_default;	/* MAM results without <max> */
+	unsigned	 archive_page_max;	/* <max> capped to this */
 	/* Storage */
 	unsigned	 evict_idle;		/* seconds */
 	unsigned	 checkpoint_interval;	/* seconds */

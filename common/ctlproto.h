@@ -52,7 +52,11 @@
 	X(USER_ROOMS,		"user.rooms",		CTL_READ)		\
 	X(RELOAD,		"reload",		CTL_WRITE | CTL_ONLINE) \
 	X(SHUTDOWN,		"shutdown",		CTL_WRITE | CTL_ONLINE) \
-	X(BACKUP,		"backup",		CTL_WRITE)
+	X(BACKUP,		"backup",		CTL_WRITE)		\
+	X(ARCHIVE_SHOW,		"archive.show",		CTL_READ)		\
+	X(ARCHIVE_EXPORT,	"archive.export",	CTL_READ)		\
+	X(ARCHIVE_PURGE,	"archive.purge",	CTL_WRITE)		\
+	X(ARCHIVE_STATS,	"archive.stats",	CTL_READ)
 
 enum ctl_cmd {
 #define CTL_X_ENUM(id, name, flags)	CTL_##id,

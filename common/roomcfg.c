@@ -1,6 +1,7 @@
 #include "roomcfg.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,8 @@ const char *const roomcfg_keys[] = {
 	"public", "members_only", "moderated", "allow_member_invites",
 	"change_subject", "logging", "whois", "allow_pm", "max_occupants",
 	"history_length", "default_history", "presence_broadcast",
-	"get_member_list", NULL
+	"get_member_list", "archiving", "archive_days", "archive_messages",
+	NULL
 };
 
 static const char *const role_names[] = { "none", "visitor", "participant",
@@ -62,6 +64,7 @@ roomcfg_defaults(struct room_config *c, const struct conf *conf)
 	c->default_history = conf->history_default;
 	c->presence_broadcast = ROLEBIT_ALL_PRESENT;
 	c->getmemberlist = 0;
+	c->archiving = conf->archive_default;
 	if (conf->default_language != NULL)
 		c->lang = strdup(conf->default_language);
 }
@@ -122,7 +125,10 @@ roomcfg_equal(const struct room_config *a, const struct room_config *b)
 	    a->history_length == b->history_length &&
 	    a->default_history == b->default_history &&
 	    a->presence_broadcast == b->presence_broadcast &&
-	    a->getmemberlist == b->getmemberlist;
+	    a->getmemberlist == b->getmemberlist &&
+	    a->archiving == b->archiving &&
+	    a->archive_days == b->archive_days &&
+	    a->archive_messages == b->archive_messages;
 }
 
 static int
@@ -234,6 +240,16 @@ roomcfg_set(struct room_config *c, const struct conf *conf, const char *key,
 	} else if (!strcmp(key, "get_member_list")) {
 		want = "a comma-separated list of roles";
 		e = parse_roles(v, &c->getmemberlist);
+	} else if (!strcmp(key, "archiving")) {
+		e = word_bool(v, &c->archiving), want = "yes or no";
+	} else if (!strcmp(key, "archive_days")) {
+		want = "a number of days (0 for the service limit)";
+		if ((e = parse_uint(v, 36500, &n)) == 0)
+			c->archive_days = n;
+	} else if (!strcmp(key, "archive_messages")) {
+		want = "a number (0 for the service limit)";
+		if ((e = parse_uint(v, UINT_MAX, &n)) == 0)
+			c->archive_messages = n;
 	} else {
 		snprintf(err, errlen, "unknown room option '%s'", key);
 		return -1;
@@ -288,6 +304,10 @@ roomcfg_get(const struct room_config *c, const char *key, char *out,
 	else if (!strcmp(key, "history_length")) kind = 2, n = c->history_length;
 	else if (!strcmp(key, "default_history"))
 		kind = 2, n = c->default_history;
+	else if (!strcmp(key, "archiving")) kind = 1, b = c->archiving;
+	else if (!strcmp(key, "archive_days")) kind = 2, n = c->archive_days;
+	else if (!strcmp(key, "archive_messages"))
+		kind = 2, n = c->archive_messages;
 	else if (!strcmp(key, "presence_broadcast")) {
 		roles_string(c->presence_broadcast, out, outlen);
 		return 0;
@@ -362,6 +382,10 @@ config_json(const struct room_config *c)
 	json_object_set_new(o, "presence_broadcast",
 	    roles_json(c->presence_broadcast));
 	json_object_set_new(o, "get_member_list", roles_json(c->getmemberlist));
+	json_object_set_new(o, "archiving", json_boolean(c->archiving));
+	json_object_set_new(o, "archive_days", json_integer(c->archive_days));
+	json_object_set_new(o, "archive_messages",
+	    json_integer(c->archive_messages));
 	return o;
 }
 
@@ -470,6 +494,10 @@ decode_config_key(struct room_config *c, const char *k, json_t *v)
 			c->history_length = (unsigned)n;
 		else if (!strcmp(k, "default_history"))
 			c->default_history = (unsigned)n;
+		else if (!strcmp(k, "archive_days"))
+			c->archive_days = (unsigned)n;
+		else if (!strcmp(k, "archive_messages"))
+			c->archive_messages = (unsigned)n;
 		return 0;
 	}
 	if (!strcmp(k, "presence_broadcast"))

@@ -15,7 +15,8 @@
  *              "allow_pm":"anyone"|"participants"|"moderators"|"none",
  *              "max_occupants":n, "history_length":n, "default_history":n,
  *              "presence_broadcast":["visitor",...],
- *              "get_member_list":["moderator",...]},
+ *              "get_member_list":["moderator",...], "archiving":bool,
+ *              "archive_days":n, "archive_messages":n},
  *    "subject":{"text":..., "from":..., "time":<unix>},
  *    "salt":"<64 hex digits: key for XEP-0421 occupant ids>"}
  * Unknown keys are ignored on read so a newer writer's additions survive a
@@ -59,6 +60,9 @@ struct room_config {
 	unsigned	 default_history;	/* sent on join by default */
 	unsigned	 presence_broadcast;	/* ROLEBIT_* */
 	unsigned	 getmemberlist;		/* ROLEBIT_* */
+	bool		 archiving;		/* XEP-0313 archive */
+	unsigned	 archive_days;		/* retention; 0: the service's */
+	unsigned	 archive_messages;	/* ditto, by count */
 };
 
 struct room_subject {

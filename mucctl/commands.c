@@ -49,6 +49,9 @@ static const struct arg_spec a_jid[] = {
 static const struct arg_spec a_dir[] = {
 	{ "DIR", "dir", A_DIR, 0 }, END
 };
+static const struct arg_spec a_room_opt[] = {
+	{ "ROOM", "room", A_ROOM, ARG_OPTIONAL }, END
+};
 static const struct arg_spec a_help[] = {
 	{ "COMMAND", "command", A_TEXT, ARG_OPTIONAL }, END
 };
@@ -74,6 +77,22 @@ static const struct opt_spec o_destroy[] = {
 	{ "reason", "reason", O_STR, "R", "the reason given to occupants" },
 	{ "alternate", "alternate", O_JID, "JID",
 	  "a room occupants are invited to move to" },
+	{ "keep-archive", "keep_archive", O_FLAG, NULL,
+	  "keep the room's archive for a room created later with this JID" },
+	OEND
+};
+static const struct opt_spec o_arch_show[] = {
+	{ "since", "since", O_STR, "TIME",
+	  "only messages from TIME on (2026-01-31T12:00:00Z, or seconds)" },
+	{ "before", "before", O_STR, "TIME", "only messages before TIME" },
+	{ "with", "with", O_STR, "NICK", "only messages from this nick" },
+	{ "limit", "limit", O_UINT, "N",
+	  "the newest N messages (default 20, at most 1000)" },
+	OEND
+};
+static const struct opt_spec o_arch_purge[] = {
+	{ "before", "before", O_STR, "TIME", "purge the messages before TIME" },
+	{ "all", "all", O_FLAG, NULL, "purge every message" },
 	OEND
 };
 static const struct opt_spec o_create[] = {
@@ -141,8 +160,9 @@ const struct command mc_commands[] = {
 	{ "room destroy", CTL_ROOM_DESTROY, a_room, o_destroy,
 	  "destroy a room",
 	  "Destroys a room: occupants are removed (told the reason and the "
-	  "alternate venue) and the room is deleted with its affiliations and "
-	  "history.",
+	  "alternate venue) and the room is deleted with its affiliations, "
+	  "history and archive (--keep-archive keeps the archive for a room "
+	  "created later under the same JID).",
 	  "mucctl room destroy old-room --reason 'moved' "
 	  "--alternate new-room@conference.example.org",
 	  render_done },
@@ -233,6 +253,35 @@ const struct command mc_commands[] = {
 	  "in maintenance mode) writes the copy as its own user.",
 	  "mucctl backup $(date +%F)\nmucctl backup /var/backups/mucd/nightly",
 	  render_done },
+	{ "archive show", CTL_ARCHIVE_SHOW, a_room, o_arch_show,
+	  "show a room's archived messages",
+	  "Shows the newest archived messages of a room (XEP-0313), oldest "
+	  "first, with their stanza-ids; retracted ones are marked. Filters "
+	  "combine.",
+	  "mucctl archive show lobby\nmucctl archive show lobby --with Alice "
+	  "--since 2026-11-01T00:00:00Z --limit 100",
+	  render_archive_show },
+	{ "archive export", CTL_ARCHIVE_EXPORT, a_room, no_opts,
+	  "write a room's whole archive as JSON lines",
+	  "Writes every archived message of the room, oldest first, one JSON "
+	  "object per line (id, stamp, nick, jid, retracted, body, xml), "
+	  "fetched a page at a time.",
+	  "mucctl archive export lobby > lobby.jsonl",
+	  render_archive_export },
+	{ "archive purge", CTL_ARCHIVE_PURGE, a_room, o_arch_purge,
+	  "delete a room's archived messages",
+	  "Purges the room's archive before a time, or all of it. The "
+	  "messages disappear from queries and join history at once and are "
+	  "deleted from the database in the background, a batch at a time.",
+	  "mucctl archive purge lobby --before 2026-01-01T00:00:00Z\n"
+	  "mucctl archive purge lobby --all",
+	  render_done },
+	{ "archive stats", CTL_ARCHIVE_STATS, a_room_opt, no_opts,
+	  "show what the archive holds, per room",
+	  "Lists the rooms with an archive: messages, bytes and the oldest "
+	  "message a reader can see; or one room's.",
+	  "mucctl archive stats\nmucctl archive stats lobby",
+	  render_archive_stats },
 	{ "shell", MC_LOCAL, no_args, no_opts,
 	  "interactive shell",
 	  "Reads commands with line editing, history and tab completion "

@@ -138,6 +138,37 @@ run_local(struct mucctl *m, const struct command *c, int argc, char **argv)
 	return shell_run(m);
 }
 
+/*
+ * archive export: page after page, each printed as it comes, so memory
+ * stays one page whatever the archive holds; offline, one maintenance
+ * daemon serves them all.
+ */
+static int
+exec_pages(struct mucctl *m, const struct command *c, json_t *args,
+    struct mc_err *e)
+{
+	json_t *result = NULL;
+	const char *next;
+	int rc;
+
+	m->hold_offline = true;
+	while ((rc = exec_request(m, c, args, &result, e)) == 0) {
+		c->render(m, c, args, result);
+		fflush(stdout);
+		next = jstr(result, "next");
+		if (next == NULL ||
+		    json_object_set_new(args, "after", json_string(next)) == -1)
+			break;
+		json_decref(result);
+		result = NULL;
+	}
+	json_decref(result);
+	m->hold_offline = false;
+	if (m->client.pid != -1)
+		client_close(&m->client);
+	return rc;
+}
+
 static void
 output(struct mucctl *m, const struct command *c, json_t *args,
     json_t *result, bool json)
@@ -156,7 +187,7 @@ exec_argv(struct mucctl *m, int argc, char **argv)
 	json_t *args = NULL, *result = NULL;
 	struct mc_err e;
 	bool help = false, json = m->json;
-	int used;
+	int used, rc;
 
 	if ((c = command_find(argc, argv, &used)) == NULL)
 		return unknown_command(argc, argv);
@@ -173,6 +204,11 @@ exec_argv(struct mucctl *m, int argc, char **argv)
 		help_command(c, stdout);
 		json_decref(args);
 		return EXIT_DONE;
+	}
+	if (c->cmd == CTL_ARCHIVE_EXPORT) {
+		rc = exec_pages(m, c, args, &e);
+		json_decref(args);
+		return rc == -1 ? fail_command(c->words, &e, json) : EXIT_DONE;
 	}
 	if (exec_request(m, c, args, &result, &e) == -1) {
 		json_decref(args);

@@ -166,6 +166,7 @@ struct mucctl {
 	bool			 in_shell;
 	bool			 quiet;		/* completing: no notes */
 	bool			 noted_offline;	/* said so once already */
+	bool			 hold_offline;	/* keep `mucd -m` across calls */
 	char			*history_path;
 	struct cands		 cands;
 	volatile sig_atomic_t	*interrupted;	/* set by SIGINT, or NULL */
@@ -278,6 +279,12 @@ void	 render_nick_show(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
 void	 render_user_rooms(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
+void	 render_archive_show(struct mucctl *, const struct command *,
+	    json_t *, json_t *);
+void	 render_archive_export(struct mucctl *, const struct command *,
+	    json_t *, json_t *);
+void	 render_archive_stats(struct mucctl *, const struct command *,
+	    json_t *, json_t *);
 /* A one-line confirmation built from the command and its args. */
 void	 render_done(struct mucctl *, const struct command *, json_t *,
 	    json_t *);

@@ -97,11 +97,13 @@ offline_run(struct mucctl *m, const struct command *c, json_t *args,
 	int rc;
 
 	*result = NULL;
-	if (dir == NULL || spawn(m, dir, e) == -1)
+	/* A paged command keeps its maintenance daemon for every page. */
+	if (m->client.pid == -1 && (dir == NULL || spawn(m, dir, e) == -1))
 		return -1;
 	rc = client_has(m, c->cmd, e);
 	if (rc == 0)
 		rc = client_call(m, c->cmd, args, result, e);
-	client_close(&m->client);
+	if (!m->hold_offline || rc == -1)
+		client_close(&m->client);
 	return rc;
 }

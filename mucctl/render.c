@@ -385,6 +385,82 @@ render_user_rooms(struct mucctl *m, const struct command *c, json_t *args,
 }
 
 void
+render_archive_show(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *list = json_object_get(r, "messages"), *item;
+	const char *nick, *body;
+	char t[40];
+	size_t i;
+
+	if (json_array_size(list) == 0)
+		printf("no archived messages\n");
+	json_array_foreach(list, i, item) {
+		printf("%s  %s  ", fmt_time(jint(item, "stamp"), t, sizeof(t)),
+		    jstr(item, "id") ? jstr(item, "id") : "?");
+		nick = jstr(item, "nick");
+		if (nick != NULL && *nick != '\0') {
+			putchar('<');
+			put_safe(stdout, nick);
+			printf("> ");
+		} else
+			printf("(room) ");
+		body = jstr(item, "body");
+		if (jbool(item, "retracted"))
+			printf("[retracted]");
+		else
+			put_safe(stdout, body ? body : "(no body)");
+		putchar('\n');
+	}
+	if (jbool(r, "truncated"))
+		printf("(older messages not shown: use --limit or --before)\n");
+}
+
+/* JSON lines whatever --json says: the format is the point. */
+void
+render_archive_export(struct mucctl *m, const struct command *c,
+    json_t *args, json_t *r)
+{
+	json_t *list = json_object_get(r, "messages"), *item;
+	size_t i;
+	char *s;
+
+	json_array_foreach(list, i, item) {
+		if ((s = json_dumps(item, JSON_COMPACT)) == NULL)
+			continue;
+		puts(s);
+		free(s);
+	}
+}
+
+void
+render_archive_stats(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *list = json_object_get(r, "rooms"), *item;
+	struct table tb;
+	char msgs[32], bytes[32], t[40];
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("no archives\n");
+		return;
+	}
+	table_init(&tb, 4, "ROOM", "MESSAGES", "BYTES", "OLDEST");
+	json_array_foreach(list, i, item) {
+		snprintf(msgs, sizeof(msgs), "%lld", jint(item, "messages"));
+		snprintf(bytes, sizeof(bytes), "%lld", jint(item, "bytes"));
+		table_add(&tb, jstr(item, "room"), msgs, bytes,
+		    fmt_time(jint(item, "oldest"), t, sizeof(t)));
+	}
+	table_print(&tb, stdout);
+	table_free(&tb);
+	printf("total: %lld messages, %lld bytes\n",
+	    jint(json_object_get(r, "total"), "messages"),
+	    jint(json_object_get(r, "total"), "bytes"));
+}
+
+void
 render_done(struct mucctl *m, const struct command *c, json_t *args,
     json_t *r)
 {
@@ -412,6 +488,10 @@ render_done(struct mucctl *m, const struct command *c, json_t *args,
 		break;
 	case CTL_BACKUP:
 		printf("backup written to %s\n", jstr(r, "dir"));
+		break;
+	case CTL_ARCHIVE_PURGE:
+		printf("%s: archive purged%s\n", jstr(r, "room"),
+		    jbool(r, "purged") ? "" : " (it was empty)");
 		break;
 	default:
 		break;

@@ -115,7 +115,7 @@ destroy_run(struct mucd *m, const struct form *f, struct buf *note,
 			continue;
 		if ((r = room_find(m, jid, &failed)) == NULL)
 			continue;
-		if (owner_destroy(r, NULL, NULL, NULL, &e) == 0)
+		if (owner_destroy(r, NULL, NULL, NULL, false, &e) == 0)
 			buf_printf(note, "\n%s", jid);
 	}
 }

@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "ctlargs.h"
 #include "ctlproto.h"
+#include "ctlreq.h"
 #include "history.h"
 #include "jid.h"
 #include "log.h"
@@ -34,170 +35,6 @@
 #include "xml.h"
 
 #define ROOMS_LIMIT	10000	/* default page for `rooms` */
-
-struct req {
-	struct mucd		*m;
-	struct ctl_client	*c;
-	json_t			*id;
-	json_t			*args;
-};
-
-typedef void (*cmd_fn)(struct req *);
-
-static void
-fail(struct req *q, enum ctl_err code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fail(struct req *q, enum ctl_err code, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ctl_reply_error(q->c, q->id, code, "%s", msg);
-}
-
-static void
-ok(struct req *q, json_t *result)
-{
-	ctl_reply_ok(q->c, q->id, result);
-}
-
-/* Argument helpers. */
-
-static const char *
-arg_str(struct req *q, const char *name)
-{
-	json_t *v = json_object_get(q->args, name);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static const char *
-need_str(struct req *q, const char *name)
-{
-	const char *s = arg_str(q, name);
-
-	if (s == NULL || *s == '\0')
-		fail(q, CTL_E_BAD_REQUEST, "missing argument \"%s\"", name);
-	return s;
-}
-
-/* A room name: a JID on our domain, or just the local part. */
-static int
-room_jid(struct req *q, const char *s, char *out, size_t outlen)
-{
-	char tmp[JID_BARE_MAX + 1];
-	const char *why;
-	struct jid j;
-
-	if (strchr(s, '@') == NULL) {
-		if (q->m->conf.domain == NULL) {
-			fail(q, CTL_E_BAD_REQUEST, "'%s': give the full room "
-			    "JID; the service domain is unknown (no "
-			    "configuration)", s);
-			return -1;
-		}
-		if (snprintf(tmp, sizeof(tmp), "%s@%s", s, q->m->conf.domain) >=
-		    (int)sizeof(tmp)) {
-			fail(q, CTL_E_BAD_REQUEST, "room name too long");
-			return -1;
-		}
-		s = tmp;
-	}
-	if (jid_parse(&j, s, &why) == -1 || !jid_has_node(&j) ||
-	    jid_has_resource(&j)) {
-		fail(q, CTL_E_BAD_REQUEST, "'%s' is not a room JID%s%s", s,
-		    jid_has_resource(&j) ? "" : ": ", jid_has_resource(&j) ? "" :
-		    why);
-		return -1;
-	}
-	if (q->m->conf.domain != NULL &&
-	    strcmp(j.domain, q->m->conf.domain) != 0) {
-		fail(q, CTL_E_BAD_REQUEST, "'%s' is not on %s", s, q->m->conf.domain);
-		return -1;
-	}
-	snprintf(out, outlen, "%s", j.bare);
-	return 0;
-}
-
-static struct room *
-need_room(struct req *q)
-{
-	char jid[JID_BARE_MAX + 1];
-	const char *s = need_str(q, "room");
-	struct room *r;
-	bool failed;
-
-	if (s == NULL || room_jid(q, s, jid, sizeof(jid)) == -1)
-		return NULL;
-	r = room_find(q->m, jid, &failed);
-	if (failed)
-		fail(q, CTL_E_INTERNAL, "room %s could not be loaded: %s", jid,
-		    store_errmsg(q->m->store));
-	else if (r == NULL)
-		fail(q, CTL_E_NOT_FOUND, "no room %s", jid);
-	return r;
-}
-
-static int
-need_bare(struct req *q, const char *name, char *out, size_t outlen)
-{
-	const char *s = need_str(q, name), *why;
-
-	if (s == NULL)
-		return -1;
-	if (jid_prep_bare(s, out, outlen, &why) == -1) {
-		fail(q, CTL_E_BAD_REQUEST, "'%s' is not a JID: %s", s, why);
-		return -1;
-	}
-	if (strchr(s, '/') != NULL) {
-		fail(q, CTL_E_BAD_REQUEST, "'%s': a bare JID is expected", s);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * A refusal from the code XMPP requests share: the operator reads the
- * text (or what the condition means), a script the code and, in
- * "condition", the XMPP condition behind it.
- */
-static void
-fail_muc(struct req *q, const struct muc_err *e)
-{
-	static const struct {
-		const char	*cond;
-		enum ctl_err	 code;
-		const char	*says;
-	} map[] = {
-		{ "conflict", CTL_E_CONFLICT, "that conflicts with the room's "
-		  "state" },
-		{ "item-not-found", CTL_E_NOT_FOUND, "no such item" },
-		{ "internal-server-error", CTL_E_INTERNAL, "the change could "
-		  "not be stored; nothing was changed" },
-		{ "resource-constraint", CTL_E_INTERNAL, "the service is out "
-		  "of resources; nothing was changed" },
-		{ "bad-request", CTL_E_BAD_REQUEST, "the request is invalid" },
-		{ "not-acceptable", CTL_E_BAD_REQUEST, "the value is not "
-		  "acceptable" },
-		{ "jid-malformed", CTL_E_BAD_REQUEST, "not a valid JID or "
-		  "nick" },
-	};
-	enum ctl_err code = CTL_E_NOT_ALLOWED;
-	const char *says = "not allowed by the rules of the room";
-	size_t i;
-
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(e->cond, map[i].cond) == 0) {
-			code = map[i].code;
-			says = map[i].says;
-		}
-	ctl_reply_refusal(q->c, q->id, code, e->cond, e->text ? e->text : says);
-}
 
 /* Results. */
 
@@ -221,7 +58,7 @@ static json_t *command_names(void);
 static void
 cmd_hello(struct req *q)
 {
-	ok(q, json_pack("{s:i,s:s,s:s?,s:s,s:b,s:o}", "protocol",
+	req_ok(q, json_pack("{s:i,s:s,s:s?,s:s,s:b,s:o}", "protocol",
 	    CTL_PROTOCOL_VERSION, "version", MUCD_VERSION, "domain",
 	    q->m->conf.domain, "mode", q->m->maintenance ? "maintenance" :
 	    "service", "read_only", !ctl_client_may_write(q->c), "commands",
@@ -246,7 +83,7 @@ cmd_status(struct req *q)
 	}
 	if (m->store != NULL)
 		store_room_count(m->store, &stored, &pub);
-	ok(q, json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,"
+	req_ok(q, json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,"
 	    "s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,"
 	    "s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 	    "version", MUCD_VERSION, "domain", m->conf.domain,
@@ -351,14 +188,14 @@ cmd_rooms(struct req *q)
 	json_t *v;
 	const char *s;
 
-	if ((s = arg_str(q, "match")) != NULL) {
+	if ((s = req_str(q, "match")) != NULL) {
 		char why[128];
 		int rc;
 
 		if ((rc = regcomp(&rq.re, s, REG_EXTENDED | REG_NOSUB |
 		    REG_ICASE)) != 0) {
 			regerror(rc, &rq.re, why, sizeof(why));
-			fail(q, CTL_E_BAD_REQUEST, "invalid regular expression "
+			req_fail(q, CTL_E_BAD_REQUEST, "invalid regular expression "
 			    "'%s': %s", s, why);
 			return;
 		}
@@ -371,20 +208,20 @@ cmd_rooms(struct req *q)
 	if (json_is_integer(v = json_object_get(q->args, "limit")) &&
 	    json_integer_value(v) > 0)
 		rq.limit = (size_t)json_integer_value(v);
-	if ((s = arg_str(q, "after")) != NULL &&
-	    room_jid(q, s, after, sizeof(after)) == -1)
+	if ((s = req_str(q, "after")) != NULL &&
+	    req_room_jid(q, s, after, sizeof(after)) == -1)
 		goto out;
 	if ((rq.list = json_array()) == NULL) {
-		fail(q, CTL_E_INTERNAL, "out of memory");
+		req_fail(q, CTL_E_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (room_walk(q->m, s != NULL ? after : NULL, rq.public_only, rooms_add,
 	    &rq) == -1) {
-		fail(q, CTL_E_INTERNAL, "%s", q->m->store != NULL ?
+		req_fail(q, CTL_E_INTERNAL, "%s", q->m->store != NULL ?
 		    store_errmsg(q->m->store) : "out of memory");
 		json_decref(rq.list);
 	} else
-		ok(q, json_pack("{s:o,s:b}", "rooms", rq.list, "truncated",
+		req_ok(q, json_pack("{s:o,s:b}", "rooms", rq.list, "truncated",
 		    rq.more));
 out:
 	if (rq.has_re)
@@ -449,11 +286,11 @@ occupants_json(const struct room *r)
 static void
 cmd_room_show(struct req *q)
 {
-	struct room *r = need_room(q);
+	struct room *r = req_need_room(q);
 
 	if (r == NULL)
 		return;
-	ok(q, json_pack("{s:s,s:o,s:{s:s?,s:s?,s:I},s:I,s:I,s:b,s:b,s:i,s:i,"
+	req_ok(q, json_pack("{s:s,s:o,s:{s:s?,s:s?,s:I},s:I,s:I,s:b,s:b,s:i,s:i,"
 	    "s:i,s:o}", "jid", r->jid, "config", roomcfg_json(&r->cfg),
 	    "subject", "text", r->subject.text, "from", r->subject.from,
 	    "time", (json_int_t)r->subject.time,
@@ -472,7 +309,7 @@ apply_settings(struct req *q, struct room_config *c)
 
 	if (ctlargs_config(q->args, c, &q->m->conf, err, sizeof(err)) == 0)
 		return 0;
-	fail(q, CTL_E_BAD_REQUEST, "%s", err);
+	req_fail(q, CTL_E_BAD_REQUEST, "%s", err);
 	return -1;
 }
 
@@ -484,7 +321,7 @@ owners_arg(struct req *q, char (**out)[JID_BARE_MAX + 1], size_t *n)
 
 	if ((rc = ctlargs_owners(q->args, out, n, err, sizeof(err))) == 0)
 		return 0;
-	fail(q, rc == CTLARG_NOMEM ? CTL_E_INTERNAL : CTL_E_BAD_REQUEST, "%s", err);
+	req_fail(q, rc == CTLARG_NOMEM ? CTL_E_INTERNAL : CTL_E_BAD_REQUEST, "%s", err);
 	return -1;
 }
 
@@ -492,7 +329,7 @@ static void
 cmd_room_create(struct req *q)
 {
 	char jid[JID_BARE_MAX + 1];
-	const char *s = need_str(q, "room");
+	const char *s = req_need_str(q, "room");
 	char (*owners)[JID_BARE_MAX + 1];
 	struct room_config cfg;
 	struct muc_err e;
@@ -500,10 +337,10 @@ cmd_room_create(struct req *q)
 	size_t nowners, i;
 	bool failed;
 
-	if (s == NULL || room_jid(q, s, jid, sizeof(jid)) == -1)
+	if (s == NULL || req_room_jid(q, s, jid, sizeof(jid)) == -1)
 		return;
 	if ((r = room_find(q->m, jid, &failed)) != NULL || failed) {
-		fail(q, failed ? CTL_E_INTERNAL : CTL_E_CONFLICT, "room %s %s", jid,
+		req_fail(q, failed ? CTL_E_INTERNAL : CTL_E_CONFLICT, "room %s %s", jid,
 		    failed ? "could not be checked" : "already exists");
 		return;
 	}
@@ -515,7 +352,7 @@ cmd_room_create(struct req *q)
 	}
 	if (!cfg.persistent) {
 		roomcfg_free(&cfg);
-		fail(q, CTL_E_BAD_REQUEST, "a room created without occupants must "
+		req_fail(q, CTL_E_BAD_REQUEST, "a room created without occupants must "
 		    "be persistent");
 		return;
 	}
@@ -526,7 +363,7 @@ cmd_room_create(struct req *q)
 	if ((r = room_create(q->m, jid, NULL)) == NULL) {
 		roomcfg_free(&cfg);
 		free(owners);
-		fail(q, CTL_E_INTERNAL, "out of memory");
+		req_fail(q, CTL_E_INTERNAL, "out of memory");
 		return;
 	}
 	r->idle_since = loop_now_ms();
@@ -536,17 +373,17 @@ cmd_room_create(struct req *q)
 	free(owners);
 	if (owner_reconfigure(r, &cfg, NULL, 0, &e) == -1) {
 		room_forget(r);
-		fail_muc(q, &e);
+		req_fail_muc(q, &e);
 		return;
 	}
 	log_info("room %s created through the control socket", jid);
-	ok(q, json_pack("{s:s}", "jid", jid));
+	req_ok(q, json_pack("{s:s}", "jid", jid));
 }
 
 static void
 cmd_room_config(struct req *q)
 {
-	struct room *r = need_room(q);
+	struct room *r = req_need_room(q);
 	struct room_config cfg;
 	struct muc_err e;
 	int codes[3], n = 0;
@@ -566,17 +403,17 @@ cmd_room_config(struct req *q)
 	/* Held: a room made temporary while empty goes when released. */
 	room_hold(r);
 	if (owner_reconfigure(r, &cfg, codes, n, &e) == -1)
-		fail_muc(q, &e);
+		req_fail_muc(q, &e);
 	else
-		ok(q, json_pack("{s:o}", "config", roomcfg_json(&r->cfg)));
+		req_ok(q, json_pack("{s:o}", "config", roomcfg_json(&r->cfg)));
 	room_release(r);
 }
 
 static void
 cmd_room_destroy(struct req *q)
 {
-	struct room *r = need_room(q);
-	const char *alt = arg_str(q, "alternate"), *why;
+	struct room *r = req_need_room(q);
+	const char *alt = req_str(q, "alternate"), *why;
 	char altp[JID_MAX + 1];
 	struct muc_err e;
 
@@ -584,31 +421,32 @@ cmd_room_destroy(struct req *q)
 		return;
 	if (alt != NULL) {
 		if (jid_prep_full(alt, altp, sizeof(altp), &why) == -1) {
-			fail(q, CTL_E_BAD_REQUEST, "alternate: %s", why);
+			req_fail(q, CTL_E_BAD_REQUEST, "alternate: %s", why);
 			return;
 		}
 		alt = altp;
 	}
-	if (owner_destroy(r, alt, arg_str(q, "reason"), NULL, &e) == -1)
-		fail_muc(q, &e);
+	if (owner_destroy(r, alt, req_str(q, "reason"), NULL,
+	    json_is_true(json_object_get(q->args, "keep_archive")), &e) == -1)
+		req_fail_muc(q, &e);
 	else
-		ok(q, NULL);
+		req_ok(q, NULL);
 }
 
 static void
 cmd_occupants(struct req *q)
 {
-	struct room *r = need_room(q);
+	struct room *r = req_need_room(q);
 
 	if (r != NULL)
-		ok(q, json_pack("{s:o}", "occupants", occupants_json(r)));
+		req_ok(q, json_pack("{s:o}", "occupants", occupants_json(r)));
 }
 
 static void
 cmd_kick(struct req *q)
 {
-	struct room *r = need_room(q);
-	const char *nick = r ? need_str(q, "nick") : NULL, *why;
+	struct room *r = req_need_room(q);
+	const char *nick = r ? req_need_str(q, "nick") : NULL, *why;
 	char pn[JID_PART_MAX + 1];
 	struct occupant *o;
 	struct muc_err e;
@@ -616,34 +454,37 @@ cmd_kick(struct req *q)
 	if (nick == NULL)
 		return;
 	if (jid_resourceprep(nick, pn, sizeof(pn), &why) == -1) {
-		fail(q, CTL_E_BAD_REQUEST, "invalid nick: %s", why);
+		req_fail(q, CTL_E_BAD_REQUEST, "invalid nick: %s", why);
 		return;
 	}
 	if ((o = room_occupant(r, pn)) == NULL) {
-		fail(q, CTL_E_NOT_FOUND, "no occupant with the nick '%s' in %s",
+		req_fail(q, CTL_E_NOT_FOUND, "no occupant with the nick '%s' in %s",
 		    pn, r->jid);
 		return;
 	}
-	if (role_apply(r, NULL, o, ROLE_NONE, arg_str(q, "reason"), &e) == -1)
-		fail_muc(q, &e);
+	if (role_apply(r, NULL, o, ROLE_NONE, req_str(q, "reason"), &e) == -1)
+		req_fail_muc(q, &e);
 	else
-		ok(q, NULL);
+		req_ok(q, NULL);
 }
 
 static void
 cmd_say(struct req *q)
 {
-	struct room *r = need_room(q);
-	const char *text = r ? need_str(q, "text") : NULL;
+	struct room *r = req_need_room(q);
+	const char *text = r ? req_need_str(q, "text") : NULL;
+	struct muc_err e;
 
 	if (text == NULL)
 		return;
 	if (strlen(text) > q->m->conf.max_body_length) {
-		fail(q, CTL_E_BAD_REQUEST, "text longer than max_body_length");
+		req_fail(q, CTL_E_BAD_REQUEST, "text longer than max_body_length");
 		return;
 	}
-	message_from_room(r, text);
-	ok(q, NULL);
+	if (message_from_room(r, text, &e) == -1)
+		req_fail_muc(q, &e);
+	else
+		req_ok(q, NULL);
 }
 
 /* Each entry: when, from whom (the occupant JID, or the room), the body
@@ -667,7 +508,7 @@ history_item(void *arg, long long stamp, const char *xml, size_t len)
 static void
 cmd_history(struct req *q)
 {
-	struct room *r = need_room(q);
+	struct room *r = req_need_room(q);
 	json_t *list, *v;
 	unsigned limit = 20;
 
@@ -678,14 +519,14 @@ cmd_history(struct req *q)
 		limit = (unsigned)json_integer_value(v);
 	list = json_array();
 	history_each(r, limit, history_item, list);
-	ok(q, json_pack("{s:o}", "history", list));
+	req_ok(q, json_pack("{s:o}", "history", list));
 }
 
 static void
 cmd_affiliations(struct req *q)
 {
-	struct room *r = need_room(q);
-	const char *want = r ? arg_str(q, "affiliation") : NULL, *k;
+	struct room *r = req_need_room(q);
+	const char *want = r ? req_str(q, "affiliation") : NULL, *k;
 	enum store_aff aff = AFF_NONE;
 	struct affil *a;
 	json_t *list;
@@ -694,7 +535,7 @@ cmd_affiliations(struct req *q)
 	if (r == NULL)
 		return;
 	if (want != NULL && (aff_parse(want, &aff) == -1 || aff == AFF_NONE)) {
-		fail(q, CTL_E_BAD_REQUEST, "'%s' is not owner, admin, member or "
+		req_fail(q, CTL_E_BAD_REQUEST, "'%s' is not owner, admin, member or "
 		    "outcast", want);
 		return;
 	}
@@ -705,7 +546,7 @@ cmd_affiliations(struct req *q)
 			    "s:s?}", "jid", a->bare, "affiliation",
 			    aff_name(a->aff), "nick", a->nick, "reason",
 			    a->reason));
-	ok(q, json_pack("{s:o}", "affiliations", sorted(list, "jid")));
+	req_ok(q, json_pack("{s:o}", "affiliations", sorted(list, "jid")));
 }
 
 static void
@@ -715,9 +556,9 @@ change(struct req *q, struct room *r, struct aff_change *c)
 
 	room_hold(r);
 	if (affiliation_apply(r, NULL, c, 1, &e) == -1)
-		fail_muc(q, &e);
+		req_fail_muc(q, &e);
 	else
-		ok(q, json_pack("{s:s,s:s,s:s?}", "jid", c->bare,
+		req_ok(q, json_pack("{s:s,s:s,s:s?}", "jid", c->bare,
 		    "affiliation", aff_name(c->aff), "nick",
 		    room_reserved_nick(r, c->bare)));
 	room_release(r);
@@ -726,13 +567,13 @@ change(struct req *q, struct room *r, struct aff_change *c)
 static int
 opt_nick(struct req *q, char *out, size_t outlen, const char **nick)
 {
-	const char *s = arg_str(q, "nick"), *why;
+	const char *s = req_str(q, "nick"), *why;
 
 	*nick = NULL;
 	if (s == NULL)
 		return 0;
 	if (jid_resourceprep(s, out, outlen, &why) == -1) {
-		fail(q, CTL_E_BAD_REQUEST, "invalid nick '%s': %s", s, why);
+		req_fail(q, CTL_E_BAD_REQUEST, "invalid nick '%s': %s", s, why);
 		return -1;
 	}
 	*nick = out;
@@ -742,46 +583,46 @@ opt_nick(struct req *q, char *out, size_t outlen, const char **nick)
 static void
 cmd_affiliation_set(struct req *q)
 {
-	struct room *r = need_room(q);
+	struct room *r = req_need_room(q);
 	struct aff_change c = { 0 };
 	char nick[JID_PART_MAX + 1];
 	const char *a;
 
-	if (r == NULL || need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1 ||
-	    (a = need_str(q, "affiliation")) == NULL)
+	if (r == NULL || req_need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1 ||
+	    (a = req_need_str(q, "affiliation")) == NULL)
 		return;
 	if (aff_parse(a, &c.aff) == -1) {
-		fail(q, CTL_E_BAD_REQUEST, "'%s' is not owner, admin, member, "
+		req_fail(q, CTL_E_BAD_REQUEST, "'%s' is not owner, admin, member, "
 		    "outcast or none", a);
 		return;
 	}
 	if (opt_nick(q, nick, sizeof(nick), &c.nick) == -1)
 		return;
-	c.reason = arg_str(q, "reason");
+	c.reason = req_str(q, "reason");
 	change(q, r, &c);
 }
 
 static void
 cmd_ban(struct req *q)
 {
-	struct room *r = need_room(q);
+	struct room *r = req_need_room(q);
 	struct aff_change c = { .aff = AFF_OUTCAST };
 
-	if (r == NULL || need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1)
+	if (r == NULL || req_need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1)
 		return;
-	c.reason = arg_str(q, "reason");
+	c.reason = req_str(q, "reason");
 	change(q, r, &c);
 }
 
 static void
 cmd_nick_reserve(struct req *q)
 {
-	struct room *r = need_room(q);
+	struct room *r = req_need_room(q);
 	struct aff_change c = { 0 };
 	char nick[JID_PART_MAX + 1];
 
-	if (r == NULL || need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1 ||
-	    need_str(q, "nick") == NULL ||
+	if (r == NULL || req_need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1 ||
+	    req_need_str(q, "nick") == NULL ||
 	    opt_nick(q, nick, sizeof(nick), &c.nick) == -1)
 		return;
 	/* A reservation makes a member of someone without affiliation. */
@@ -789,7 +630,7 @@ cmd_nick_reserve(struct req *q)
 	if (c.aff == AFF_NONE)
 		c.aff = AFF_MEMBER;
 	if (c.aff == AFF_OUTCAST) {
-		fail(q, CTL_E_NOT_ALLOWED, "%s is banned from %s", c.bare, r->jid);
+		req_fail(q, CTL_E_NOT_ALLOWED, "%s is banned from %s", c.bare, r->jid);
 		return;
 	}
 	change(q, r, &c);
@@ -798,14 +639,14 @@ cmd_nick_reserve(struct req *q)
 static void
 cmd_nick_release(struct req *q)
 {
-	struct room *r = need_room(q);
+	struct room *r = req_need_room(q);
 	struct aff_change c = { .drop_nick = true };
 	const struct affil *a;
 
-	if (r == NULL || need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1)
+	if (r == NULL || req_need_bare(q, "jid", c.bare, sizeof(c.bare)) == -1)
 		return;
 	if ((a = room_affil(r, c.bare)) == NULL || a->nick == NULL) {
-		fail(q, CTL_E_NOT_FOUND, "%s has no reserved nick in %s", c.bare,
+		req_fail(q, CTL_E_NOT_FOUND, "%s has no reserved nick in %s", c.bare,
 		    r->jid);
 		return;
 	}
@@ -816,12 +657,12 @@ cmd_nick_release(struct req *q)
 static void
 cmd_nick_show(struct req *q)
 {
-	struct room *r = need_room(q);
+	struct room *r = req_need_room(q);
 	char bare[JID_BARE_MAX + 1];
 
-	if (r == NULL || need_bare(q, "jid", bare, sizeof(bare)) == -1)
+	if (r == NULL || req_need_bare(q, "jid", bare, sizeof(bare)) == -1)
 		return;
-	ok(q, json_pack("{s:s,s:s?}", "jid", bare, "nick",
+	req_ok(q, json_pack("{s:s,s:s?}", "jid", bare, "nick",
 	    room_reserved_nick(r, bare)));
 }
 
@@ -868,14 +709,14 @@ cmd_user_rooms(struct req *q)
 	json_t *nicks;
 	size_t i;
 
-	if (need_bare(q, "jid", bare, sizeof(bare)) == -1)
+	if (req_need_bare(q, "jid", bare, sizeof(bare)) == -1)
 		return;
 	u.bare = bare;
 	u.list = json_array();
 	if (q->m->store != NULL &&
 	    store_user_iter(q->m->store, bare, user_cb, &u) < 0) {
 		json_decref(u.list);
-		fail(q, CTL_E_INTERNAL, "%s", store_errmsg(q->m->store));
+		req_fail(q, CTL_E_INTERNAL, "%s", store_errmsg(q->m->store));
 		return;
 	}
 	/* Rooms in memory only (temporary), and presence without affiliation. */
@@ -894,7 +735,7 @@ cmd_user_rooms(struct req *q)
 		else
 			json_decref(nicks);
 	}
-	ok(q, json_pack("{s:s,s:o}", "jid", bare, "rooms", u.list));
+	req_ok(q, json_pack("{s:s,s:o}", "jid", bare, "rooms", u.list));
 }
 
 static void
@@ -903,15 +744,15 @@ cmd_reload(struct req *q)
 	char err[512];
 
 	if (mucd_reload(q->m, err, sizeof(err)) == -1)
-		fail(q, CTL_E_BAD_REQUEST, "%s", err);
+		req_fail(q, CTL_E_BAD_REQUEST, "%s", err);
 	else
-		ok(q, json_pack("{s:s}", "message", err));
+		req_ok(q, json_pack("{s:s}", "message", err));
 }
 
 static void
 cmd_shutdown(struct req *q)
 {
-	ok(q, NULL);
+	req_ok(q, NULL);
 	mucd_stop(q->m, 0);
 }
 
@@ -930,7 +771,7 @@ backup_path(struct req *q, const char *dir, char *out, size_t outlen)
 
 	if (snprintf(want, sizeof(want), "%s%s%s", dir[0] == '/' ? "" : base,
 	    dir[0] == '/' ? "" : "/", dir) >= (int)sizeof(want)) {
-		fail(q, CTL_E_BAD_REQUEST, "backup directory name too long");
+		req_fail(q, CTL_E_BAD_REQUEST, "backup directory name too long");
 		return -1;
 	}
 	snprintf(parent, sizeof(parent), "%s", want);
@@ -939,27 +780,27 @@ backup_path(struct req *q, const char *dir, char *out, size_t outlen)
 		*slash = '\0';
 	if ((slash = strrchr(parent, '/')) == NULL || strcmp(slash, "/..") == 0 ||
 	    strcmp(slash, "/.") == 0) {
-		fail(q, CTL_E_BAD_REQUEST, "'%s' is not a directory name", dir);
+		req_fail(q, CTL_E_BAD_REQUEST, "'%s' is not a directory name", dir);
 		return -1;
 	}
 	*slash = '\0';
 	if (realpath(base, rbase) == NULL) {
-		fail(q, CTL_E_NOT_ALLOWED, "backup_dir %s: %s (create it, or "
+		req_fail(q, CTL_E_NOT_ALLOWED, "backup_dir %s: %s (create it, or "
 		    "set backup_dir in mucd.conf)", base, strerror(errno));
 		return -1;
 	}
 	if (realpath(parent[0] ? parent : "/", real) == NULL) {
-		fail(q, CTL_E_BAD_REQUEST, "%s: %s", parent, strerror(errno));
+		req_fail(q, CTL_E_BAD_REQUEST, "%s: %s", parent, strerror(errno));
 		return -1;
 	}
 	if (strcmp(real, rbase) != 0 && (strncmp(real, rbase,
 	    strlen(rbase)) != 0 || real[strlen(rbase)] != '/')) {
-		fail(q, CTL_E_NOT_ALLOWED, "backups are written only under "
+		req_fail(q, CTL_E_NOT_ALLOWED, "backups are written only under "
 		    "%s (backup_dir); '%s' is not", rbase, dir);
 		return -1;
 	}
 	if (snprintf(out, outlen, "%s/%s", real, slash + 1) >= (int)outlen) {
-		fail(q, CTL_E_BAD_REQUEST, "backup directory name too long");
+		req_fail(q, CTL_E_BAD_REQUEST, "backup directory name too long");
 		return -1;
 	}
 	return 0;
@@ -968,15 +809,15 @@ backup_path(struct req *q, const char *dir, char *out, size_t outlen)
 static void
 cmd_backup(struct req *q)
 {
-	const char *dir = need_str(q, "dir");
+	const char *dir = req_need_str(q, "dir");
 	char path[PATH_MAX];
 
 	if (dir == NULL || backup_path(q, dir, path, sizeof(path)) == -1)
 		return;
 	if (store_backup(q->m->store, path) != STORE_OK)
-		fail(q, CTL_E_INTERNAL, "%s", store_errmsg(q->m->store));
+		req_fail(q, CTL_E_INTERNAL, "%s", store_errmsg(q->m->store));
 	else
-		ok(q, json_pack("{s:s}", "dir", path));
+		req_ok(q, json_pack("{s:s}", "dir", path));
 }
 
 /* One handler per command of the protocol: a command in ctlproto.h
@@ -1002,6 +843,10 @@ cmd_backup(struct req *q)
 #define cmd_RELOAD		cmd_reload
 #define cmd_SHUTDOWN		cmd_shutdown
 #define cmd_BACKUP		cmd_backup
+#define cmd_ARCHIVE_SHOW	cmd_archive_show
+#define cmd_ARCHIVE_EXPORT	cmd_archive_export
+#define cmd_ARCHIVE_PURGE	cmd_archive_purge
+#define cmd_ARCHIVE_STATS	cmd_archive_stats
 
 static const cmd_fn handlers[CTL_NCMDS] = {
 #define CTL_X_HANDLER(id, name, flags)	[CTL_##id] = cmd_##id,
@@ -1052,13 +897,13 @@ admissible(struct req *q, enum ctl_cmd cmd)
 	unsigned flags = ctl_cmds[cmd].flags;
 
 	if ((flags & CTL_WRITE) && !ctl_client_may_write(q->c)) {
-		fail(q, CTL_E_READ_ONLY, "'%s' changes the service; this "
+		req_fail(q, CTL_E_READ_ONLY, "'%s' changes the service; this "
 		    "connection (uid %u) may only read", ctl_cmds[cmd].name,
 		    ctl_client_uid(q->c));
 		return false;
 	}
 	if ((flags & CTL_ONLINE) && q->m->maintenance) {
-		fail(q, CTL_E_NEEDS_DAEMON, "'%s' needs the running daemon; "
+		req_fail(q, CTL_E_NEEDS_DAEMON, "'%s' needs the running daemon; "
 		    "offline mode works on the database only",
 		    ctl_cmds[cmd].name);
 		return false;
@@ -1074,12 +919,12 @@ ctlcmd_dispatch(void *arg, struct ctl_client *c, json_t *id, const char *name,
 	enum ctl_cmd cmd;
 
 	if (has_controls(args)) {
-		fail(&q, CTL_E_BAD_REQUEST, "arguments must not contain "
+		req_fail(&q, CTL_E_BAD_REQUEST, "arguments must not contain "
 		    "control characters");
 		return;
 	}
 	if ((cmd = ctl_cmd_lookup(name)) == CTL_NCMDS) {
-		fail(&q, CTL_E_UNKNOWN_COMMAND, "unknown command '%s'", name);
+		req_fail(&q, CTL_E_UNKNOWN_COMMAND, "unknown command '%s'", name);
 		return;
 	}
 	if (!admissible(&q, cmd))

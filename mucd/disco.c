@@ -5,9 +5,12 @@
 #include <string.h>
 
 #include "adhoc.h"
+#include "archive.h"
 #include "form.h"
 #include "jid.h"
 #include "log.h"
+#include "mam.h"
+#include "moderate.h"
 #include "mucd.h"
 #include "room.h"
 #include "roomwalk.h"
@@ -46,6 +49,13 @@ room_features(struct xnode *q, const struct room *r)
 	feature(q, NS_MUC_REQUEST);
 	feature(q, NS_REGISTER);
 	feature(q, NS_OCCUPANT_ID);
+	feature(q, NS_SID);
+	feature(q, NS_MODERATE0);
+	feature(q, NS_MODERATE1);
+	if (archive_on(r)) {
+		feature(q, NS_MAM);
+		feature(q, NS_MAM_EXT);
+	}
 	feature(q, c->public ? "muc_public" : "muc_hidden");
 	feature(q, c->persistent ? "muc_persistent" : "muc_temporary");
 	feature(q, c->members_only ? "muc_membersonly" : "muc_open");

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "archive.h"
 #include "log.h"
 #include "mucd.h"
 #include "room.h"
@@ -33,13 +34,18 @@ entry_at(struct room *r, unsigned i)	/* 0 = oldest */
 }
 
 static void
-drop_oldest(struct room *r)
+entry_free(struct room *r, struct hist_entry *e)
 {
-	struct hist_entry *e = entry_at(r, 0);
-
 	r->hist_bytes -= e->len;
 	free(e->xml);
-	e->xml = NULL;
+	free(e->bare);
+	e->xml = e->bare = NULL;
+}
+
+static void
+drop_oldest(struct room *r)
+{
+	entry_free(r, entry_at(r, 0));
 	r->hist_head = (r->hist_head + 1) % r->hist_cap;
 	r->hist_len--;
 }
@@ -105,10 +111,11 @@ history_is_historic(const struct xnode *msg)
 	return 0;
 }
 
-/* Append a ready entry, evicting by count and by bytes. */
+/* Append a ready entry (taking xml and bare), evicting by count and by
+ * bytes. */
 static void
-push(struct room *r, char *xml, size_t len, size_t split, long long stamp,
-    uint64_t seq)
+push(struct room *r, char *xml, size_t len, long long stamp, uint64_t seq,
+    const char *sid, char *bare)
 {
 	unsigned cap = capacity(r);
 	struct hist_entry *e;
@@ -116,6 +123,7 @@ push(struct room *r, char *xml, size_t len, size_t split, long long stamp,
 	if (cap == 0 || len > r->mucd->conf.history_max_bytes ||
 	    (r->hist_cap != cap && reshape(r, cap) == -1)) {
 		free(xml);
+		free(bare);
 		return;
 	}
 	if (r->hist_len == r->hist_cap)
@@ -126,9 +134,11 @@ push(struct room *r, char *xml, size_t len, size_t split, long long stamp,
 	e = entry_at(r, r->hist_len);
 	e->xml = xml;
 	e->len = len;
-	e->split = split;
+	e->split = 1 + strlen("message");
 	e->stamp = stamp;
 	e->seq = seq;
+	snprintf(e->sid, sizeof(e->sid), "%s", sid != NULL ? sid : "");
+	e->bare = bare;
 	r->hist_len++;
 	r->hist_bytes += len;
 	if (seq >= r->hist_seq)
@@ -138,8 +148,9 @@ push(struct room *r, char *xml, size_t len, size_t split, long long stamp,
 static int
 persist(struct room *r, struct store_txn *txn, const struct hist_entry *e)
 {
-	json_t *o = json_pack("{s:i,s:I,s:s%}", "v", 1, "stamp",
-	    (json_int_t)e->stamp, "stanza", e->xml, e->len);
+	json_t *o = json_pack("{s:i,s:I,s:s%,s:s,s:s?}", "v", 1, "stamp",
+	    (json_int_t)e->stamp, "stanza", e->xml, e->len, "sid", e->sid,
+	    "jid", e->bare);
 	char *s;
 	int rc;
 
@@ -180,16 +191,21 @@ fail:
 }
 
 void
-history_add(struct room *r, const struct xnode *msg)
+history_add(struct room *r, const struct xnode *msg, const char *bare)
 {
+	const struct xnode *sidn = x_child(msg, "stanza-id", NS_SID);
 	struct xnode *copy, *d;
-	char stamp[32], *xml;
+	char stamp[32], *xml, *who = NULL;
 	long long now = (long long)time(NULL);
 	struct buf b;
 	size_t len;
 
-	if (capacity(r) == 0 || (copy = x_clone(msg)) == NULL)
+	if (archive_on(r) || capacity(r) == 0 ||
+	    (bare != NULL && (who = strdup(bare)) == NULL) ||
+	    (copy = x_clone(msg)) == NULL) {
+		free(who);
 		return;
+	}
 	st_stamp(now, stamp, sizeof(stamp));
 	d = x_add(copy, "delay", NS_DELAY);
 	x_set_attr(d, "from", r->jid);
@@ -202,17 +218,35 @@ history_add(struct room *r, const struct xnode *msg)
 	}
 	x_free(copy);
 	len = b.len;
-	if ((xml = buf_steal(&b)) == NULL)
+	if ((xml = buf_steal(&b)) == NULL) {
+		free(who);
 		return;
-	push(r, xml, len, 1 + strlen("message"), now, r->hist_seq);
+	}
+	push(r, xml, len, now, r->hist_seq, x_attr(sidn, "id"), who);
 	if (persisted(r) && r->hist_len > 0)
 		persist_latest(r);
 }
 
-struct hist_req {
-	long long	 maxchars, maxstanzas, since;
-	bool		 has_chars, has_stanzas, has_since;
-};
+bool
+history_forget(struct room *r, const char *sid, const char *bare)
+{
+	struct hist_entry *e;
+	unsigned i, j;
+
+	for (i = 0; i < r->hist_len; i++) {
+		e = entry_at(r, i);
+		if (strcmp(e->sid, sid) != 0 || (bare != NULL &&
+		    (e->bare == NULL || strcmp(e->bare, bare) != 0)))
+			continue;
+		entry_free(r, e);
+		/* Close the gap: the newer entries move one place back. */
+		for (j = i; j + 1 < r->hist_len; j++)
+			*entry_at(r, j) = *entry_at(r, j + 1);
+		r->hist_len--;
+		return true;
+	}
+	return false;
+}
 
 static void
 parse_request(const struct xnode *join, struct hist_req *q)
@@ -242,6 +276,100 @@ parse_request(const struct xnode *join, struct hist_req *q)
 	}
 }
 
+/* ---- from the archive, where the room keeps one ---- */
+
+/* The stored message as a stanza of its own, with its delay. */
+static int
+history_copy(const struct store_arch_item *it, const char *roomjid,
+    struct buf *b)
+{
+	struct buf d;
+	char stamp[32];
+	int rc;
+
+	archive_stamp(it->rec.seq, stamp, sizeof(stamp));
+	buf_init(&d, 0);
+	rc = buf_puts(&d, "<delay xmlns='" NS_DELAY "' from='") == -1 ||
+	    x_escape(&d, roomjid, strlen(roomjid)) == -1 ||
+	    buf_printf(&d, "' stamp='%s'/>", stamp) == -1 ? -1 :
+	    archive_render(it, false, d.data, d.len, b);
+	buf_free(&d);
+	return rc;
+}
+
+/* From the newest back, the messages the request allows (tombstones
+ * are no history), oldest of them first in out[0..*n). */
+static int
+history_pick(struct room *r, const struct store_arch_room *ar,
+    const struct hist_req *q, size_t tolen, struct store_arch_item *out,
+    size_t max, size_t *n)
+{
+	struct store_arch_query aq = { ar->aid, archive_floor(r, ar),
+	    UINT64_MAX, NULL, true, max };
+	long long chars = 0;
+	size_t got, i, keep = 0;
+	bool more, full = false;
+
+	if (q->has_since && q->since > 0 &&
+	    STORE_ARCH_SEQ((uint64_t)q->since * 1000) > aq.lo)
+		aq.lo = STORE_ARCH_SEQ((uint64_t)q->since * 1000);
+	if (store_arch_page(r->mucd->store, &aq, out, &got, &more) != STORE_OK)
+		return -1;
+	for (i = 0; i < got; i++) {
+		if (!full && q->has_chars) {
+			chars += (long long)(out[i].rec.xmllen + tolen);
+			full = chars > q->maxchars;
+		}
+		if (full || (out[i].rec.flags & STORE_ARCH_TOMBSTONE)) {
+			store_arch_item_free(&out[i]);
+			continue;
+		}
+		if (keep != i) {
+			out[keep] = out[i];
+			out[i].mem = NULL;
+		}
+		keep++;
+	}
+	/* Oldest first. */
+	for (i = 0; i < keep / 2; i++) {
+		struct store_arch_item t = out[i];
+
+		out[i] = out[keep - 1 - i];
+		out[keep - 1 - i] = t;
+	}
+	*n = keep;
+	return 0;
+}
+
+static void
+send_archived(struct room *r, const char *to, const struct hist_req *q)
+{
+	struct store_arch_room *ar;
+	struct store_arch_item *items;
+	size_t max = r->cfg.history_length, n = 0, i;
+	bool failed;
+	struct buf b;
+
+	if (q->has_stanzas && (unsigned long long)q->maxstanzas < max)
+		max = q->maxstanzas < 0 ? 0 : (size_t)q->maxstanzas;
+	if (max == 0 || (ar = archive_room(r, false, &failed)) == NULL)
+		return;
+	if ((items = calloc(max, sizeof(*items))) == NULL)
+		return;
+	if (history_pick(r, ar, q, strlen(to), items, max, &n) == -1)
+		log_error("room %s: history from the archive: %s", r->jid,
+		    store_errmsg(r->mucd->store));
+	buf_init(&b, 0);
+	for (i = 0; i < n; i++) {
+		if (history_copy(&items[i], r->jid, &b) == 0)
+			mucd_send_to(r->mucd, b.data, b.len,
+			    strlen(ARCH_MSG_OPEN), to);
+		store_arch_item_free(&items[i]);
+	}
+	buf_free(&b);
+	free(items);
+}
+
 void
 history_send(struct room *r, const char *to, const struct xnode *join)
 {
@@ -253,6 +381,10 @@ history_send(struct room *r, const char *to, const struct xnode *join)
 	if (!q.has_chars && !q.has_stanzas && !q.has_since) {
 		q.has_stanzas = true;
 		q.maxstanzas = r->cfg.default_history;
+	}
+	if (archive_on(r)) {
+		send_archived(r, to, &q);
+		return;
 	}
 	/* Count back from the newest until a limit is reached. */
 	for (i = r->hist_len; i > 0; i--) {
@@ -276,11 +408,43 @@ history_send(struct room *r, const char *to, const struct xnode *join)
 	}
 }
 
+/* The newest n archived messages (tombstones too: what is in it). */
+static void
+each_archived(struct room *r, unsigned n, history_cb cb, void *arg)
+{
+	struct store_arch_room *ar;
+	struct store_arch_query aq = { 0 };
+	struct store_arch_item *items;
+	size_t got = 0, i;
+	bool failed, more;
+
+	if (n == 0 || (ar = archive_room(r, false, &failed)) == NULL ||
+	    (items = calloc(n, sizeof(*items))) == NULL)
+		return;
+	aq.aid = ar->aid;
+	aq.lo = archive_floor(r, ar);
+	aq.hi = UINT64_MAX;
+	aq.backward = true;
+	aq.max = n;
+	if (store_arch_page(r->mucd->store, &aq, items, &got, &more) ==
+	    STORE_OK)
+		for (i = got; i > 0; i--)
+			cb(arg, (long long)(STORE_ARCH_MS(items[i - 1].rec.seq) /
+			    1000), items[i - 1].rec.xml, items[i - 1].rec.xmllen);
+	for (i = 0; i < got; i++)
+		store_arch_item_free(&items[i]);
+	free(items);
+}
+
 void
 history_each(struct room *r, unsigned n, history_cb cb, void *arg)
 {
 	unsigned i, start = n < r->hist_len ? r->hist_len - n : 0;
 
+	if (archive_on(r)) {
+		each_archived(r, n, cb, arg);
+		return;
+	}
 	for (i = start; i < r->hist_len; i++) {
 		struct hist_entry *e = entry_at(r, i);
 
@@ -293,15 +457,19 @@ load_cb(void *arg, uint64_t seq, const char *json)
 {
 	struct room *r = arg;
 	json_t *o = json_loads(json, 0, NULL), *st;
+	const char *jid;
 	char *xml;
 
 	if (o == NULL)
 		return 0;	/* skip a damaged entry, keep the rest */
 	st = json_object_get(o, "stanza");
+	jid = json_string_value(json_object_get(o, "jid"));
 	if (json_is_string(st) &&
 	    (xml = strndup(json_string_value(st), json_string_length(st))))
-		push(r, xml, json_string_length(st), 1 + strlen("message"),
-		    json_integer_value(json_object_get(o, "stamp")), seq);
+		push(r, xml, json_string_length(st),
+		    json_integer_value(json_object_get(o, "stamp")), seq,
+		    json_string_value(json_object_get(o, "sid")),
+		    jid != NULL ? strdup(jid) : NULL);
 	json_decref(o);
 	return 0;
 }

@@ -13,11 +13,23 @@
 struct room;
 struct store_txn;
 
+/* What an entering client asked for (<history maxchars maxstanzas
+ * seconds since/>), with the room's default when it asked nothing. */
+struct hist_req {
+	long long	 maxchars, maxstanzas, since;
+	bool		 has_chars, has_stanzas, has_since;
+};
+
 /* Is this broadcast message worth keeping (Prosody's rules: bodies,
  * store hints, encrypted payloads, chat markers)? */
 int	 history_is_historic(const struct xnode *msg);
-/* Keep a copy of a broadcast message (from=occupant JID, no 'to'). */
-void	 history_add(struct room *, const struct xnode *msg);
+/* Keep a copy of a broadcast message (from=occupant JID, no 'to'),
+ * sent by bare (NULL: the room). Rooms that archive keep none. */
+void	 history_add(struct room *, const struct xnode *msg,
+	    const char *bare);
+/* Drop the entry with this stanza-id (sent by bare, unless NULL): a
+ * retracted message is no history. True if there was one. */
+bool	 history_forget(struct room *, const char *sid, const char *bare);
 /* Replay to a session entering with join presence `join`. */
 void	 history_send(struct room *, const char *to, const struct xnode *join);
 /* Apply a changed history_length (drops the oldest beyond it). */

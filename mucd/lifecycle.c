@@ -14,6 +14,7 @@
 #include "presence.h"
 #include "ratelimit.h"
 #include "reload.h"
+#include "retention.h"
 #include "reverify.h"
 #include "room.h"
 #include "router.h"
@@ -122,6 +123,15 @@ checkpoint(struct loop_timer *t)
 }
 
 static void
+arch_prune(struct loop_timer *t)
+{
+	struct mucd *m = t->arg;
+
+	retention_run(m);
+	loop_timer_set(&m->loop, t, RETENTION_MS);
+}
+
+static void
 on_signal(struct loop_io *io, uint32_t events)
 {
 	struct mucd *m = io->arg;
@@ -187,6 +197,8 @@ lifecycle_init(struct mucd *m)
 	m->housekeeping.arg = m;
 	m->checkpoint.cb = checkpoint;
 	m->checkpoint.arg = m;
+	m->arch_prune.cb = arch_prune;
+	m->arch_prune.arg = m;
 	m->started = time(NULL);
 	return 0;
 }
@@ -199,6 +211,7 @@ lifecycle_start(struct mucd *m)
 	loop_timer_set(&m->loop, &m->housekeeping, MUCD_HOUSEKEEPING_MS);
 	loop_timer_set(&m->loop, &m->checkpoint,
 	    (uint64_t)m->conf.checkpoint_interval * 1000);
+	loop_timer_set(&m->loop, &m->arch_prune, RETENTION_MS);
 }
 
 void
@@ -221,6 +234,7 @@ lifecycle_finish(struct mucd *m)
 	ratelimit_free(m);
 	store_close(m->store);
 	m->store = NULL;
+	free(m->arch_prune_after);
 	if (!m->foreground && !m->maintenance)
 		daemon_pidfile_remove(m->conf.pidfile);
 	loop_free(&m->loop);

@@ -1,10 +1,12 @@
 #include "message.h"
+#include "moderate.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "admin.h"
+#include "archive.h"
 #include "form.h"
 #include "history.h"
 #include "jid.h"
@@ -73,7 +75,9 @@ groupchat(struct mucd *m, struct room *r, struct xnode *st,
 {
 	struct occupant *o = room_occupant_by_jid(r, from->full);
 	const char *body;
+	struct archive_admission ac;
 	struct muc_err e;
+	bool keep;
 	char id[33];
 
 	if (o == NULL || o->role == ROLE_NONE) {
@@ -111,28 +115,41 @@ groupchat(struct mucd *m, struct room *r, struct xnode *st,
 		    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 		x_set_attr(st, "id", id);
 	}
-	/* Into the history only what the room did relay. */
-	if (room_relay(r, st, &e) == -1) {
+	/* The room's stanza-id, then admission: the budget and size
+	 * checks, then the archive; into history only what was relayed. */
+	keep = history_is_historic(st);
+	archive_stamp_id(r, st);
+	ac.r = r;
+	ac.msg = st;
+	ac.o = o;
+	ac.keep = keep;
+	if (room_relay(r, st, archive_admit, &ac, &e) == -1) {
 		x_set_attr(st, "from", from->full);
 		x_set_attr(st, "to", r->jid);
 		st_send_error(m, st, e.type, e.cond, e.text, NULL);
 		return;
 	}
-	if (history_is_historic(st))
-		history_add(r, st);
+	if (keep)
+		history_add(r, st, o->bare);
+	moderate_sender_retraction(r, st, o);
 }
 
-void
-message_from_room(struct room *r, const char *body)
+int
+message_from_room(struct room *r, const char *body, struct muc_err *e)
 {
 	struct xnode *msg = x_new("message", NS_COMPONENT);
 
 	x_set_attr(msg, "type", "groupchat");
 	x_set_attr(msg, "from", r->jid);
 	x_add_child_text(msg, "body", body);
-	history_add(r, msg);
+	if (archive_message(r, msg, NULL, true, e) == -1) {
+		x_free(msg);
+		return -1;
+	}
+	history_add(r, msg, NULL);
 	room_broadcast(r, msg, NULL, NULL);
 	x_free(msg);
+	return 0;
 }
 
 /* Mediated invitations (XEP-0045 7.8.2). */

@@ -10,14 +10,16 @@
 
 struct mucd;
 struct room;
+struct muc_err;
 struct jid;
 
 void	 message_to_room(struct mucd *, struct room *, struct xnode *,
 	    const struct jid *from);
 void	 message_to_occupant(struct mucd *, struct room *, struct xnode *,
 	    const struct jid *from, const char *nick);
-/* A groupchat message from the room itself (control channel `say`). */
-void	 message_from_room(struct room *, const char *body);
+/* A groupchat message from the room itself (mucctl say); -1 with e set
+ * if the archive refused it (nothing was sent). */
+int	 message_from_room(struct room *, const char *body, struct muc_err *);
 /* Prosody's "kickable" bounce conditions: the client is gone. */
 int	 message_is_kickable_error(const struct xnode *);
 

@@ -71,6 +71,8 @@ struct mucd {
 	struct loop_io		 sigio;
 	struct loop_timer	 housekeeping;	/* eviction, lock expiry */
 	struct loop_timer	 checkpoint;
+	struct loop_timer	 arch_prune;	/* archive retention */
+	char			*arch_prune_after;	/* its place */
 	struct store		*store;
 	struct ctl		*ctl;
 	struct hmap		 rooms;		/* room JID -> struct room */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "form.h"
 #include "history.h"
 #include "jid.h"
@@ -153,30 +154,46 @@ config_set(struct mucd *m, struct room *r, struct xnode *st,
 	room_release(r);
 }
 
-int
-owner_destroy(struct room *r, const char *alt, const char *reason,
-    const char *password, struct muc_err *e)
+/* The room and its archive leave the store together. */
+static int
+unstore(struct room *r, bool keep_archive)
 {
 	struct mucd *m = r->mucd;
 	struct store_txn *txn;
+
+	if (m->store == NULL)
+		return 0;
+	if (store_begin(m->store, &txn) != STORE_OK)
+		return -1;
+	if ((r->stored && store_room_del(txn, r->jid) != STORE_OK) ||
+	    archive_forget(r, txn, keep_archive) == -1) {
+		store_abort(txn);
+		return -1;
+	}
+	if (store_commit(txn) != STORE_OK)
+		return -1;
+	mucd_store_dirty(m);
+	r->stored = false;
+	return 0;
+}
+
+int
+owner_destroy(struct room *r, const char *alt, const char *reason,
+    const char *password, bool keep_archive, struct muc_err *e)
+{
+	struct mucd *m = r->mucd;
 	struct xnode *d;
 	struct occupant *o, **all;
 	struct pub p = { 0 };
 	const char *k;
 	size_t i, n = 0, cap;
 
-	if (r->stored && m->store != NULL) {
-		if (store_begin(m->store, &txn) != STORE_OK ||
-		    (store_room_del(txn, r->jid) != STORE_OK &&
-		    (store_abort(txn), 1)) || store_commit(txn) != STORE_OK) {
-			m->stats.store_errors++;
-			log_error("destroying room %s: %s", r->jid,
-			    store_errmsg(m->store));
-			return st_refuse(e, ERR_WAIT, "internal-server-error",
-			    "Could not delete the room from storage");
-		}
-		mucd_store_dirty(m);
-		r->stored = false;
+	if (unstore(r, keep_archive) == -1) {
+		m->stats.store_errors++;
+		log_error("destroying room %s: %s", r->jid,
+		    store_errmsg(m->store));
+		return st_refuse(e, ERR_WAIT, "internal-server-error",
+		    "Could not delete the room from storage");
 	}
 	r->destroying = true;
 	d = x_new("destroy", NS_MUC_USER);
@@ -230,7 +247,7 @@ destroy_set(struct mucd *m, struct room *r, struct xnode *st,
 	}
 	st_send_outcome(m, st, owner_destroy(r, alt,
 	    x_child_text(d, "reason", NS_MUC_OWNER),
-	    x_child_text(d, "password", NS_MUC_OWNER), &e), &e);
+	    x_child_text(d, "password", NS_MUC_OWNER), false, &e), &e);
 }
 
 void

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "archive.h"
 #include "history.h"
 #include "jid.h"
 #include "log.h"
@@ -275,6 +276,7 @@ room_create(struct mucd *m, const char *jid, const char *creator)
 	if (r == NULL)
 		return NULL;
 	r->created = r->last_used = (long long)time(NULL);
+	r->fresh = true;
 	if (creator != NULL && (r->creator = strdup(creator)) == NULL) {
 		room_free(r);
 		return NULL;
@@ -467,6 +469,7 @@ room_check_empty(struct room *r)
 		log_debug("room %s is empty and temporary: destroying", r->jid);
 		if (r->stored)
 			room_save(r);
+		archive_forget(r, NULL, false);
 		r->mucd->stats.rooms_destroyed++;
 		room_forget(r);
 		return;
@@ -1030,7 +1033,8 @@ room_broadcast(struct room *r, const struct xnode *st, occ_filter filter,
 }
 
 int
-room_relay(struct room *r, const struct xnode *st, struct muc_err *e)
+room_relay(struct room *r, const struct xnode *st, relay_admit admit,
+    void *arg, struct muc_err *e)
 {
 	struct mucd *m = r->mucd;
 	double rate = (double)m->conf.room_fanout_rate;
@@ -1047,6 +1051,10 @@ room_relay(struct room *r, const struct xnode *st, struct muc_err *e)
 		return st_refuse(e, ERR_WAIT, "resource-constraint",
 		    "The room is relaying more than the service allows; "
 		    "wait a moment and send again");
+	}
+	if (admit != NULL && admit(arg, e) == -1) {
+		buf_free(&b);
+		return -1;
 	}
 	send_all(r, &b, split, NULL, NULL);
 	buf_free(&b);

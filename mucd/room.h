@@ -64,7 +64,12 @@ struct hist_entry {
 	size_t		 split;		/* where ' to=...' goes */
 	long long	 stamp;
 	uint64_t	 seq;
+	char		 sid[17];	/* the room's stanza-id, or "" */
+	char		*bare;		/* the sender's real JID, or NULL */
 };
+
+/* Whether the room's archive entry was looked up (archive.c). */
+enum arch_state { ARCH_UNKNOWN, ARCH_ABSENT, ARCH_LOADED };
 
 struct room {
 	struct mucd	*mucd;
@@ -93,6 +98,9 @@ struct room {
 	char		*creator;	/* bare JID that created it */
 	unsigned	 hold;		/* >0: an operation is running on it */
 	struct bucket	 fanout;	/* bytes relayed (room_fanout_rate) */
+	bool		 fresh;		/* created in this run, not loaded */
+	enum arch_state	 arch_state;
+	struct store_arch_room arch;	/* when ARCH_LOADED */
 };
 
 /* Lookup: in memory, else loaded from the store. NULL if it does not
@@ -195,13 +203,15 @@ void		 room_send_serialized(struct room *, const struct occupant *,
 		    const struct buf *, size_t split);
 /*
  * An occupant's groupchat message to everyone, unless a copy would exceed
- * max_stanza_out (policy-violation) or the copies together the room's
- * fan-out budget, room_fanout_rate (resource-constraint): then -1, e
- * says why, and nothing is sent.
+ * max_stanza_out (policy-violation), the copies together the room's
+ * fan-out budget, room_fanout_rate (resource-constraint), or admit (run
+ * last, when it is not NULL: the archive storing the message) refuses:
+ * then -1, e says why, and nothing is sent.
  */
 struct muc_err;
+typedef int	(*relay_admit)(void *arg, struct muc_err *);
 int		 room_relay(struct room *, const struct xnode *st,
-		    struct muc_err *e);
+		    relay_admit admit, void *arg, struct muc_err *e);
 /* The room's 104-style notice: <message type=groupchat from=room><x>…codes */
 void		 room_send_status_codes(struct room *, const int *codes, int n);
 

@@ -16,7 +16,7 @@ enum field {
 	F_NAME, F_DESC, F_LANG, F_PERSISTENT, F_PUBLIC, F_PROTECTED, F_SECRET,
 	F_MEMBERSONLY, F_INVITES, F_MEMBERINVITES, F_MAXUSERS, F_SUBJECT,
 	F_MODERATED, F_WHOIS, F_ALLOWPM, F_MEMBERLIST, F_BROADCAST, F_HISTORY,
-	F_DEFHISTORY, F_LOGGING, F_COUNT
+	F_DEFHISTORY, F_LOGGING, F_ARCHIVING, F_COUNT
 };
 
 const char *const roomform_vars[F_COUNT + 1] = {
@@ -42,6 +42,7 @@ const char *const roomform_vars[F_COUNT + 1] = {
 	[F_HISTORY] = PFX "historylength",
 	[F_DEFHISTORY] = PFX "defaulthistorymessages",
 	[F_LOGGING] = PFX "enablelogging",
+	[F_ARCHIVING] = PFX "enablearchiving",
 	[F_COUNT] = NULL
 };
 #define VAR(i)	roomform_vars[i]
@@ -147,6 +148,10 @@ roomform_build(const struct room *r, struct xnode *parent)
 	    c->default_history);
 	add_bool(x, VAR(F_LOGGING),
 	    "Public logging of the room's discussion", c->logging);
+	/* Prosody's field; offered only where owners may switch it. */
+	if (r->mucd->conf.archive_configurable)
+		add_bool(x, VAR(F_ARCHIVING), "Archive chat on server",
+		    c->archiving);
 	return x;
 }
 
@@ -324,7 +329,9 @@ roomform_apply(const struct room *r, const struct form *f,
 	    &c->history_length, e) ||
 	    get_uint(f, VAR(F_DEFHISTORY),
 	    conf->history_max, true, &c->default_history, e) ||
-	    get_bool(f, VAR(F_LOGGING), &c->logging, e)) {
+	    get_bool(f, VAR(F_LOGGING), &c->logging, e) ||
+	    (conf->archive_configurable &&
+	    get_bool(f, VAR(F_ARCHIVING), &c->archiving, e))) {
 		roomcfg_free(c);
 		return -1;
 	}

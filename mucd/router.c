@@ -9,7 +9,9 @@
 #include "jid.h"
 #include "link.h"
 #include "log.h"
+#include "mam.h"
 #include "message.h"
+#include "moderate.h"
 #include "mucd.h"
 #include "owner.h"
 #include "presence.h"
@@ -36,6 +38,10 @@ room_iq(struct mucd *m, struct room *r, struct xnode *st,
 		owner_iq(m, r, st, from);
 	else if (x_is(q, "query", NS_REGISTER))
 		register_iq(m, r, st, from);
+	else if (mam_is_request(q))
+		mam_iq(m, r, st, from);
+	else if (moderate_is_request(q))
+		moderate_iq(m, r, st, from);
 	else if (x_is(q, "ping", NS_PING) && get)
 		st_send_result(m, st, NULL);
 	else

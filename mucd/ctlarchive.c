@@ -1,0 +1,352 @@
+/*
+ * ctlarchive: the control commands of the room archive — show a room's
+ * recent messages, export it page by page, purge it (hidden at once,
+ * deleted by retention in the background), and count what it holds.
+ */
+#include "ctlreq.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive.h"
+#include "jid.h"
+#include "mucd.h"
+#include "room.h"
+#include "stanza.h"
+#include "store.h"
+#include "xml.h"
+
+#define SHOW_DEFAULT	20
+#define SHOW_MAX	1000
+#define EXPORT_PAGE	500	/* records per export reply, at most */
+#define STATS_LIMIT	10000
+
+/* A time argument: seconds since the epoch, or an XEP-0082 string. 0
+ * when absent, -1 after replying. */
+static int
+arg_time(struct req *q, const char *name, long long *t)
+{
+	json_t *v = json_object_get(q->args, name);
+
+	*t = 0;
+	if (v == NULL)
+		return 0;
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*t = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v) && st_parse_stamp(json_string_value(v), t) == 0 &&
+	    *t >= 0)
+		return 0;
+	req_fail(q, CTL_E_BAD_REQUEST, "%s: not a time (seconds since the "
+	    "epoch, or like 2026-01-31T12:00:00Z)", name);
+	return -1;
+}
+
+static long
+arg_count(struct req *q, const char *name, long dflt, long max)
+{
+	json_t *v = json_object_get(q->args, name);
+
+	if (v == NULL)
+		return dflt;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > max) {
+		req_fail(q, CTL_E_BAD_REQUEST, "%s: a number from 1 to %ld",
+		    name, max);
+		return -1;
+	}
+	return (long)json_integer_value(v);
+}
+
+/* The room's archive; NULL after replying (or, absent, an empty one in
+ * *none). */
+static struct store_arch_room *
+room_archive(struct req *q, struct room *r, struct store_arch_room *none)
+{
+	struct store_arch_room *ar;
+	bool failed;
+
+	if ((ar = archive_room(r, false, &failed)) != NULL)
+		return ar;
+	if (failed) {
+		req_fail(q, CTL_E_INTERNAL, "the archive of %s could not be "
+		    "read: %s", r->jid, store_errmsg(r->mucd->store));
+		return NULL;
+	}
+	memset(none, 0, sizeof(*none));
+	return none;
+}
+
+static json_t *
+item_json(const struct store_arch_item *it)
+{
+	struct xml_limits lim = { 1u << 26, 64 };
+	struct xnode *msg;
+	char err[64];
+	json_t *o;
+
+	msg = xml_parse(it->rec.xml, it->rec.xmllen, &lim, err, sizeof(err));
+	o = json_pack("{s:s,s:I,s:s,s:s*,s:b,s:s?,s:s%}", "id", it->rec.sid,
+	    "stamp", (json_int_t)(STORE_ARCH_MS(it->rec.seq) / 1000), "nick",
+	    it->rec.nick, "jid", it->rec.jid[0] ? it->rec.jid : NULL,
+	    "retracted", (it->rec.flags & STORE_ARCH_TOMBSTONE) != 0, "body",
+	    x_child_text(msg, "body", NULL), "xml", it->rec.xml,
+	    it->rec.xmllen);
+	x_free(msg);
+	return o;
+}
+
+/* A walk's records as a JSON array (in walk order, reversed if asked). */
+static json_t *
+page_json(struct store_arch_item *items, size_t n, bool reverse)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, item_json(&items[reverse ?
+		    n - 1 - i : i]));
+	for (i = 0; i < n; i++)
+		store_arch_item_free(&items[i]);
+	return list;
+}
+
+static int
+walk(struct req *q, const struct store_arch_query *aq,
+    struct store_arch_item *items, size_t *n, bool *more)
+{
+	if (aq->aid != 0 && store_arch_page(q->m->store, aq, items, n,
+	    more) == STORE_OK)
+		return 0;
+	if (aq->aid == 0) {
+		*n = 0;
+		*more = false;
+		return 0;
+	}
+	req_fail(q, CTL_E_INTERNAL, "the archive could not be read: %s",
+	    store_errmsg(q->m->store));
+	return -1;
+}
+
+/* The newest messages (before `before`, since `since`, from nick
+ * `with`), oldest first. */
+void
+cmd_archive_show(struct req *q)
+{
+	struct room *r = req_need_room(q);
+	struct store_arch_room *ar, none;
+	struct store_arch_query aq = { 0 };
+	struct store_arch_item *items;
+	long long since, before;
+	size_t n;
+	long limit;
+	bool more;
+
+	if (r == NULL || arg_time(q, "since", &since) == -1 ||
+	    arg_time(q, "before", &before) == -1 ||
+	    (limit = arg_count(q, "limit", SHOW_DEFAULT, SHOW_MAX)) == -1 ||
+	    (ar = room_archive(q, r, &none)) == NULL)
+		return;
+	aq.aid = ar->aid;
+	aq.lo = archive_floor(r, ar);
+	if (since > 0 && STORE_ARCH_SEQ((uint64_t)since * 1000) > aq.lo)
+		aq.lo = STORE_ARCH_SEQ((uint64_t)since * 1000);
+	aq.hi = before > 0 ? STORE_ARCH_SEQ((uint64_t)before * 1000) - 1 :
+	    UINT64_MAX;
+	aq.nick = req_str(q, "with");
+	aq.backward = true;
+	aq.max = (size_t)limit;
+	if ((items = calloc(aq.max, sizeof(*items))) == NULL) {
+		req_fail(q, CTL_E_INTERNAL, "out of memory");
+		return;
+	}
+	if (walk(q, &aq, items, &n, &more) == 0)
+		req_ok(q, json_pack("{s:s,s:o,s:b}", "room", r->jid, "messages",
+		    page_json(items, n, true), "truncated", more));
+	free(items);
+}
+
+/* Everything, oldest first, a page at a time: "next" is where the next
+ * page starts (the last id), null at the end. */
+void
+cmd_archive_export(struct req *q)
+{
+	struct room *r = req_need_room(q);
+	struct store_arch_room *ar, none;
+	struct store_arch_query aq = { 0 };
+	struct store_arch_item *items, it;
+	const char *after;
+	char next[64] = "";
+	size_t n;
+	long limit;
+	bool more;
+	int rc;
+
+	if (r == NULL ||
+	    (limit = arg_count(q, "limit", EXPORT_PAGE, EXPORT_PAGE)) == -1 ||
+	    (ar = room_archive(q, r, &none)) == NULL)
+		return;
+	aq.aid = ar->aid;
+	aq.lo = archive_floor(r, ar);
+	aq.hi = UINT64_MAX;
+	aq.max = (size_t)limit;
+	if ((after = req_str(q, "after")) != NULL) {
+		rc = ar->aid ? store_arch_get(q->m->store, ar->aid, after, &it) :
+		    STORE_NOTFOUND;
+		if (rc != STORE_OK) {
+			req_fail(q, rc == STORE_NOTFOUND ? CTL_E_NOT_FOUND :
+			    CTL_E_INTERNAL, "no message %s in the archive of "
+			    "%s", after, r->jid);
+			return;
+		}
+		if (it.rec.seq + 1 > aq.lo)
+			aq.lo = it.rec.seq + 1;
+		store_arch_item_free(&it);
+	}
+	if ((items = calloc(aq.max, sizeof(*items))) == NULL) {
+		req_fail(q, CTL_E_INTERNAL, "out of memory");
+		return;
+	}
+	if (walk(q, &aq, items, &n, &more) == 0) {
+		if (more && n > 0)
+			snprintf(next, sizeof(next), "%s", items[n - 1].rec.sid);
+		req_ok(q, json_pack("{s:s,s:o,s:s?}", "room", r->jid,
+		    "messages", page_json(items, n, false), "next",
+		    next[0] ? next : NULL));
+	}
+	free(items);
+}
+
+/*
+ * Purge: everything before a time, or all. The floor moves at once (no
+ * query or history shows those records again); retention deletes them
+ * in its bounded batches.
+ */
+void
+cmd_archive_purge(struct req *q)
+{
+	struct room *r = req_need_room(q);
+	struct store_arch_room *ar, next;
+	struct store_txn *txn;
+	long long before;
+	bool all = json_is_true(json_object_get(q->args, "all")), failed;
+	uint64_t floor;
+
+	if (r == NULL || arg_time(q, "before", &before) == -1)
+		return;
+	if ((before > 0) == all) {
+		req_fail(q, CTL_E_BAD_REQUEST, "give either \"before\" or "
+		    "\"all\"");
+		return;
+	}
+	if ((ar = archive_room(r, false, &failed)) == NULL) {
+		if (failed)
+			req_fail(q, CTL_E_INTERNAL, "%s",
+			    store_errmsg(q->m->store));
+		else
+			req_ok(q, json_pack("{s:s,s:b}", "room", r->jid,
+			    "purged", 0));
+		return;
+	}
+	next = *ar;
+	floor = all ? ar->last + 1 : STORE_ARCH_SEQ((uint64_t)before * 1000);
+	if (floor > next.floor)
+		next.floor = floor;
+	if (store_begin(q->m->store, &txn) != STORE_OK) {
+		req_fail(q, CTL_E_INTERNAL, "%s", store_errmsg(q->m->store));
+		return;
+	}
+	if (store_arch_room_put(txn, r->jid, &next) != STORE_OK) {
+		store_abort(txn);
+		req_fail(q, CTL_E_INTERNAL, "%s", store_errmsg(q->m->store));
+		return;
+	}
+	if (store_commit(txn) != STORE_OK) {
+		req_fail(q, CTL_E_INTERNAL, "%s", store_errmsg(q->m->store));
+		return;
+	}
+	mucd_store_dirty(q->m);
+	*ar = next;
+	req_ok(q, json_pack("{s:s,s:b,s:I}", "room", r->jid, "purged", 1,
+	    "before", (json_int_t)(STORE_ARCH_MS(next.floor) / 1000)));
+}
+
+struct stats {
+	struct req	*q;
+	json_t		*list;
+	size_t		 limit;
+	bool		 more;
+	json_int_t	 messages, bytes;
+};
+
+/* The oldest record a reader would see, or 0. */
+static long long
+oldest(struct stats *s, const char *room, const struct store_arch_room *ar)
+{
+	struct room *r = room_find_loaded(s->q->m, room);
+	struct store_arch_query aq = { ar->aid, ar->floor, UINT64_MAX, NULL,
+	    false, 1 };
+	struct store_arch_item it;
+	long long t = 0;
+	size_t n;
+	bool more;
+
+	if (r != NULL)
+		aq.lo = archive_floor(r, ar);
+	if (store_arch_page(s->q->m->store, &aq, &it, &n, &more) == STORE_OK &&
+	    n == 1) {
+		t = (long long)(STORE_ARCH_MS(it.rec.seq) / 1000);
+		store_arch_item_free(&it);
+	}
+	return t;
+}
+
+static int
+stats_room(void *arg, const char *room, const struct store_arch_room *ar)
+{
+	struct stats *s = arg;
+	long long t;
+
+	if (json_array_size(s->list) >= s->limit) {
+		s->more = true;
+		return 1;
+	}
+	t = oldest(s, room, ar);
+	s->messages += (json_int_t)ar->count;
+	s->bytes += (json_int_t)ar->bytes;
+	json_array_append_new(s->list, json_pack("{s:s,s:I,s:I,s:o,s:b}",
+	    "room", room, "messages", (json_int_t)ar->count, "bytes",
+	    (json_int_t)ar->bytes, "oldest", t ? json_integer(t) : json_null(),
+	    "kept", ar->kept));
+	return 0;
+}
+
+void
+cmd_archive_stats(struct req *q)
+{
+	char jid[JID_BARE_MAX + 1];
+	const char *room = req_str(q, "room");
+	struct stats s = { q, json_array(), STATS_LIMIT, false, 0, 0 };
+	struct store_arch_room ar;
+	int rc;
+
+	if (room != NULL) {
+		/* One room: looked up, not searched for. */
+		if (req_room_jid(q, room, jid, sizeof(jid)) == -1) {
+			json_decref(s.list);
+			return;
+		}
+		rc = store_arch_room_get(q->m->store, jid, &ar);
+		if (rc == STORE_OK)
+			stats_room(&s, jid, &ar);
+	} else
+		rc = store_arch_room_iter(q->m->store, NULL, stats_room, &s);
+	if (rc < 0) {
+		json_decref(s.list);
+		req_fail(q, CTL_E_INTERNAL, "%s", store_errmsg(q->m->store));
+		return;
+	}
+	req_ok(q, json_pack("{s:o,s:{s:I,s:I},s:b}", "rooms", s.list, "total",
+	    "messages", s.messages, "bytes", s.bytes, "truncated", s.more));
+}

@@ -1,0 +1,165 @@
+#include "ctlreq.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "jid.h"
+#include "mucd.h"
+#include "room.h"
+#include "stanza.h"
+#include "store.h"
+
+
+void
+req_fail(struct req *q, enum ctl_err code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctl_reply_error(q->c, q->id, code, "%s", msg);
+}
+
+void
+req_ok(struct req *q, json_t *result)
+{
+	ctl_reply_ok(q->c, q->id, result);
+}
+
+/* Argument helpers. */
+
+const char *
+req_str(struct req *q, const char *name)
+{
+	json_t *v = json_object_get(q->args, name);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+const char *
+req_need_str(struct req *q, const char *name)
+{
+	const char *s = req_str(q, name);
+
+	if (s == NULL || *s == '\0')
+		req_fail(q, CTL_E_BAD_REQUEST, "missing argument \"%s\"", name);
+	return s;
+}
+
+/* A room name: a JID on our domain, or just the local part. */
+int
+req_room_jid(struct req *q, const char *s, char *out, size_t outlen)
+{
+	char tmp[JID_BARE_MAX + 1];
+	const char *why;
+	struct jid j;
+
+	if (strchr(s, '@') == NULL) {
+		if (q->m->conf.domain == NULL) {
+			req_fail(q, CTL_E_BAD_REQUEST, "'%s': give the full room "
+			    "JID; the service domain is unknown (no "
+			    "configuration)", s);
+			return -1;
+		}
+		if (snprintf(tmp, sizeof(tmp), "%s@%s", s, q->m->conf.domain) >=
+		    (int)sizeof(tmp)) {
+			req_fail(q, CTL_E_BAD_REQUEST, "room name too long");
+			return -1;
+		}
+		s = tmp;
+	}
+	if (jid_parse(&j, s, &why) == -1 || !jid_has_node(&j) ||
+	    jid_has_resource(&j)) {
+		req_fail(q, CTL_E_BAD_REQUEST, "'%s' is not a room JID%s%s", s,
+		    jid_has_resource(&j) ? "" : ": ", jid_has_resource(&j) ? "" :
+		    why);
+		return -1;
+	}
+	if (q->m->conf.domain != NULL &&
+	    strcmp(j.domain, q->m->conf.domain) != 0) {
+		req_fail(q, CTL_E_BAD_REQUEST, "'%s' is not on %s", s, q->m->conf.domain);
+		return -1;
+	}
+	snprintf(out, outlen, "%s", j.bare);
+	return 0;
+}
+
+struct room *
+req_need_room(struct req *q)
+{
+	char jid[JID_BARE_MAX + 1];
+	const char *s = req_need_str(q, "room");
+	struct room *r;
+	bool failed;
+
+	if (s == NULL || req_room_jid(q, s, jid, sizeof(jid)) == -1)
+		return NULL;
+	r = room_find(q->m, jid, &failed);
+	if (failed)
+		req_fail(q, CTL_E_INTERNAL, "room %s could not be loaded: %s", jid,
+		    store_errmsg(q->m->store));
+	else if (r == NULL)
+		req_fail(q, CTL_E_NOT_FOUND, "no room %s", jid);
+	return r;
+}
+
+int
+req_need_bare(struct req *q, const char *name, char *out, size_t outlen)
+{
+	const char *s = req_need_str(q, name), *why;
+
+	if (s == NULL)
+		return -1;
+	if (jid_prep_bare(s, out, outlen, &why) == -1) {
+		req_fail(q, CTL_E_BAD_REQUEST, "'%s' is not a JID: %s", s, why);
+		return -1;
+	}
+	if (strchr(s, '/') != NULL) {
+		req_fail(q, CTL_E_BAD_REQUEST, "'%s': a bare JID is expected", s);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A refusal from the code XMPP requests share: the operator reads the
+ * text (or what the condition means), a script the code and, in
+ * "condition", the XMPP condition behind it.
+ */
+void
+req_fail_muc(struct req *q, const struct muc_err *e)
+{
+	static const struct {
+		const char	*cond;
+		enum ctl_err	 code;
+		const char	*says;
+	} map[] = {
+		{ "conflict", CTL_E_CONFLICT, "that conflicts with the room's "
+		  "state" },
+		{ "item-not-found", CTL_E_NOT_FOUND, "no such item" },
+		{ "internal-server-error", CTL_E_INTERNAL, "the change could "
+		  "not be stored; nothing was changed" },
+		{ "resource-constraint", CTL_E_INTERNAL, "the service is out "
+		  "of resources; nothing was changed" },
+		{ "bad-request", CTL_E_BAD_REQUEST, "the request is invalid" },
+		{ "not-acceptable", CTL_E_BAD_REQUEST, "the value is not "
+		  "acceptable" },
+		{ "jid-malformed", CTL_E_BAD_REQUEST, "not a valid JID or "
+		  "nick" },
+	};
+	enum ctl_err code = CTL_E_NOT_ALLOWED;
+	const char *says = "not allowed by the rules of the room";
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(e->cond, map[i].cond) == 0) {
+			code = map[i].code;
+			says = map[i].says;
+		}
+	ctl_reply_refusal(q->c, q->id, code, e->cond, e->text ? e->text : says);
+}
+

@@ -1,0 +1,55 @@
+/*
+ * ctlreq: one control request on its way through its handler — the
+ * reply helpers and the argument readers every command shares, so a
+ * room name, a JID or a refusal means the same in each (ctlcmd.c holds
+ * the command table; groups of commands have files of their own).
+ */
+#ifndef MUCD_CTLREQ_H
+#define MUCD_CTLREQ_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "ctlproto.h"
+
+struct mucd;
+struct ctl_client;
+struct room;
+struct muc_err;
+
+struct req {
+	struct mucd		*m;
+	struct ctl_client	*c;
+	json_t			*id;
+	json_t			*args;
+};
+
+typedef void (*cmd_fn)(struct req *);
+
+void	 req_fail(struct req *, enum ctl_err, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* A refusal from the rules XMPP requests share (with its condition). */
+void	 req_fail_muc(struct req *, const struct muc_err *);
+void	 req_ok(struct req *, json_t *result);
+
+/* A string argument, or NULL. */
+const char *req_str(struct req *, const char *name);
+/* The same, required: NULL after replying bad-request. */
+const char *req_need_str(struct req *, const char *name);
+/* A room JID (or its local part, on our domain) into out; -1 after
+ * replying. */
+int	 req_room_jid(struct req *, const char *s, char *out, size_t outlen);
+/* args.room, which must exist (loaded if need be); NULL after replying. */
+struct room *req_need_room(struct req *);
+/* A bare JID argument, prepared; -1 after replying. */
+int	 req_need_bare(struct req *, const char *name, char *out,
+	    size_t outlen);
+
+/* Handlers in ctlarchive.c. */
+void	 cmd_archive_show(struct req *);
+void	 cmd_archive_export(struct req *);
+void	 cmd_archive_purge(struct req *);
+void	 cmd_archive_stats(struct req *);
+
+#endif
