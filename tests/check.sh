@@ -3,7 +3,9 @@
 #
 #   1. unit tests          tests/bin/test_*, one result per test case
 #   2. runner self-test    tests/runner/selftest/*.scs: scsrun must pass
-#                          what matches and fail (readably) what does not
+#                          what matches (pass_*), fail readably what does
+#                          not (fail_*) and refuse broken scripts before
+#                          they run (error_*)
 #   3. our scenarios       tests/scenarios/*.scs against mucd and against
 #                          Prosody's own MUC (reference mode)
 #   4. conformance         $SCS_DIR/*.scs (Prosody's MUC scripts), same
@@ -194,6 +196,16 @@ selftest_one() {
 			record PASS "selftest/$name"
 		else
 			{ echo "  (must fail with exit 1 and say: $want; got exit $rc)"
+			  cat "$out"; } > "$out.why"
+			record FAIL "selftest/$name" "$out.why"
+		fi ;;
+	error_*)
+		want=$(sed -n '1s/^.*The report must say: //p' "$scs")
+		if [ $rc -eq 2 ] && grep -qF -- "$want" "$out"; then
+			record PASS "selftest/$name"
+		else
+			{ echo "  (must be refused with exit 2 and say: $want;" \
+			    "got exit $rc)"
 			  cat "$out"; } > "$out.why"
 			record FAIL "selftest/$name" "$out.why"
 		fi ;;

@@ -8,6 +8,12 @@
  * child matches a distinct received child, in any order; with
  * scansion:strict='true' the child element counts must be equal.
  *
+ * Ours on top (tests/scenarios/README.md): "{scansion:capture:NAME}" as
+ * an attribute value or as the whole text matches any non-empty value and
+ * binds it (capture.c); an expected child with scansion:absent='true'
+ * matches when no received child matches it, and is not counted by
+ * scansion:strict.
+ *
  * Child assignment is a bipartite matching (Kuhn's augmenting paths, i.e.
  * backtracking over earlier choices), because a greedy pass fails on e.g.
  * expected <status/><status code='110'/> against received
@@ -18,7 +24,6 @@
  */
 #include "scsrun.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,8 +33,8 @@
 #define ANY_VALUE	"{scansion:any}"
 #define MAX_PAIRS	(1024 * 1024)	/* child comparisons per element */
 
-static bool match_elem(const struct xnode *, const struct xnode *, char *,
-    size_t);
+static bool match_elem(const struct xnode *, const struct xnode *,
+    struct taken *, char *, size_t);
 
 static void setwhy(char *, size_t, const char *, ...)
     __attribute__((format(printf, 3, 4)));
@@ -63,28 +68,39 @@ prepend(char *why, size_t len, const char *name, const char *sep)
 	memcpy(why + strlen(name), sep, strlen(sep));
 }
 
-static void
-span_trim(const char *s, const char **b, size_t *n)
-{
-	const char *e = s + strlen(s);
-
-	while (*s != '\0' && isspace((unsigned char)*s))
-		s++;
-	while (e > s && isspace((unsigned char)e[-1]))
-		e--;
-	*b = s;
-	*n = (size_t)(e - s);
-}
-
 static bool
 is_directive(const struct xattr *a)
 {
 	return a->ns != NULL && strcmp(a->ns, SCS_NS) == 0;
 }
 
+bool
+is_absent(const struct xnode *exp)
+{
+	const char *v = x_attr_ns(exp, SCS_NS, "absent");
+
+	return v != NULL && strcmp(v, "true") == 0;
+}
+
+/* A capture marker matches any non-empty value; the script checked the
+ * marker's form when it was loaded. */
 static bool
-match_attrs(const struct xnode *exp, const struct xnode *got, char *why,
-    size_t len)
+capture(const char *marker, size_t mlen, const char *v, size_t vlen,
+    struct taken *t)
+{
+	const char *name;
+	size_t nlen;
+
+	if (vlen == 0 || capture_marker_name(marker, mlen, &name, &nlen) == -1)
+		return false;
+	if (t != NULL)
+		taken_add(t, name, nlen, v, vlen);
+	return true;
+}
+
+static bool
+match_attrs(const struct xnode *exp, const struct xnode *got, struct taken *t,
+    char *why, size_t len)
 {
 	const char *v;
 	unsigned i;
@@ -100,6 +116,14 @@ match_attrs(const struct xnode *exp, const struct xnode *got, char *why,
 			    a->name, a->value);
 			return false;
 		}
+		if (capture_is_marker(a->value)) {
+			if (capture(a->value, strlen(a->value), v, strlen(v),
+			    t))
+				continue;
+			setwhy(why, len, "attribute '%s' is empty, expected a "
+			    "value for %s", a->name, a->value);
+			return false;
+		}
 		if (strcmp(a->value, ANY_VALUE) != 0 && strcmp(a->value, v) != 0) {
 			setwhy(why, len, "attribute '%s' is '%s', expected '%s'",
 			    a->name, v, a->value);
@@ -110,8 +134,8 @@ match_attrs(const struct xnode *exp, const struct xnode *got, char *why,
 }
 
 static bool
-match_text(const struct xnode *exp, const struct xnode *got, char *why,
-    size_t len)
+match_text(const struct xnode *exp, const struct xnode *got, struct taken *t,
+    char *why, size_t len)
 {
 	const char *eb, *gb;
 	size_t en, gn;
@@ -120,6 +144,14 @@ match_text(const struct xnode *exp, const struct xnode *got, char *why,
 	if (en == 0)
 		return true;
 	span_trim(x_text(got), &gb, &gn);
+	/* The marker is the whole trimmed text, as the loader checked. */
+	if (capture_is_marker(eb)) {
+		if (capture(eb, en, gb, gn, t))
+			return true;
+		setwhy(why, len, "text is empty, expected a value for %.*s",
+		    (int)en, eb);
+		return false;
+	}
 	if (en == gn && memcmp(eb, gb, en) == 0)
 		return true;
 	setwhy(why, len, "text is '%.*s', expected '%.*s'", (int)gn, gb,
@@ -154,15 +186,30 @@ augment(struct assign *a, size_t i)
 	return false;
 }
 
+/* The expected children to find (absent is false) or not to find. */
+static size_t
+count_kind(const struct xnode *n, bool absent)
+{
+	const struct xnode *c;
+	size_t k = 0;
+
+	X_FOREACH(n, c)
+		if (absent == is_absent(c))
+			k++;
+	return k;
+}
+
+/* The children of n, or with expected (exp true) only those of one kind. */
 static const struct xnode **
-child_vector(const struct xnode *n, size_t k)
+child_vector(const struct xnode *n, size_t k, bool exp, bool absent)
 {
 	const struct xnode **v = calloc(k ? k : 1, sizeof(*v)), *c;
 	size_t i = 0;
 
 	if (v != NULL)
 		X_FOREACH(n, c)
-			v[i++] = c;
+			if (!exp || absent == is_absent(c))
+				v[i++] = c;
 	return v;
 }
 
@@ -182,7 +229,7 @@ explain_child(struct assign *a, size_t i, char *why, size_t len)
 	for (j = 0; j < a->m; j++)
 		if (strcmp(a->gv[j]->name, e->name) == 0 &&
 		    strcmp(a->gv[j]->ns, e->ns) == 0) {
-			match_elem(e, a->gv[j], why, len);
+			match_elem(e, a->gv[j], NULL, why, len);
 			a->nested = true;
 			return;
 		}
@@ -197,7 +244,7 @@ assign_children(struct assign *a, char *why, size_t len)
 	for (i = 0; i < a->n; i++)
 		for (j = 0; j < a->m; j++)
 			a->ok[i * a->m + j] = match_elem(a->ev[i], a->gv[j],
-			    NULL, 0);
+			    NULL, NULL, 0);
 	for (j = 0; j < a->m; j++)
 		a->owner[j] = SIZE_MAX;
 	for (i = 0; i < a->n; i++) {
@@ -210,15 +257,49 @@ assign_children(struct assign *a, char *why, size_t len)
 	return true;
 }
 
+/* Captures come from the pairs of the assignment that matched. */
+static void
+take_assigned(const struct assign *a, struct taken *t)
+{
+	size_t j;
+
+	for (j = 0; j < a->m; j++)
+		if (a->owner[j] != SIZE_MAX)
+			match_elem(a->ev[a->owner[j]], a->gv[j], t, NULL, 0);
+}
+
+/* No received child may match an expected scansion:absent one. */
 static bool
-match_children(const struct xnode *exp, const struct xnode *got, char *why,
-    size_t len, bool *nested)
+check_absent(const struct xnode *exp, const struct xnode *got, char *why,
+    size_t len)
+{
+	const struct xnode *e, *g;
+
+	X_FOREACH(exp, e) {
+		if (!is_absent(e))
+			continue;
+		X_FOREACH(got, g)
+			if (match_elem(e, g, NULL, NULL, 0)) {
+				setwhy(why, len, "<%s xmlns='%s'/> present, "
+				    "expected absent (scansion:absent)",
+				    g->name, g->ns);
+				return false;
+			}
+	}
+	return true;
+}
+
+static bool
+match_children(const struct xnode *exp, const struct xnode *got,
+    struct taken *t, char *why, size_t len, bool *nested)
 {
 	struct assign a;
 	bool rc = false;
 
+	if (!check_absent(exp, got, why, len))
+		return false;
 	memset(&a, 0, sizeof(a));
-	a.n = x_count_children(exp);
+	a.n = count_kind(exp, false);
 	a.m = x_count_children(got);
 	if (a.n == 0)
 		return true;
@@ -226,16 +307,16 @@ match_children(const struct xnode *exp, const struct xnode *got, char *why,
 		setwhy(why, len, "too many children to compare");
 		return false;
 	}
-	a.ev = child_vector(exp, a.n);
-	a.gv = child_vector(got, a.m);
+	a.ev = child_vector(exp, a.n, true, false);
+	a.gv = child_vector(got, a.m, false, false);
 	a.ok = calloc(a.n * a.m + 1, sizeof(*a.ok));
 	a.owner = calloc(a.m + 1, sizeof(*a.owner));
 	a.seen = calloc(a.m + 1, sizeof(*a.seen));
 	if (a.ev == NULL || a.gv == NULL || a.ok == NULL || a.owner == NULL ||
 	    a.seen == NULL)
 		setwhy(why, len, "out of memory");
-	else
-		rc = assign_children(&a, why, len);
+	else if ((rc = assign_children(&a, why, len)) && t != NULL)
+		take_assigned(&a, t);
 	*nested = a.nested;
 	free(a.ev);
 	free(a.gv);
@@ -255,21 +336,23 @@ is_strict(const struct xnode *exp)
 
 /* Checks at this element; false with a reason that has no path yet. */
 static bool
-match_here(const struct xnode *exp, const struct xnode *got, char *why,
-    size_t len)
+match_here(const struct xnode *exp, const struct xnode *got, struct taken *t,
+    char *why, size_t len)
 {
-	unsigned ne, ng;
+	unsigned ng;
+	size_t ne;
 
 	if (strcmp(exp->name, got->name) != 0 || strcmp(exp->ns, got->ns) != 0) {
 		setwhy(why, len, "got <%s xmlns='%s'>, expected <%s xmlns='%s'>",
 		    got->name, got->ns, exp->name, exp->ns);
 		return false;
 	}
-	if (!match_attrs(exp, got, why, len) || !match_text(exp, got, why, len))
+	if (!match_attrs(exp, got, t, why, len) ||
+	    !match_text(exp, got, t, why, len))
 		return false;
 	if (is_strict(exp) &&
-	    (ne = x_count_children(exp)) != (ng = x_count_children(got))) {
-		setwhy(why, len, "scansion:strict: %u child elements, expected %u",
+	    (ne = count_kind(exp, false)) != (ng = x_count_children(got))) {
+		setwhy(why, len, "scansion:strict: %u child elements, expected %zu",
 		    ng, ne);
 		return false;
 	}
@@ -277,16 +360,16 @@ match_here(const struct xnode *exp, const struct xnode *got, char *why,
 }
 
 static bool
-match_elem(const struct xnode *exp, const struct xnode *got, char *why,
-    size_t len)
+match_elem(const struct xnode *exp, const struct xnode *got, struct taken *t,
+    char *why, size_t len)
 {
 	bool nested = false;
 
-	if (!match_here(exp, got, why, len)) {
+	if (!match_here(exp, got, t, why, len)) {
 		prepend(why, len, exp->name, ": ");
 		return false;
 	}
-	if (!match_children(exp, got, why, len, &nested)) {
+	if (!match_children(exp, got, t, why, len, &nested)) {
 		/* A child's reason already starts with the child's name. */
 		prepend(why, len, exp->name, nested ? "/" : ": ");
 		return false;
@@ -295,10 +378,10 @@ match_elem(const struct xnode *exp, const struct xnode *got, char *why,
 }
 
 bool
-match_stanza(const struct xnode *exp, const struct xnode *got, char *why,
-    size_t len)
+match_stanza(const struct xnode *exp, const struct xnode *got,
+    struct taken *t, char *why, size_t len)
 {
 	if (why != NULL && len > 0)
 		why[0] = '\0';
-	return match_elem(exp, got, why, len);
+	return match_elem(exp, got, t, why, len);
 }

@@ -112,20 +112,29 @@ report_skips(struct run *r)
 		    r->nskips - MAX_KEPT_SKIPS);
 }
 
-/* Variables at run time: the bound JIDs; before a client has connected,
- * its bare JID is the configured one. */
+/* Variables at run time: the bound JIDs (before a client has connected,
+ * its bare JID is the configured one) and the values captured so far. */
 static const char *
-run_resolve(void *arg, const char *name, bool full, char *err, size_t errlen)
+run_resolve(void *arg, enum var_kind kind, const char *name, char *err,
+    size_t errlen)
 {
 	struct ctx *x = arg;
+	const char *v;
 	size_t i;
 
+	if (kind == VAR_CAPTURE) {
+		/* The loader saw to it that a capture comes first. */
+		if ((v = capture_get(&x->caps, name, strlen(name))) == NULL)
+			snprintf(err, errlen, "${capture:%s} has no value: "
+			    "nothing captured it", name);
+		return v;
+	}
 	for (i = 0; i < x->ncl; i++) {
 		const struct client *c = &x->cl[i];
 
 		if (strcmp(c->name, name) != 0)
 			continue;
-		if (!full)
+		if (kind == VAR_BARE_JID)
 			return c->bound_bare[0] ? c->bound_bare : c->jid->bare;
 		if (c->bound[0] == '\0') {
 			snprintf(err, errlen, "${%s's full JID} is not known "
@@ -213,7 +222,7 @@ record_skip(struct run *r, const struct xnode *exp, const struct xnode *got)
 	trace_node(r->x, cur_client(r), "..", got);
 	if (r->nskips > MAX_KEPT_SKIPS)
 		return;
-	match_stanza(exp, got, why, sizeof(why));
+	match_stanza(exp, got, NULL, why, sizeof(why));
 	buf_puts(&r->skips, "    ");
 	show_node(&r->skips, got);
 	buf_printf(&r->skips, "\n      (differs: %s)\n", why);
@@ -240,6 +249,33 @@ queue_nonempty(void *arg)
 	return c->qhead != NULL || !client_connected(c);
 }
 
+/* Bind what the matching stanza gave the expected one's markers. */
+static int
+keep_captures(struct run *r, const struct xnode *exp, const struct xnode *got)
+{
+	struct taken t;
+	char err[256];
+	size_t i;
+	int rc = 0;
+
+	memset(&t, 0, sizeof(t));
+	match_stanza(exp, got, &t, NULL, 0);
+	if (t.oom)
+		rc = failure(r, "out of memory");
+	for (i = 0; rc == 0 && i < t.n; i++) {
+		const struct taken_one *o = &t.v[i];
+
+		if (capture_set(&r->x->caps, o->name, o->nlen, o->value,
+		    o->vlen, err, sizeof(err)) == -1)
+			rc = failure(r, "%s", err);
+		else
+			trace(r->x, cur_client(r), "==", "captured %.*s = '%.*s'",
+			    (int)o->nlen, o->name, (int)o->vlen, o->value);
+	}
+	taken_free(&t);
+	return rc;
+}
+
 /* Take stanzas in arrival order until one matches (see README). */
 static int
 await(struct run *r, const struct xnode *exp)
@@ -248,16 +284,19 @@ await(struct run *r, const struct xnode *exp)
 	long long deadline = now_ms() + r->x->o.timeout_ms;
 	struct xnode *st;
 	bool ok;
+	int rc;
 
 	for (;;) {
 		while ((st = client_pop(c)) != NULL) {
-			if ((ok = match_stanza(exp, st, NULL, 0)))
+			rc = 0;
+			if ((ok = match_stanza(exp, st, NULL, NULL, 0))) {
 				trace_node(r->x, c, "==", st);
-			else
+				rc = keep_captures(r, exp, st);
+			} else
 				record_skip(r, exp, st);
 			x_free(st);
 			if (ok)
-				return 0;
+				return rc;
 			if (r->x->o.strict)
 				return failure(r, "unexpected stanza (--strict)");
 		}
@@ -369,6 +408,7 @@ run_script(struct ctx *x, const struct script *s)
 		rc = do_action(&r);
 	}
 	teardown(x);
+	capture_free(&x->caps);
 	if (rc == 0)
 		printf("PASS %s (%lu skipped)\n", s->name, r.skipped);
 	else

@@ -16,8 +16,10 @@
  *   Romeo disconnects
  *
  * Stanza templates are checked here (variables named, XML well-formed,
- * exactly one element) so that a broken script is a parse error with a
- * line number, not a confusing failure in the middle of a run.
+ * exactly one element, every ${capture:NAME} captured by an earlier
+ * receives and every name captured once, scansion: directives where they
+ * mean something) so that a broken script is a parse error with a line
+ * number, not a confusing failure in the middle of a run.
  */
 #include "scsrun.h"
 
@@ -34,6 +36,7 @@ struct parser {
 	size_t		 i;		/* next line to read */
 	struct script	*s;
 	struct buf	*err;
+	struct captures	 names;		/* captured by the actions so far */
 };
 
 static int perr(struct parser *, unsigned, const char *, ...)
@@ -243,40 +246,144 @@ parse_header(struct parser *p)
 	    "missing '-----' line ending the header");
 }
 
-/* Placeholder JIDs so templates can be validated before anyone connects. */
+/* Placeholders so templates can be validated before anyone connects. */
 static const char *
-check_resolve(void *arg, const char *name, bool full, char *err,
+check_resolve(void *arg, enum var_kind kind, const char *name, char *err,
     size_t errlen)
 {
-	const struct script *s = arg;
+	const struct parser *p = arg;
 
-	if (find_client(s, name) < 0) {
+	if (kind == VAR_CAPTURE) {
+		if (capture_get(&p->names, name, strlen(name)) != NULL)
+			return "captured-value";
+		snprintf(err, errlen, "${capture:%s} is used before a "
+		    "receives captures it with {scansion:capture:%s}", name,
+		    name);
+		return NULL;
+	}
+	if (find_client(p->s, name) < 0) {
 		snprintf(err, errlen, "unknown client '%s' in variable", name);
 		return NULL;
 	}
-	return full ? "user@example.invalid/resource" : "user@example.invalid";
+	return kind == VAR_FULL_JID ? "user@example.invalid/resource" :
+	    "user@example.invalid";
+}
+
+struct tcheck {
+	struct parser	*p;
+	unsigned	 line;
+	bool		 send;
+	struct captures	*mine;		/* captured by this stanza */
+};
+
+/*
+ * A "{scansion:...}" value in an expected stanza: an attribute value
+ * {scansion:any}, or a capture marker that is the whole attribute value
+ * or the whole (trimmed) text, names a capture for the first time and is
+ * not inside an absent element. Anything else would be compared
+ * literally and silently never match. A sent stanza carries what it says,
+ * but a marker there is a mistake.
+ */
+static int
+check_value(struct tcheck *tc, const char *v, bool text, bool absent)
+{
+	const char *b = v, *name;
+	size_t len = strlen(v), nlen;
+	char err[256];
+
+	if (strstr(v, "{scansion:") == NULL)
+		return 0;
+	if (text)
+		span_trim(v, &b, &len);
+	if (tc->send) {
+		if (strstr(v, "{scansion:capture:") == NULL)
+			return 0;
+		return perr(tc->p, tc->line, "%s", "{scansion:capture:...} in "
+		    "a sends (captures are taken from received stanzas; "
+		    "send ${capture:NAME})");
+	}
+	if (!text && strcmp(v, "{scansion:any}") == 0)
+		return 0;
+	if (capture_marker_name(b, len, &name, &nlen) == -1)
+		return perr(tc->p, tc->line, "bad scansion value '%.*s' "
+		    "(expected {scansion:any} as an attribute value, or "
+		    "{scansion:capture:NAME} as a whole attribute value or text, "
+		    "NAME of at most %d letters, digits, _ . -)", (int)len, b,
+		    MAX_CAPTURE_NAME);
+	if (absent)
+		return perr(tc->p, tc->line, "capture %.*s inside a "
+		    "scansion:absent element captures nothing", (int)nlen, name);
+	if (capture_get(&tc->p->names, name, nlen) != NULL)
+		return perr(tc->p, tc->line, "%.*s is captured again (an "
+		    "earlier receives captured it)", (int)nlen, name);
+	if (capture_set(tc->mine, name, nlen, "", 0, err, sizeof(err)) == -1)
+		return perr(tc->p, tc->line, "%s", err);
+	return 0;
 }
 
 static int
-check_template(struct parser *p, const char *text, unsigned line)
+check_node(struct tcheck *tc, const struct xnode *n, bool top, bool absent)
 {
+	const struct xnode *c;
+	unsigned i;
+
+	if (is_absent(n)) {
+		if (tc->send || top)
+			return perr(tc->p, tc->line, "scansion:absent on <%s/>: "
+			    "only a child in a receives can be absent", n->name);
+		absent = true;
+	}
+	for (i = 0; i < n->nattrs; i++)
+		if (check_value(tc, n->attrs[i].value, false, absent) == -1)
+			return -1;
+	if (check_value(tc, x_text(n), true, absent) == -1)
+		return -1;
+	X_FOREACH(n, c)
+		if (check_node(tc, c, false, absent) == -1)
+			return -1;
+	return 0;
+}
+
+/* After this stanza, its captures can be used. */
+static int
+adopt_captures(struct parser *p, struct captures *mine, unsigned line)
+{
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < mine->n; i++)
+		if (capture_set(&p->names, mine->v[i].name,
+		    strlen(mine->v[i].name), "", 0, err, sizeof(err)) == -1)
+			return perr(p, line, "%s", err);
+	return 0;
+}
+
+static int
+check_template(struct parser *p, const struct action *a)
+{
+	struct captures mine = { NULL, 0 };
+	struct tcheck tc = { p, a->line, a->kind == ACT_SEND, &mine };
 	char err[256];
 	struct buf b;
 	struct xnode *root, *elem;
+	int rc;
 
 	buf_init(&b, 0);
-	if (stanza_expand(text, check_resolve, p->s, &b, err,
+	if (stanza_expand(a->text, check_resolve, p, &b, err,
 	    sizeof(err)) == -1) {
 		buf_free(&b);
-		return perr(p, line, "%s", err);
+		return perr(p, a->line, "%s", err);
 	}
 	root = (buf_cstr(&b) == -1) ? NULL :
 	    stanza_parse(b.data, &elem, err, sizeof(err));
 	buf_free(&b);
 	if (root == NULL)
-		return perr(p, line, "bad stanza: %s", err);
+		return perr(p, a->line, "bad stanza: %s", err);
+	if ((rc = check_node(&tc, elem, true, false)) == 0)
+		rc = adopt_captures(p, &mine, a->line);
+	capture_free(&mine);
 	x_free(root);
-	return 0;
+	return rc;
 }
 
 /* The stanza of a sends:/receives: is the indented (or blank) lines after
@@ -355,7 +462,7 @@ add_action(struct parser *p, char *l)
 		return perr(p, line, "%s", "out of memory");
 	if (is_blank(a->text))
 		return perr(p, line, "%s", "no indented stanza follows");
-	return check_template(p, a->text, line);
+	return check_template(p, a);
 }
 
 static int
@@ -409,6 +516,7 @@ script_load(const char *path, struct script *s, struct buf *err)
 		buf_printf(err, "%s: out of memory\n", path);
 	else if (parse_header(&p) == 0 && parse_actions(&p) == 0)
 		rc = 0;
+	capture_free(&p.names);
 	free(p.lines);
 	free(text);
 	if (rc == -1)

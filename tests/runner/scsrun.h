@@ -9,6 +9,7 @@
  *   net.c      sockets and the poll() loop that drives every connection
  *   client.c   the c2s login state machine and per-client receive queues
  *   match.c    expected-versus-received stanza matching
+ *   capture.c  values captured from received stanzas, used later
  *   run.c      executing a script and reporting
  *   probe.c    the --probe and --free-port helpers for the fixture
  *   util.c     clock, tracing, small string helpers
@@ -45,6 +46,8 @@
 #define MAX_ACTIONS	100000		/* actions per script */
 #define MAX_SCRIPT	(16 * 1024 * 1024) /* script file size */
 #define CLOSE_WAIT_MS	2000		/* wait for the server's </stream> */
+#define MAX_CAPTURES	4096		/* captured values per script */
+#define MAX_CAPTURE_NAME 64		/* bytes of a capture's name */
 
 struct opts {
 	const char	*host;
@@ -122,10 +125,35 @@ struct client {
 	char		 err[512];
 };
 
+/* Captured values by name (capture.c). */
+struct capture {
+	char		*name;
+	char		*value;
+};
+
+struct captures {
+	struct capture	*v;
+	size_t		 n;
+};
+
+/* What one successful match bound: spans into the expected stanza (the
+ * name) and the received one (the value), valid while both live. */
+struct taken_one {
+	const char	*name, *value;
+	size_t		 nlen, vlen;
+};
+
+struct taken {
+	struct taken_one *v;
+	size_t		 n, cap;
+	bool		 oom;
+};
+
 struct ctx {
 	struct opts	 o;
 	struct client	*cl;
 	size_t		 ncl;
+	struct captures	 caps;		/* the running script's captures */
 	long long	 t0;		/* trace timestamps are relative to this */
 	unsigned long	 serial;	/* for iq ids */
 };
@@ -137,6 +165,7 @@ void		 trace(struct ctx *, const struct client *, const char *dir,
 void		 trace_node(struct ctx *, const struct client *,
 		    const char *dir, const struct xnode *);
 char		*trim(char *);
+void		 span_trim(const char *, const char **b, size_t *n);
 bool		 is_blank(const char *);
 char		*xstrdup(const char *);
 /* Serialize for humans: stanza in the jabber:client default namespace,
@@ -148,8 +177,13 @@ int		 script_load(const char *path, struct script *, struct buf *err);
 void		 script_free(struct script *);
 
 /* stanza.c */
-typedef const char *(*resolve_fn)(void *arg, const char *name, bool full,
-		    char *err, size_t errlen);
+enum var_kind {
+	VAR_FULL_JID,	/* ${Name's full JID} */
+	VAR_BARE_JID,	/* ${Name's JID} */
+	VAR_CAPTURE	/* ${capture:NAME} */
+};
+typedef const char *(*resolve_fn)(void *arg, enum var_kind,
+		    const char *name, char *err, size_t errlen);
 int		 stanza_expand(const char *tmpl, resolve_fn, void *arg,
 		    struct buf *out, char *err, size_t errlen);
 struct xnode	*stanza_parse(const char *text, struct xnode **elem,
@@ -181,8 +215,28 @@ void		 stanza_error_desc(const struct xnode *, char *, size_t);
 bool		 client_connected(const struct client *);
 
 /* match.c */
+/* taken NULL: only decide. Otherwise also note what the expected
+ * stanza's capture markers bound (call it so only once it matched). */
 bool		 match_stanza(const struct xnode *exp, const struct xnode *got,
-		    char *why, size_t whylen);
+		    struct taken *, char *why, size_t whylen);
+bool		 is_absent(const struct xnode *exp);
+
+/* capture.c */
+bool		 capture_is_marker(const char *value);
+/* The NAME of "{scansion:capture:NAME}" (value is vlen bytes); -1 if
+ * malformed. */
+int		 capture_marker_name(const char *value, size_t vlen,
+		    const char **name, size_t *len);
+bool		 capture_name_valid(const char *name, size_t len);
+const char	*capture_get(const struct captures *, const char *name,
+		    size_t len);
+/* Bind name (once: -1 if already bound) to a copy of value. */
+int		 capture_set(struct captures *, const char *name, size_t nlen,
+		    const char *value, size_t vlen, char *err, size_t errlen);
+void		 capture_free(struct captures *);
+void		 taken_add(struct taken *, const char *name, size_t nlen,
+		    const char *value, size_t vlen);
+void		 taken_free(struct taken *);
 
 /* run.c */
 int		 run_script(struct ctx *, const struct script *);

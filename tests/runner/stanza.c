@@ -1,8 +1,8 @@
 /*
  * stanza: turn a script's stanza text into a tree.
  *
- * Variables are expanded textually first (values XML-escaped), then the
- * text is parsed inside a wrapper element that makes jabber:client the
+ * Variables (bound JIDs, captured values) are expanded textually first
+ * (values XML-escaped), then the text is parsed inside a wrapper element that makes jabber:client the
  * default namespace and binds the scansion: prefix, as the scripts assume.
  */
 #include "scsrun.h"
@@ -14,21 +14,29 @@
 			"' xmlns:scansion='" SCS_NS "'>"
 #define WRAP_CLOSE	"</scansion:wrapper>"
 
-/* Split "Name's full JID" / "Name's JID" into name and kind. */
+/* Split "Name's full JID", "Name's JID" or "capture:NAME" into the
+ * name and the kind of variable. */
 static int
 parse_var(const char *var, size_t len, char *name, size_t namelen,
-    bool *full)
+    enum var_kind *kind)
 {
-	static const char sfull[] = "'s full JID", sbare[] = "'s JID";
+	static const char sfull[] = "'s full JID", sbare[] = "'s JID",
+	    scap[] = "capture:";
 	size_t nlen;
 
-	if (len > sizeof(sfull) - 1 &&
+	if (len > sizeof(scap) - 1 && memcmp(var, scap, sizeof(scap) - 1) == 0) {
+		*kind = VAR_CAPTURE;
+		var += sizeof(scap) - 1;
+		nlen = len - (sizeof(scap) - 1);
+		if (!capture_name_valid(var, nlen))
+			return -1;
+	} else if (len > sizeof(sfull) - 1 &&
 	    memcmp(var + len - (sizeof(sfull) - 1), sfull, sizeof(sfull) - 1) == 0) {
-		*full = true;
+		*kind = VAR_FULL_JID;
 		nlen = len - (sizeof(sfull) - 1);
 	} else if (len > sizeof(sbare) - 1 &&
 	    memcmp(var + len - (sizeof(sbare) - 1), sbare, sizeof(sbare) - 1) == 0) {
-		*full = false;
+		*kind = VAR_BARE_JID;
 		nlen = len - (sizeof(sbare) - 1);
 	} else
 		return -1;
@@ -44,8 +52,8 @@ stanza_expand(const char *tmpl, resolve_fn resolve, void *arg,
     struct buf *out, char *err, size_t errlen)
 {
 	const char *p = tmpl, *v, *end, *val;
+	enum var_kind kind;
 	char name[256];
-	bool full;
 
 	while ((v = strstr(p, "${")) != NULL) {
 		if (buf_append(out, p, (size_t)(v - p)) == -1)
@@ -55,13 +63,14 @@ stanza_expand(const char *tmpl, resolve_fn resolve, void *arg,
 			return -1;
 		}
 		if (parse_var(v + 2, (size_t)(end - v - 2), name, sizeof(name),
-		    &full) == -1) {
+		    &kind) == -1) {
 			snprintf(err, errlen, "unknown variable %.*s (expected "
-			    "${Name's full JID} or ${Name's JID})",
+			    "${Name's full JID}, ${Name's JID} or "
+			    "${capture:NAME}, NAME of letters, digits, _ . -)",
 			    (int)(end - v + 1), v);
 			return -1;
 		}
-		if ((val = resolve(arg, name, full, err, errlen)) == NULL)
+		if ((val = resolve(arg, kind, name, err, errlen)) == NULL)
 			return -1;
 		if (x_escape(out, val, strlen(val)) == -1)
 			goto oom;

@@ -104,6 +104,20 @@ trim(char *s)
 	return s;
 }
 
+/* s without leading and trailing white space, as a span (s unchanged). */
+void
+span_trim(const char *s, const char **b, size_t *n)
+{
+	const char *e = s + strlen(s);
+
+	while (*s != '\0' && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	*b = s;
+	*n = (size_t)(e - s);
+}
+
 bool
 is_blank(const char *s)
 {
