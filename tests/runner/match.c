@@ -10,7 +10,8 @@
  *
  * Ours on top (tests/scenarios/README.md): "{scansion:capture:NAME}" as
  * an attribute value or as the whole text matches any non-empty value and
- * binds it (capture.c); an expected child with scansion:absent='true'
+ * binds it (capture.c); an attribute expected as "{scansion:absent}"
+ * must not be there; an expected child with scansion:absent='true'
  * matches when no received child matches it, and is not counted by
  * scansion:strict.
  *
@@ -31,6 +32,7 @@
 #include <string.h>
 
 #define ANY_VALUE	"{scansion:any}"
+#define NO_VALUE	"{scansion:absent}"
 #define MAX_PAIRS	(1024 * 1024)	/* child comparisons per element */
 
 static bool match_elem(const struct xnode *, const struct xnode *,
@@ -111,6 +113,13 @@ match_attrs(const struct xnode *exp, const struct xnode *got, struct taken *t,
 		if (is_directive(a))
 			continue;
 		v = x_attr_ns(got, a->ns, a->name);
+		if (strcmp(a->value, NO_VALUE) == 0) {
+			if (v == NULL)
+				continue;
+			setwhy(why, len, "attribute '%s' is '%s', expected "
+			    "absent", a->name, v);
+			return false;
+		}
 		if (v == NULL) {
 			setwhy(why, len, "attribute '%s' missing, expected '%s'",
 			    a->name, a->value);

@@ -278,11 +278,11 @@ struct tcheck {
 
 /*
  * A "{scansion:...}" value in an expected stanza: an attribute value
- * {scansion:any}, or a capture marker that is the whole attribute value
- * or the whole (trimmed) text, names a capture for the first time and is
- * not inside an absent element. Anything else would be compared
- * literally and silently never match. A sent stanza carries what it says,
- * but a marker there is a mistake.
+ * {scansion:any} or {scansion:absent}, or a capture marker that is the
+ * whole attribute value or the whole (trimmed) text, names a capture for
+ * the first time and is not inside an absent element. Anything else would
+ * be compared literally and silently never match. A sent stanza carries
+ * what it says, but a capture or absent marker there is a mistake.
  */
 static int
 check_value(struct tcheck *tc, const char *v, bool text, bool absent)
@@ -296,20 +296,24 @@ check_value(struct tcheck *tc, const char *v, bool text, bool absent)
 	if (text)
 		span_trim(v, &b, &len);
 	if (tc->send) {
+		if (strstr(v, "{scansion:absent}") != NULL)
+			return perr(tc->p, tc->line, "%s", "{scansion:absent} "
+			    "in a sends (leave the attribute out)");
 		if (strstr(v, "{scansion:capture:") == NULL)
 			return 0;
 		return perr(tc->p, tc->line, "%s", "{scansion:capture:...} in "
 		    "a sends (captures are taken from received stanzas; "
 		    "send ${capture:NAME})");
 	}
-	if (!text && strcmp(v, "{scansion:any}") == 0)
+	if (!text && (strcmp(v, "{scansion:any}") == 0 ||
+	    strcmp(v, "{scansion:absent}") == 0))
 		return 0;
 	if (capture_marker_name(b, len, &name, &nlen) == -1)
 		return perr(tc->p, tc->line, "bad scansion value '%.*s' "
-		    "(expected {scansion:any} as an attribute value, or "
-		    "{scansion:capture:NAME} as a whole attribute value or text, "
-		    "NAME of at most %d letters, digits, _ . -)", (int)len, b,
-		    MAX_CAPTURE_NAME);
+		    "(expected {scansion:any} or {scansion:absent} as an "
+		    "attribute value, or {scansion:capture:NAME} as a whole "
+		    "attribute value or text, NAME of at most %d letters, "
+		    "digits, _ . -)", (int)len, b, MAX_CAPTURE_NAME);
 	if (absent)
 		return perr(tc->p, tc->line, "capture %.*s inside a "
 		    "scansion:absent element captures nothing", (int)nlen, name);
