@@ -39,6 +39,7 @@ MUC_DOMAIN = "conference.localhost"
 USER_DOMAIN = "localhost"
 NS_MUC = "http://jabber.org/protocol/muc"
 NS_MUC_USER = "http://jabber.org/protocol/muc#user"
+NS_SID = "urn:xmpp:sid:0"
 
 
 class Failure(Exception):
@@ -74,6 +75,15 @@ def status_codes(presence):
         return set()
     return {int(s.get("code", "0")) for s in x.findall("{%s}status" % NS_MUC_USER)
             if s.get("code", "").isdigit()}
+
+
+def stanza_id(msg, by):
+    """The id of the XEP-0359 stanza-id that entity by (a room) put on msg,
+    or None."""
+    for el in msg.xml.findall("{%s}stanza-id" % NS_SID):
+        if el.get("by") == by:
+            return el.get("id")
+    return None
 
 
 def describe(stanza):
