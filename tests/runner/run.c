@@ -265,7 +265,13 @@ keep_captures(struct run *r, const struct xnode *exp, const struct xnode *got)
 	for (i = 0; rc == 0 && i < t.n; i++) {
 		const struct taken_one *o = &t.v[i];
 
-		if (capture_set(&r->x->caps, o->name, o->nlen, o->value,
+		/* Given back, it would read as a directive, not a value. */
+		if (o->vlen >= strlen(SCS_VALUE) &&
+		    memcmp(o->value, SCS_VALUE, strlen(SCS_VALUE)) == 0)
+			rc = failure(r, "captured %.*s = '%.*s' looks like a "
+			    "runner directive", (int)o->nlen, o->name,
+			    (int)o->vlen, o->value);
+		else if (capture_set(&r->x->caps, o->name, o->nlen, o->value,
 		    o->vlen, err, sizeof(err)) == -1)
 			rc = failure(r, "%s", err);
 		else

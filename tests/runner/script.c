@@ -291,7 +291,7 @@ check_value(struct tcheck *tc, const char *v, bool text, bool absent)
 	size_t len = strlen(v), nlen;
 	char err[256];
 
-	if (strstr(v, "{scansion:") == NULL)
+	if (strstr(v, SCS_VALUE) == NULL)
 		return 0;
 	if (text)
 		span_trim(v, &b, &len);

@@ -28,6 +28,7 @@
 #include "xml.h"
 
 #define SCS_NS		"https://matthewwild.co.uk/projects/scansion"
+#define SCS_VALUE	"{scansion:"	/* starts the runner's reserved values */
 #define NS_CLIENT	"jabber:client"
 #define NS_SASL		"urn:ietf:params:xml:ns:xmpp-sasl"
 #define NS_BIND		"urn:ietf:params:xml:ns:xmpp-bind"
