@@ -8,7 +8,9 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 ROUNDS=${CRASH_ROUNDS:-2}
-MUCD_CONF_EXTRA='rate_messages = 0'
+# One sender floods; one reader pages through thousands of messages.
+MUCD_CONF_EXTRA='rate_messages = 0
+rate_iq = 0'
 export MUCD_CONF_EXTRA
 t_setup
 "$T_PYTHON" -c 'import slixmpp' > /dev/null 2>&1 ||
