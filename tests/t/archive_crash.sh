@@ -49,7 +49,8 @@ while [ "$round" -le "$ROUNDS" ]; do
 		kill "$flood" 2>/dev/null
 		wait "$flood"
 		cat "$T_DIR/flood.out" >&2
-		t_fail "round $round: no messages flowing within 10 s"
+		t_fail "round $round: Bob got no copies with the room's stanza-id" \
+		    "within 10 s"
 	}
 	sleep "$(awk -v s="$(od -An -tu2 -N2 /dev/urandom)" \
 		'BEGIN { printf "%.2f", (s % 50) / 100 }')"
