@@ -574,12 +574,6 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 		    "history_max (%u)", c->history_default, c->history_max);
 		return -1;
 	}
-	if (c->archive_page_default > c->archive_page_max) {
-		snprintf(err, errlen, "archive_page_default (%u) exceeds "
-		    "archive_page_max (%u)", c->archive_page_default,
-		    c->archive_page_max);
-		return -1;
-	}
 	if (c->default_max_occupants > c->max_occupants) {
 		snprintf(err, errlen, "default_max_occupants (%u) exceeds "
 		    "max_occupants (%u)", c->default_max_occupants,

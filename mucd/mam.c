@@ -52,9 +52,8 @@ may_query(struct room *r, const struct jid *from, struct muc_err *e)
 	    room_occupant_by_jid(r, from->full) == NULL)
 		return st_refuse(e, ERR_AUTH, "forbidden",
 		    "Enter this password-protected room to read its archive");
-	if (!archive_on(r))
-		return st_refuse(e, ERR_CANCEL, "feature-not-implemented",
-		    "This room keeps no archive");
+	/* A room that stopped archiving still answers from what it kept,
+	 * as Prosody does. */
 	return 0;
 }
 
@@ -183,8 +182,9 @@ form_filters(struct room *r, const struct xnode *x, uint32_t aid,
 	    sizeof(err)) == -1)
 		return st_refuse(e, ERR_MODIFY, "bad-request",
 		    "Malformed query form");
-	if (f.form_type != NULL && strcmp(f.form_type, NS_MAM) != 0) {
-		st_refuse(e, ERR_MODIFY, "bad-request", "Unknown FORM_TYPE");
+	if (f.form_type == NULL || strcmp(f.form_type, NS_MAM) != 0) {
+		st_refuse(e, ERR_MODIFY, "bad-request", f.form_type == NULL ?
+		    "The query form has no FORM_TYPE" : "Unknown FORM_TYPE");
 		goto out;
 	}
 	if (time_filter(form_value(&f, "start"), false, &q->aq, e) == -1 ||
@@ -283,7 +283,10 @@ parse_query(struct room *r, const struct xnode *query,
 	q->aq.aid = ar->aid;
 	q->aq.lo = archive_floor(r, ar);
 	q->aq.hi = UINT64_MAX;
-	q->aq.max = r->mucd->conf.archive_page_default;
+	/* A default above the cap is the cap. */
+	q->aq.max = r->mucd->conf.archive_page_default <
+	    r->mucd->conf.archive_page_max ?
+	    r->mucd->conf.archive_page_default : r->mucd->conf.archive_page_max;
 	if (x != NULL && form_filters(r, x, ar->aid, q, e) == -1)
 		return -1;
 	return rsm_filters(r, query, ar->aid, q, e);
@@ -486,7 +489,7 @@ form(struct mucd *m, struct xnode *st)
 	form_add_field(x, "end", "text-single", NULL, NULL);
 	form_add_field(x, "before-id", "text-single", NULL, NULL);
 	form_add_field(x, "after-id", "text-single", NULL, NULL);
-	form_add_field(x, "ids", "text-multi", NULL, NULL);
+	form_add_field(x, "ids", "list-multi", NULL, NULL);
 	st_send_result(m, st, q);
 }
 
