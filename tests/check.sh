@@ -9,7 +9,8 @@
 #   3. our scenarios       tests/scenarios/*.scs against mucd and against
 #                          Prosody's own MUC (reference mode)
 #   4. conformance         $SCS_DIR/*.scs (Prosody's MUC scripts), same
-#   5. extra programs      executable tests/t/*.sh
+#   5. extra programs      executable tests/t/*.sh, in the same pool of
+#                          JOBS slots as the scenarios
 #
 # Every test prints "PASS <label>" or "FAIL <label>" (with the runner's
 # report and log tails); the last line is always "N passed, M failed" and
@@ -413,25 +414,39 @@ compare_skips() {
 
 # --- 5. extra test programs -------------------------------------------------
 
+# One program in its own run directory (a job of the pool).
+extra_job() {
+	t=$1 name=$2 d=$3
+	t0=$(date +%s.%N)
+	TMPDIR=$d timeout --foreground -k 5 "$T_TIMEOUT" "$t" > "$d/out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		record PASS "$name ($(elapsed "$t0") s)"
+	else
+		why="exit status $rc"
+		[ $rc -eq 124 ] && why="timed out after $T_TIMEOUT s"
+		{ echo "  $why"; tail_of "$d/out" 60; } > "$d/report"
+		record FAIL "$name" "$d/report"
+	fi
+	: > "$d/done"
+}
+
+# The programs share the scenarios' pool of JOBS slots: each has its own
+# directory, ports and fixtures.
 run_extra() {
 	for t in tests/t/*.sh; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
 		name=t/${t##*/}
 		name=${name%.sh}
 		selected "$name" || continue
-		d=$WORK/extra/${t##*/}
+		while [ "$(running_jobs)" -ge "$JOBS" ]; do
+			sleep 0.1
+		done
+		STARTED=$((STARTED + 1))
+		d=$WORK/run/$(printf '%03d' $STARTED)
 		mkdir -p "$d"
-		t0=$(date +%s.%N)
-		TMPDIR=$d timeout --foreground -k 5 "$T_TIMEOUT" "$t" > "$d/out" 2>&1
-		rc=$?
-		if [ $rc -eq 0 ]; then
-			record PASS "$name ($(elapsed "$t0") s)"
-		else
-			why="exit status $rc"
-			[ $rc -eq 124 ] && why="timed out after $T_TIMEOUT s"
-			{ echo "  $why"; tail_of "$d/out" 60; } > "$d/report"
-			record FAIL "$name" "$d/report"
-		fi
+		extra_job "$t" "$name" "$d" &
+		PIDS="$PIDS $!"
 	done
 }
 
@@ -439,16 +454,16 @@ run_extra() {
 
 find_scs_dir
 run_unit_tests
+mkdir -p "$WORK/run" "$WORK/skips"
 if [ -x "$SCSRUN" ]; then
 	run_selftest
-	mkdir -p "$WORK/run" "$WORK/skips"
 	submit_scenarios
 	submit_conformance
-	wait
-	PIDS=
-	compare_skips
 else
 	record FAIL "scenarios not run: $SCSRUN is not built"
 fi
 run_extra
+wait
+PIDS=
+compare_skips
 summary
