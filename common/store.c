@@ -65,7 +65,8 @@
 #define NICK_TAKEN	DB_KEYEXIST
 
 enum dbi { D_META, D_ROOMS, D_PUBLIC, D_AFFS, D_NICKS, D_USERS, D_HISTORY,
-	D_ARCH, D_ARCH_IDS, D_ARCH_NICKS, D_ARCH_ROOMS, D_COUNT };
+	D_ARCH, D_ARCH_IDS, D_ARCH_NICKS, D_ARCH_ROOMS, D_AVATARS, D_HATS,
+	D_TOMBS, D_BLOCKS, D_COUNT };
 
 struct store {
 	DB_ENV			*env;
@@ -100,8 +101,9 @@ static int	arch_nick_key(DB *, const DBT *, const DBT *, DBT *);
  * DB_CHKSUM: a damaged page is reported as such instead of being parsed.
  * users.db keys come from the primary key alone, hence DB_IMMUTABLE_KEY:
  * BDB need not recompute them when an affiliation record is replaced.
- * The archive's files came later than the first schema: they are created
- * in an existing database when absent ("late").
+ * The archive's files, and those of room avatars, hats, tombstones and
+ * the service's ban list, came later than the first schema: they are
+ * created in an existing database when absent ("late").
  */
 static const struct dbdef {
 	const char	*file;
@@ -126,6 +128,10 @@ static const struct dbdef {
 	[D_ARCH_NICKS] = { "arch_nicks.db", DB_DUP | DB_DUPSORT, D_ARCH,
 			    arch_nick_key, DB_IMMUTABLE_KEY, true },
 	[D_ARCH_ROOMS] = { "arch_rooms.db", 0, -1, NULL, 0, true },
+	[D_AVATARS] =	{ "avatars.db", 0, -1, NULL, 0, true },
+	[D_HATS] =	{ "hats.db", 0, -1, NULL, 0, true },
+	[D_TOMBS] =	{ "tombstones.db", 0, -1, NULL, 0, true },
+	[D_BLOCKS] =	{ "blocklist.db", 0, -1, NULL, 0, true },
 };
 
 static const char *const aff_names[] = {
@@ -1953,10 +1959,11 @@ put_one(struct store_txn *t, enum dbi i, const void *kp, size_t klen,
 	return sub_end(child, db->put(db, child, &k, &d, 0));
 }
 
-/* The record must be a JSON object: the public index parses it on every
- * write, and roomcfg must be able to read back whatever was stored. */
+/* A JSON record must be an object: the public index parses room records
+ * on every write, and their readers must be able to read back whatever
+ * was stored. */
 static int
-room_json_check(struct store *st, const char *room, const char *json)
+json_check(struct store *st, enum dbi i, const char *key, const char *json)
 {
 	json_error_t e;
 	json_t *o;
@@ -1964,15 +1971,18 @@ room_json_check(struct store *st, const char *room, const char *json)
 
 	if ((o = json_loads(json, 0, &e)) == NULL) {
 		if (json_errno(&e) == ENOMEM)
-			return fail(st, ENOMEM, "room put %s", room);
-		set_msg(st, "room put %s: record is not valid JSON: %s "
-		    "(line %d, column %d)", room, e.text, e.line, e.column);
+			return fail(st, ENOMEM, "put %s: %s", key,
+			    dbdefs[i].file);
+		set_msg(st, "put %s: %s: record is not valid JSON: %s "
+		    "(line %d, column %d)", key, dbdefs[i].file, e.text, e.line,
+		    e.column);
 		return STORE_ERR;
 	}
 	ok = json_is_object(o);
 	json_decref(o);
 	if (!ok) {
-		set_msg(st, "room put %s: record is not a JSON object", room);
+		set_msg(st, "put %s: %s: record is not a JSON object", key,
+		    dbdefs[i].file);
 		return STORE_ERR;
 	}
 	return STORE_OK;
@@ -1987,7 +1997,7 @@ store_room_put(struct store_txn *t, const char *room, const char *json)
 		return STORE_ERR;
 	if (bad_str(room) || bad_str(json))
 		return fail(t->st, EINVAL, "room put: empty room JID or record");
-	if ((rc = room_json_check(t->st, room, json)) != STORE_OK)
+	if ((rc = json_check(t->st, D_ROOMS, room, json)) != STORE_OK)
 		return rc;
 	if ((rc = put_one(t, D_ROOMS, room, strlen(room), json,
 	    strlen(json))) != 0)
@@ -2008,8 +2018,13 @@ room_del_txn(struct store_txn *t, DB_TXN *txn, const char *room)
 	rc = del_range(st->db[D_AFFS], txn, &pfx, pfx.len, NULL);
 	if (rc == 0)
 		rc = del_range(st->db[D_HISTORY], txn, &pfx, pfx.len, NULL);
+	if (rc == 0)
+		rc = del_range(st->db[D_HATS], txn, &pfx, pfx.len, NULL);
 	free(pfx.p);
 	dbt_in(&k, room, strlen(room));
+	if (rc == 0 && (rc = st->db[D_AVATARS]->del(st->db[D_AVATARS], txn,
+	    &k, 0)) == DB_NOTFOUND)
+		rc = 0;
 	if (rc == 0)
 		rc = st->db[D_ROOMS]->del(st->db[D_ROOMS], txn, &k, 0);
 	return rc;
@@ -2030,8 +2045,8 @@ store_room_del(struct store_txn *t, const char *room)
 		return fail(t->st, rc, "room delete %s", room);
 	rc = room_del_txn(t, child, room);
 	absent = rc == DB_NOTFOUND;
-	/* An absent room record still lets stray affiliations and history
-	 * under its name go. */
+	/* An absent room record still lets stray affiliations, history,
+	 * hats and avatar under its name go. */
 	if ((rc = sub_end(child, absent ? 0 : rc)) != 0)
 		return fail(t->st, rc, "room delete %s", room);
 	return absent ? STORE_NOTFOUND : STORE_OK;
@@ -2891,5 +2906,347 @@ store_arch_room_iter(struct store *st, const char *after,
 	scan_free(&s);
 	if (rc != 0 && rc != DB_NOTFOUND)
 		return fail(st, rc, "archive: iterate arch_rooms.db");
+	return STORE_OK;
+}
+
+/* ---- records under one key: avatars, tombstones, the ban list ---- */
+
+static int
+rec_get(struct store *st, enum dbi i, const char *key, void **val,
+    size_t *len)
+{
+	DBT d;
+	int rc;
+
+	*val = NULL;
+	*len = 0;
+	if (bad_str(key))
+		return fail(st, EINVAL, "%s: empty key", dbdefs[i].file);
+	rc = read_one(st, i, key, strlen(key), NULL, &d);
+	if (rc == DB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return fail(st, rc, "get %s: %s", key, dbdefs[i].file);
+	*val = dupz(d.data, d.size);
+	*len = d.size;
+	free(d.data);
+	if (*val == NULL)
+		return fail(st, ENOMEM, "get %s: %s", key, dbdefs[i].file);
+	return STORE_OK;
+}
+
+static int
+rec_put(struct store_txn *t, enum dbi i, const char *key, const void *val,
+    size_t len)
+{
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (bad_str(key) || val == NULL || len == 0)
+		return fail(t->st, EINVAL, "%s: empty key or record",
+		    dbdefs[i].file);
+	if ((rc = put_one(t, i, key, strlen(key), val, len)) != 0)
+		return fail(t->st, rc, "put %s: %s", key, dbdefs[i].file);
+	return STORE_OK;
+}
+
+/* STORE_NOTFOUND when there was nothing to delete. */
+static int
+rec_del(struct store_txn *t, enum dbi i, const char *key)
+{
+	DB *db;
+	DB_TXN *child;
+	DBT k;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (bad_str(key))
+		return fail(t->st, EINVAL, "%s: empty key", dbdefs[i].file);
+	db = t->st->db[i];
+	dbt_in(&k, key, strlen(key));
+	if ((rc = sub_begin(t, &child)) != 0)
+		return fail(t->st, rc, "delete %s: %s", key, dbdefs[i].file);
+	rc = db->del(db, child, &k, 0);
+	if ((rc = sub_end(child, rc)) == DB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return fail(t->st, rc, "delete %s: %s", key, dbdefs[i].file);
+	return STORE_OK;
+}
+
+static int
+json_rec_put(struct store_txn *t, enum dbi i, const char *key,
+    const char *json)
+{
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (json != NULL && !bad_str(key) &&
+	    (rc = json_check(t->st, i, key, json)) != STORE_OK)
+		return rc;
+	return rec_put(t, i, key, json, json != NULL ? strlen(json) : 0);
+}
+
+static int
+json_rec_get(struct store *st, enum dbi i, const char *key, char **json)
+{
+	size_t len;
+
+	return rec_get(st, i, key, (void **)json, &len);
+}
+
+/* Every record in key order after `after` (NULL: from the start). */
+static int
+json_rec_iter(struct store *st, enum dbi i, const char *after, room_cb cb,
+    void *arg)
+{
+	return room_scan(st, i, after, cb, arg);
+}
+
+/*
+ * Avatar record (version 1), binary: u8 version, u8 length of the MIME
+ * type, the type, the image.
+ */
+#define AVATAR_VERSION	1
+
+int
+store_avatar_get(struct store *st, const char *room, struct store_avatar *a)
+{
+	unsigned char *v;
+	size_t len;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if ((rc = rec_get(st, D_AVATARS, room, (void **)&v, &len)) != STORE_OK)
+		return rc;
+	if (len < 2 || v[0] != AVATAR_VERSION || (size_t)v[1] + 2 >= len) {
+		free(v);
+		set_msg(st, "avatar of %s: unreadable record", room);
+		return STORE_ERR;
+	}
+	a->len = len - 2 - v[1];
+	if ((a->type = dupz(v + 2, v[1])) == NULL ||
+	    (a->data = malloc(a->len)) == NULL) {
+		free(v);
+		store_avatar_free(a);
+		return fail(st, ENOMEM, "avatar of %s", room);
+	}
+	memcpy(a->data, v + 2 + v[1], a->len);
+	free(v);
+	return STORE_OK;
+}
+
+int
+store_avatar_put(struct store_txn *t, const char *room,
+    const struct store_avatar *a)
+{
+	size_t tl = a->type != NULL ? strlen(a->type) : 0;
+	unsigned char *v;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (tl == 0 || tl > 0xff || a->len == 0)
+		return fail(t->st, EINVAL, "avatar of %s: a type of 1 to 255 "
+		    "bytes and an image are needed", room);
+	if ((v = malloc(2 + tl + a->len)) == NULL)
+		return fail(t->st, ENOMEM, "avatar of %s", room);
+	v[0] = AVATAR_VERSION;
+	v[1] = (unsigned char)tl;
+	memcpy(v + 2, a->type, tl);
+	memcpy(v + 2 + tl, a->data, a->len);
+	rc = rec_put(t, D_AVATARS, room, v, 2 + tl + a->len);
+	free(v);
+	return rc;
+}
+
+int
+store_avatar_del(struct store_txn *t, const char *room)
+{
+	return rec_del(t, D_AVATARS, room);
+}
+
+void
+store_avatar_free(struct store_avatar *a)
+{
+	free(a->type);
+	free(a->data);
+	memset(a, 0, sizeof(*a));
+}
+
+int
+store_tomb_get(struct store *st, const char *room, char **json)
+{
+	return json_rec_get(st, D_TOMBS, room, json);
+}
+
+int
+store_tomb_put(struct store_txn *t, const char *room, const char *json)
+{
+	return json_rec_put(t, D_TOMBS, room, json);
+}
+
+int
+store_tomb_del(struct store_txn *t, const char *room)
+{
+	return rec_del(t, D_TOMBS, room);
+}
+
+int
+store_tomb_iter(struct store *st, const char *after, room_cb cb, void *arg)
+{
+	return json_rec_iter(st, D_TOMBS, after, cb, arg);
+}
+
+int
+store_block_put(struct store_txn *t, const char *jid, const char *json)
+{
+	return json_rec_put(t, D_BLOCKS, jid, json);
+}
+
+int
+store_block_del(struct store_txn *t, const char *jid)
+{
+	return rec_del(t, D_BLOCKS, jid);
+}
+
+int
+store_block_iter(struct store *st, const char *after, room_cb cb, void *arg)
+{
+	return json_rec_iter(st, D_BLOCKS, after, cb, arg);
+}
+
+/* ---- hats: room "\0" bare JID "\0" URI -> {"v":1,"title":...} ---- */
+
+static int
+key_hat(struct key *k, const char *room, const char *bare, const char *uri)
+{
+	size_t bl = strlen(bare), ul = strlen(uri);
+	char *b;
+	int rc;
+
+	if ((b = malloc(bl + 1 + ul)) == NULL)
+		return ENOMEM;
+	memcpy(b, bare, bl + 1);
+	memcpy(b + bl + 1, uri, ul);
+	rc = key_join(k, room, b, bl + 1 + ul);
+	free(b);
+	return rc;
+}
+
+int
+store_hat_put(struct store_txn *t, const char *room, const char *bare,
+    const char *uri, const char *title)
+{
+	struct key k;
+	json_t *o;
+	char *json;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (bad_str(room) || bad_str(bare) || bad_str(uri))
+		return fail(t->st, EINVAL, "hat put: empty room, JID or URI");
+	o = json_pack("{s:i,s:s}", "v", 1, "title", title != NULL ? title :
+	    "");
+	json = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (json == NULL || key_hat(&k, room, bare, uri) != 0) {
+		free(json);
+		return fail(t->st, ENOMEM, "hat put %s %s", room, bare);
+	}
+	rc = put_one(t, D_HATS, k.p, k.len, json, strlen(json));
+	free(k.p);
+	free(json);
+	if (rc != 0)
+		return fail(t->st, rc, "hat put %s %s: hats.db", room, bare);
+	return STORE_OK;
+}
+
+int
+store_hat_del(struct store_txn *t, const char *room, const char *bare,
+    const char *uri)
+{
+	struct key k;
+	DB_TXN *child;
+	DBT key;
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	if (bad_str(room) || bad_str(bare) || bad_str(uri))
+		return fail(t->st, EINVAL, "hat delete: empty room, JID or "
+		    "URI");
+	if (key_hat(&k, room, bare, uri) != 0)
+		return fail(t->st, ENOMEM, "hat delete %s %s", room, bare);
+	dbt_in(&key, k.p, k.len);
+	if ((rc = sub_begin(t, &child)) == 0)
+		rc = sub_end(child, t->st->db[D_HATS]->del(t->st->db[D_HATS],
+		    child, &key, 0));
+	free(k.p);
+	if (rc == DB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return fail(t->st, rc, "hat delete %s %s: hats.db", room, bare);
+	return STORE_OK;
+}
+
+/* Split "bare\0uri" and decode the title for cb. */
+static int
+hat_deliver(const DBT *k, size_t pfxlen, const DBT *d,
+    int (*cb)(void *, const char *, const char *, const char *), void *arg,
+    int *stop)
+{
+	const char *p = (const char *)k->data + pfxlen;
+	size_t n = k->size - pfxlen, bl;
+	char *bare, *uri;
+	json_error_t e;
+	json_t *o, *title;
+	int rc = 0;
+
+	if ((bl = strnlen(p, n)) == n || bl == 0 || bl + 1 == n)
+		return EINVAL;
+	if ((o = json_loadb(d->data, d->size, 0, &e)) == NULL)
+		return json_errno(&e);
+	title = json_object_get(o, "title");
+	bare = dupz(p, bl);
+	uri = dupz(p + bl + 1, n - bl - 1);
+	if (bare == NULL || uri == NULL)
+		rc = ENOMEM;
+	else
+		*stop = cb(arg, bare, uri, json_is_string(title) ?
+		    json_string_value(title) : "");
+	free(bare);
+	free(uri);
+	json_decref(o);
+	return rc;
+}
+
+int
+store_hat_iter(struct store *st, const char *room,
+    int (*cb)(void *, const char *bare, const char *uri, const char *title),
+    void *arg)
+{
+	struct key pfx;
+	struct scan s;
+	int rc, stop = 0;
+
+	if (bad_str(room))
+		return fail(st, EINVAL, "hat iterate: empty room JID");
+	if (key_join(&pfx, room, NULL, 0) != 0)
+		return fail(st, ENOMEM, "hat iterate %s", room);
+	scan_init(&s, st, D_HATS);
+	s.pfx = pfx.p;
+	s.pfxlen = pfx.len;
+	rc = scan_from(&s, pfx.p, pfx.len, false);
+	while (rc == 0 && stop == 0 && (rc = scan_next(st, &s)) == 0)
+		rc = hat_deliver(&s.k, pfx.len, &s.d, cb, arg, &stop);
+	scan_free(&s);
+	free(pfx.p);
+	if (rc != 0 && rc != DB_NOTFOUND)
+		return fail(st, rc, "hat iterate %s: hats.db", room);
 	return STORE_OK;
 }

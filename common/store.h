@@ -63,6 +63,18 @@
  *                  -> "" while a dropped archive's records are deleted
  * Records are binary (see store.c): flags, stanza-id, nick, real JID and
  * the stanza as it was broadcast.
+ *
+ * Later additions, created in an existing database when absent:
+ *   avatars.db     room JID -> the room's avatar (XEP-0486), binary:
+ *                  version 1, the MIME type's length, the type, the image
+ *   hats.db        room JID "\0" bare JID "\0" hat URI -> {"v":1,
+ *                  "title":"..."} (XEP-0317 hats worn in the room)
+ *   tombstones.db  room JID -> what is left of a destroyed persistent room
+ *                  (JSON, written and read by mucd/tombstone.c)
+ *   blocklist.db   bare JID or domain -> a service-wide ban (JSON, written
+ *                  and read by mucd/blocklist.c)
+ * A room's avatar and hats go with the room (store_room_del); its
+ * tombstone and the archive (see above) follow rules of their own.
  */
 #ifndef MUCD_STORE_H
 #define MUCD_STORE_H
@@ -152,7 +164,7 @@ void	 store_abort(struct store_txn *);	/* frees the txn */
 /* Rooms. json is the room record text. */
 int	 store_room_get(struct store *, const char *room, char **json);
 int	 store_room_put(struct store_txn *, const char *room, const char *json);
-/* Delete the room with all its affiliations and history. */
+/* Delete the room with all its affiliations, history, hats and avatar. */
 int	 store_room_del(struct store_txn *, const char *room);
 /* Iterate rooms in key order starting after `after` (NULL: from the
  * start); the callback returns 0 to continue, 1 to stop. */
@@ -272,6 +284,51 @@ int	 store_arch_reap(struct store_txn *, size_t max, size_t *n);
 int	 store_arch_room_iter(struct store *, const char *after,
 	    int (*cb)(void *, const char *room,
 	    const struct store_arch_room *), void *);
+
+/* ---- room avatars, hats, tombstones, the service's ban list ---- */
+
+struct store_avatar {
+	char		*type;		/* MIME type */
+	unsigned char	*data;		/* the image */
+	size_t		 len;
+};
+
+/* STORE_NOTFOUND when the room has none; free with store_avatar_free. */
+int	 store_avatar_get(struct store *, const char *room,
+	    struct store_avatar *);
+int	 store_avatar_put(struct store_txn *, const char *room,
+	    const struct store_avatar *);
+/* STORE_NOTFOUND when there was none. */
+int	 store_avatar_del(struct store_txn *, const char *room);
+void	 store_avatar_free(struct store_avatar *);
+
+/* One hat (uri) worn by bare in room; put replaces its title. */
+int	 store_hat_put(struct store_txn *, const char *room, const char *bare,
+	    const char *uri, const char *title);
+/* STORE_NOTFOUND when bare does not wear it. */
+int	 store_hat_del(struct store_txn *, const char *room, const char *bare,
+	    const char *uri);
+/* The room's hats in (bare JID, URI) order; cb returns 0 to go on. */
+int	 store_hat_iter(struct store *, const char *room,
+	    int (*cb)(void *, const char *bare, const char *uri,
+	    const char *title), void *);
+
+/* Tombstones: JSON records (an object) under the room JID; del returns
+ * STORE_NOTFOUND when there was none; iter goes in JID order after
+ * `after` (NULL: from the start), cb returning 0 to go on. */
+int	 store_tomb_get(struct store *, const char *room, char **json);
+int	 store_tomb_put(struct store_txn *, const char *room,
+	    const char *json);
+int	 store_tomb_del(struct store_txn *, const char *room);
+int	 store_tomb_iter(struct store *, const char *after,
+	    int (*cb)(void *, const char *room, const char *json), void *);
+
+/* Service-wide bans, the same way, under a bare JID or a domain. */
+int	 store_block_put(struct store_txn *, const char *jid,
+	    const char *json);
+int	 store_block_del(struct store_txn *, const char *jid);
+int	 store_block_iter(struct store *, const char *after,
+	    int (*cb)(void *, const char *jid, const char *json), void *);
 
 const char *store_aff_name(enum store_aff);
 int	 store_aff_parse(const char *, enum store_aff *);

@@ -1439,6 +1439,251 @@ test_archive_added_to_old_database(void)
 	store_close(st);
 }
 
+/* ---- avatars, hats, tombstones, the ban list ---- */
+
+static int
+hat_cb(void *arg, const char *bare, const char *uri, const char *title)
+{
+	struct names *c = arg;
+	size_t len = strlen(c->list);
+
+	snprintf(c->list + len, sizeof(c->list) - len, "%s%s %s=%s",
+	    len ? "," : "", bare, uri, title);
+	c->n++;
+	return c->n == c->stop_at;
+}
+
+static int
+json_cb(void *arg, const char *key, const char *json)
+{
+	struct names *c = arg;
+	size_t len = strlen(c->list);
+
+	snprintf(c->list + len, sizeof(c->list) - len, "%s%s=%s",
+	    len ? "," : "", key, json);
+	c->n++;
+	return c->n == c->stop_at;
+}
+
+static int
+in_txn(struct store *st, int (*fn)(struct store_txn *, const void *),
+    const void *arg)
+{
+	struct store_txn *t;
+	int rc;
+
+	if ((rc = store_begin(st, &t)) != STORE_OK)
+		return rc;
+	if ((rc = fn(t, arg)) < 0) {
+		store_abort(t);
+		return rc;
+	}
+	if (store_commit(t) != STORE_OK)
+		return STORE_ERR;
+	return rc;
+}
+
+static int
+put_avatar(struct store_txn *t, const void *arg)
+{
+	return store_avatar_put(t, "r@m", arg);
+}
+
+static int
+del_avatar(struct store_txn *t, const void *arg)
+{
+	return store_avatar_del(t, arg);
+}
+
+static int
+del_room(struct store_txn *t, const void *arg)
+{
+	return store_room_del(t, arg);
+}
+
+static int
+put_hats(struct store_txn *t, const void *arg)
+{
+	int rc;
+
+	(void)arg;
+	if ((rc = store_hat_put(t, "r@m", "b@x", "urn:t", "Teacher")) ==
+	    STORE_OK &&
+	    (rc = store_hat_put(t, "r@m", "a@x", "urn:t", "T")) == STORE_OK &&
+	    (rc = store_hat_put(t, "r@m", "a@x", "urn:s", "Speaker")) ==
+	    STORE_OK &&
+	    (rc = store_hat_put(t, "r@m", "a@x", "urn:t", "Teacher")) ==
+	    STORE_OK)
+		rc = store_hat_put(t, "r@m.x", "a@x", "urn:t", "Other");
+	return rc;
+}
+
+static int
+del_hat(struct store_txn *t, const void *arg)
+{
+	return store_hat_del(t, "r@m", "a@x", arg);
+}
+
+static void
+test_avatars(void)
+{
+	struct store *st = open_dir(dirpath("avatars"));
+	struct store_avatar a = { "image/png", (unsigned char *)"\x89PNG\0x",
+	    6 }, got, bad = { "", (unsigned char *)"x", 1 };
+
+	CHECK_INT(store_avatar_get(st, "r@m", &got), STORE_NOTFOUND);
+	CHECK_INT(in_txn(st, put_avatar, &a), STORE_OK);
+	CHECK_INT(in_txn(st, put_avatar, &bad), STORE_ERR);
+	CHECK_INT(store_avatar_get(st, "r@m", &got), STORE_OK);
+	CHECK_STR(got.type, "image/png");
+	CHECK_INT(got.len, 6);
+	CHECK(got.data != NULL && memcmp(got.data, a.data, 6) == 0);
+	store_avatar_free(&got);
+	CHECK_INT(in_txn(st, del_avatar, "r@m"), STORE_OK);
+	CHECK_INT(in_txn(st, del_avatar, "r@m"), STORE_NOTFOUND);
+	CHECK_INT(store_avatar_get(st, "r@m", &got), STORE_NOTFOUND);
+
+	/* It goes with its room. */
+	CHECK_INT(put_room(st, "r@m", PRIV), STORE_OK);
+	CHECK_INT(in_txn(st, put_avatar, &a), STORE_OK);
+	CHECK_INT(in_txn(st, del_room, "r@m"), STORE_OK);
+	CHECK_INT(store_avatar_get(st, "r@m", &got), STORE_NOTFOUND);
+	store_close(st);
+}
+
+static void
+test_hats(void)
+{
+	struct store *st = open_dir(dirpath("hats"));
+	struct names c = { "", 0, 0 };
+
+	CHECK_INT(store_hat_iter(st, "r@m", hat_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(in_txn(st, put_hats, NULL), STORE_OK);
+	/* Ordered by JID then URI; a second put replaces the title; the
+	 * room "r@m.x" that shares a prefix is not mixed in. */
+	CHECK_INT(store_hat_iter(st, "r@m", hat_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "a@x urn:s=Speaker,a@x urn:t=Teacher,"
+	    "b@x urn:t=Teacher");
+	c.n = 0, c.list[0] = '\0', c.stop_at = 1;
+	CHECK_INT(store_hat_iter(st, "r@m", hat_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "a@x urn:s=Speaker");
+	CHECK_INT(in_txn(st, del_hat, "urn:s"), STORE_OK);
+	CHECK_INT(in_txn(st, del_hat, "urn:s"), STORE_NOTFOUND);
+	c.n = 0, c.list[0] = '\0', c.stop_at = 0;
+	CHECK_INT(store_hat_iter(st, "r@m", hat_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "a@x urn:t=Teacher,b@x urn:t=Teacher");
+
+	/* They go with their room, and only its. */
+	CHECK_INT(put_room(st, "r@m", PRIV), STORE_OK);
+	CHECK_INT(in_txn(st, del_room, "r@m"), STORE_OK);
+	c.n = 0, c.list[0] = '\0';
+	CHECK_INT(store_hat_iter(st, "r@m", hat_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(store_hat_iter(st, "r@m.x", hat_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "a@x urn:t=Other");
+	store_close(st);
+}
+
+static int
+put_tombs(struct store_txn *t, const void *arg)
+{
+	int rc;
+
+	(void)arg;
+	if ((rc = store_tomb_put(t, "b@m", "{\"v\":1}")) == STORE_OK &&
+	    (rc = store_tomb_put(t, "a@m", "{\"v\":2}")) == STORE_OK)
+		rc = store_block_put(t, "spam.example", "{\"v\":1}");
+	return rc;
+}
+
+static int
+bad_tomb(struct store_txn *t, const void *arg)
+{
+	return store_tomb_put(t, "c@m", arg);
+}
+
+static int
+del_tomb(struct store_txn *t, const void *arg)
+{
+	return store_tomb_del(t, arg);
+}
+
+static int
+del_block(struct store_txn *t, const void *arg)
+{
+	return store_block_del(t, arg);
+}
+
+static void
+test_tombstones_and_blocklist(void)
+{
+	struct store *st = open_dir(dirpath("tombs"));
+	struct names c = { "", 0, 0 };
+	char *json = NULL;
+
+	CHECK_INT(store_tomb_get(st, "a@m", &json), STORE_NOTFOUND);
+	CHECK_INT(in_txn(st, put_tombs, NULL), STORE_OK);
+	CHECK_INT(in_txn(st, bad_tomb, "[1]"), STORE_ERR);
+	CHECK(strstr(store_errmsg(st), "tombstones.db") != NULL);
+	CHECK_INT(in_txn(st, bad_tomb, "{"), STORE_ERR);
+	CHECK_INT(store_tomb_get(st, "a@m", &json), STORE_OK);
+	CHECK_STR(json, "{\"v\":2}");
+	free(json);
+	CHECK_INT(store_tomb_iter(st, NULL, json_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "a@m={\"v\":2},b@m={\"v\":1}");
+	c.n = 0, c.list[0] = '\0';
+	CHECK_INT(store_tomb_iter(st, "a@m", json_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "b@m={\"v\":1}");
+	c.n = 0, c.list[0] = '\0';
+	CHECK_INT(store_block_iter(st, NULL, json_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "spam.example={\"v\":1}");
+
+	/* A room's deletion leaves its tombstone: that is the point. */
+	CHECK_INT(put_room(st, "a@m", PRIV), STORE_OK);
+	CHECK_INT(in_txn(st, del_room, "a@m"), STORE_OK);
+	CHECK_INT(in_txn(st, del_tomb, "a@m"), STORE_OK);
+	CHECK_INT(in_txn(st, del_tomb, "a@m"), STORE_NOTFOUND);
+	CHECK_INT(in_txn(st, del_block, "spam.example"), STORE_OK);
+	store_close(st);
+
+	/* Durable. */
+	st = open_dir(dirpath("tombs"));
+	c.n = 0, c.list[0] = '\0';
+	CHECK_INT(store_tomb_iter(st, NULL, json_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "b@m={\"v\":1}");
+	c.n = 0, c.list[0] = '\0';
+	CHECK_INT(store_block_iter(st, NULL, json_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 0);
+	store_close(st);
+}
+
+/* A database made before these tables existed opens and gains them. */
+static void
+test_tables_added_to_old_database(void)
+{
+	static const char *const files[] = { "avatars.db", "hats.db",
+		"tombstones.db", "blocklist.db", NULL };
+	const char *dir = dirpath("late-old");
+	struct store *st = open_dir(dir);
+	struct names c = { "", 0, 0 };
+	char path[600];
+	int i;
+
+	CHECK_INT(put_room(st, "r@m", PRIV), STORE_OK);
+	store_close(st);
+	for (i = 0; files[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		CHECK_INT(unlink(path), 0);
+	}
+	st = open_dir(dir);
+	CHECK_INT(in_txn(st, put_hats, NULL), STORE_OK);
+	CHECK_INT(in_txn(st, put_tombs, NULL), STORE_OK);
+	CHECK_INT(store_hat_iter(st, "r@m.x", hat_cb, &c), STORE_OK);
+	CHECK_INT(c.n, 1);
+	store_close(st);
+}
+
 const struct unit_test unit_tests[] = {
 	TEST(test_open_create_reopen),
 	TEST(test_room_put_get_del),
@@ -1458,6 +1703,10 @@ const struct unit_test unit_tests[] = {
 	TEST(test_history),
 	TEST(test_archive),
 	TEST(test_archive_added_to_old_database),
+	TEST(test_avatars),
+	TEST(test_hats),
+	TEST(test_tombstones_and_blocklist),
+	TEST(test_tables_added_to_old_database),
 	TEST(test_corrupt_file),
 	TEST(test_room_count),
 	TEST(test_checkpoint_and_sync),
