@@ -16,7 +16,7 @@ const char *const roomcfg_keys[] = {
 	"change_subject", "logging", "whois", "allow_pm", "max_occupants",
 	"history_length", "default_history", "presence_broadcast",
 	"get_member_list", "archiving", "archive_days", "archive_messages",
-	NULL
+	"slow_mode_duration", NULL
 };
 
 static const char *const role_names[] = { "none", "visitor", "participant",
@@ -128,7 +128,8 @@ roomcfg_equal(const struct room_config *a, const struct room_config *b)
 	    a->getmemberlist == b->getmemberlist &&
 	    a->archiving == b->archiving &&
 	    a->archive_days == b->archive_days &&
-	    a->archive_messages == b->archive_messages;
+	    a->archive_messages == b->archive_messages &&
+	    a->slow_mode == b->slow_mode;
 }
 
 static int
@@ -250,6 +251,11 @@ roomcfg_set(struct room_config *c, const struct conf *conf, const char *key,
 		want = "a number (0 for the service limit)";
 		if ((e = parse_uint(v, UINT_MAX, &n)) == 0)
 			c->archive_messages = n;
+	} else if (!strcmp(key, "slow_mode_duration")) {
+		want = "a number of seconds up to " ROOMCFG_SLOW_MAX_TEXT
+		    " (0: off)";
+		if ((e = parse_uint(v, ROOMCFG_SLOW_MAX, &n)) == 0)
+			c->slow_mode = n;
 	} else {
 		snprintf(err, errlen, "unknown room option '%s'", key);
 		return -1;
@@ -308,6 +314,8 @@ roomcfg_get(const struct room_config *c, const char *key, char *out,
 	else if (!strcmp(key, "archive_days")) kind = 2, n = c->archive_days;
 	else if (!strcmp(key, "archive_messages"))
 		kind = 2, n = c->archive_messages;
+	else if (!strcmp(key, "slow_mode_duration"))
+		kind = 2, n = c->slow_mode;
 	else if (!strcmp(key, "presence_broadcast")) {
 		roles_string(c->presence_broadcast, out, outlen);
 		return 0;
@@ -386,6 +394,7 @@ config_json(const struct room_config *c)
 	json_object_set_new(o, "archive_days", json_integer(c->archive_days));
 	json_object_set_new(o, "archive_messages",
 	    json_integer(c->archive_messages));
+	json_object_set_new(o, "slow_mode_duration", json_integer(c->slow_mode));
 	return o;
 }
 
@@ -498,6 +507,9 @@ decode_config_key(struct room_config *c, const char *k, json_t *v)
 			c->archive_days = (unsigned)n;
 		else if (!strcmp(k, "archive_messages"))
 			c->archive_messages = (unsigned)n;
+		else if (!strcmp(k, "slow_mode_duration"))
+			c->slow_mode = n > ROOMCFG_SLOW_MAX ? ROOMCFG_SLOW_MAX :
+			    (unsigned)n;
 		return 0;
 	}
 	if (!strcmp(k, "presence_broadcast"))

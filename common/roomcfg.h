@@ -16,7 +16,8 @@
  *              "max_occupants":n, "history_length":n, "default_history":n,
  *              "presence_broadcast":["visitor",...],
  *              "get_member_list":["moderator",...], "archiving":bool,
- *              "archive_days":n, "archive_messages":n},
+ *              "archive_days":n, "archive_messages":n,
+ *              "slow_mode_duration":n},
  *    "subject":{"text":..., "from":..., "time":<unix>},
  *    "salt":"<64 hex digits: key for XEP-0421 occupant ids>"}
  * Unknown keys are ignored on read so a newer writer's additions survive a
@@ -63,7 +64,13 @@ struct room_config {
 	bool		 archiving;		/* XEP-0313 archive */
 	unsigned	 archive_days;		/* retention; 0: the service's */
 	unsigned	 archive_messages;	/* ditto, by count */
+	unsigned	 slow_mode;		/* seconds between two messages
+						   of a non-moderator; 0: off */
 };
+
+/* The longest slow mode (XEP-0500's muc#roomconfig_slow_mode_duration). */
+#define ROOMCFG_SLOW_MAX	86400
+#define ROOMCFG_SLOW_MAX_TEXT	"86400"
 
 struct room_subject {
 	char		*text;	/* NULL: none */

@@ -152,7 +152,9 @@ const struct command mc_commands[] = {
 	  "logging, whois (moderators|anyone), allow_pm "
 	  "(anyone|participants|moderators|none), max_occupants, "
 	  "history_length, default_history, presence_broadcast and "
-	  "get_member_list (comma-separated roles). Booleans take yes/no.",
+	  "get_member_list (comma-separated roles), archiving, archive_days, "
+	  "archive_messages, slow_mode_duration (seconds between two "
+	  "messages of a participant; 0: off). Booleans take yes/no.",
 	  "mucctl room config lobby\n"
 	  "mucctl room config lobby name=Lobby moderated=yes\n"
 	  "mucctl room config lobby password=",

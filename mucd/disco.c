@@ -91,6 +91,9 @@ room_info_form(struct xnode *q, struct room *r)
 	snprintf(n, sizeof(n), "%u", c->history_length);
 	form_add_field(x, "muc#maxhistoryfetch", NULL,
 	    "Maximum number of history messages", n);
+	snprintf(n, sizeof(n), "%u", c->slow_mode);
+	form_add_field(x, "muc#roominfo_slow_mode_duration", NULL,
+	    "Seconds between two messages of a participant (0: any time)", n);
 }
 
 void

@@ -15,11 +15,13 @@
 #include "presence.h"
 #include "ratelimit.h"
 #include "room.h"
+#include "slowmode.h"
 #include "stanza.h"
 #include "subject.h"
 #include "utf8.h"
 
 #define TEXT_NOT_IN_ROOM	"You are not currently connected to this chat"
+#define TEXT_TOO_FAST		"You are sending messages too fast"
 
 int
 message_is_kickable_error(const struct xnode *st)
@@ -77,8 +79,9 @@ groupchat(struct mucd *m, struct room *r, struct xnode *st,
 	const char *body;
 	struct archive_admission ac;
 	struct muc_err e;
+	unsigned wait;
 	bool keep;
-	char id[33];
+	char id[33], why[128];
 
 	if (o == NULL || o->role == ROLE_NONE) {
 		st_send_error(m, st, ERR_CANCEL, "not-acceptable",
@@ -92,7 +95,7 @@ groupchat(struct mucd *m, struct room *r, struct xnode *st,
 	}
 	if (!ratelimit_take(m, &o->rate_msg, m->conf.rate_messages)) {
 		st_send_error(m, st, ERR_WAIT, "resource-constraint",
-		    "You are sending messages too fast", NULL);
+		    TEXT_TOO_FAST, NULL);
 		return;
 	}
 	body = x_child_text(st, "body", NS_COMPONENT);
@@ -103,6 +106,13 @@ groupchat(struct mucd *m, struct room *r, struct xnode *st,
 	}
 	if (subject_handle(r, o, st))
 		return;
+	if (body != NULL && (wait = slowmode_wait(r, o)) > 0) {
+		snprintf(why, sizeof(why), "This room is in slow mode: one "
+		    "message every %u s; wait %u s before the next",
+		    r->cfg.slow_mode, wait);
+		st_send_error(m, st, ERR_WAIT, "policy-violation", why, NULL);
+		return;
+	}
 	strip(st, r->jid, false);
 	add_occupant_id(st, o);
 	x_set_attr(st, "to", NULL);
@@ -413,6 +423,13 @@ message_to_room(struct mucd *m, struct room *r, struct xnode *st,
 			presence_kick_on_error(r, o, from->full, st);
 		return;
 	}
+	/* Invitations, declines and voice requests reach others; anything
+	 * else is answered with an error: each takes a token. */
+	if (!ratelimit_jid(m, from->bare, RATE_MESSAGE)) {
+		st_send_error(m, st, ERR_WAIT, "resource-constraint",
+		    TEXT_TOO_FAST, r->jid);
+		return;
+	}
 	if (*type != '\0' && strcmp(type, "normal") != 0) {
 		st_send_error(m, st, ERR_MODIFY, "bad-request",
 		    "Messages to the room must be groupchat or normal", r->jid);
@@ -495,7 +512,7 @@ message_to_occupant(struct mucd *m, struct room *r, struct xnode *st,
 	}
 	if (!ratelimit_take(m, &o->rate_msg, m->conf.rate_messages)) {
 		st_send_error(m, st, ERR_WAIT, "resource-constraint",
-		    "You are sending messages too fast", r->jid);
+		    TEXT_TOO_FAST, r->jid);
 		return;
 	}
 	strip(st, r->jid, true);

@@ -1,9 +1,10 @@
 /*
  * ratelimit: token buckets for rates set in mucd.conf (rate_messages,
  * rate_presence, rate_iq, with rate_burst). Messages and presence changes
- * are limited per occupant; IQs and room entries per bare JID, in a
- * bounded table pruned by housekeeping. Service admins are exempt.
- * Excess gets an error reply, never silence.
+ * are limited per occupant; IQs, room entries and the other messages to
+ * a room (invitations, declines, voice requests) per bare JID, in a
+ * bounded table pruned by housekeeping. Service admins are exempt from
+ * the per-JID limits. Excess gets an error reply, never silence.
  */
 #ifndef MUCD_RATELIMIT_H
 #define MUCD_RATELIMIT_H

@@ -13,6 +13,7 @@
 #include "mucd.h"
 #include "nickskel.h"
 #include "ratelimit.h"
+#include "slowmode.h"
 #include "stanza.h"
 
 /* Live sessions per bare JID in a room (see index_add). */
@@ -139,7 +140,8 @@ room_alloc(struct mucd *m, const char *jid)
 	    hmap_init(&r->occupants) || hmap_init(&r->by_jid) ||
 	    hmap_init(&r->bare_count) ||
 	    hmap_init(&r->affs) || hmap_init(&r->nicks) ||
-	    hmap_init(&r->skels) || hmap_init(&r->nick_skels)) {
+	    hmap_init(&r->skels) || hmap_init(&r->nick_skels) ||
+	    hmap_init(&r->slow)) {
 		free(r->jid);
 		free(r->node);
 		free(r);
@@ -173,6 +175,7 @@ room_free(struct room *r)
 	hmap_free(&r->nicks);
 	hmap_free(&r->skels);
 	hmap_free(&r->nick_skels);
+	slowmode_free(r);
 	history_free(r);
 	roomcfg_free(&r->cfg);
 	free(r->subject.text);

@@ -89,6 +89,8 @@ struct room {
 	struct hmap	 nicks;		/* reserved nick -> affil */
 	struct hmap	 skels;		/* nick skeleton -> occupant */
 	struct hmap	 nick_skels;	/* reserved nick skeleton -> affil */
+	struct hmap	 slow;		/* bare JID -> its last message, in
+					   slow mode (slowmode.c) */
 	struct hist_entry *hist;	/* ring of cfg.history_length */
 	unsigned	 hist_cap, hist_len, hist_head;
 	size_t		 hist_bytes;

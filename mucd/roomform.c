@@ -16,7 +16,7 @@ enum field {
 	F_NAME, F_DESC, F_LANG, F_PERSISTENT, F_PUBLIC, F_PROTECTED, F_SECRET,
 	F_MEMBERSONLY, F_INVITES, F_MEMBERINVITES, F_MAXUSERS, F_SUBJECT,
 	F_MODERATED, F_WHOIS, F_ALLOWPM, F_MEMBERLIST, F_BROADCAST, F_HISTORY,
-	F_DEFHISTORY, F_LOGGING, F_ARCHIVING, F_COUNT
+	F_DEFHISTORY, F_LOGGING, F_ARCHIVING, F_SLOWMODE, F_COUNT
 };
 
 const char *const roomform_vars[F_COUNT + 1] = {
@@ -43,6 +43,9 @@ const char *const roomform_vars[F_COUNT + 1] = {
 	[F_DEFHISTORY] = PFX "defaulthistorymessages",
 	[F_LOGGING] = PFX "enablelogging",
 	[F_ARCHIVING] = PFX "enablearchiving",
+	/* XEP-0500, the name Prosody's mod_muc_slow_mode and PeerTube's
+	 * live chat use. */
+	[F_SLOWMODE] = PFX "slow_mode_duration",
 	[F_COUNT] = NULL
 };
 #define VAR(i)	roomform_vars[i]
@@ -152,6 +155,9 @@ roomform_build(const struct room *r, struct xnode *parent)
 	if (r->mucd->conf.archive_configurable)
 		add_bool(x, VAR(F_ARCHIVING), "Archive chat on server",
 		    c->archiving);
+	add_number(x, VAR(F_SLOWMODE), "Slow mode (0: off; otherwise the "
+	    "seconds a participant must wait between two messages)",
+	    c->slow_mode);
 	return x;
 }
 
@@ -331,7 +337,9 @@ roomform_apply(const struct room *r, const struct form *f,
 	    conf->history_max, true, &c->default_history, e) ||
 	    get_bool(f, VAR(F_LOGGING), &c->logging, e) ||
 	    (conf->archive_configurable &&
-	    get_bool(f, VAR(F_ARCHIVING), &c->archiving, e))) {
+	    get_bool(f, VAR(F_ARCHIVING), &c->archiving, e)) ||
+	    get_uint(f, VAR(F_SLOWMODE), ROOMCFG_SLOW_MAX, false,
+	    &c->slow_mode, e)) {
 		roomcfg_free(c);
 		return -1;
 	}
