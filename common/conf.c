@@ -71,6 +71,7 @@ static const struct key keys[] = {
 	{ "open_registration",	K_BOOL, F(open_registration), 0, NOLIM, "no", LIVE },
 	{ "room_locking",	K_BOOL, F(room_locking), 0, NOLIM, "yes", LIVE },
 	{ "room_lock_timeout",	K_SECS, F(room_lock_timeout), 0, 1, 86400, "300", LIVE },
+	{ "tombstone_expiry",	K_SECS, F(tombstone_expiry), 0, 0, 86400U * 36500, "31d", LIVE },
 	{ "history_default",	K_UINT, F(history_default), 0, 0, 10000, "20", LIVE },
 	{ "history_max",	K_UINT, F(history_max), 0, 0, 10000, "100", LIVE },
 	{ "history_max_bytes",	K_SIZE, F(history_max_bytes), 0, 0, 1ULL << 30, "256K", LIVE },

@@ -56,6 +56,7 @@ struct conf {
 	bool		 open_registration;	/* unaffiliated users may register */
 	bool		 room_locking;
 	unsigned	 room_lock_timeout;	/* seconds */
+	unsigned	 tombstone_expiry;	/* seconds; 0: none kept */
 	/* Room defaults */
 	unsigned	 history_default;
 	unsigned	 history_max;

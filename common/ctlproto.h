@@ -39,6 +39,7 @@
 	X(ROOM_CREATE,		"room.create",		CTL_WRITE)		\
 	X(ROOM_CONFIG,		"room.config",		CTL_WRITE)		\
 	X(ROOM_DESTROY,		"room.destroy",		CTL_WRITE)		\
+	X(ROOM_FORGET,		"room.forget",		CTL_WRITE)		\
 	X(OCCUPANTS,		"occupants",		CTL_READ | CTL_ONLINE) \
 	X(KICK,			"kick",			CTL_WRITE | CTL_ONLINE) \
 	X(SAY,			"say",			CTL_WRITE | CTL_ONLINE) \

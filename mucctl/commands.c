@@ -67,6 +67,9 @@ static const struct opt_spec o_rooms[] = {
 	{ "limit", "limit", O_UINT, "N", "at most N rooms (default 10000)" },
 	{ "after", "after", O_STR, "JID",
 	  "start after this room JID (paging)" },
+	{ "tombstones", "tombstones", O_FLAG, NULL,
+	  "list the tombstones of destroyed rooms instead (--match, --limit "
+	  "and --after apply)" },
 	OEND
 };
 static const struct opt_spec o_reason[] = {
@@ -124,7 +127,7 @@ const struct command mc_commands[] = {
 	  "than --limit allows, a note says how to continue with --after.",
 	  "mucctl rooms\nmucctl rooms --match '^team-' --public\n"
 	  "mucctl rooms --unused 90\nmucctl rooms --limit 100 "
-	  "--after team-c@conference.example.org",
+	  "--after team-c@conference.example.org\nmucctl rooms --tombstones",
 	  render_rooms },
 	{ "room show", CTL_ROOM_SHOW, a_room, no_opts,
 	  "show a room: configuration, subject, occupants",
@@ -167,6 +170,14 @@ const struct command mc_commands[] = {
 	  "created later under the same JID).",
 	  "mucctl room destroy old-room --reason 'moved' "
 	  "--alternate new-room@conference.example.org",
+	  render_done },
+	{ "room forget", CTL_ROOM_FORGET, a_room, no_opts,
+	  "drop the tombstone of a destroyed room",
+	  "A destroyed persistent room leaves a tombstone for tombstone_expiry "
+	  "(mucd.conf(5)): whoever enters the room's JID is told it is gone "
+	  "(and where it went). Forgetting the tombstone lets anyone create a "
+	  "room of that JID again; `rooms --tombstones` lists them.",
+	  "mucctl room forget old-room",
 	  render_done },
 	{ "occupants", CTL_OCCUPANTS, a_room, no_opts,
 	  "list the occupants of a room",

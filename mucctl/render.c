@@ -87,6 +87,34 @@ room_flags(json_t *room)
 	return buf_steal(&b);
 }
 
+/* rooms --tombstones: destroyed rooms whose JIDs answer <gone/>. */
+static void
+tombstones(json_t *r)
+{
+	json_t *list = json_object_get(r, "tombstones"), *t;
+	char d[40], e[40];
+	struct table tb;
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("no tombstones\n");
+		return;
+	}
+	table_init(&tb, 5, "ROOM", "DESTROYED", "EXPIRES", "ALTERNATE",
+	    "REASON");
+	json_array_foreach(list, i, t)
+		table_add(&tb, jstr(t, "jid"), fmt_time(jint(t, "destroyed"),
+		    d, sizeof(d)), jbool(t, "expired") ? "expired" :
+		    fmt_time(jint(t, "expires"), e, sizeof(e)),
+		    jstr(t, "alternate"), jstr(t, "reason"));
+	table_print(&tb, stdout);
+	table_free(&tb);
+	if (jbool(r, "truncated"))
+		fprintf(stderr, "mucctl: more tombstones match; continue with "
+		    "--after %s\n", jstr(json_array_get(list,
+		    json_array_size(list) - 1), "jid"));
+}
+
 void
 render_rooms(struct mucctl *m, const struct command *c, json_t *args,
     json_t *r)
@@ -96,6 +124,10 @@ render_rooms(struct mucctl *m, const struct command *c, json_t *args,
 	struct table tb;
 	size_t i;
 
+	if (json_object_get(r, "tombstones") != NULL) {
+		tombstones(r);
+		return;
+	}
 	if (json_array_size(list) == 0) {
 		printf("no rooms\n");
 		return;
@@ -470,6 +502,9 @@ render_done(struct mucctl *m, const struct command *c, json_t *args,
 		break;
 	case CTL_ROOM_DESTROY:
 		printf("destroyed %s\n", arg(args, "room"));
+		break;
+	case CTL_ROOM_FORGET:
+		printf("forgot the tombstone of %s\n", jstr(r, "jid"));
 		break;
 	case CTL_KICK:
 		printf("kicked ");

@@ -211,6 +211,11 @@ cmd_rooms(struct req *q)
 	if ((s = req_str(q, "after")) != NULL &&
 	    req_room_jid(q, s, after, sizeof(after)) == -1)
 		goto out;
+	if (json_is_true(json_object_get(q->args, "tombstones"))) {
+		ctl_tombstones(q, s != NULL ? after : NULL, rq.limit,
+		    rq.has_re ? &rq.re : NULL);
+		goto out;
+	}
 	if ((rq.list = json_array()) == NULL) {
 		req_fail(q, CTL_E_INTERNAL, "out of memory");
 		goto out;
@@ -829,6 +834,7 @@ cmd_backup(struct req *q)
 #define cmd_ROOM_CREATE		cmd_room_create
 #define cmd_ROOM_CONFIG		cmd_room_config
 #define cmd_ROOM_DESTROY	cmd_room_destroy
+#define cmd_ROOM_FORGET		cmd_room_forget
 #define cmd_OCCUPANTS		cmd_occupants
 #define cmd_KICK		cmd_kick
 #define cmd_SAY			cmd_say

@@ -7,6 +7,7 @@
 #ifndef MUCD_CTLREQ_H
 #define MUCD_CTLREQ_H
 
+#include <regex.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -45,6 +46,11 @@ struct room *req_need_room(struct req *);
 /* A bare JID argument, prepared; -1 after replying. */
 int	 req_need_bare(struct req *, const char *name, char *out,
 	    size_t outlen);
+
+/* Handlers in ctltombstone.c: `rooms` with "tombstones" lists them. */
+void	 ctl_tombstones(struct req *, const char *after, size_t limit,
+	    const regex_t *match);
+void	 cmd_room_forget(struct req *);
 
 /* Handlers in ctlarchive.c. */
 void	 cmd_archive_show(struct req *);

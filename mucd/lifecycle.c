@@ -19,6 +19,7 @@
 #include "room.h"
 #include "router.h"
 #include "store.h"
+#include "tombstone.h"
 
 /* Rounds of serving held-back control requests in one turn before the
  * loop looks at the network again. */
@@ -107,6 +108,7 @@ housekeeping(struct loop_timer *t)
 
 	rooms_evict_idle(m, (uint64_t)m->conf.evict_idle * 1000);
 	ratelimit_prune(m);
+	tombstone_sweep(m);
 	ctl_housekeeping(m);
 	loop_timer_set(&m->loop, t, MUCD_HOUSEKEEPING_MS);
 }
@@ -235,6 +237,7 @@ lifecycle_finish(struct mucd *m)
 	store_close(m->store);
 	m->store = NULL;
 	free(m->arch_prune_after);
+	free(m->tomb_sweep_after);
 	if (!m->foreground && !m->maintenance)
 		daemon_pidfile_remove(m->conf.pidfile);
 	loop_free(&m->loop);

@@ -73,6 +73,7 @@ struct mucd {
 	struct loop_timer	 checkpoint;
 	struct loop_timer	 arch_prune;	/* archive retention */
 	char			*arch_prune_after;	/* its place */
+	char			*tomb_sweep_after;	/* tombstone expiry's */
 	struct store		*store;
 	struct ctl		*ctl;
 	struct hmap		 rooms;		/* room JID -> struct room */

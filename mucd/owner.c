@@ -13,6 +13,7 @@
 #include "room.h"
 #include "roomform.h"
 #include "stanza.h"
+#include "tombstone.h"
 
 /* Members-only now: everyone without an affiliation leaves with 322. */
 static void
@@ -154,9 +155,11 @@ config_set(struct mucd *m, struct room *r, struct xnode *st,
 	room_release(r);
 }
 
-/* The room and its archive leave the store together. */
+/* The room and its archive leave the store together, and its tombstone
+ * takes its place. */
 static int
-unstore(struct room *r, bool keep_archive)
+unstore(struct room *r, const char *alt, const char *reason,
+    bool keep_archive)
 {
 	struct mucd *m = r->mucd;
 	struct store_txn *txn;
@@ -166,7 +169,8 @@ unstore(struct room *r, bool keep_archive)
 	if (store_begin(m->store, &txn) != STORE_OK)
 		return -1;
 	if ((r->stored && store_room_del(txn, r->jid) != STORE_OK) ||
-	    archive_forget(r, txn, keep_archive) == -1) {
+	    archive_forget(r, txn, keep_archive) == -1 ||
+	    tombstone_put(r, txn, alt, reason) != STORE_OK) {
 		store_abort(txn);
 		return -1;
 	}
@@ -188,7 +192,7 @@ owner_destroy(struct room *r, const char *alt, const char *reason,
 	const char *k;
 	size_t i, n = 0, cap;
 
-	if (unstore(r, keep_archive) == -1) {
+	if (unstore(r, alt, reason, keep_archive) == -1) {
 		m->stats.store_errors++;
 		log_error("destroying room %s: %s", r->jid,
 		    store_errmsg(m->store));

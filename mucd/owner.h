@@ -24,7 +24,8 @@ int	 owner_reconfigure(struct room *, struct room_config *cfg,
 	    const int *codes, int ncodes, struct muc_err *);
 /* Destroy: tell occupants (with alternate venue, reason, password),
  * delete from the store with its archive (kept for a later room of the
- * same JID if keep_archive), forget. -1 with *err if storage failed. */
+ * same JID if keep_archive), leaving a tombstone if it was persistent
+ * (tombstone.h), forget. -1 with *err if storage failed. */
 int	 owner_destroy(struct room *, const char *alt, const char *reason,
 	    const char *password, bool keep_archive, struct muc_err *);
 

@@ -360,12 +360,16 @@ store_record(struct room *r, struct store_txn *txn)
 	return rc;
 }
 
-/* What a room that was never stored needs on disk before any change. */
+/* What a room that was never stored needs on disk before any change;
+ * it replaces the tombstone of a room of the same JID, if any. */
 static int
 store_whole(struct room *r, struct store_txn *txn)
 {
 	int rc = store_record(r, txn);
 
+	if (rc == STORE_OK && (rc = store_tomb_del(txn, r->jid)) ==
+	    STORE_NOTFOUND)
+		rc = STORE_OK;
 	if (rc == STORE_OK)
 		rc = store_all_affs(r, txn);
 	if (rc == STORE_OK)

@@ -20,6 +20,7 @@
 #include "room.h"
 #include "service.h"
 #include "stanza.h"
+#include "tombstone.h"
 
 static void
 room_iq(struct mucd *m, struct room *r, struct xnode *st,
@@ -137,7 +138,8 @@ dispatch(struct mucd *m, struct xnode *st, const struct jid *from,
 		return;
 	}
 	if (r == NULL) {
-		no_room(m, st, from, to);
+		if (!tombstone_answer(m, st, from, to))
+			no_room(m, st, from, to);
 		return;
 	}
 	if (jid_has_resource(to))
