@@ -97,6 +97,8 @@ struct conf {
 	unsigned	 max_rooms;		/* in memory; 0: no limit */
 	unsigned	 max_rooms_per_user;	/* 0: no limit */
 	unsigned	 max_sessions_per_jid;
+	unsigned	 max_hats_per_user;	/* in one room */
+	size_t		 avatar_max_size;	/* bytes of image */
 	unsigned	 rate_messages;		/* per second, per occupant */
 	unsigned	 rate_presence;
 	unsigned	 rate_iq;

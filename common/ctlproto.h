@@ -51,6 +51,12 @@
 	X(NICK_RELEASE,		"nick.release",		CTL_WRITE)		\
 	X(NICK_SHOW,		"nick.show",		CTL_READ)		\
 	X(USER_ROOMS,		"user.rooms",		CTL_READ)		\
+	X(HATS_ADD,		"hats.add",		CTL_WRITE)		\
+	X(HATS_REMOVE,		"hats.remove",		CTL_WRITE)		\
+	X(HATS_LIST,		"hats.list",		CTL_READ)		\
+	X(BLOCKLIST_ADD,	"blocklist.add",	CTL_WRITE)		\
+	X(BLOCKLIST_REMOVE,	"blocklist.remove",	CTL_WRITE)		\
+	X(BLOCKLIST_LIST,	"blocklist.list",	CTL_READ)		\
 	X(RELOAD,		"reload",		CTL_WRITE | CTL_ONLINE) \
 	X(SHUTDOWN,		"shutdown",		CTL_WRITE | CTL_ONLINE) \
 	X(BACKUP,		"backup",		CTL_WRITE)		\

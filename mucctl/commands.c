@@ -43,6 +43,14 @@ static const struct arg_spec a_room_jid_nick[] = {
 	{ "ROOM", "room", A_ROOM, 0 }, { "JID", "jid", A_JID, 0 },
 	{ "NICK", "nick", A_NICK, 0 }, END
 };
+static const struct arg_spec a_room_jid_uri[] = {
+	{ "ROOM", "room", A_ROOM, 0 }, { "JID", "jid", A_JID, 0 },
+	{ "URI", "uri", A_WORD, 0 }, END
+};
+static const struct arg_spec a_room_jid_opt[] = {
+	{ "ROOM", "room", A_ROOM, 0 },
+	{ "JID", "jid", A_JID, ARG_OPTIONAL }, END
+};
 static const struct arg_spec a_jid[] = {
 	{ "JID", "jid", A_JID, 0 }, END
 };
@@ -101,6 +109,10 @@ static const struct opt_spec o_arch_purge[] = {
 static const struct opt_spec o_create[] = {
 	{ "owner", "owners", O_JIDS, "JID",
 	  "make JID an owner of the new room (repeatable)" },
+	OEND
+};
+static const struct opt_spec o_hat[] = {
+	{ "title", "title", O_STR, "T", "the hat's title, shown by clients" },
 	OEND
 };
 static const struct opt_spec o_history[] = {
@@ -246,6 +258,51 @@ const struct command mc_commands[] = {
 	  "daemon running) rooms where it is present, with its nicks.",
 	  "mucctl user rooms alice@example.org",
 	  render_user_rooms },
+	{ "hats add", CTL_HATS_ADD, a_room_jid_uri, o_hat,
+	  "give a user a hat in a room",
+	  "Gives the bare JID the hat (XEP-0317) named by URI, an absolute "
+	  "URI, in the room; a hat the JID wears already gets the new title. "
+	  "Everyone in the room sees the hats in the wearer's presence. As "
+	  "the room's ad-hoc command urn:xmpp:hats:commands:don does for its "
+	  "owners and admins.",
+	  "mucctl hats add lecture alice@example.org "
+	  "urn:example:hats:teacher --title Teacher",
+	  render_done },
+	{ "hats remove", CTL_HATS_REMOVE, a_room_jid_uri, no_opts,
+	  "take a hat away from a user",
+	  "Takes the hat named by URI away from the bare JID in the room.",
+	  "mucctl hats remove lecture alice@example.org "
+	  "urn:example:hats:teacher",
+	  render_done },
+	{ "hats list", CTL_HATS_LIST, a_room_jid_opt, no_opts,
+	  "list who wears which hat in a room",
+	  "Lists the hats given in the room, by JID then URI, or only those of "
+	  "one JID.",
+	  "mucctl hats list lecture\n"
+	  "mucctl hats list lecture alice@example.org",
+	  render_hats },
+	{ "blocklist add", CTL_BLOCKLIST_ADD, a_jid, o_reason,
+	  "ban a JID or a domain from every room",
+	  "Bans the bare JID, or everyone on a domain, from every room of the "
+	  "service, whatever the rooms' affiliations say: whoever it bans is "
+	  "removed from the rooms at once (status 301, with the reason) and "
+	  "refused entry. The ban is stored; service administrators cannot be "
+	  "banned. Banning again replaces the reason.",
+	  "mucctl blocklist add spammer@example.net --reason spam\n"
+	  "mucctl blocklist add spam.example",
+	  render_done },
+	{ "blocklist remove", CTL_BLOCKLIST_REMOVE, a_jid, no_opts,
+	  "lift a service-wide ban",
+	  "Lifts the ban of a JID or domain from the whole service; the rooms' "
+	  "own affiliations apply again.",
+	  "mucctl blocklist remove spam.example",
+	  render_done },
+	{ "blocklist list", CTL_BLOCKLIST_LIST, no_args, no_opts,
+	  "list the service-wide bans",
+	  "Lists the JIDs and domains banned from every room: since when, by "
+	  "whom (a JID, or \"control\" for mucctl) and why.",
+	  "mucctl blocklist list",
+	  render_blocklist },
 	{ "reload", CTL_RELOAD, no_args, no_opts,
 	  "reload mucd's configuration",
 	  "Makes mucd read its configuration file again (like SIGHUP); "

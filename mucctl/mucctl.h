@@ -74,7 +74,8 @@ enum arg_kind {
 	A_AFF_NONE,	/* the same or none */
 	A_TEXT,		/* the rest of the line, joined with spaces */
 	A_SETTINGS,	/* key=value... into an object */
-	A_DIR		/* a directory, made absolute */
+	A_DIR,		/* a directory, made absolute */
+	A_WORD		/* any other single word (a URI, say) */
 };
 
 #define ARG_OPTIONAL	0x1
@@ -278,6 +279,10 @@ void	 render_aff_change(struct mucctl *, const struct command *, json_t *,
 void	 render_nick_show(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
 void	 render_user_rooms(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+void	 render_hats(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+void	 render_blocklist(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
 void	 render_archive_show(struct mucctl *, const struct command *,
 	    json_t *, json_t *);

@@ -417,6 +417,47 @@ render_user_rooms(struct mucctl *m, const struct command *c, json_t *args,
 }
 
 void
+render_hats(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *list = json_object_get(r, "hats"), *item;
+	struct table tb;
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("nobody wears a hat in %s\n", jstr(r, "room"));
+		return;
+	}
+	table_init(&tb, 3, "JID", "URI", "TITLE");
+	json_array_foreach(list, i, item)
+		table_add(&tb, jstr(item, "jid"), jstr(item, "uri"),
+		    jstr(item, "title"));
+	table_print(&tb, stdout);
+	table_free(&tb);
+}
+
+void
+render_blocklist(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *list = json_object_get(r, "blocklist"), *item;
+	struct table tb;
+	char t[40];
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("nobody is banned from the whole service\n");
+		return;
+	}
+	table_init(&tb, 4, "JID", "SINCE", "BY", "REASON");
+	json_array_foreach(list, i, item)
+		table_add(&tb, jstr(item, "jid"), fmt_time(jint(item, "when"),
+		    t, sizeof(t)), jstr(item, "actor"), jstr(item, "reason"));
+	table_print(&tb, stdout);
+	table_free(&tb);
+}
+
+void
 render_archive_show(struct mucctl *m, const struct command *c, json_t *args,
     json_t *r)
 {
@@ -505,6 +546,20 @@ render_done(struct mucctl *m, const struct command *c, json_t *args,
 		break;
 	case CTL_ROOM_FORGET:
 		printf("forgot the tombstone of %s\n", jstr(r, "jid"));
+		break;
+	case CTL_BLOCKLIST_ADD:
+		printf("%s is banned from every room\n", jstr(r, "jid"));
+		break;
+	case CTL_BLOCKLIST_REMOVE:
+		printf("%s is no longer banned from the service\n",
+		    jstr(r, "jid"));
+		break;
+	case CTL_HATS_ADD:
+	case CTL_HATS_REMOVE:
+		printf("%s %s the hat ", jstr(r, "jid"), c->cmd == CTL_HATS_ADD ?
+		    "wears" : "no longer wears");
+		put_safe(stdout, jstr(r, "uri"));
+		printf(" in %s\n", jstr(r, "room"));
 		break;
 	case CTL_KICK:
 		printf("kicked ");

@@ -226,10 +226,9 @@ announce_out_of_room(struct room *r, const struct aff_change *c,
 	x_free(msg);
 }
 
-/* Roles follow the new affiliation; everyone affected is told. */
-static void
-apply_effects(struct room *r, const char *actor, const struct aff_change *c,
-    enum store_aff prev)
+void
+affiliation_effects(struct room *r, const char *actor,
+    const struct aff_change *c, enum store_aff prev, bool announce)
 {
 	enum role role = room_default_role(r, room_affiliation(r, c->bare));
 	bool downgrade = aff_rank(prev) > aff_rank(c->aff);
@@ -245,7 +244,8 @@ apply_effects(struct room *r, const char *actor, const struct aff_change *c,
 	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&o); )
 		cap += matches(o, c);
 	if (cap == 0) {
-		announce_out_of_room(r, c, codes, ncodes);
+		if (announce)
+			announce_out_of_room(r, c, codes, ncodes);
 		return;
 	}
 	hit = calloc(cap, sizeof(*hit));
@@ -323,7 +323,7 @@ affiliation_apply(struct room *r, const char *actor,
 		log_info("room %s: %s is now %s%s%s", r->jid, c[i].bare,
 		    aff_name(c[i].aff), actor ? " by " : "",
 		    actor ? actor : "");
-		apply_effects(r, actor, &c[i], prev);
+		affiliation_effects(r, actor, &c[i], prev, true);
 	}
 	room_release(r);
 	return 0;

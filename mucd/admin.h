@@ -33,6 +33,16 @@ struct aff_change {
  */
 int	 affiliation_apply(struct room *, const char *actor,
 	    const struct aff_change *, size_t n, struct muc_err *);
+/*
+ * The effects of c on the room once its affiliation holds (in memory):
+ * roles follow the affiliation the room now reports for c->bare (or, for
+ * an outcast domain, everyone on it), and those affected are told, with
+ * actor, reason and the codes of the change (301 banned, 321 removed for
+ * lack of affiliation). announce: tell the room's JID-seers with an
+ * out-of-room notice when nobody present is affected.
+ */
+void	 affiliation_effects(struct room *, const char *actor,
+	    const struct aff_change *c, enum store_aff prev, bool announce);
 /* Change an occupant's role; actor as above. */
 int	 role_apply(struct room *, const char *actor, struct occupant *,
 	    enum role, const char *reason, struct muc_err *);

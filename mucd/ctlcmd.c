@@ -391,7 +391,7 @@ cmd_room_config(struct req *q)
 	struct room *r = req_need_room(q);
 	struct room_config cfg;
 	struct muc_err e;
-	int codes[3], n = 0;
+	int codes[3], n;
 
 	if (r == NULL || roomcfg_copy(&cfg, &r->cfg) == -1)
 		return;
@@ -399,12 +399,7 @@ cmd_room_config(struct req *q)
 		roomcfg_free(&cfg);
 		return;
 	}
-	if (cfg.whois != r->cfg.whois)
-		codes[n++] = cfg.whois == WHOIS_ANYONE ? 172 : 173;
-	if (cfg.logging != r->cfg.logging)
-		codes[n++] = cfg.logging ? 170 : 171;
-	if (!roomcfg_equal(&cfg, &r->cfg))
-		codes[n++] = 104;
+	n = owner_change_codes(&r->cfg, &cfg, codes);
 	/* Held: a room made temporary while empty goes when released. */
 	room_hold(r);
 	if (owner_reconfigure(r, &cfg, codes, n, &e) == -1)
@@ -846,6 +841,12 @@ cmd_backup(struct req *q)
 #define cmd_NICK_RELEASE	cmd_nick_release
 #define cmd_NICK_SHOW		cmd_nick_show
 #define cmd_USER_ROOMS		cmd_user_rooms
+#define cmd_HATS_ADD		cmd_hats_add
+#define cmd_HATS_REMOVE		cmd_hats_remove
+#define cmd_HATS_LIST		cmd_hats_list
+#define cmd_BLOCKLIST_ADD	cmd_blocklist_add
+#define cmd_BLOCKLIST_REMOVE	cmd_blocklist_remove
+#define cmd_BLOCKLIST_LIST	cmd_blocklist_list
 #define cmd_RELOAD		cmd_reload
 #define cmd_SHUTDOWN		cmd_shutdown
 #define cmd_BACKUP		cmd_backup

@@ -52,6 +52,16 @@ void	 ctl_tombstones(struct req *, const char *after, size_t limit,
 	    const regex_t *match);
 void	 cmd_room_forget(struct req *);
 
+/* Handlers in ctlhats.c. */
+void	 cmd_hats_add(struct req *);
+void	 cmd_hats_remove(struct req *);
+void	 cmd_hats_list(struct req *);
+
+/* Handlers in ctlblock.c. */
+void	 cmd_blocklist_add(struct req *);
+void	 cmd_blocklist_remove(struct req *);
+void	 cmd_blocklist_list(struct req *);
+
 /* Handlers in ctlarchive.c. */
 void	 cmd_archive_show(struct req *);
 void	 cmd_archive_export(struct req *);

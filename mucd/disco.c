@@ -7,6 +7,7 @@
 #include "adhoc.h"
 #include "archive.h"
 #include "form.h"
+#include "hats.h"
 #include "jid.h"
 #include "log.h"
 #include "mam.h"
@@ -52,6 +53,8 @@ room_features(struct xnode *q, const struct room *r)
 	feature(q, NS_SID);
 	feature(q, NS_MODERATE0);
 	feature(q, NS_MODERATE1);
+	feature(q, NS_COMMANDS);
+	feature(q, NS_HATS);
 	if (archive_on(r)) {
 		feature(q, NS_MAM);
 		feature(q, NS_MAM_EXT);
@@ -106,8 +109,7 @@ disco_room_info(struct mucd *m, struct room *r, struct xnode *st,
 	if (node != NULL && *node != '\0') {
 		if (strcmp(node, NODE_ROOMUSER) != 0) {
 			x_free(q);
-			st_send_error(m, st, ERR_CANCEL, "item-not-found", NULL,
-			    NULL);
+			adhoc_room_disco_info(m, r, st, from, node);
 			return;
 		}
 		/* XEP-0045 7.12: the user's reserved nick, if any. */
@@ -124,11 +126,17 @@ disco_room_info(struct mucd *m, struct room *r, struct xnode *st,
 }
 
 void
-disco_room_items(struct mucd *m, struct room *r, struct xnode *st)
+disco_room_items(struct mucd *m, struct room *r, struct xnode *st,
+    const struct jid *from)
 {
+	const char *node = x_attr(st_payload(st), "node");
+
+	if (node != NULL && *node != '\0') {
+		adhoc_room_disco_items(m, r, st, from, node);
+		return;
+	}
 	/* Occupants are not listed: that would reveal who is there to
 	 * non-occupants of semi-anonymous rooms. */
-	(void)r;
 	st_send_result(m, st, x_new("query", NS_DISCO_ITEMS));
 }
 

@@ -14,7 +14,8 @@ struct xnode;
 
 void	 disco_room_info(struct mucd *, struct room *, struct xnode *,
 	    const struct jid *from);
-void	 disco_room_items(struct mucd *, struct room *, struct xnode *);
+void	 disco_room_items(struct mucd *, struct room *, struct xnode *,
+	    const struct jid *from);
 void	 disco_service_info(struct mucd *, struct xnode *,
 	    const struct jid *from);
 void	 disco_service_items(struct mucd *, struct xnode *,

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "blocklist.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
@@ -185,6 +186,7 @@ lifecycle_init(struct mucd *m)
 
 	if (sodium_init() < 0 || loop_init(&m->loop) == -1 ||
 	    hmap_init(&m->rooms) == -1 || hmap_init(&m->jid_buckets) == -1 ||
+	    hmap_init(&m->blocked) == -1 ||
 	    setup_signals(m) == -1)
 		return -1;
 	m->loop.before_sleep = before_sleep;
@@ -234,6 +236,7 @@ lifecycle_finish(struct mucd *m)
 			room_save(r);
 	rooms_free_all(m);
 	ratelimit_free(m);
+	blocklist_free(m);
 	store_close(m->store);
 	m->store = NULL;
 	free(m->arch_prune_after);

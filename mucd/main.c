@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blocklist.h"
 #include "ctl.h"
 #include "ctlcmd.h"
 #include "daemon.h"
@@ -180,6 +181,12 @@ start(struct mucd *m, char *err, size_t errlen)
 	}
 	if (store_open(&m->store, m->conf.datadir, &so, err, errlen) !=
 	    STORE_OK) {
+		ctl_close(m);
+		return -1;
+	}
+	if (blocklist_load(m, err, errlen) == -1) {
+		store_close(m->store);
+		m->store = NULL;
 		ctl_close(m);
 		return -1;
 	}

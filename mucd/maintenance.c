@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blocklist.h"
 #include "ctl.h"
 #include "ctlcmd.h"
 #include "daemon.h"
@@ -117,6 +118,11 @@ maintenance_start(struct mucd *m, const char *datadir, char *err,
 		    m->conf.datadir);
 	if (rc != STORE_OK)
 		goto refuse;
+	if (blocklist_load(m, err, errlen) == -1) {
+		store_close(m->store);
+		m->store = NULL;
+		goto refuse;
+	}
 	return ctl_attach(m, &cs, MAINTENANCE_FD, err, errlen);
 refuse:
 	ctl_refuse(MAINTENANCE_FD, CTL_E_UNAVAILABLE, err);

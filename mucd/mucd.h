@@ -78,6 +78,8 @@ struct mucd {
 	struct ctl		*ctl;
 	struct hmap		 rooms;		/* room JID -> struct room */
 	struct hmap		 jid_buckets;	/* bare JID -> rate limits */
+	struct hmap		 blocked;	/* service-wide bans
+						   (blocklist.c) */
 	struct mucd_stats	 stats;
 	time_t			 started;
 	int			 exit_code;

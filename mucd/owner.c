@@ -96,6 +96,21 @@ owner_reconfigure(struct room *r, struct room_config *cfg, const int *codes,
 	return 0;
 }
 
+int
+owner_change_codes(const struct room_config *old,
+    const struct room_config *new, int codes[3])
+{
+	int n = 0;
+
+	if (new->whois != old->whois)
+		codes[n++] = new->whois == WHOIS_ANYONE ? 172 : 173;
+	if (new->logging != old->logging)
+		codes[n++] = new->logging ? 170 : 171;
+	if (!roomcfg_equal(new, old))
+		codes[n++] = 104;
+	return n;
+}
+
 static void
 config_get(struct mucd *m, struct room *r, struct xnode *st)
 {

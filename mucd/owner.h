@@ -22,6 +22,11 @@ void	 owner_iq(struct mucd *, struct room *, struct xnode *,
  */
 int	 owner_reconfigure(struct room *, struct room_config *cfg,
 	    const int *codes, int ncodes, struct muc_err *);
+/* The status codes a change from old to new announces (at most 3): 172
+ * or 173 when JID visibility changes, 170 or 171 when logging does, 104
+ * when anything changes. Returns how many. */
+int	 owner_change_codes(const struct room_config *old,
+	    const struct room_config *new, int codes[3]);
 /* Destroy: tell occupants (with alternate venue, reason, password),
  * delete from the store with its archive (kept for a later room of the
  * same JID if keep_archive), leaving a tombstone if it was persistent

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hats.h"
 #include "history.h"
 #include "jid.h"
 #include "log.h"
@@ -69,9 +70,9 @@ base_presence(const struct room *r, const struct occupant *o, bool force)
 			x_add_raw(pr, p->payload, strlen(p->payload));
 	} else
 		x_set_attr(pr, "type", "unavailable");
+	hats_add_element(r, o->bare, pr);
 	oid = x_add(pr, "occupant-id", NS_OCCUPANT_ID);
 	x_set_attr(oid, "id", o->occupant_id);
-	(void)r;
 	return pr;
 }
 
@@ -90,6 +91,7 @@ session_presence(const struct occupant *o, const struct session *s)
 		x_set_attr(pr, "id", s->pres_id);
 	if (s->payload[0] != '\0')
 		x_add_raw(pr, s->payload, strlen(s->payload));
+	hats_add_element(o->room, o->bare, pr);
 	oid = x_add(pr, "occupant-id", NS_OCCUPANT_ID);
 	x_set_attr(oid, "id", o->occupant_id);
 	return pr;

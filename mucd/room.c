@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "archive.h"
+#include "blocklist.h"
+#include "hats.h"
 #include "history.h"
 #include "jid.h"
 #include "log.h"
@@ -141,7 +143,7 @@ room_alloc(struct mucd *m, const char *jid)
 	    hmap_init(&r->bare_count) ||
 	    hmap_init(&r->affs) || hmap_init(&r->nicks) ||
 	    hmap_init(&r->skels) || hmap_init(&r->nick_skels) ||
-	    hmap_init(&r->slow)) {
+	    hmap_init(&r->slow) || hmap_init(&r->hats)) {
 		free(r->jid);
 		free(r->node);
 		free(r);
@@ -176,6 +178,7 @@ room_free(struct room *r)
 	hmap_free(&r->skels);
 	hmap_free(&r->nick_skels);
 	slowmode_free(r);
+	hats_free(r);
 	history_free(r);
 	roomcfg_free(&r->cfg);
 	free(r->subject.text);
@@ -245,7 +248,8 @@ room_load(struct mucd *m, const char *jid, bool *failed)
 		hex_decode(rec.salt, r->salt, sizeof(r->salt));
 	r->stored = true;
 	if (store_aff_iter(m->store, jid, load_aff_cb, r) < 0 ||
-	    history_load(r) == -1 || hmap_put(&m->rooms, r->jid, r) == -1) {
+	    hats_load(r) == -1 || history_load(r) == -1 ||
+	    hmap_put(&m->rooms, r->jid, r) == -1) {
 		log_error("loading room %s: %s", jid, store_errmsg(m->store));
 		room_free(r);
 		goto fail;
@@ -372,6 +376,8 @@ store_whole(struct room *r, struct store_txn *txn)
 		rc = STORE_OK;
 	if (rc == STORE_OK)
 		rc = store_all_affs(r, txn);
+	if (rc == STORE_OK)
+		rc = hats_store_all(r, txn);
 	if (rc == STORE_OK)
 		rc = history_store_all(r, txn);
 	return rc;
@@ -547,6 +553,8 @@ room_affiliation(const struct room *r, const char *bare)
 
 	if (mucd_is_admin(r->mucd, bare))
 		return AFF_OWNER;
+	if (blocklist_bans(r->mucd, bare))
+		return AFF_OUTCAST;
 	if ((a = hmap_get(&r->affs, bare)) != NULL)
 		return a->aff;
 	/* A banned domain bans everyone on it. */
@@ -744,12 +752,12 @@ first_available(const struct occupant *o)
 }
 
 /* Children the room controls are never taken from the client's presence:
- * MUC payloads, and anything claiming to be an occupant id. */
+ * MUC payloads, and anything claiming to be an occupant id or hats. */
 static bool
 filtered_child(const struct xnode *c)
 {
 	return strcmp(c->ns, NS_MUC) == 0 || strcmp(c->ns, NS_MUC_USER) == 0 ||
-	    strcmp(c->ns, NS_OCCUPANT_ID) == 0;
+	    strcmp(c->ns, NS_OCCUPANT_ID) == 0 || strcmp(c->ns, NS_HATS) == 0;
 }
 
 static char *

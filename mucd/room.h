@@ -91,6 +91,7 @@ struct room {
 	struct hmap	 nick_skels;	/* reserved nick skeleton -> affil */
 	struct hmap	 slow;		/* bare JID -> its last message, in
 					   slow mode (slowmode.c) */
+	struct hmap	 hats;		/* bare JID -> hat_wearer (hats.c) */
 	struct hist_entry *hist;	/* ring of cfg.history_length */
 	unsigned	 hist_cap, hist_len, hist_head;
 	size_t		 hist_bytes;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "adhoc.h"
 #include "admin.h"
 #include "disco.h"
 #include "iqproxy.h"
@@ -32,7 +33,7 @@ room_iq(struct mucd *m, struct room *r, struct xnode *st,
 	if (x_is(q, "query", NS_DISCO_INFO) && get)
 		disco_room_info(m, r, st, from);
 	else if (x_is(q, "query", NS_DISCO_ITEMS) && get)
-		disco_room_items(m, r, st);
+		disco_room_items(m, r, st, from);
 	else if (x_is(q, "query", NS_MUC_ADMIN))
 		admin_iq(m, r, st, from);
 	else if (x_is(q, "query", NS_MUC_OWNER))
@@ -45,6 +46,8 @@ room_iq(struct mucd *m, struct room *r, struct xnode *st,
 		moderate_iq(m, r, st, from);
 	else if (x_is(q, "ping", NS_PING) && get)
 		st_send_result(m, st, NULL);
+	else if (x_is(q, "command", NS_COMMANDS))
+		adhoc_room_iq(m, r, st, from);
 	else
 		st_send_error(m, st, ERR_CANCEL, "service-unavailable", NULL,
 		    r->jid);

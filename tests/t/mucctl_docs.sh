@@ -137,7 +137,7 @@ check_completion() {
 }
 
 check_completion "rooms room" ro
-check_completion "show create config destroy" room ""
+check_completion "show create config destroy forget" room ""
 check_completion "reserve release" nick re
 check_completion "--match" rooms --m
 check_completion "--reason --alternate --help --json" room destroy x --

@@ -53,10 +53,23 @@ affiliations r1 outcast
 affiliations team
 user rooms b@localhost
 user rooms bob@localhost
+hats add r1 b@localhost urn:x:hat --title Hat
+hats add r1 b@localhost nouri
+hats list r1
+hats remove r1 b@localhost urn:x:hat
+hats remove r1 b@localhost urn:x:hat
+blocklist add spam.example --reason spam
+blocklist add admin@localhost
+blocklist list
+blocklist remove spam.example
+blocklist remove spam.example
 room destroy r1 --reason bye --alternate lobby@conference.localhost
 room show r1
 room destroy r1
 rooms
+rooms --tombstones
+room forget r1
+room forget r1
 backup same
 backup same
 backup /etc/not-here
@@ -71,7 +84,7 @@ play() {
 		eval "set -- $line"
 		"$@" --json > "$WORK/o" 2> /dev/null
 		echo "[$_n] exit $? $line"
-		sed -E -e 's/"(created|last_used|time|stamp|started|uptime)": *[0-9]+/"\1": T/g' \
+		sed -E -e 's/"(created|last_used|time|stamp|started|uptime|when|destroyed|expires)": *[0-9]+/"\1": T/g' \
 			-e 's/"loaded": *(true|false)/"loaded": L/g' \
 			-e 's/"locked": *(true|false)/"locked": L/g' "$WORK/o"
 	done < "$WORK/script"
