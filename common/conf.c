@@ -108,7 +108,7 @@ static const struct key keys[] = {
 	{ "max_rooms_per_user",	K_UINT, F(max_rooms_per_user), 0, 0, UINT_MAX, "1000", LIVE },
 	{ "max_sessions_per_jid", K_UINT, F(max_sessions_per_jid), 0, 1, 10000, "16", LIVE },
 	{ "max_hats_per_user",	K_UINT, F(max_hats_per_user), 0, 1, 1000, "16", LIVE },
-	{ "avatar_max_size",	K_SIZE, F(avatar_max_size), 0, 1024, 16ULL << 20, "64K", LIVE },
+	{ "avatar_max_size",	K_SIZE, F(avatar_max_size), 0, 1024, 16ULL << 20, "32K", LIVE },
 	{ "rate_messages",	K_UINT, F(rate_messages), 0, 0, 1000000, "10", LIVE },
 	{ "rate_presence",	K_UINT, F(rate_presence), 0, 0, 1000000, "10", LIVE },
 	{ "rate_iq",		K_UINT, F(rate_iq), 0, 0, 1000000, "30", LIVE },

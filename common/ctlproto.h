@@ -40,6 +40,9 @@
 	X(ROOM_CONFIG,		"room.config",		CTL_WRITE)		\
 	X(ROOM_DESTROY,		"room.destroy",		CTL_WRITE)		\
 	X(ROOM_FORGET,		"room.forget",		CTL_WRITE)		\
+	X(ROOM_AVATAR_SET,	"room.avatar.set",	CTL_WRITE)		\
+	X(ROOM_AVATAR_CLEAR,	"room.avatar.clear",	CTL_WRITE)		\
+	X(ROOM_AVATAR_SHOW,	"room.avatar.show",	CTL_READ)		\
 	X(OCCUPANTS,		"occupants",		CTL_READ | CTL_ONLINE) \
 	X(KICK,			"kick",			CTL_WRITE | CTL_ONLINE) \
 	X(SAY,			"say",			CTL_WRITE | CTL_ONLINE) \

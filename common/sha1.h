@@ -1,8 +1,9 @@
 /*
- * sha1: FIPS 180-4 SHA-1, needed only for the XEP-0114 handshake digest.
- * libsodium has no SHA-1 and pulling in libcrypto for one legacy digest
- * is not worth a dependency; this is small and tested against the FIPS
- * and RFC 3174 vectors in tests/unit/test_sha1.c.
+ * sha1: FIPS 180-4 SHA-1, needed for the XEP-0114 handshake digest and
+ * for the hashes that name avatars (XEP-0153, XEP-0486). libsodium has no
+ * SHA-1 and pulling in libcrypto for legacy digests is not worth a
+ * dependency; this is small and tested against the FIPS and RFC 3174
+ * vectors in tests/unit/test_sha1.c.
  */
 #ifndef MUCD_SHA1_H
 #define MUCD_SHA1_H

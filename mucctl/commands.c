@@ -7,6 +7,7 @@
  */
 #include "mucctl.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define END	{ NULL, NULL, 0, 0 }
@@ -50,6 +51,13 @@ static const struct arg_spec a_room_jid_uri[] = {
 static const struct arg_spec a_room_jid_opt[] = {
 	{ "ROOM", "room", A_ROOM, 0 },
 	{ "JID", "jid", A_JID, ARG_OPTIONAL }, END
+};
+static const struct arg_spec a_room_image[] = {
+	{ "ROOM", "room", A_ROOM, 0 }, { "FILE", "data", A_FILE_IN, 0 }, END
+};
+static const struct arg_spec a_room_save[] = {
+	{ "ROOM", "room", A_ROOM, 0 },
+	{ "FILE", "file", A_FILE_OUT, ARG_OPTIONAL }, END
 };
 static const struct arg_spec a_jid[] = {
 	{ "JID", "jid", A_JID, 0 }, END
@@ -191,6 +199,27 @@ const struct command mc_commands[] = {
 	  "room of that JID again; `rooms --tombstones` lists them.",
 	  "mucctl room forget old-room",
 	  render_done },
+	{ "room avatar set", CTL_ROOM_AVATAR_SET, a_room_image, no_opts,
+	  "set a room's avatar from an image file",
+	  "Makes the image in FILE (PNG, JPEG, GIF or WebP, at most "
+	  "avatar_max_size, mucd.conf(5)) the room's avatar (XEP-0486): the "
+	  "room's vCard holds it, room information gives its hash, and the "
+	  "occupants are told. mucctl reads the file and sends it in the "
+	  "request, whose line must fit control_max_line.",
+	  "mucctl room avatar set lobby lobby.png",
+	  render_done },
+	{ "room avatar clear", CTL_ROOM_AVATAR_CLEAR, a_room, no_opts,
+	  "remove a room's avatar",
+	  "Removes the room's avatar; the occupants are told.",
+	  "mucctl room avatar clear lobby",
+	  render_done },
+	{ "room avatar show", CTL_ROOM_AVATAR_SHOW, a_room_save, no_opts,
+	  "show a room's avatar, or save it to a file",
+	  "Shows the type, size and SHA-1 hash of the room's avatar, and "
+	  "writes the image to FILE if one is given.",
+	  "mucctl room avatar show lobby\n"
+	  "mucctl room avatar show lobby /tmp/lobby.png",
+	  render_avatar },
 	{ "occupants", CTL_OCCUPANTS, a_room, no_opts,
 	  "list the occupants of a room",
 	  "Lists a room's occupants: nick, role, affiliation, real JID and "
@@ -371,49 +400,91 @@ const struct command mc_commands[] = {
 int
 command_nwords(const struct command *c)
 {
-	return strchr(c->words, ' ') != NULL ? 2 : 1;
+	const char *p;
+	int n = 1;
+
+	for (p = c->words; (p = strchr(p, ' ')) != NULL; p++)
+		n++;
+	return n;
 }
 
-/* Does the command's word number i (0 or 1) equal w? */
+/* Does the command's word number i equal w? */
 static bool
 word_is(const struct command *c, int i, const char *w)
 {
-	const char *sp = strchr(c->words, ' ');
+	const char *p = c->words;
 	size_t n;
 
-	if (i == 0) {
-		n = sp ? (size_t)(sp - c->words) : strlen(c->words);
-		return strlen(w) == n && strncmp(c->words, w, n) == 0;
-	}
-	return sp != NULL && strcmp(sp + 1, w) == 0;
+	for (; i > 0 && p != NULL; i--)
+		if ((p = strchr(p, ' ')) != NULL)
+			p++;
+	if (p == NULL)
+		return false;
+	n = strcspn(p, " ");
+	return strlen(w) == n && strncmp(p, w, n) == 0;
+}
+
+/* Are the n words the first words of c, which has more? */
+static bool
+leads(const struct command *c, int n, char **words)
+{
+	int i;
+
+	if (command_nwords(c) <= n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!word_is(c, i, words[i]))
+			return false;
+	return true;
 }
 
 bool
 command_is_group(const char *word)
 {
+	char *w[1] = { (char *)word };
+
+	return command_group_words(1, w) == 1;
+}
+
+int
+command_group_words(int argc, char **argv)
+{
 	const struct command *c;
+	int n, best = 0;
 
 	for (c = mc_commands; c->words != NULL; c++)
-		if (command_nwords(c) == 2 && word_is(c, 0, word))
-			return true;
-	return false;
+		for (n = best + 1; n <= argc; n++)
+			if (leads(c, n, argv))
+				best = n;
+	return best;
+}
+
+void
+command_join(int n, char **words, char *out, size_t len)
+{
+	size_t used = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(out + used, len - used, "%s%s",
+		    i > 0 ? " " : "", words[i]);
 }
 
 const struct command *
 command_find(int argc, char **argv, int *used)
 {
 	const struct command *c;
+	int i, n;
 
 	*used = 0;
 	for (c = mc_commands; argc > 0 && c->words != NULL; c++) {
-		if (!word_is(c, 0, argv[0]))
+		if ((n = command_nwords(c)) > argc)
 			continue;
-		if (command_nwords(c) == 1) {
-			*used = 1;
-			return c;
-		}
-		if (argc > 1 && word_is(c, 1, argv[1])) {
-			*used = 2;
+		for (i = 0; i < n && word_is(c, i, argv[i]); i++)
+			;
+		if (i == n) {
+			*used = n;
 			return c;
 		}
 	}

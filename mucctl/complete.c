@@ -163,26 +163,28 @@ add_list(struct cands *c, const char *const *names, const char *text)
 		cand_add(c, NULL, *names, text);
 }
 
+/* The words after group ("room", "room avatar"; NULL: none) that
+ * continue a command. */
 static void
 add_commands(struct cands *c, const char *group, const char *text)
 {
 	const struct command *cmd;
-	char first[32], prev[32] = "";
-	size_t n;
+	size_t skip = group != NULL ? strlen(group) + 1 : 0, n;
+	char next[32], prev[32] = "";
+	const char *w;
 
 	for (cmd = mc_commands; cmd->words != NULL; cmd++) {
-		n = strcspn(cmd->words, " ");
-		snprintf(first, sizeof(first), "%.*s", (int)n, cmd->words);
-		if (group != NULL) {
-			if (strcmp(first, group) == 0 && cmd->words[n] == ' ')
-				cand_add(c, NULL, cmd->words + n + 1, text);
+		if (group != NULL && (strncmp(cmd->words, group, skip - 1) != 0 ||
+		    cmd->words[skip - 1] != ' '))
 			continue;
-		}
+		w = cmd->words + skip;
+		n = strcspn(w, " ");
+		snprintf(next, sizeof(next), "%.*s", (int)n, w);
 		/* A group's word once, not once per subcommand (the table
 		 * keeps a group's commands together). */
-		if (strcmp(first, prev) != 0)
-			cand_add(c, NULL, first, text);
-		snprintf(prev, sizeof(prev), "%s", first);
+		if (strcmp(next, prev) != 0)
+			cand_add(c, NULL, next, text);
+		snprintf(prev, sizeof(prev), "%s", next);
 	}
 	if (group == NULL) {
 		cand_add(c, NULL, "quit", text);
@@ -328,8 +330,11 @@ gather(struct cands *c, struct words *w, const char *text)
 		add_commands(c, NULL, text);
 		return;
 	}
-	if (w->n == 1 && command_is_group(w->v[0])) {
-		add_commands(c, w->v[0], text);
+	if (command_group_words(w->n, w->v) == w->n) {
+		char group[64];
+
+		command_join(w->n, w->v, group, sizeof(group));
+		add_commands(c, group, text);
 		return;
 	}
 	if ((wh.cmd = command_find(w->n, w->v, &used)) == NULL)

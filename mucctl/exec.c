@@ -6,6 +6,8 @@
  */
 #include "mucctl.h"
 
+#include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,21 +96,24 @@ exec_request(struct mucctl *m, const struct command *c, json_t *args,
 static int
 unknown_command(int argc, char **argv)
 {
-	bool help = argc > 1 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0);
+	int g = command_group_words(argc, argv);
+	bool help = argc > g && (strcmp(argv[g], "--help") == 0 ||
+	    strcmp(argv[g], "-h") == 0);
+	char group[64];
 
-	if (command_is_group(argv[0])) {
+	if (g > 0) {
+		command_join(g, argv, group, sizeof(group));
 		if (help) {
-			help_group(argv[0], stdout);
+			help_group(group, stdout);
 			return EXIT_DONE;
 		}
-		if (argc == 1)
+		if (argc == g)
 			fprintf(stderr, "mucctl: %s: missing subcommand\n",
-			    argv[0]);
+			    group);
 		else
 			fprintf(stderr, "mucctl: %s: unknown subcommand "
-			    "'%s'\n", argv[0], argv[1]);
-		help_group(argv[0], stderr);
+			    "'%s'\n", group, argv[g]);
+		help_group(group, stderr);
 		return EXIT_USAGE;
 	}
 	fprintf(stderr, "mucctl: unknown command '%s' (try `mucctl help`)\n",
@@ -169,6 +174,39 @@ exec_pages(struct mucctl *m, const struct command *c, json_t *args,
 	return rc;
 }
 
+/* room avatar show FILE: the image, decoded, into FILE. */
+static int
+save_image(json_t *args, json_t *result, struct mc_err *e)
+{
+	const char *path = jstr(args, "file"), *b64;
+	json_t *avatar = json_object_get(result, "avatar");
+	unsigned char *data;
+	size_t blen, len;
+	FILE *f;
+	int rc;
+
+	if ((b64 = jstr(avatar, "data")) == NULL)
+		return mc_fail(e, EXIT_REFUSED, "", "%s has no avatar to write "
+		    "to %s", jstr(result, "room"), path);
+	blen = strlen(b64);
+	if ((data = malloc(blen / 4 * 3 + 3)) == NULL)
+		return mc_fail(e, EXIT_REFUSED, "", "out of memory");
+	if (sodium_base642bin(data, blen / 4 * 3 + 3, b64, blen, NULL, &len,
+	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+		free(data);
+		return mc_fail(e, EXIT_REFUSED, "", "the daemon sent no base64");
+	}
+	rc = (f = fopen(path, "wb")) != NULL && fwrite(data, 1, len, f) == len ?
+	    0 : -1;
+	if (f != NULL && fclose(f) != 0)
+		rc = -1;
+	free(data);
+	if (rc == -1)
+		return mc_fail(e, EXIT_REFUSED, "", "%s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
 static void
 output(struct mucctl *m, const struct command *c, json_t *args,
     json_t *result, bool json)
@@ -210,8 +248,11 @@ exec_argv(struct mucctl *m, int argc, char **argv)
 		json_decref(args);
 		return rc == -1 ? fail_command(c->words, &e, json) : EXIT_DONE;
 	}
-	if (exec_request(m, c, args, &result, &e) == -1) {
+	if (exec_request(m, c, args, &result, &e) == -1 ||
+	    (c->cmd == CTL_ROOM_AVATAR_SHOW && jstr(args, "file") != NULL &&
+	    save_image(args, result, &e) == -1)) {
 		json_decref(args);
+		json_decref(result);
 		return fail_command(c->words, &e, json);
 	}
 	output(m, c, args, result, json);

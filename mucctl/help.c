@@ -170,8 +170,11 @@ help_run(int argc, char **argv)
 		help_command(c, stdout);
 		return EXIT_DONE;
 	}
-	if (argc == 1 && command_is_group(argv[0])) {
-		help_group(argv[0], stdout);
+	if (command_group_words(argc, argv) == argc) {
+		char group[64];
+
+		command_join(argc, argv, group, sizeof(group));
+		help_group(group, stdout);
 		return EXIT_DONE;
 	}
 	fprintf(stderr, "mucctl: help: no command '%s%s%s' (try `mucctl "

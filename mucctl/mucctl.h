@@ -41,6 +41,7 @@
 
 #define MUCCTL_FALLBACK_SOCKET	"/run/mucd/mucd.sock"
 #define MUCCTL_MAX_REPLY	(64u << 20)	/* one reply line, bytes */
+#define MUCCTL_MAX_FILE		(16u << 20)	/* a file sent, bytes */
 /* The daemon offline mode runs; MUCCTL_MUCD in the environment
  * overrides it (tests, a build tree). */
 #ifndef MUCCTL_MUCD_PATH
@@ -75,7 +76,9 @@ enum arg_kind {
 	A_TEXT,		/* the rest of the line, joined with spaces */
 	A_SETTINGS,	/* key=value... into an object */
 	A_DIR,		/* a directory, made absolute */
-	A_WORD		/* any other single word (a URI, say) */
+	A_WORD,		/* any other single word (a URI, say) */
+	A_FILE_IN,	/* a file mucctl reads: its bytes, in base64 */
+	A_FILE_OUT	/* a file mucctl writes (render): its path */
 };
 
 #define ARG_OPTIONAL	0x1
@@ -127,6 +130,11 @@ extern const struct command mc_commands[];
 const struct command *command_find(int argc, char **argv, int *used);
 /* Is word the first word of a multi-word group ("room", "nick")? */
 bool	 command_is_group(const char *word);
+/* How many of the leading words of argv name a group ("room", "room
+ * avatar"): the first words of longer commands. 0: none. */
+int	 command_group_words(int argc, char **argv);
+/* n words joined with spaces into out ("room avatar"). */
+void	 command_join(int n, char **words, char *out, size_t len);
 /* Number of words in c->words. */
 int	 command_nwords(const struct command *);
 
@@ -281,6 +289,8 @@ void	 render_nick_show(struct mucctl *, const struct command *, json_t *,
 void	 render_user_rooms(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
 void	 render_hats(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+void	 render_avatar(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
 void	 render_blocklist(struct mucctl *, const struct command *, json_t *,
 	    json_t *);

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -198,6 +200,77 @@ add_setting(struct parse *p, const struct arg_spec *a, const char *v)
 	return 0;
 }
 
+/* Up to MUCCTL_MAX_FILE + 1 bytes of f into *data (malloc'd); -1 on OOM
+ * or a read error (errno). */
+static int
+slurp(FILE *f, unsigned char **data, size_t *len)
+{
+	size_t cap = 0, n;
+	unsigned char *nd;
+
+	*data = NULL;
+	*len = 0;
+	do {
+		if (*len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > MUCCTL_MAX_FILE + 1)
+				cap = MUCCTL_MAX_FILE + 1;
+			if ((nd = realloc(*data, cap)) == NULL) {
+				errno = ENOMEM;
+				return -1;
+			}
+			*data = nd;
+		}
+		n = fread(*data + *len, 1, cap - *len, f);
+		*len += n;
+	} while (n > 0 && *len <= MUCCTL_MAX_FILE);
+	return ferror(f) ? -1 : 0;
+}
+
+/* The file's bytes, in base64, under key: the daemon sees the contents,
+ * never the path (offline, it runs as another user). */
+static int
+file_in(struct parse *p, const char *key, const char *path)
+{
+	unsigned char *data;
+	char *b64 = NULL;
+	size_t len, n;
+	FILE *f;
+	int rc;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return usage_err(p, "%s: %s", path, strerror(errno));
+	rc = slurp(f, &data, &len);
+	fclose(f);
+	if (rc == -1)
+		rc = usage_err(p, "%s: %s", path, strerror(errno));
+	else if (len > MUCCTL_MAX_FILE || len == 0)
+		rc = usage_err(p, "%s: %s", path, len ? "larger than 16 MiB" :
+		    "empty");
+	else if ((b64 = malloc(n = sodium_base64_ENCODED_LEN(len,
+	    sodium_base64_VARIANT_ORIGINAL))) == NULL ||
+	    sodium_bin2base64(b64, n, data, len,
+	    sodium_base64_VARIANT_ORIGINAL) == NULL ||
+	    json_object_set_new(p->args, key, json_string(b64)) == -1)
+		rc = mc_fail(p->e, EXIT_USAGE, "", "out of memory");
+	free(data);
+	free(b64);
+	return rc;
+}
+
+/* Where render writes: made absolute, for the shell's cwd to match. */
+static int
+file_out(struct parse *p, const char *key, const char *path)
+{
+	char cwd[PATH_MAX], abs[PATH_MAX * 2];
+
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL &&
+	    (size_t)snprintf(abs, sizeof(abs), "%s/%s", cwd, path) <
+	    sizeof(abs))
+		path = abs;
+	return set_str(p, key, path);
+}
+
 static int
 positional(struct parse *p, const char *v)
 {
@@ -217,6 +290,12 @@ positional(struct parse *p, const char *v)
 	case A_AFF_NONE:
 		p->next++;
 		return check_aff(p, a, v);
+	case A_FILE_IN:
+		p->next++;
+		return file_in(p, a->key, v);
+	case A_FILE_OUT:
+		p->next++;
+		return file_out(p, a->key, v);
 	default:
 		p->next++;
 		if (*v == '\0')

@@ -417,6 +417,26 @@ render_user_rooms(struct mucctl *m, const struct command *c, json_t *args,
 }
 
 void
+render_avatar(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *a = json_object_get(r, "avatar");
+
+	if (!json_is_object(a)) {
+		printf("%s has no avatar\n", jstr(r, "room"));
+		return;
+	}
+	printf("room   %s\ntype   %s\nsize   %lld bytes\nhash   %s\n",
+	    jstr(r, "room"), jstr(a, "type"), jint(a, "size"),
+	    jstr(a, "hash"));
+	if (jstr(args, "file") != NULL) {
+		printf("saved  ");
+		put_safe(stdout, jstr(args, "file"));
+		printf("\n");
+	}
+}
+
+void
 render_hats(struct mucctl *m, const struct command *c, json_t *args,
     json_t *r)
 {
@@ -543,6 +563,13 @@ render_done(struct mucctl *m, const struct command *c, json_t *args,
 		break;
 	case CTL_ROOM_DESTROY:
 		printf("destroyed %s\n", arg(args, "room"));
+		break;
+	case CTL_ROOM_AVATAR_SET:
+		printf("%s: avatar set (%s)\n", jstr(r, "room"),
+		    jstr(r, "hash"));
+		break;
+	case CTL_ROOM_AVATAR_CLEAR:
+		printf("%s: avatar removed\n", jstr(r, "room"));
 		break;
 	case CTL_ROOM_FORGET:
 		printf("forgot the tombstone of %s\n", jstr(r, "jid"));

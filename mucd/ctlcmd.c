@@ -830,6 +830,9 @@ cmd_backup(struct req *q)
 #define cmd_ROOM_CONFIG		cmd_room_config
 #define cmd_ROOM_DESTROY	cmd_room_destroy
 #define cmd_ROOM_FORGET		cmd_room_forget
+#define cmd_ROOM_AVATAR_SET	cmd_room_avatar_set
+#define cmd_ROOM_AVATAR_CLEAR	cmd_room_avatar_clear
+#define cmd_ROOM_AVATAR_SHOW	cmd_room_avatar_show
 #define cmd_OCCUPANTS		cmd_occupants
 #define cmd_KICK		cmd_kick
 #define cmd_SAY			cmd_say

@@ -52,6 +52,11 @@ void	 ctl_tombstones(struct req *, const char *after, size_t limit,
 	    const regex_t *match);
 void	 cmd_room_forget(struct req *);
 
+/* Handlers in ctlavatar.c. */
+void	 cmd_room_avatar_set(struct req *);
+void	 cmd_room_avatar_clear(struct req *);
+void	 cmd_room_avatar_show(struct req *);
+
 /* Handlers in ctlhats.c. */
 void	 cmd_hats_add(struct req *);
 void	 cmd_hats_remove(struct req *);

@@ -6,6 +6,7 @@
 
 #include "adhoc.h"
 #include "archive.h"
+#include "avatar.h"
 #include "form.h"
 #include "hats.h"
 #include "jid.h"
@@ -17,6 +18,7 @@
 #include "roomwalk.h"
 #include "stanza.h"
 #include "store.h"
+#include "vcard.h"
 
 #define NODE_ROOMUSER	"x-roomuser-item"
 #define ITEMS_MAX	1000	/* rooms per disco#items page */
@@ -55,6 +57,7 @@ room_features(struct xnode *q, const struct room *r)
 	feature(q, NS_MODERATE1);
 	feature(q, NS_COMMANDS);
 	feature(q, NS_HATS);
+	feature(q, NS_VCARD);
 	if (archive_on(r)) {
 		feature(q, NS_MAM);
 		feature(q, NS_MAM_EXT);
@@ -97,6 +100,10 @@ room_info_form(struct xnode *q, struct room *r)
 	snprintf(n, sizeof(n), "%u", c->slow_mode);
 	form_add_field(x, "muc#roominfo_slow_mode_duration", NULL,
 	    "Seconds between two messages of a participant (0: any time)", n);
+	/* XEP-0486: clients fetch the vCard when the hash is new to them. */
+	if (r->avatar != NULL)
+		form_add_field(x, "muc#roominfo_avatarhash", "text-multi",
+		    "Avatar hash", r->avatar->hash);
 }
 
 void

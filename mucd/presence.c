@@ -13,6 +13,7 @@
 #include "stanza.h"
 #include "subject.h"
 #include "utf8.h"
+#include "vcard.h"
 
 #define TEXT_NOT_IN_ROOM	"You are not currently connected to this chat"
 
@@ -506,6 +507,7 @@ welcome(struct room *r, struct occupant *o, const char *full,
 	if (send_list) {
 		history_send(r, full, st);
 		subject_send(r, full);
+		vcard_announce(r, full);
 	}
 }
 

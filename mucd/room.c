@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "archive.h"
+#include "avatar.h"
 #include "blocklist.h"
 #include "hats.h"
 #include "history.h"
@@ -179,6 +180,7 @@ room_free(struct room *r)
 	hmap_free(&r->nick_skels);
 	slowmode_free(r);
 	hats_free(r);
+	avatar_free(r->avatar);
 	history_free(r);
 	roomcfg_free(&r->cfg);
 	free(r->subject.text);
@@ -248,7 +250,8 @@ room_load(struct mucd *m, const char *jid, bool *failed)
 		hex_decode(rec.salt, r->salt, sizeof(r->salt));
 	r->stored = true;
 	if (store_aff_iter(m->store, jid, load_aff_cb, r) < 0 ||
-	    hats_load(r) == -1 || history_load(r) == -1 ||
+	    hats_load(r) == -1 || avatar_load(r) == -1 ||
+	    history_load(r) == -1 ||
 	    hmap_put(&m->rooms, r->jid, r) == -1) {
 		log_error("loading room %s: %s", jid, store_errmsg(m->store));
 		room_free(r);
@@ -378,6 +381,8 @@ store_whole(struct room *r, struct store_txn *txn)
 		rc = store_all_affs(r, txn);
 	if (rc == STORE_OK)
 		rc = hats_store_all(r, txn);
+	if (rc == STORE_OK)
+		rc = avatar_store(r, txn);
 	if (rc == STORE_OK)
 		rc = history_store_all(r, txn);
 	return rc;

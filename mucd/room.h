@@ -22,6 +22,7 @@
 
 struct mucd;
 struct room;
+struct room_avatar;
 
 enum role { ROLE_NONE = 0, ROLE_VISITOR, ROLE_PARTICIPANT, ROLE_MODERATOR };
 
@@ -92,6 +93,7 @@ struct room {
 	struct hmap	 slow;		/* bare JID -> its last message, in
 					   slow mode (slowmode.c) */
 	struct hmap	 hats;		/* bare JID -> hat_wearer (hats.c) */
+	struct room_avatar *avatar;	/* XEP-0486 (avatar.c), or NULL */
 	struct hist_entry *hist;	/* ring of cfg.history_length */
 	unsigned	 hist_cap, hist_len, hist_head;
 	size_t		 hist_bytes;

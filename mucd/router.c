@@ -22,6 +22,7 @@
 #include "service.h"
 #include "stanza.h"
 #include "tombstone.h"
+#include "vcard.h"
 
 static void
 room_iq(struct mucd *m, struct room *r, struct xnode *st,
@@ -48,6 +49,8 @@ room_iq(struct mucd *m, struct room *r, struct xnode *st,
 		st_send_result(m, st, NULL);
 	else if (x_is(q, "command", NS_COMMANDS))
 		adhoc_room_iq(m, r, st, from);
+	else if (x_is(q, "vCard", NS_VCARD))
+		vcard_iq(m, r, st, from);
 	else
 		st_send_error(m, st, ERR_CANCEL, "service-unavailable", NULL,
 		    r->jid);

@@ -137,7 +137,8 @@ check_completion() {
 }
 
 check_completion "rooms room" ro
-check_completion "show create config destroy forget" room ""
+check_completion "show create config destroy forget avatar" room ""
+check_completion "set show" room avatar s
 check_completion "reserve release" nick re
 check_completion "--match" rooms --m
 check_completion "--reason --alternate --help --json" room destroy x --

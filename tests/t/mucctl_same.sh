@@ -20,6 +20,10 @@ stop_mucd
 cp -a "$D/data" "$WORK/offline-data"
 rm -f "$WORK/offline-data/mucd.lock"
 
+# An image for `room avatar set`.
+printf '%s' 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC' |
+	base64 -d > "$WORK/dot.png"
+
 # The commands, in order; a line is one mucctl command line (eval'd).
 cat > "$WORK/script" <<'EOF'
 rooms
@@ -63,6 +67,11 @@ blocklist add admin@localhost
 blocklist list
 blocklist remove spam.example
 blocklist remove spam.example
+room avatar set r1 "$WORK/dot.png"
+room avatar set r1 "$WORK/script"
+room avatar show r1
+room avatar clear r1
+room avatar show r1
 room destroy r1 --reason bye --alternate lobby@conference.localhost
 room show r1
 room destroy r1

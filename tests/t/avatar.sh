@@ -1,0 +1,77 @@
+#!/bin/sh
+# Room avatars through mucctl, online and offline: `room avatar set`
+# from a file makes the room's vCard and hash (seen by an XMPP client,
+# tests/t/avatar/seen.scs), stored with the room (it survives a
+# restart); `room avatar show` gives type, size and hash and saves the
+# image; `room avatar clear`; a file that is no image, an empty one, one
+# over avatar_max_size, and a missing subcommand are clear refusals.
+. "$(dirname "$0")/../mucctl/lib.sh"
+
+build_helpers
+start_prosody
+MUCD_CONF_EXTRA='avatar_max_size = 2K'
+export MUCD_CONF_EXTRA
+start_mucd
+
+play() {
+	if "$SCSRUN" --port "$C2S_PORT" "$ROOT/tests/t/avatar/$1.scs" \
+	    > "$WORK/play.out" 2>&1; then
+		ok "$2"
+	else
+		not_ok "$2"; sed 's/^/  | /' "$WORK/play.out"
+	fi
+}
+
+HASH=2732f12a8f18d27cf0fa78ef41091bfa1ccec9ce
+printf '%s' 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC' |
+	base64 -d > "$WORK/dot.png"
+printf 'not an image at all\n' > "$WORK/note.txt"
+: > "$WORK/empty.png"
+{ printf '\211PNG\r\n\032\n'; head -c 4096 /dev/zero; } > "$WORK/big.png"
+
+expect 0 "room create" mc room create lobby
+expect 0 "room avatar set" mc room avatar set lobby "$WORK/dot.png"
+out_has "lobby@conference.localhost: avatar set ($HASH)" "set: says the hash"
+expect 0 "room avatar show --json" mc --json room avatar show lobby
+jfield avatar.hash "$HASH" "show: hash"
+jfield avatar.type image/png "show: type"
+jfield avatar.size 69 "show: size"
+expect 0 "room avatar show FILE" mc room avatar show lobby "$WORK/out.png"
+out_has "$HASH" "show: human output"
+cmp -s "$WORK/dot.png" "$WORK/out.png" && ok "show FILE saves the image" ||
+	not_ok "show FILE saves the image"
+play seen "a client sees the hash on entering, and the vCard"
+
+expect 2 "a file that is no image" mc room avatar set lobby "$WORK/note.txt"
+err_has "Not a PNG, JPEG, GIF or WebP image" "says what it wants"
+expect 2 "an empty file" mc room avatar set lobby "$WORK/empty.png"
+expect 2 "a missing file" mc room avatar set lobby "$WORK/none.png"
+expect 1 "an image over avatar_max_size" mc room avatar set lobby \
+	"$WORK/big.png"
+err_has "avatar_max_size" "says which limit"
+expect 2 "a missing subcommand" mc room avatar
+err_has "room avatar: missing subcommand" "names the group"
+expect 0 "room avatar --help" mc room avatar --help
+out_has "room avatar set" "help lists the subcommands"
+expect 0 "show after the refusals" mc --json room avatar show lobby
+jfield avatar.hash "$HASH" "the refusals changed nothing"
+
+stop_mucd
+start_mucd
+play seen "the avatar survives a restart"
+stop_mucd
+
+# Offline, through the daemon in maintenance mode.
+expect 0 "room avatar show offline" mc --json room avatar show lobby
+jfield avatar.hash "$HASH" "offline: the hash"
+expect 0 "room avatar clear offline" mc room avatar clear lobby
+out_has "avatar removed" "clear: says so"
+expect 0 "room avatar show offline (2)" mc room avatar show lobby
+out_has "has no avatar" "cleared"
+expect 1 "show FILE without an avatar" mc room avatar show lobby \
+	"$WORK/none.png"
+expect 0 "room avatar set offline" mc room avatar set lobby "$WORK/dot.png"
+start_mucd
+play seen "set offline, seen online"
+stop_mucd
+finish
