@@ -60,32 +60,18 @@ check(struct room *r, const char *bare, const char *uri, const char *title,
 	return 0;
 }
 
-static int
-store(struct room *r, const char *bare, const char *uri, const char *title,
-    bool add, struct muc_err *e)
-{
-	struct mucd *m = r->mucd;
-	struct store_txn *txn;
-	int rc;
+struct hat_write {
+	const char	*bare, *uri, *title;
+	bool		 add;
+};
 
-	if ((rc = room_txn_begin(r, &txn)) != STORE_OK)
-		goto fail;
-	if (txn == NULL)
-		return 0;
-	rc = add ? store_hat_put(txn, r->jid, bare, uri, title) :
-	    store_hat_del(txn, r->jid, bare, uri);
-	if (rc < 0) {
-		store_abort(txn);
-		goto fail;
-	}
-	if ((rc = room_txn_commit(r, txn)) != STORE_OK)
-		goto fail;
-	return 0;
-fail:
-	m->stats.store_errors++;
-	log_error("room %s: storing a hat: %s", r->jid, store_errmsg(m->store));
-	return st_refuse(e, ERR_WAIT, rc == STORE_FULL ? "resource-constraint" :
-	    "internal-server-error", "Could not store the change");
+static int
+write_hat(struct room *r, struct store_txn *txn, void *arg)
+{
+	const struct hat_write *w = arg;
+
+	return w->add ? store_hat_put(txn, r->jid, w->bare, w->uri,
+	    w->title) : store_hat_del(txn, r->jid, w->bare, w->uri);
 }
 
 /* The wearer's occupants show themselves again, hats and all. */
@@ -111,10 +97,10 @@ int
 hat_change(struct room *r, const char *actor, const char *bare,
     const char *uri, const char *title, bool add, struct muc_err *e)
 {
-	if (title == NULL)
-		title = "";
+	struct hat_write w = { bare, uri, title, add };
+
 	if (check(r, bare, uri, title, add, e) == -1 ||
-	    store(r, bare, uri, title, add, e) == -1)
+	    room_store_change(r, "a hat", write_hat, &w, e) == -1)
 		return -1;
 	if (add ? hats_put(r, bare, uri, title) == -1 :
 	    !hats_remove(r, bare, uri)) {

@@ -425,6 +425,34 @@ room_txn_commit(struct room *r, struct store_txn *txn)
 }
 
 int
+room_store_change(struct room *r, const char *what,
+    int (*write)(struct room *, struct store_txn *, void *), void *arg,
+    struct muc_err *e)
+{
+	struct mucd *m = r->mucd;
+	struct store_txn *txn;
+	int rc;
+
+	if ((rc = room_txn_begin(r, &txn)) != STORE_OK)
+		goto fail;
+	if (txn == NULL)
+		return 0;
+	if ((rc = write(r, txn, arg)) != STORE_OK) {
+		store_abort(txn);
+		goto fail;
+	}
+	if ((rc = room_txn_commit(r, txn)) != STORE_OK)
+		goto fail;
+	return 0;
+fail:
+	m->stats.store_errors++;
+	log_error("room %s: storing %s: %s", r->jid, what,
+	    store_errmsg(m->store));
+	return st_refuse(e, ERR_WAIT, rc == STORE_FULL ? "resource-constraint" :
+	    "internal-server-error", "Could not store the change");
+}
+
+int
 room_save(struct room *r)
 {
 	struct mucd *m = r->mucd;

@@ -21,6 +21,7 @@
 #include "xml.h"
 
 struct mucd;
+struct muc_err;
 struct room;
 struct room_avatar;
 
@@ -133,6 +134,15 @@ int		 room_save(struct room *);
 int		 room_txn_begin(struct room *, struct store_txn **);
 /* Commit (a NULL txn is fine); the room is then stored if persistent. */
 int		 room_txn_commit(struct room *, struct store_txn *);
+/*
+ * One change in one such transaction: write(txn, arg) (not called for a
+ * temporary room), then commit. -1 with *e after logging what failed
+ * (what: "its avatar", say): wait/resource-constraint on a full disk,
+ * else internal-server-error; nothing is changed.
+ */
+int		 room_store_change(struct room *, const char *what,
+		    int (*write)(struct room *, struct store_txn *, void *),
+		    void *arg, struct muc_err *);
 /* Locked rooms (new, unconfigured) refuse entry; the lock expires. */
 bool		 room_is_locked(struct room *);
 /* After someone left: destroy empty temporary rooms, mark idle others.

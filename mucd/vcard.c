@@ -63,37 +63,19 @@ broadcast(struct room *r)
 }
 
 static int
-store(struct room *r, const struct room_avatar *a, struct muc_err *e)
+write_avatar(struct room *r, struct store_txn *txn, void *arg)
 {
-	struct mucd *m = r->mucd;
+	const struct room_avatar *a = arg;
 	struct store_avatar sa;
-	struct store_txn *txn;
 	int rc;
 
-	if ((rc = room_txn_begin(r, &txn)) != STORE_OK)
-		goto fail;
-	if (txn == NULL)
-		return 0;
-	if (a != NULL) {
-		sa.type = a->type;
-		sa.data = a->data;
-		sa.len = a->len;
-		rc = store_avatar_put(txn, r->jid, &sa);
-	} else if ((rc = store_avatar_del(txn, r->jid)) == STORE_NOTFOUND)
-		rc = STORE_OK;
-	if (rc != STORE_OK) {
-		store_abort(txn);
-		goto fail;
-	}
-	if ((rc = room_txn_commit(r, txn)) != STORE_OK)
-		goto fail;
-	return 0;
-fail:
-	m->stats.store_errors++;
-	log_error("room %s: storing its avatar: %s", r->jid,
-	    store_errmsg(m->store));
-	return st_refuse(e, ERR_WAIT, rc == STORE_FULL ? "resource-constraint" :
-	    "internal-server-error", "Could not store the avatar");
+	if (a == NULL)
+		return (rc = store_avatar_del(txn, r->jid)) == STORE_NOTFOUND ?
+		    STORE_OK : rc;
+	sa.type = a->type;
+	sa.data = a->data;
+	sa.len = a->len;
+	return store_avatar_put(txn, r->jid, &sa);
 }
 
 /* The new avatar, stored and in memory; the occupants not told yet. */
@@ -122,7 +104,7 @@ change(struct room *r, const char *type, const unsigned char *data,
 			return st_refuse(e, ERR_WAIT, "resource-constraint",
 			    NULL);
 	}
-	if (store(r, a, e) == -1) {
+	if (room_store_change(r, "its avatar", write_avatar, a, e) == -1) {
 		avatar_free(a);
 		return -1;
 	}

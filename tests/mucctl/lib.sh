@@ -193,6 +193,16 @@ scs_start() {
 	BG_PIDS="$BG_PIDS $!"
 }
 
+# scs_play DIR NAME WHAT: play tests/t/DIR/NAME.scs to its end, now.
+scs_play() {
+	if "$SCSRUN" --port "$C2S_PORT" --timeout "$SCS_WAIT" \
+	    "$ROOT/tests/t/$1/$2.scs" > "$WORK/play.out" 2>&1; then
+		ok "$3"
+	else
+		not_ok "$3"; sed 's/^/  | /' "$WORK/play.out"
+	fi
+}
+
 scs_wait() {
 	eval "_pid=\$SCS_PID_$1"
 	if wait "$_pid"; then

@@ -13,14 +13,6 @@ MUCD_CONF_EXTRA='avatar_max_size = 2K'
 export MUCD_CONF_EXTRA
 start_mucd
 
-play() {
-	if "$SCSRUN" --port "$C2S_PORT" "$ROOT/tests/t/avatar/$1.scs" \
-	    > "$WORK/play.out" 2>&1; then
-		ok "$2"
-	else
-		not_ok "$2"; sed 's/^/  | /' "$WORK/play.out"
-	fi
-}
 
 HASH=2732f12a8f18d27cf0fa78ef41091bfa1ccec9ce
 printf '%s' 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC' |
@@ -40,7 +32,7 @@ expect 0 "room avatar show FILE" mc room avatar show lobby "$WORK/out.png"
 out_has "$HASH" "show: human output"
 cmp -s "$WORK/dot.png" "$WORK/out.png" && ok "show FILE saves the image" ||
 	not_ok "show FILE saves the image"
-play seen "a client sees the hash on entering, and the vCard"
+scs_play avatar seen "a client sees the hash on entering, and the vCard"
 
 expect 2 "a file that is no image" mc room avatar set lobby "$WORK/note.txt"
 err_has "Not a PNG, JPEG, GIF or WebP image" "says what it wants"
@@ -58,7 +50,7 @@ jfield avatar.hash "$HASH" "the refusals changed nothing"
 
 stop_mucd
 start_mucd
-play seen "the avatar survives a restart"
+scs_play avatar seen "the avatar survives a restart"
 stop_mucd
 
 # Offline, through the daemon in maintenance mode.
@@ -72,6 +64,6 @@ expect 1 "show FILE without an avatar" mc room avatar show lobby \
 	"$WORK/none.png"
 expect 0 "room avatar set offline" mc room avatar set lobby "$WORK/dot.png"
 start_mucd
-play seen "set offline, seen online"
+scs_play avatar seen "set offline, seen online"
 stop_mucd
 finish

@@ -11,14 +11,6 @@ build_helpers
 start_prosody
 start_mucd
 
-play() {
-	if "$SCSRUN" --port "$C2S_PORT" --timeout "$SCS_WAIT" \
-	    "$ROOT/tests/t/blocklist/$1.scs" > "$WORK/play.out" 2>&1; then
-		ok "$2"
-	else
-		not_ok "$2"; sed 's/^/  | /' "$WORK/play.out"
-	fi
-}
 
 expect 0 "room create" mc room create dock
 "$SCSRUN" --port "$C2S_PORT" --timeout "$SCS_WAIT" \
@@ -44,7 +36,7 @@ if grep -q "mallory@localhost banned from every room by control: Phishing" \
 else
 	not_ok "the ban is logged with its actor and reason"
 fi
-play refused "she is refused entry"
+scs_play blocklist refused "she is refused entry"
 expect 0 "blocklist list --json" mc --json blocklist list
 jcount blocklist 1 "one ban"
 jfield blocklist.0.jid mallory@localhost "its JID"
@@ -58,7 +50,7 @@ expect 1 "lifting a ban that does not exist" mc blocklist remove \
 
 stop_mucd
 start_mucd
-play refused "the ban survives a restart"
+scs_play blocklist refused "the ban survives a restart"
 stop_mucd
 
 # Offline, through the daemon in maintenance mode.
@@ -71,7 +63,7 @@ expect 0 "blocklist list offline (2)" mc blocklist list
 out_has "spam.example" "offline changes are listed"
 
 start_mucd
-play welcome "the ban lifted offline, she may enter"
+scs_play blocklist welcome "the ban lifted offline, she may enter"
 expect 0 "blocklist list online" mc --json blocklist list
 jfield blocklist.0.jid spam.example "the offline ban is in force online"
 stop_mucd

@@ -12,14 +12,6 @@ MUCD_CONF_EXTRA='max_hats_per_user = 2'
 export MUCD_CONF_EXTRA
 start_mucd
 
-play() {
-	if "$SCSRUN" --port "$C2S_PORT" "$ROOT/tests/t/hats/$1.scs" \
-	    > "$WORK/play.out" 2>&1; then
-		ok "$2"
-	else
-		not_ok "$2"; sed 's/^/  | /' "$WORK/play.out"
-	fi
-}
 
 expect 0 "room create" mc room create lecture --owner alice@localhost
 expect 0 "hats add" mc hats add lecture alice@localhost \
@@ -37,7 +29,7 @@ expect 0 "hats list of one JID" mc --json hats list lecture bob@localhost
 jcount hats 1 "one JID's hats"
 expect 0 "hats list (human)" mc hats list lecture
 out_has "urn:example:hats:student" "human listing"
-play seen "clients see the hat in the wearer's presence"
+scs_play hats seen "clients see the hat in the wearer's presence"
 
 expect 2 "a URI that is no URI" mc hats add lecture bob@localhost nouri
 err_has "absolute URI" "says what a URI must be"
@@ -57,7 +49,7 @@ jcount hats 2 "still two: nothing stored by the refusals"
 
 stop_mucd
 start_mucd
-play seen "hats survive a restart"
+scs_play hats seen "hats survive a restart"
 stop_mucd
 
 # Offline, through the daemon in maintenance mode.

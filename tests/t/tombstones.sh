@@ -11,14 +11,6 @@ build_helpers
 start_prosody
 start_mucd
 
-play() {
-	if "$SCSRUN" --port "$C2S_PORT" "$ROOT/tests/t/tombstone/$1.scs" \
-	    > "$WORK/play.out" 2>&1; then
-		ok "$2"
-	else
-		not_ok "$2"; sed 's/^/  | /' "$WORK/play.out"
-	fi
-}
 
 expect 0 "room create" mc room create chapel --owner alice@localhost
 expect 0 "room destroy" mc room destroy chapel --reason Moved \
@@ -37,11 +29,11 @@ expect 0 "rooms --tombstones --match" mc --json rooms --tombstones \
 	--match '^nave'
 jcount tombstones 0 "--match applies to tombstones"
 expect 1 "room show of a tombstone" mc room show chapel
-play gone "a rejoin gets gone, with the venue and the reason"
+scs_play tombstone gone "a rejoin gets gone, with the venue and the reason"
 
 stop_mucd
 start_mucd
-play gone "the tombstone survives a restart"
+scs_play tombstone gone "the tombstone survives a restart"
 stop_mucd
 
 # Offline, through the daemon in maintenance mode.
@@ -55,7 +47,7 @@ err_has "has no tombstone" "room forget of nothing: says why"
 expect 2 "room forget of a bad JID" mc room forget 'a@b@c'
 
 start_mucd
-play created "forgotten: entering creates the room"
+scs_play tombstone created "forgotten: entering creates the room"
 
 # room create over a tombstone replaces it.
 expect 0 "room create (2)" mc room create vestry
@@ -75,7 +67,7 @@ expect 0 "room destroy (3)" mc room destroy chapel --reason Moved \
 sleep 2
 expect 0 "an expired tombstone is listed as such" mc --json rooms --tombstones
 jfield tombstones.0.expired true "expired"
-play created "an expired tombstone does not answer"
+scs_play tombstone created "an expired tombstone does not answer"
 i=0
 while mc --json rooms --tombstones > "$WORK/out" 2> "$WORK/err" &&
     [ "$("$JGET" -n tombstones < "$WORK/out")" != 0 ] && [ $i -lt 40 ]; do
