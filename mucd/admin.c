@@ -152,29 +152,35 @@ check_batch(const struct room *r, const char *actor,
 	return check_count(r, c, n, e);
 }
 
+struct batch {
+	const struct aff_change	*c;
+	size_t			 n;
+};
+
+static int
+write_batch(struct room *r, struct store_txn *txn, void *arg)
+{
+	const struct batch *b = arg;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < b->n; i++)
+		if ((rc = room_store_aff(r, txn, b->c[i].bare, b->c[i].aff,
+		    final_nick(r, &b->c[i]), b->c[i].reason)) != STORE_OK)
+			return rc;
+	return STORE_OK;
+}
+
 static int
 store_batch(struct room *r, const struct aff_change *c, size_t n,
     struct muc_err *e)
 {
+	struct batch b = { c, n };
 	struct mucd *m = r->mucd;
-	struct store_txn *txn;
-	size_t i;
 	int rc;
 
-	if ((rc = room_txn_begin(r, &txn)) != STORE_OK)
-		goto fail;
-	if (txn == NULL)
+	if ((rc = room_txn_run(r, write_batch, &b)) == STORE_OK)
 		return 0;
-	for (i = 0; i < n; i++)
-		if ((rc = room_store_aff(r, txn, c[i].bare, c[i].aff,
-		    final_nick(r, &c[i]), c[i].reason)) != STORE_OK) {
-			store_abort(txn);
-			goto fail;
-		}
-	if ((rc = room_txn_commit(r, txn)) != STORE_OK)
-		goto fail;
-	return 0;
-fail:
 	if (rc == STORE_CONFLICT)
 		return st_refuse(e, ERR_CANCEL, "conflict",
 		    "That nickname is reserved by someone else");

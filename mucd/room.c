@@ -425,26 +425,31 @@ room_txn_commit(struct room *r, struct store_txn *txn)
 }
 
 int
+room_txn_run(struct room *r, int (*write)(struct room *, struct store_txn *,
+    void *), void *arg)
+{
+	struct store_txn *txn;
+	int rc;
+
+	if ((rc = room_txn_begin(r, &txn)) != STORE_OK || txn == NULL)
+		return rc;
+	if ((rc = write(r, txn, arg)) != STORE_OK) {
+		store_abort(txn);
+		return rc;
+	}
+	return room_txn_commit(r, txn);
+}
+
+int
 room_store_change(struct room *r, const char *what,
     int (*write)(struct room *, struct store_txn *, void *), void *arg,
     struct muc_err *e)
 {
 	struct mucd *m = r->mucd;
-	struct store_txn *txn;
 	int rc;
 
-	if ((rc = room_txn_begin(r, &txn)) != STORE_OK)
-		goto fail;
-	if (txn == NULL)
+	if ((rc = room_txn_run(r, write, arg)) == STORE_OK)
 		return 0;
-	if ((rc = write(r, txn, arg)) != STORE_OK) {
-		store_abort(txn);
-		goto fail;
-	}
-	if ((rc = room_txn_commit(r, txn)) != STORE_OK)
-		goto fail;
-	return 0;
-fail:
 	m->stats.store_errors++;
 	log_error("room %s: storing %s: %s", r->jid, what,
 	    store_errmsg(m->store));
@@ -452,30 +457,28 @@ fail:
 	    "internal-server-error", "Could not store the change");
 }
 
+/* What room_save writes: the record, or its deletion once temporary. */
+static int
+write_record(struct room *r, struct store_txn *txn, void *was_stored)
+{
+	int rc = STORE_OK;
+
+	if (!r->cfg.persistent)
+		rc = store_room_del(txn, r->jid);
+	else if (*(bool *)was_stored)
+		rc = store_record(r, txn);
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
 int
 room_save(struct room *r)
 {
 	struct mucd *m = r->mucd;
-	struct store_txn *txn;
 	bool was_stored = r->stored;
 	int rc;
 
-	if ((rc = room_txn_begin(r, &txn)) != STORE_OK)
-		goto fail;
-	if (txn == NULL)
+	if ((rc = room_txn_run(r, write_record, &was_stored)) == STORE_OK)
 		return 0;
-	if (!r->cfg.persistent)
-		rc = store_room_del(txn, r->jid);
-	else if (was_stored)
-		rc = store_record(r, txn);
-	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
-		store_abort(txn);
-		goto fail;
-	}
-	if ((rc = room_txn_commit(r, txn)) != STORE_OK)
-		goto fail;
-	return 0;
-fail:
 	m->stats.store_errors++;
 	log_error("saving room %s: %s", r->jid, store_errmsg(m->store));
 	return rc < 0 ? rc : STORE_ERR;

@@ -135,10 +135,17 @@ int		 room_txn_begin(struct room *, struct store_txn **);
 /* Commit (a NULL txn is fine); the room is then stored if persistent. */
 int		 room_txn_commit(struct room *, struct store_txn *);
 /*
- * One change in one such transaction: write(txn, arg) (not called for a
- * temporary room), then commit. -1 with *e after logging what failed
- * (what: "its avatar", say): wait/resource-constraint on a full disk,
- * else internal-server-error; nothing is changed.
+ * One change in one such transaction: write(room, txn, arg) (not called
+ * for a temporary room), then commit; aborted if write fails. A store
+ * code.
+ */
+int		 room_txn_run(struct room *,
+		    int (*write)(struct room *, struct store_txn *, void *),
+		    void *arg);
+/*
+ * The same for a request: -1 with *e after logging what failed (what:
+ * "its avatar", say): wait/resource-constraint on a full disk, else
+ * internal-server-error; nothing is changed.
  */
 int		 room_store_change(struct room *, const char *what,
 		    int (*write)(struct room *, struct store_txn *, void *),
