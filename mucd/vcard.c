@@ -90,6 +90,10 @@ change(struct room *r, const char *type, const unsigned char *data,
 	if (len > max)
 		return st_refuse(e, ERR_MODIFY, "policy-violation", "The image "
 		    "is larger than the service allows (avatar_max_size)");
+	/* A vCard nobody could fetch is refused now, not at every get. */
+	if ((len + 2) / 3 * 4 + ST_RELAY_ROOM > r->mucd->conf.max_stanza_out)
+		return st_refuse(e, ERR_MODIFY, "policy-violation", "The image "
+		    "is larger than the service can send (max_stanza_out)");
 	if (len > 0) {
 		if ((is = avatar_image_type(data, len)) == NULL)
 			return st_refuse(e, ERR_MODIFY, "not-acceptable", "Not "

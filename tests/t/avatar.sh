@@ -4,7 +4,8 @@
 # tests/t/avatar/seen.scs), stored with the room (it survives a
 # restart); `room avatar show` gives type, size and hash and saves the
 # image; `room avatar clear`; a file that is no image, an empty one, one
-# over avatar_max_size, and a missing subcommand are clear refusals.
+# over avatar_max_size or too large to send back, and a missing
+# subcommand are clear refusals.
 . "$(dirname "$0")/../mucctl/lib.sh"
 
 build_helpers
@@ -65,5 +66,16 @@ expect 1 "show FILE without an avatar" mc room avatar show lobby \
 expect 0 "room avatar set offline" mc room avatar set lobby "$WORK/dot.png"
 start_mucd
 scs_play avatar seen "set offline, seen online"
+stop_mucd
+
+# An image within avatar_max_size whose vCard would not fit
+# max_stanza_out could never be fetched: refused when set.
+MUCD_CONF_EXTRA='avatar_max_size = 64K
+max_stanza_out = 16K'
+start_mucd
+{ printf '\211PNG\r\n\032\n'; head -c 14000 /dev/zero; } > "$WORK/wide.png"
+expect 1 "an image whose vCard would exceed max_stanza_out" \
+	mc room avatar set lobby "$WORK/wide.png"
+err_has "max_stanza_out" "says which limit"
 stop_mucd
 finish
