@@ -199,7 +199,7 @@ write_conf(struct bench *b, const char *extra)
 	    "secret = %s\ndatadir = %s\ncontrol = %s/mucd.sock\n"
 	    "pidfile = %s/mucd.pid\nallow_root = yes\nlog_level = warn\n"
 	    "room_locking = no\nrate_messages = 0\nrate_presence = 0\n"
-	    "rate_iq = 0\nmax_occupants = 1000000\n"
+	    "rate_iq = 0\nroom_fanout_rate = 0\nmax_occupants = 1000000\n"
 	    "max_sessions_per_jid = 100\nmax_rooms_per_user = 0\n"
 	    "history_default = 20\nhistory_max = 50\n"
 	    "link_buffer_max = 1G\nevict_idle = 1d\n%s\n",

@@ -127,6 +127,7 @@ start_mucd(struct e2e *e)
 	    "control = %s/mucd.sock\npidfile = %s/mucd.pid\n"
 	    "allow_root = yes\nlog_level = warn\nroom_locking = no\n"
 	    "rate_messages = 0\nrate_presence = 0\nrate_iq = 0\n"
+	    "room_fanout_rate = 0\n"
 	    "max_occupants = 1000000\nmax_rooms_per_user = 0\n"
 	    "history_default = 20\nhistory_max = 50\nlink_buffer_max = 1G\n",
 	    e->muc, e->comp_port, e->secret, b->dir, b->dir, b->dir);
