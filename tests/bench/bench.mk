@@ -1,8 +1,10 @@
 # Benchmarks: tests/bench/mucbench and the targets that run it.
 # Included by the top-level GNUmakefile (which defines CC, WARN, PKG_*).
 #
-#   make bench            component mode: fan-out N=10..10000, join storm,
-#                         idle rooms, presence churn, admin churn
+#   make bench            component mode: fan-out N=10..10000 (N=1000 with
+#                         and without the archive), join storm, idle rooms,
+#                         presence churn, admin churn, the archive at a
+#                         million messages (mam-fill, mam-query, mam-disk)
 #   make bench-e2e        mucd vs Prosody's own MUC, through Prosody
 #   make bench-callgrind  fixed fan-out under callgrind: instructions per
 #                         delivered stanza (stable on a noisy machine)
@@ -53,6 +55,7 @@ bench-callgrind: deps deps-bench bench-build
 	MUCBENCH_GIT=$(BENCH_GIT) tests/bench/mucbench --no-pin \
 	    --results $(BENCH_CG_DIR)/results.json --only fanout \
 	    --sizes $(BENCH_CG_N) --deliveries $(BENCH_CG_DELIV) --half-secs 0 \
+	    --archive-size 0 \
 	    --callgrind-phases --wrap "valgrind --tool=callgrind \
 	    --callgrind-out-file=$(CURDIR)/$(BENCH_CG_DIR)/callgrind.out" \
 	    $(BENCH_ARGS) component

@@ -271,9 +271,10 @@ link_gone(struct bench *b)
 }
 
 /* mucd tells every occupant goodbye on SIGTERM and writes it all with a
- * blocking write: keep reading until it has exited. */
+ * blocking write: keep reading until it has exited. A clean exit
+ * checkpoints the database. */
 int
-comp_stop(struct bench *b)
+comp_halt(struct bench *b)
 {
 	int st, rc = 0;
 
@@ -296,11 +297,25 @@ comp_stop(struct bench *b)
 	close(b->lfd);
 	b->lfd = -1;
 	b->up = false;
-	/* An abnormal exit keeps its log (sanitizer reports land there). */
+	return rc;
+}
+
+/* An abnormal exit keeps its log (sanitizer reports land there). */
+void
+comp_clean(struct bench *b, int rc)
+{
 	if (!b->o.keep && rc == 0)
 		rm_rf(b->dir);
 	else
 		fprintf(stderr, "mucbench: kept %s\n", b->dir);
+}
+
+int
+comp_stop(struct bench *b)
+{
+	int rc = comp_halt(b);
+
+	comp_clean(b, rc);
 	return rc;
 }
 

@@ -11,6 +11,11 @@
  * arrived; its latency is injection to last copy. Half load: an open-loop
  * schedule at half the measured message rate; latency is measured from
  * the scheduled time (no coordinated omission).
+ *
+ * Every run says in its parameters whether the room keeps an archive
+ * (archive_default, mucd's default being yes): then every message is in
+ * the database's log before its copies leave. One size runs both ways,
+ * side by side, and a ratio row compares them.
  */
 #include "mucbench.h"
 
@@ -37,6 +42,8 @@ struct fan {
 	double		 rate;		/* paced: messages per second */
 	uint64_t	 t0;
 	uint64_t	 errors;
+	bool		 archive;	/* archive_default in mucd.conf */
+	struct fan_res	 res;
 };
 
 static void
@@ -191,7 +198,8 @@ set_up(struct bench *b, struct fan *f, struct row *r)
 		return -1;
 	rss1 = proc_rss_kb(b->mucd.pid);
 	comp_phase(b, "joins");
-	fmt(p, sizeof(p), "N=%u window=%u", f->n, JOIN_WINDOW);
+	fmt(p, sizeof(p), "N=%u window=%u arch=%s", f->n, JOIN_WINDOW,
+	    f->archive ? "yes" : "no");
 	row_init(r, "join-1room", p);
 	r->rate = (f->n - 1) / ((double)(now_ns() - t0) / 1e9);
 	fmt(r->unit, sizeof(r->unit), "joins/s");
@@ -223,8 +231,9 @@ run_saturation(struct bench *b, struct fan *f, uint64_t total, struct row *r)
 	comp_phase(b, "fanout");
 	secs = (double)(f->last - f->first) / 1e9;
 	deliv = (double)f->m_total * f->n;
-	fmt(p, sizeof(p), "N=%u M=%llu W=%u", f->n,
-	    (unsigned long long)f->m_total, f->window);
+	fmt(p, sizeof(p), "N=%u M=%llu W=%u arch=%s", f->n,
+	    (unsigned long long)f->m_total, f->window,
+	    f->archive ? "yes" : "no");
 	row_init(r, "fanout", p);
 	r->rate = deliv / secs;
 	fmt(r->unit, sizeof(r->unit), "stanzas/s");
@@ -237,6 +246,12 @@ run_saturation(struct bench *b, struct fan *f, uint64_t total, struct row *r)
 	row_num(r, "secs", secs);
 	row_num(r, "msgs_per_s", (double)f->m_total / secs);
 	row_num(r, "errors", (double)f->errors);
+	row_str(r, "archive", f->archive ? "yes" : "no");
+	f->res.rate = r->rate;
+	f->res.per_cpu = m1.sched > m0.sched ? deliv / (m1.sched - m0.sched) :
+	    -1;
+	f->res.p50 = r->p50;
+	f->res.p99 = r->p99;
 	fmt(r->note, sizeof(r->note), "%.2fM/mucd-CPU-s; %.0f msg/s; CPU "
 	    "mucd %.0f%% bench %.0f%%", deliv / (m1.sched - m0.sched) / 1e6,
 	    (double)f->m_total / secs,
@@ -265,7 +280,8 @@ run_half(struct bench *b, struct fan *f, double msg_rate, uint64_t cap,
 	b->tick = NULL;
 	meter_read(b, &m1);
 	secs = (double)(f->last - f->t0) / 1e9;
-	fmt(p, sizeof(p), "N=%u M=%llu", f->n, (unsigned long long)total);
+	fmt(p, sizeof(p), "N=%u M=%llu arch=%s", f->n,
+	    (unsigned long long)total, f->archive ? "yes" : "no");
 	row_init(r, "fanout-half", p);
 	r->rate = (double)total * f->n / secs;
 	fmt(r->unit, sizeof(r->unit), "stanzas/s");
@@ -273,6 +289,7 @@ run_half(struct bench *b, struct fan *f, double msg_rate, uint64_t cap,
 	meter_row(r, &m0, &m1, (double)total * f->n);
 	row_num(r, "n", f->n);
 	row_num(r, "msgs_per_s_target", f->rate);
+	row_str(r, "archive", f->archive ? "yes" : "no");
 	fmt(r->note, sizeof(r->note), "open loop at 50%% of max msg rate "
 	    "(%.0f msg/s)", f->rate);
 	return 0;
@@ -289,7 +306,7 @@ fan_free(struct fan *f)
 }
 
 int
-scen_fanout(struct bench *b, unsigned n)
+scen_fanout(struct bench *b, unsigned n, bool archive, struct fan_res *res)
 {
 	struct fan f;
 	struct row r;
@@ -298,6 +315,7 @@ scen_fanout(struct bench *b, unsigned n)
 	int rc = -1;
 
 	memset(&f, 0, sizeof(f));
+	f.archive = archive;
 	f.n = n < 2 ? 2 : n;
 	total = total < 50 ? 50 : total;
 	cap = total * 4;
@@ -310,7 +328,8 @@ scen_fanout(struct bench *b, unsigned n)
 	samples_init(&f.lat, cap);
 	b->st = &f;
 	b->on_stanza = on_stz;
-	comp_start(b, NULL);
+	comp_start(b, archive ? "archive_default = yes" :
+	    "archive_default = no");
 	if (set_up(b, &f, &r) == 0) {
 		emit(b, &r);
 		if ((mrate = run_saturation(b, &f, total, &r)) > 0) {
@@ -322,7 +341,68 @@ scen_fanout(struct bench *b, unsigned n)
 		}
 	}
 	comp_stop(b);
+	if (res != NULL)
+		*res = f.res;
 	fan_free(&f);
 	b->st = NULL;
 	return rc;
+}
+
+/* The run-to-run spread of a shared machine is larger than the archive's
+ * cost: the pairs alternate their order and the medians are compared. */
+int
+scen_fanout_archive(struct bench *b, unsigned n)
+{
+	unsigned reps = b->o.arch_reps, i;
+	double *v = xcalloc(6 * (size_t)reps, sizeof(*v));
+	double *rno = v, *ryes = v + reps, *cno = v + 2 * reps,
+	    *cyes = v + 3 * reps, *pair = v + 4 * reps, *cpair = v + 5 * reps;
+	struct fan_res no, yes;
+	double rate, cpu;
+	struct row r;
+	char p[64];
+	bool flip;
+
+	for (i = 0; i < reps; i++) {
+		flip = i % 2 == 1;
+		if (scen_fanout(b, n, flip, flip ? &yes : &no) != 0 ||
+		    scen_fanout(b, n, !flip, flip ? &no : &yes) != 0) {
+			free(v);
+			return -1;
+		}
+		rno[i] = no.rate;
+		ryes[i] = yes.rate;
+		cno[i] = no.per_cpu;
+		cyes[i] = yes.per_cpu;
+		pair[i] = yes.rate / no.rate;
+		cpair[i] = yes.per_cpu / no.per_cpu;
+	}
+	rate = median(ryes, reps) / median(rno, reps);
+	cpu = median(cyes, reps) / median(cno, reps);
+	fmt(p, sizeof(p), "N=%u arch=yes/no x%u", n, reps);
+	row_init(&r, "fanout-arch", p);
+	r.rate = 100 * rate;
+	fmt(r.unit, sizeof(r.unit), "%% stanzas/s");
+	row_num(&r, "n", n);
+	row_num(&r, "pairs", reps);
+	row_num(&r, "rate_no_median", median(rno, reps));
+	row_num(&r, "rate_yes_median", median(ryes, reps));
+	row_num(&r, "rate_ratio", rate);
+	row_num(&r, "per_mucd_cpu_s_no_median", median(cno, reps));
+	row_num(&r, "per_mucd_cpu_s_yes_median", median(cyes, reps));
+	row_num(&r, "per_mucd_cpu_s_ratio", cpu);
+	row_num(&r, "goal_pct", 90);
+	/* median() sorts: the extremes are then at the ends. */
+	median(pair, reps);
+	median(cpair, reps);
+	row_num(&r, "pair_ratio_min", pair[0]);
+	row_num(&r, "pair_ratio_max", pair[reps - 1]);
+	row_num(&r, "pair_cpu_ratio_min", cpair[0]);
+	row_num(&r, "pair_cpu_ratio_max", cpair[reps - 1]);
+	fmt(r.note, sizeof(r.note), "medians: %.1f%% of stanzas/s (pairs "
+	    "%.0f..%.0f%%), %.1f%% per mucd CPU-s; goal >= 90%%", 100 * rate,
+	    100 * pair[0], 100 * pair[reps - 1], 100 * cpu);
+	emit(b, &r);
+	free(v);
+	return 0;
 }

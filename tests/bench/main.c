@@ -25,13 +25,28 @@ usage(void)
 	    "  --prosody PATH       prosody binary (default prosody)\n"
 	    "  --results FILE       append JSON lines here (default "
 	    "bench/results.json)\n"
-	    "  --only LIST          scenarios: fanout,joins,rooms,churn,admin\n"
+	    "  --only LIST          scenarios: fanout,joins,rooms,churn,admin,"
+	    "mam\n"
 	    "                       (and cold, only when named)\n"
 	    "  --sizes LIST         fan-out room sizes (default "
 	    "10,100,1000,10000)\n"
 	    "  --deliveries N       stanzas per fan-out saturation run "
 	    "(default 2000000)\n"
 	    "  --half-secs S        half-load run length (default 3; 0 skips)\n"
+	    "  --fanout-archive yes|no   archive_default of the fan-out runs "
+	    "(default\n"
+	    "                       yes, mucd's own)\n"
+	    "  --archive-size N     the fan-out size run both ways, with a "
+	    "ratio row\n"
+	    "                       (default 1000; 0: none)\n"
+	    "  --archive-reps R     pairs of those runs, alternating "
+	    "(default 3)\n"
+	    "  --mam-messages M     messages archived before the MAM queries "
+	    "(default\n"
+	    "                       1000000)\n"
+	    "  --mam-queries K      MAM queries by id and by start time, each "
+	    "(default\n"
+	    "                       1000)\n"
 	    "  --join-users N --join-rooms R   join storm (default 20000 "
 	    "into 2000)\n"
 	    "  --idle-rooms N       rooms for the per-room RSS (default "
@@ -66,6 +81,14 @@ num(const char *s, unsigned long min, unsigned long max)
 	return v;
 }
 
+static bool
+yes_no(const char *s)
+{
+	if (strcmp(s, "yes") != 0 && strcmp(s, "no") != 0)
+		die("bad value '%s' (yes or no)", s);
+	return strcmp(s, "yes") == 0;
+}
+
 static void
 sizes(struct opts *o, const char *list)
 {
@@ -91,6 +114,11 @@ defaults(struct opts *o)
 	o->git = getenv("MUCBENCH_GIT") ? getenv("MUCBENCH_GIT") : "unknown";
 	sizes(o, "10,100,1000,10000");
 	o->deliveries = 2000000;
+	o->fan_archive = true;
+	o->arch_size = 1000;
+	o->arch_reps = 3;
+	o->mam_messages = 1000000;
+	o->mam_queries = 1000;
 	o->half_secs = 3;
 	o->join_users = 20000;
 	o->join_rooms = 2000;
@@ -108,7 +136,7 @@ defaults(struct opts *o)
 enum { O_MUCD = 256, O_PROSODY, O_RESULTS, O_ONLY, O_SIZES, O_DELIV,
 	O_HALF, O_JU, O_JR, O_IDLE, O_CHURN, O_ADMIN, O_CLIENTS, O_E2ED,
 	O_WRAP, O_CG, O_NOPIN, O_KEEP, O_CSTABLE, O_CUSERS, O_DATADIR,
-	O_CROOMS, O_CJOINS };
+	O_CROOMS, O_CJOINS, O_FANARCH, O_ARCHSIZE, O_ARCHREPS, O_MAMMSG, O_MAMQ };
 
 static const struct option longopts[] = {
 	{ "mucd", 1, NULL, O_MUCD }, { "prosody", 1, NULL, O_PROSODY },
@@ -124,6 +152,11 @@ static const struct option longopts[] = {
 	{ "churn-stable", 1, NULL, O_CSTABLE },
 	{ "churn-users", 1, NULL, O_CUSERS }, { "datadir", 1, NULL, O_DATADIR },
 	{ "cold-rooms", 1, NULL, O_CROOMS }, { "cold-joins", 1, NULL, O_CJOINS },
+	{ "fanout-archive", 1, NULL, O_FANARCH },
+	{ "archive-size", 1, NULL, O_ARCHSIZE },
+	{ "archive-reps", 1, NULL, O_ARCHREPS },
+	{ "mam-messages", 1, NULL, O_MAMMSG },
+	{ "mam-queries", 1, NULL, O_MAMQ },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -150,6 +183,12 @@ option(struct opts *o, int c, const char *a)
 	case O_ADMIN:	o->admin_ops = (unsigned)num(a, 1, 10000000); break;
 	case O_CLIENTS:	o->e2e_clients = (unsigned)num(a, 2, 100000); break;
 	case O_E2ED:	o->e2e_deliveries = num(a, 100, 1000000000); break;
+	case O_FANARCH:	o->fan_archive = yes_no(a); break;
+	case O_ARCHSIZE: o->arch_size = (unsigned)num(a, 0, 1000000); break;
+	case O_ARCHREPS: o->arch_reps = (unsigned)num(a, 1, 20); break;
+	/* Bounded by mucbench's own memory: ~60 bytes a message. */
+	case O_MAMMSG:	o->mam_messages = num(a, 1000, 50000000); break;
+	case O_MAMQ:	o->mam_queries = (unsigned)num(a, 2, 1000000); break;
 	case O_WRAP:	o->wrap = a; break;
 	case O_CG:	o->cg_phases = true; break;
 	case O_NOPIN:	o->pin = false; break;
@@ -183,7 +222,11 @@ run_component(struct bench *b)
 		warnx_("cannot pin to CPU 0; continuing unpinned");
 	table_header(stdout);
 	for (i = 0; i < b->o.nsizes && wanted(&b->o, "fanout"); i++)
-		fails += scen_fanout(b, b->o.sizes[i]) != 0;
+		if (b->o.sizes[i] == b->o.arch_size)
+			fails += scen_fanout_archive(b, b->o.sizes[i]) != 0;
+		else
+			fails += scen_fanout(b, b->o.sizes[i],
+			    b->o.fan_archive, NULL) != 0;
 	if (wanted(&b->o, "joins"))
 		fails += scen_joins(b) != 0;
 	if (wanted(&b->o, "rooms"))
@@ -195,6 +238,8 @@ run_component(struct bench *b)
 		fails += scen_cold(b) != 0;
 	if (wanted(&b->o, "admin"))
 		fails += scen_admin(b) != 0;
+	if (wanted(&b->o, "mam"))
+		fails += scen_mam(b) != 0;
 	return fails;
 }
 

@@ -100,6 +100,29 @@ bool		 sv_is(const struct sv *, const char *);
 bool		 sv_num(const struct sv *, char prefix, uint64_t *out);
 /* Does stanza carry <status code='N'/>? */
 bool		 stz_status(const struct stz *, const char *code);
+/* Inside the stanza (after its first tag), the first <tag ...>: one of
+ * its attributes, or its text up to the next tag. */
+bool		 stz_child_attr(const struct stz *, const char *tag,
+		    const char *name, struct sv *out);
+bool		 stz_child_text(const struct stz *, const char *tag,
+		    struct sv *out);
+
+/* ---- mamq.c: XEP-0313 queries (forwards from an id, backwards with
+ * RSM <before>, or from a time) and their answers ---- */
+struct conn;
+enum mamq_kind { MAMQ_AFTER_ID, MAMQ_BEFORE, MAMQ_START };
+
+/* from: NULL on a c2s stream. ref: the stanza-id (none: the last page
+ * for MAMQ_BEFORE) or the start stamp. id and queryid are both qid. */
+void		 mamq_send(struct conn *, const char *from, const char *room,
+		    const char *qid, enum mamq_kind, const char *ref,
+		    unsigned max);
+/* A result message: its id and the forwarded message's own id. */
+bool		 mamq_result(const struct stz *, struct sv *id,
+		    struct sv *inner_id);
+/* An IQ carrying <fin>: the page's first and last ids. */
+bool		 mamq_fin(const struct stz *, struct sv *first, struct sv *last,
+		    bool *complete);
 
 /* ---- proc.c: child processes and their /proc counters ---- */
 struct proc {
@@ -115,6 +138,8 @@ int		 proc_stop(struct proc *, unsigned ms);
 bool		 proc_alive(struct proc *);
 double		 proc_cpu_s(pid_t);	/* utime + stime from /proc/PID/stat */
 double		 proc_sched_s(pid_t);	/* /proc/PID/schedstat: ns precision */
+/* schedstat's first two fields: ns on a CPU, ns runnable but waiting. */
+int		 proc_sched_ns(pid_t, uint64_t *run, uint64_t *wait);
 double		 self_cpu_s(void);
 long		 proc_rss_kb(pid_t);	/* VmRSS from /proc/PID/status */
 int		 pin_self(int cpu);
@@ -132,6 +157,8 @@ void		 samples_free(struct samples *);
 void		 samples_add(struct samples *, uint64_t ns);
 /* Sorts in place; q in [0,1]; returns ms. */
 double		 samples_q_ms(struct samples *, double q);
+/* Sorts in place; -1 when n is 0. */
+double		 median(double *v, size_t n);
 
 /* A result row: printed in the table and as one JSON line. */
 #define ROW_MAX_KV	40
@@ -203,6 +230,11 @@ struct opts {
 	unsigned	 sizes[8];	/* fan-out room sizes */
 	unsigned	 nsizes;
 	unsigned long	 deliveries;	/* per fan-out saturation run */
+	bool		 fan_archive;	/* archive_default of the fan-out rows */
+	unsigned	 arch_size;	/* fan-out run with and without archive */
+	unsigned	 arch_reps;	/* ... so many pairs */
+	unsigned long	 mam_messages;	/* archived before the MAM queries */
+	unsigned	 mam_queries;	/* of each kind */
 	unsigned	 join_users, join_rooms;
 	unsigned	 idle_rooms;
 	unsigned	 churn_stable, churn_users, churn_secs;
@@ -245,6 +277,11 @@ struct bench {
 /* ---- comp.c: component side of XEP-0114 and mucd's life cycle ---- */
 int		 comp_start(struct bench *, const char *extra_conf);
 int		 comp_stop(struct bench *);	/* -1: mucd exited abnormally */
+/* comp_stop in two steps, to look at the data directory in between:
+ * stop mucd (cleanly: a checkpoint), then remove the scratch directory
+ * unless --keep or rc says mucd failed. */
+int		 comp_halt(struct bench *);
+void		 comp_clean(struct bench *, int rc);
 void		 comp_phase(struct bench *, const char *label);
 /* Builders for the simulated users' stanzas (from = uN@bench.example/r). */
 void		 send_join(struct bench *, unsigned user, const char *room,
@@ -267,7 +304,17 @@ void		 meter_row(struct row *, const struct meter *,
 		    const struct meter *, double delivered);
 
 /* Scenarios (component mode). Each starts and stops its own mucd. */
-int		 scen_fanout(struct bench *, unsigned n);
+/* The saturation row's numbers, for the archive comparison. */
+struct fan_res {
+	double		 rate;		/* delivered stanzas/s */
+	double		 per_cpu;	/* delivered per mucd CPU-second */
+	double		 p50, p99;	/* ms */
+};
+int		 scen_fanout(struct bench *, unsigned n, bool archive,
+		    struct fan_res *);
+/* The fan-out at n with archive_default = no, then yes, and the ratio. */
+int		 scen_fanout_archive(struct bench *, unsigned n);
+int		 scen_mam(struct bench *);
 int		 scen_joins(struct bench *);
 int		 scen_rooms(struct bench *);
 int		 scen_churn(struct bench *);

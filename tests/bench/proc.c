@@ -131,20 +131,33 @@ proc_cpu_s(pid_t pid)
 	return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
 }
 
-double
-proc_sched_s(pid_t pid)
+int
+proc_sched_ns(pid_t pid, uint64_t *run, uint64_t *wait)
 {
 	char path[64];
-	unsigned long long ns;
+	unsigned long long r, w;
 	FILE *f;
 	int n;
 
 	fmt(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
-		return proc_cpu_s(pid);
-	n = fscanf(f, "%llu", &ns);
+		return -1;
+	n = fscanf(f, "%llu %llu", &r, &w);
 	fclose(f);
-	return n == 1 ? (double)ns / 1e9 : proc_cpu_s(pid);
+	if (n != 2)
+		return -1;
+	*run = r;
+	*wait = w;
+	return 0;
+}
+
+double
+proc_sched_s(pid_t pid)
+{
+	uint64_t run, wait;
+
+	return proc_sched_ns(pid, &run, &wait) == 0 ? (double)run / 1e9 :
+	    proc_cpu_s(pid);
 }
 
 double

@@ -101,14 +101,14 @@ first_tag(const struct stz *z)
 }
 
 /*
- * Walk the first tag's attributes once: name='value' pairs separated by
+ * An attribute of the tag [p, end): name='value' pairs separated by
  * spaces; values are escaped, so the closing quote is the next one.
  */
-bool
-stz_attr(const struct stz *z, const char *name, const char **v, size_t *vlen)
+static bool
+tag_attr(const char *p, const char *end, const char *name, struct sv *out)
 {
-	size_t tl = first_tag(z), nl = strlen(name);
-	const char *p = z->p, *end = z->p + tl, *eq, *q;
+	size_t nl = strlen(name);
+	const char *eq, *q;
 
 	while ((p = memchr(p, ' ', (size_t)(end - p))) != NULL) {
 		p++;
@@ -119,13 +119,68 @@ stz_attr(const struct stz *z, const char *name, const char **v, size_t *vlen)
 			return false;
 		if ((size_t)(eq - p) == nl && p[0] == name[0] &&
 		    memcmp(p, name, nl) == 0) {
-			*v = eq + 2;
-			*vlen = (size_t)(q - eq - 2);
+			out->p = eq + 2;
+			out->n = (size_t)(q - eq - 2);
 			return true;
 		}
 		p = q + 1;
 	}
 	return false;
+}
+
+bool
+stz_attr(const struct stz *z, const char *name, const char **v, size_t *vlen)
+{
+	struct sv sv;
+
+	if (!tag_attr(z->p, z->p + first_tag(z), name, &sv))
+		return false;
+	*v = sv.p;
+	*vlen = sv.n;
+	return true;
+}
+
+/* The first <name ...> after the stanza's own first tag: [*lt, *gt]. */
+static bool
+find_tag(const struct stz *z, const char *name, const char **lt,
+    const char **gt)
+{
+	const char *p = z->p + first_tag(z), *end = z->p + z->len;
+	size_t nl = strlen(name);
+
+	while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+		if ((size_t)(end - p) > nl + 1 &&
+		    memcmp(p + 1, name, nl) == 0 && (p[nl + 1] == ' ' ||
+		    p[nl + 1] == '>' || p[nl + 1] == '/')) {
+			*lt = p;
+			*gt = memchr(p, '>', (size_t)(end - p));
+			return *gt != NULL;
+		}
+		p++;
+	}
+	return false;
+}
+
+bool
+stz_child_attr(const struct stz *z, const char *tag, const char *name,
+    struct sv *out)
+{
+	const char *lt, *gt;
+
+	return find_tag(z, tag, &lt, &gt) && tag_attr(lt, gt, name, out);
+}
+
+bool
+stz_child_text(const struct stz *z, const char *tag, struct sv *out)
+{
+	const char *lt, *gt, *end = z->p + z->len, *close;
+
+	if (!find_tag(z, tag, &lt, &gt) || gt[-1] == '/' ||
+	    (close = memchr(gt, '<', (size_t)(end - gt))) == NULL)
+		return false;
+	out->p = gt + 1;
+	out->n = (size_t)(close - gt - 1);
+	return true;
 }
 
 static void

@@ -52,6 +52,23 @@ samples_q_ms(struct samples *s, double q)
 	return (double)s->v[i] / 1e6;
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double
+median(double *v, size_t n)
+{
+	if (n == 0)
+		return -1;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 void
 row_init(struct row *r, const char *scenario, const char *params)
 {
