@@ -5,7 +5,8 @@
 #                         and without the archive), join storm, idle rooms,
 #                         presence churn, admin churn, the archive at a
 #                         million messages (mam-fill, mam-query, mam-disk)
-#   make bench-e2e        mucd vs Prosody's own MUC, through Prosody
+#   make bench-e2e        mucd vs Prosody's own MUC, through Prosody: fan-out
+#                         and MAM catch-up
 #   make bench-callgrind  fixed fan-out under callgrind: instructions per
 #                         delivered stanza (stable on a noisy machine)
 # Results: a table on stdout, one JSON line per run in bench/results.json.

@@ -105,9 +105,9 @@ client_start(struct e2e *e, struct client *k, size_t idx)
 }
 
 void
-client_send_join(struct client *k, int maxhist)
+client_send_join(struct client *k, const char *room, int maxhist)
 {
 	conn_sendf(&k->c, "<presence to='%s@%s/u%zu'><x xmlns='" NS_MUC "'>"
-	    "<history maxstanzas='%d'/></x></presence>", k->e->room,
-	    k->e->muc, k->c.idx, maxhist);
+	    "<history maxstanzas='%d'/></x></presence>", room, k->e->muc,
+	    k->c.idx, maxhist);
 }

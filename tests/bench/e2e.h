@@ -16,6 +16,22 @@ struct client {
 	uint64_t	 join_t;
 };
 
+/* The MAM catch-up of one run (catchup.c). */
+struct cu_result {
+	bool		 ok;
+	unsigned	 clients, depth;
+	double		 fill_s;		/* archiving the room's messages */
+	double		 total_s;		/* first query -> last page */
+	double		 msgs_per_s;		/* forwarded, over all clients */
+	double		 page_p50, page_p99, page_max;		/* ms */
+	double		 client_p50, client_p99, client_max;	/* ms */
+	double		 cpu_prosody, cpu_mucd;	/* seconds in the catch-up */
+	uint64_t	 wrong, errors;
+	double		 result_bytes;		/* mean, as received */
+};
+
+struct catchup;
+
 struct e2e_result {
 	bool		 ok;
 	unsigned	 clients, occupants;
@@ -26,6 +42,7 @@ struct e2e_result {
 	double		 delivered;
 	long		 rss_p0, rss_p1, rss_m0, rss_m1;	/* kB */
 	long		 rss_p_start;
+	struct cu_result cu;
 };
 
 struct e2e {
@@ -47,12 +64,28 @@ struct e2e {
 	unsigned	 window;
 	struct samples	 lat;
 	uint64_t	 errors;
+	struct catchup	*cu;		/* while the catch-up runs */
 };
 
 int	 client_start(struct e2e *, struct client *, size_t idx);
-void	 client_send_join(struct client *, int maxhist);
+void	 client_send_join(struct client *, const char *room, int maxhist);
 /* Called by client.c. */
 void	 e2e_logged_in(struct e2e *, struct client *);
 void	 e2e_stanza(struct e2e *, struct client *, const struct stz *);
+/* CPU seconds of a child so far (schedstat); 0 if it is not running. */
+double	 e2e_cpu(struct proc *);
+/* u0 submits the room's configuration form with one field. */
+void	 e2e_owner_config(struct e2e *, const char *room, const char *id,
+	    const char *var, const char *value);
+/* catchup.c: the run's MAM catch-up, after its fan-out; and the stanzas
+ * from its room (true: taken). */
+int	 catchup_run(struct e2e *, struct cu_result *);
+bool	 catchup_stanza(struct e2e *, struct client *, const struct stz *,
+	    const struct attrs *);
+/* Its row for one run, and the ratio row of the two. */
+void	 catchup_row(struct bench *, const char *who,
+	    const struct cu_result *);
+void	 catchup_ratio(struct bench *, const struct cu_result *mucd,
+	    const struct cu_result *prosody);
 
 #endif

@@ -61,6 +61,7 @@ usage(void)
 	    "  --clients N          e2e c2s clients (default 2000)\n"
 	    "  --e2e-deliveries N   e2e stanzas per fan-out run (default "
 	    "300000)\n"
+	    "  --catchup-clients N  e2e MAM catch-up clients (default 100)\n"
 	    "  --wrap CMD           run mucd under CMD (e.g. valgrind ...)\n"
 	    "  --callgrind-phases   callgrind_control --dump at phase edges\n"
 	    "  --no-pin             do not pin mucbench/mucd to CPUs 0/1\n"
@@ -119,6 +120,7 @@ defaults(struct opts *o)
 	o->arch_reps = 3;
 	o->mam_messages = 1000000;
 	o->mam_queries = 1000;
+	o->catchup_clients = 100;
 	o->half_secs = 3;
 	o->join_users = 20000;
 	o->join_rooms = 2000;
@@ -136,7 +138,7 @@ defaults(struct opts *o)
 enum { O_MUCD = 256, O_PROSODY, O_RESULTS, O_ONLY, O_SIZES, O_DELIV,
 	O_HALF, O_JU, O_JR, O_IDLE, O_CHURN, O_ADMIN, O_CLIENTS, O_E2ED,
 	O_WRAP, O_CG, O_NOPIN, O_KEEP, O_CSTABLE, O_CUSERS, O_DATADIR,
-	O_CROOMS, O_CJOINS, O_FANARCH, O_ARCHSIZE, O_ARCHREPS, O_MAMMSG, O_MAMQ };
+	O_CROOMS, O_CJOINS, O_FANARCH, O_ARCHSIZE, O_ARCHREPS, O_MAMMSG, O_MAMQ, O_CATCHUP };
 
 static const struct option longopts[] = {
 	{ "mucd", 1, NULL, O_MUCD }, { "prosody", 1, NULL, O_PROSODY },
@@ -157,6 +159,7 @@ static const struct option longopts[] = {
 	{ "archive-reps", 1, NULL, O_ARCHREPS },
 	{ "mam-messages", 1, NULL, O_MAMMSG },
 	{ "mam-queries", 1, NULL, O_MAMQ },
+	{ "catchup-clients", 1, NULL, O_CATCHUP },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -189,6 +192,7 @@ option(struct opts *o, int c, const char *a)
 	/* Bounded by mucbench's own memory: ~60 bytes a message. */
 	case O_MAMMSG:	o->mam_messages = num(a, 1000, 50000000); break;
 	case O_MAMQ:	o->mam_queries = (unsigned)num(a, 2, 1000000); break;
+	case O_CATCHUP:	o->catchup_clients = (unsigned)num(a, 1, 100000); break;
 	case O_WRAP:	o->wrap = a; break;
 	case O_CG:	o->cg_phases = true; break;
 	case O_NOPIN:	o->pin = false; break;

@@ -235,6 +235,7 @@ struct opts {
 	unsigned	 arch_reps;	/* ... so many pairs */
 	unsigned long	 mam_messages;	/* archived before the MAM queries */
 	unsigned	 mam_queries;	/* of each kind */
+	unsigned	 catchup_clients;
 	unsigned	 join_users, join_rooms;
 	unsigned	 idle_rooms;
 	unsigned	 churn_stable, churn_users, churn_secs;
