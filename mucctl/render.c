@@ -48,12 +48,18 @@ render_status(struct mucctl *m, const struct command *c, json_t *args,
 	kv("version", jstr(r, "version"));
 	kv("domain", jstr(r, "domain"));
 	kv("started", line);
-	snprintf(line, sizeof(line), "%s to %s (%lld connects, %lld bytes "
-	    "queued, %lld in, %lld out)", jstr(link, "state"),
-	    jstr(link, "server"), jint(link, "connects"),
-	    jint(link, "queued_bytes"), jint(link, "bytes_in"),
-	    jint(link, "bytes_out"));
+	snprintf(line, sizeof(line), "%s to %s since %s (%lld connects, "
+	    "%lld bytes queued, %lld in, %lld out)", jstr(link, "state"),
+	    jstr(link, "server"), fmt_time(jint(link, "since"), t, sizeof(t)),
+	    jint(link, "connects"), jint(link, "queued_bytes"),
+	    jint(link, "bytes_in"), jint(link, "bytes_out"));
 	kv("link", line);
+	if (jstr(link, "last_error") != NULL) {
+		snprintf(line, sizeof(line), "%s (%s)", jstr(link,
+		    "last_error"), fmt_time(jint(link, "last_error_at"), t,
+		    sizeof(t)));
+		kv("last link error", line);
+	}
 	rooms = json_object_get(r, "rooms");
 	snprintf(line, sizeof(line), "%lld in memory, %lld stored (%lld "
 	    "public)", jint(rooms, "in_memory"), jint(rooms, "stored"),

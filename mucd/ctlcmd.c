@@ -55,6 +55,32 @@ session_count(const struct room *r)
 
 static json_t *command_names(void);
 
+/* The link: its state since when, why it last went down, its counters. */
+static json_t *
+link_json(const struct mucd *m)
+{
+	const struct link *l = &m->link;
+	const struct link_stats *ls = &l->stats;
+
+	return json_pack("{s:s,s:s,s:I,s:s?,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+	    "s:I,s:I,s:I,s:I}",
+	    "state", link_state_name(l->state), "server", m->conf.server,
+	    "since", (json_int_t)l->state_since,
+	    "last_error", l->last_error[0] ? l->last_error : NULL,
+	    "last_error_at", (json_int_t)l->last_error_at,
+	    "connects", (json_int_t)ls->connects,
+	    "queued_bytes", (json_int_t)link_pending(l),
+	    "queue_peak", (json_int_t)ls->queue_peak,
+	    "backpressure", (json_int_t)ls->backpressure,
+	    "stanzas_in", (json_int_t)ls->stanzas_in,
+	    "stanzas_out", (json_int_t)ls->stanzas_out,
+	    "bytes_in", (json_int_t)ls->bytes_in,
+	    "bytes_out", (json_int_t)ls->bytes_out,
+	    "dropped_out", (json_int_t)ls->dropped_out,
+	    "oversized_out", (json_int_t)ls->oversized_out,
+	    "drops", (json_int_t)ls->drops);
+}
+
 static void
 cmd_hello(struct req *q)
 {
@@ -70,7 +96,6 @@ cmd_status(struct req *q)
 {
 	struct mucd *m = q->m;
 	struct mucd_stats *s = &m->stats;
-	struct link_stats *ls = &m->link.stats;
 	size_t stored = 0, pub = 0;
 	unsigned occ = 0, sessions = 0;
 	struct room *r;
@@ -83,31 +108,18 @@ cmd_status(struct req *q)
 	}
 	if (m->store != NULL)
 		store_room_count(m->store, &stored, &pub);
-	req_ok(q, json_pack("{s:s,s:s,s:I,s:I,s:{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,"
-	    "s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,"
-	    "s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	req_ok(q, json_pack("{s:s,s:s,s:I,s:I,s:o,s:{s:I,s:I,s:I},s:I,s:I,"
+	    "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 	    "version", MUCD_VERSION, "domain", m->conf.domain,
 	    "started", (json_int_t)m->started,
 	    "uptime", (json_int_t)(time(NULL) - m->started),
-	    "link", "state", link_state_name(m->link.state),
-	    "server", m->conf.server,
-	    "connects", (json_int_t)ls->connects,
-	    "queued_bytes", (json_int_t)link_pending(&m->link),
-	    "queue_peak", (json_int_t)ls->queue_peak,
-	    "backpressure", (json_int_t)ls->backpressure,
-	    "stanzas_in", (json_int_t)ls->stanzas_in,
-	    "stanzas_out", (json_int_t)ls->stanzas_out,
-	    "bytes_in", (json_int_t)ls->bytes_in,
-	    "bytes_out", (json_int_t)ls->bytes_out,
-	    "dropped_out", (json_int_t)ls->dropped_out,
-	    "oversized_out", (json_int_t)ls->oversized_out,
-	    "drops", (json_int_t)ls->drops,
+	    "link", link_json(m),
 	    "rooms", "in_memory", (json_int_t)hmap_count(&m->rooms),
 	    "stored", (json_int_t)stored, "public_stored", (json_int_t)pub,
 	    "occupants", (json_int_t)occ, "sessions", (json_int_t)sessions,
 	    "counters",
 	    "stanzas_in", (json_int_t)s->stanzas_in,
-	    "stanzas_out", (json_int_t)ls->stanzas_out,
+	    "stanzas_out", (json_int_t)m->link.stats.stanzas_out,
 	    "messages", (json_int_t)s->messages,
 	    "presences", (json_int_t)s->presences,
 	    "iqs", (json_int_t)s->iqs,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +25,23 @@
 #define BACKOFF_MIN_MS	500
 
 static void link_io(struct loop_io *, uint32_t);
+
+/* Every change of state is stamped, for status and metrics. */
+static void
+set_state(struct link *l, enum link_state st)
+{
+	if (l->state != st)
+		l->state_since = time(NULL);
+	l->state = st;
+}
+
+static void
+remember_error(struct link *l, const char *what)
+{
+	snprintf(l->last_error, sizeof(l->last_error), "%s", what);
+	l->last_error_at = time(NULL);
+}
+
 
 const char *
 link_state_name(enum link_state s)
@@ -98,7 +116,7 @@ teardown(struct link *l)
 	l->paused = false;
 	l->closing = l->fatal = false;
 	l->why[0] = '\0';
-	l->state = LINK_IDLE;
+	set_state(l, LINK_IDLE);
 	if (was_up) {
 		l->stats.drops++;
 		if (l->cb.down != NULL)
@@ -131,6 +149,7 @@ fail(struct link *l, const char *what)
 		return;
 	}
 	log_warn("link to %s:%u: %s", l->host, l->port, what);
+	remember_error(l, what);
 	teardown(l);
 	schedule_retry(l);
 }
@@ -144,6 +163,7 @@ fatal(struct link *l, const char *why)
 		return;
 	}
 	log_error("link to %s:%u: %s", l->host, l->port, why);
+	remember_error(l, why);
 	teardown(l);
 	if (l->cb.fatal != NULL)
 		l->cb.fatal(l->cbarg, why);
@@ -245,7 +265,7 @@ on_open(void *arg, const struct xnode *root)
 	snprintf(msg, sizeof(msg), "<handshake>%s</handshake>", digest);
 	queue(l, msg, strlen(msg));
 	link_flush(l);
-	l->state = LINK_HANDSHAKE;
+	set_state(l, LINK_HANDSHAKE);
 }
 
 static void
@@ -312,7 +332,7 @@ on_stanza(void *arg, struct xnode *st)
 	}
 	if (l->state == LINK_HANDSHAKE) {
 		if (x_is(st, "handshake", NS_COMPONENT)) {
-			l->state = LINK_UP;
+			set_state(l, LINK_UP);
 			l->backoff_ms = BACKOFF_MIN_MS;
 			l->up_since = loop_now_ms();
 			l->stats.connects++;
@@ -444,7 +464,7 @@ connect_done(struct link *l)
 		fail(l, "out of memory");
 		return;
 	}
-	l->state = LINK_OPENING;
+	set_state(l, LINK_OPENING);
 	send_header(l);
 	update_interest(l);
 }
@@ -514,12 +534,12 @@ link_start(struct link *l)
 		schedule_retry(l);
 		return;
 	}
-	l->state = LINK_CONNECTING;
+	set_state(l, LINK_CONNECTING);
 	l->io.events = EPOLLOUT;
 	if (loop_add(l->loop, &l->io) == -1) {
 		close(l->io.fd);
 		l->io.fd = -1;
-		l->state = LINK_IDLE;
+		set_state(l, LINK_IDLE);
 		schedule_retry(l);
 		return;
 	}
@@ -721,7 +741,7 @@ link_shutdown(struct link *l)
 			log_warn("link: %zu bytes not sent at shutdown (the "
 			    "server is not reading)", buf_pending(&l->out));
 	}
-	l->state = LINK_IDLE;
+	set_state(l, LINK_IDLE);
 	if (l->io.fd != -1) {
 		loop_del(l->loop, &l->io);
 		close(l->io.fd);

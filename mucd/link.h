@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "buf.h"
 #include "loop.h"
@@ -80,6 +81,9 @@ struct link {
 	void			*cbarg;
 	struct link_stats	 stats;
 	uint64_t		 up_since;	/* monotonic ms */
+	time_t			 state_since;	/* wall clock, for status */
+	char			 last_error[256];	/* why it last went down */
+	time_t			 last_error_at;
 };
 
 void	 link_init(struct link *, struct loop *, const struct link_cb *, void *);

@@ -50,6 +50,12 @@ while [ "$round" -le "$ROUNDS" ]; do
 	t_play restart/hall_rejoin.scs
 	round=$((round + 1))
 done
+# status says why the link last went down, and since when it is up.
+status=$(printf '{"id":1,"cmd":"status"}\n' | "$T_DIR/ctl" "$T_DIR/mucd.sock" -)
+case $status in
+*'"state":"up"'*'"since":'*'"last_error":"'*) ;;
+*) t_fail "status does not show the link's last error and state: $status" ;;
+esac
 # The crashes left ghosts that only re-verification could remove.
 grep -q "removed after its client bounced an error" "$T_DIR/mucd.log" ||
 	t_fail "no ghost was ever re-verified away"
