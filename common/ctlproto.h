@@ -66,7 +66,12 @@
 	X(ARCHIVE_SHOW,		"archive.show",		CTL_READ)		\
 	X(ARCHIVE_EXPORT,	"archive.export",	CTL_READ)		\
 	X(ARCHIVE_PURGE,	"archive.purge",	CTL_WRITE)		\
-	X(ARCHIVE_STATS,	"archive.stats",	CTL_READ)
+	X(ARCHIVE_STATS,	"archive.stats",	CTL_READ)		\
+	X(ROLE_SET,		"role.set",		CTL_WRITE | CTL_ONLINE) \
+	X(SUBJECT_SET,		"subject.set",		CTL_WRITE)		\
+	X(INVITE,		"invite",		CTL_WRITE | CTL_ONLINE) \
+	X(NICKS,		"nicks",		CTL_READ)		\
+	X(ROOMS_PRUNE,		"rooms.prune",		CTL_WRITE)
 
 enum ctl_cmd {
 #define CTL_X_ENUM(id, name, flags)	CTL_##id,

@@ -1820,6 +1820,48 @@ store_user_iter(struct store *st, const char *bare, aff_cb cb, void *arg)
 	return STORE_OK;
 }
 
+int
+store_nick_iter(struct store *st, const char *after_room,
+    const char *after_nick,
+    int (*cb)(void *, const char *room, const char *nick, const char *bare),
+    void *arg)
+{
+	struct scan s;
+	struct key from = { NULL, 0 };
+	char *room = NULL, *nick = NULL, *bare = NULL;
+	size_t rl, pl;
+	int rc, stop = 0;
+
+	if (after_room != NULL && key_join(&from, after_room, after_nick ?
+	    after_nick : "", after_nick ? strlen(after_nick) : 0) != 0)
+		return fail(st, ENOMEM, "iterate nicks.db");
+	scan_init(&s, st, D_NICKS);
+	rc = scan_from(&s, from.p, from.len, false);
+	free(from.p);
+	while (rc == 0 && stop == 0 && (rc = scan_next(st, &s)) == 0) {
+		rl = room_len(&s.k);
+		pl = room_len(&s.pk);
+		if (rl >= s.k.size || pl >= s.pk.size) {
+			rc = EINVAL;
+			break;
+		}
+		room = dupz(s.k.data, rl);
+		nick = dupz((char *)s.k.data + rl + 1, s.k.size - rl - 1);
+		bare = dupz((char *)s.pk.data + pl + 1, s.pk.size - pl - 1);
+		if (room == NULL || nick == NULL || bare == NULL)
+			rc = ENOMEM;
+		else
+			stop = cb(arg, room, nick, bare);
+		free(room);
+		free(nick);
+		free(bare);
+	}
+	scan_free(&s);
+	if (rc != 0 && rc != DB_NOTFOUND)
+		return fail(st, rc, "iterate nicks.db");
+	return STORE_OK;
+}
+
 /* ---- history ---- */
 
 /* Walk back from the room's newest entry over at most max entries and

@@ -190,6 +190,12 @@ int	 store_aff_iter(struct store *, const char *room,
  * STORE_NOTFOUND. */
 int	 store_nick_owner(struct store *, const char *room, const char *nick,
 	    char **bare);
+/* Every stored nick reservation of the service, in (room, nick) order,
+ * after that pair (after_room NULL: from the start); cb returns 0 to go
+ * on, 1 to stop. */
+int	 store_nick_iter(struct store *, const char *after_room,
+	    const char *after_nick, int (*cb)(void *, const char *room,
+	    const char *nick, const char *bare), void *);
 /* Rooms where bare has an affiliation. */
 int	 store_user_iter(struct store *, const char *bare,
 	    int (*cb)(void *, const char *room, const struct store_aff_rec *),

@@ -7,6 +7,7 @@
  */
 #include "mucctl.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,6 +73,28 @@ static const struct arg_spec a_help[] = {
 	{ "COMMAND", "command", A_TEXT, ARG_OPTIONAL }, END
 };
 
+static const struct arg_spec a_role_set[] = {
+	{ "ROOM", "room", A_ROOM, 0 }, { "NICK", "nick", A_NICK, 0 },
+	{ "ROLE", "role", A_ROLE, 0 }, END
+};
+static const struct arg_spec a_subject[] = {
+	{ "ROOM", "room", A_ROOM, 0 },
+	{ "TEXT", "text", A_TEXT, ARG_OPTIONAL }, END
+};
+static const struct opt_spec o_occupants[] = {
+	{ "role", "role", O_STR, "ROLE",
+	  "only occupants with this role (visitor, participant, moderator)" },
+	{ "match", "match", O_STR, "REGEX",
+	  "only occupants whose nick or JID matches (case-insensitive)" },
+	OEND
+};
+static const struct opt_spec o_nicks[] = {
+	{ "match", "match", O_STR, "REGEX",
+	  "only reservations whose nick, JID or room matches "
+	  "(case-insensitive)" },
+	{ "limit", "limit", O_UINT, "N", "at most N (default 10000)" },
+	OEND
+};
 static const struct opt_spec o_rooms[] = {
 	{ "match", "match", O_STR, "REGEX",
 	  "only rooms whose JID matches the extended regular expression "
@@ -86,6 +109,10 @@ static const struct opt_spec o_rooms[] = {
 	{ "tombstones", "tombstones", O_FLAG, NULL,
 	  "list the tombstones of destroyed rooms instead (--match, --limit "
 	  "and --after apply)" },
+	{ "destroy", "destroy", O_FLAG, NULL,
+	  "destroy every room listed (with --unused only)" },
+	{ "dry-run", "dry_run", O_FLAG, NULL,
+	  "with --destroy: only say which rooms would go" },
 	OEND
 };
 static const struct opt_spec o_reason[] = {
@@ -220,11 +247,12 @@ const struct command mc_commands[] = {
 	  "mucctl room avatar show lobby\n"
 	  "mucctl room avatar show lobby /tmp/lobby.png",
 	  render_avatar },
-	{ "occupants", CTL_OCCUPANTS, a_room, no_opts,
+	{ "occupants", CTL_OCCUPANTS, a_room, o_occupants,
 	  "list the occupants of a room",
 	  "Lists a room's occupants: nick, role, affiliation, real JID and "
-	  "connected resources.",
-	  "mucctl occupants lobby",
+	  "connected resources; filters combine.",
+	  "mucctl occupants lobby\nmucctl occupants lobby --role moderator\n"
+	  "mucctl occupants lobby --match '@example\\.net$'",
 	  render_occupants },
 	{ "kick", CTL_KICK, a_room_nick, o_reason,
 	  "kick an occupant out of a room",
@@ -352,6 +380,35 @@ const struct command mc_commands[] = {
 	  "in maintenance mode) writes the copy as its own user.",
 	  "mucctl backup $(date +%F)\nmucctl backup /var/backups/mucd/nightly",
 	  render_done },
+	{ "role set", CTL_ROLE_SET, a_role_set, o_reason,
+	  "change an occupant's role",
+	  "Makes the occupant with this nick a visitor, participant or "
+	  "moderator, or kicks it (none), as a moderator's muc#admin request "
+	  "would; everyone is told.",
+	  "mucctl role set lobby Bob visitor --reason 'cool down'\n"
+	  "mucctl role set lobby Alice moderator",
+	  render_done },
+	{ "subject set", CTL_SUBJECT_SET, a_subject, no_opts,
+	  "set or clear a room's subject",
+	  "Sets the room's subject from the room itself and tells the "
+	  "occupants; without TEXT it clears it. The words form the text, "
+	  "joined by spaces.",
+	  "mucctl subject set lobby 'Release day: questions here'\n"
+	  "mucctl subject set lobby",
+	  render_done },
+	{ "invite", CTL_INVITE, a_room_jid, o_reason,
+	  "invite a JID into a room, from the room",
+	  "Sends a mediated invitation (XEP-0045 7.8.2) from the room, with "
+	  "the password of a protected room; in a members-only room the "
+	  "invitee becomes a member.",
+	  "mucctl invite team carol@example.org --reason 'weekly sync'",
+	  render_done },
+	{ "nicks", CTL_NICKS, no_args, o_nicks,
+	  "list the reserved nicks of every room",
+	  "Lists every nick reservation of the service: room, nick and the "
+	  "JID that holds it.",
+	  "mucctl nicks\nmucctl nicks --match '^admin'",
+	  render_nicks },
 	{ "archive show", CTL_ARCHIVE_SHOW, a_room, o_arch_show,
 	  "show a room's archived messages",
 	  "Shows the newest archived messages of a room (XEP-0313), oldest "
@@ -489,4 +546,77 @@ command_find(int argc, char **argv, int *used)
 		}
 	}
 	return NULL;
+}
+
+/* Edit distance, small words only (command words are). */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, t;
+	size_t row[64];
+
+	if (la >= 64 || lb >= 64)
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = row[j];
+			t = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < t)
+				t = row[j] + 1;
+			if (row[j - 1] + 1 < t)
+				t = row[j - 1] + 1;
+			row[j] = t;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+/* Word i (0 or 1) of c into out. */
+static void
+word_of(const struct command *c, int i, char *out, size_t outlen)
+{
+	const char *sp = strchr(c->words, ' ');
+
+	if (i == 0)
+		snprintf(out, outlen, "%.*s", sp ? (int)(sp - c->words) :
+		    (int)strlen(c->words), c->words);
+	else
+		snprintf(out, outlen, "%s", sp ? sp + 1 : "");
+}
+
+const char *
+command_suggest(const char *group, const char *word, char *out, size_t outlen)
+{
+	const struct command *c;
+	size_t best = 3, d;	/* a suggestion is at most 2 edits away */
+	size_t gl = group != NULL ? strlen(group) : 0;
+	const char *next;
+	char w[64];
+
+	out[0] = '\0';
+	for (c = mc_commands; c->words != NULL; c++) {
+		if (group != NULL) {
+			/* The word after the group's ("room avatar" too). */
+			if (strncmp(c->words, group, gl) != 0 ||
+			    c->words[gl] != ' ')
+				continue;
+			next = c->words + gl + 1;
+			snprintf(w, sizeof(w), "%.*s", (int)strcspn(next, " "),
+			    next);
+		} else
+			word_of(c, 0, w, sizeof(w));
+		/* A prefix of a longer word counts as close too. */
+		d = strncmp(w, word, strlen(word)) == 0 && *word != '\0' ? 1 :
+		    distance(word, w);
+		if (d < best) {
+			best = d;
+			snprintf(out, outlen, "%s", w);
+		}
+	}
+	return out[0] != '\0' ? out : NULL;
 }

@@ -307,6 +307,8 @@ add_for_arg(struct cands *c, const struct where *wh, const char *text)
 		"outcast", NULL };
 	static const char *const affs_none[] = { "owner", "admin", "member",
 		"outcast", "none", NULL };
+	static const char *const roles[] = { "none", "visitor", "participant",
+		"moderator", NULL };
 
 	switch (wh->arg->kind) {
 	case A_ROOM:		add_rooms(c, "", text); break;
@@ -314,6 +316,7 @@ add_for_arg(struct cands *c, const struct where *wh, const char *text)
 	case A_JID:		add_jids(c, wh->room, text); break;
 	case A_AFF:		add_list(c, affs, text); break;
 	case A_AFF_NONE:	add_list(c, affs_none, text); break;
+	case A_ROLE:		add_list(c, roles, text); break;
 	case A_SETTINGS:	add_settings(c, text); break;
 	default:		break;
 	}

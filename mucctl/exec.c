@@ -85,8 +85,16 @@ exec_request(struct mucctl *m, const struct command *c, json_t *args,
 	if (client_ensure(m, e) == 0)
 		return client_has(m, c->cmd, e) == -1 ? -1 :
 		    client_call(m, c->cmd, args, result, e);
-	if (!e->absent || !command_offline(c))
+	if (!e->absent)
 		return -1;
+	if (!command_offline(c)) {
+		char why[sizeof(e->msg)];
+
+		snprintf(why, sizeof(why), "%s", e->msg);
+		return mc_fail(e, EXIT_UNREACHABLE,
+		    ctl_errs[CTL_E_NEEDS_DAEMON].code, "%.900s; '%s' needs "
+		    "the running daemon", why, c->words);
+	}
 	if ((dir = ctx_datadir(m, e)) == NULL)
 		return -1;
 	note_offline(m, dir);
@@ -99,7 +107,7 @@ unknown_command(int argc, char **argv)
 	int g = command_group_words(argc, argv);
 	bool help = argc > g && (strcmp(argv[g], "--help") == 0 ||
 	    strcmp(argv[g], "-h") == 0);
-	char group[64];
+	char group[64], near[64];
 
 	if (g > 0) {
 		command_join(g, argv, group, sizeof(group));
@@ -110,14 +118,23 @@ unknown_command(int argc, char **argv)
 		if (argc == g)
 			fprintf(stderr, "mucctl: %s: missing subcommand\n",
 			    group);
+		else if (command_suggest(group, argv[g], near,
+		    sizeof(near)) != NULL)
+			fprintf(stderr, "mucctl: %s: unknown subcommand "
+			    "'%s' (did you mean '%s %s'?)\n", group, argv[g],
+			    group, near);
 		else
 			fprintf(stderr, "mucctl: %s: unknown subcommand "
 			    "'%s'\n", group, argv[g]);
 		help_group(group, stderr);
 		return EXIT_USAGE;
 	}
-	fprintf(stderr, "mucctl: unknown command '%s' (try `mucctl help`)\n",
-	    argv[0]);
+	if (command_suggest(NULL, argv[0], near, sizeof(near)) != NULL)
+		fprintf(stderr, "mucctl: unknown command '%s' (did you mean "
+		    "'%s'? `mucctl help` lists them)\n", argv[0], near);
+	else
+		fprintf(stderr, "mucctl: unknown command '%s' (try `mucctl "
+		    "help`)\n", argv[0]);
 	return EXIT_USAGE;
 }
 
@@ -207,6 +224,34 @@ save_image(json_t *args, json_t *result, struct mc_err *e)
 	return 0;
 }
 
+/*
+ * rooms --unused DAYS --destroy is the daemon's rooms.prune: the list and
+ * the destruction in one request, so no room is used in between.
+ */
+static const struct command *
+rooms_variant(const struct command *c, json_t *args, struct mc_err *e)
+{
+	static struct command prune;
+	bool destroy = jbool(args, "destroy");
+
+	if (!destroy && !jbool(args, "dry_run"))
+		return c;
+	if (!destroy || json_object_get(args, "unused_days") == NULL) {
+		mc_fail(e, EXIT_USAGE, "", "%s", destroy ? "--destroy needs "
+		    "--unused DAYS" : "--dry-run goes with --destroy");
+		return NULL;
+	}
+	if (json_object_get(args, "match") || jbool(args, "empty") ||
+	    jbool(args, "public") || json_object_get(args, "after")) {
+		mc_fail(e, EXIT_USAGE, "", "--destroy takes --unused, --limit "
+		    "and --dry-run only");
+		return NULL;
+	}
+	prune = *c;
+	prune.cmd = CTL_ROOMS_PRUNE;
+	return &prune;
+}
+
 static void
 output(struct mucctl *m, const struct command *c, json_t *args,
     json_t *result, bool json)
@@ -242,6 +287,10 @@ exec_argv(struct mucctl *m, int argc, char **argv)
 		help_command(c, stdout);
 		json_decref(args);
 		return EXIT_DONE;
+	}
+	if (c->cmd == CTL_ROOMS && (c = rooms_variant(c, args, &e)) == NULL) {
+		json_decref(args);
+		return fail_command("rooms", &e, json);
 	}
 	if (c->cmd == CTL_ARCHIVE_EXPORT) {
 		rc = exec_pages(m, c, args, &e);

@@ -73,6 +73,7 @@ enum arg_kind {
 	A_NICK,		/* an occupant's nick */
 	A_AFF,		/* owner|admin|member|outcast */
 	A_AFF_NONE,	/* the same or none */
+	A_ROLE,		/* none|visitor|participant|moderator */
 	A_TEXT,		/* the rest of the line, joined with spaces */
 	A_SETTINGS,	/* key=value... into an object */
 	A_DIR,		/* a directory, made absolute */
@@ -137,6 +138,10 @@ int	 command_group_words(int argc, char **argv);
 void	 command_join(int n, char **words, char *out, size_t len);
 /* Number of words in c->words. */
 int	 command_nwords(const struct command *);
+/* The command word (of group, when not NULL) closest to a mistyped one,
+ * into out, or NULL if none is close. */
+const char *command_suggest(const char *group, const char *word, char *out,
+	    size_t outlen);
 
 /* ---- ctx.c ---- */
 
@@ -293,6 +298,8 @@ void	 render_hats(struct mucctl *, const struct command *, json_t *,
 void	 render_avatar(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
 void	 render_blocklist(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
+void	 render_nicks(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
 void	 render_archive_show(struct mucctl *, const struct command *,
 	    json_t *, json_t *);

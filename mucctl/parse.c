@@ -174,6 +174,20 @@ check_aff(struct parse *p, const struct arg_spec *a, const char *v)
 }
 
 static int
+check_role(struct parse *p, const struct arg_spec *a, const char *v)
+{
+	static const char *names[] = { "none", "visitor", "participant",
+		"moderator" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i], v) == 0)
+			return set_str(p, a->key, v);
+	return usage_err(p, "'%s' is not none, visitor, participant or "
+	    "moderator", v);
+}
+
+static int
 add_setting(struct parse *p, const struct arg_spec *a, const char *v)
 {
 	json_t *obj = json_object_get(p->args, a->key);
@@ -296,6 +310,9 @@ positional(struct parse *p, const char *v)
 	case A_FILE_OUT:
 		p->next++;
 		return file_out(p, a->key, v);
+	case A_ROLE:
+		p->next++;
+		return check_role(p, a, v);
 	default:
 		p->next++;
 		if (*v == '\0')

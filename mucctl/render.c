@@ -121,6 +121,26 @@ tombstones(json_t *r)
 		    json_array_size(list) - 1), "jid"));
 }
 
+/* rooms --unused DAYS --destroy: one line a room, what happened to it. */
+static void
+render_pruned(json_t *r)
+{
+	json_t *list = json_object_get(r, "rooms"), *room;
+	bool dry = jbool(r, "dry_run");
+	size_t i;
+
+	if (json_array_size(list) == 0)
+		printf("no rooms to destroy\n");
+	json_array_foreach(list, i, room) {
+		printf("%s ", dry ? "would destroy" : "destroyed");
+		put_safe(stdout, jstr(room, "jid"));
+		putchar('\n');
+	}
+	if (jbool(r, "truncated"))
+		fprintf(stderr, "mucctl: more rooms are unused; run the "
+		    "command again\n");
+}
+
 void
 render_rooms(struct mucctl *m, const struct command *c, json_t *args,
     json_t *r)
@@ -132,6 +152,10 @@ render_rooms(struct mucctl *m, const struct command *c, json_t *args,
 
 	if (json_object_get(r, "tombstones") != NULL) {
 		tombstones(r);
+		return;
+	}
+	if (jbool(args, "destroy")) {
+		render_pruned(r);
 		return;
 	}
 	if (json_array_size(list) == 0) {
@@ -484,6 +508,28 @@ render_blocklist(struct mucctl *m, const struct command *c, json_t *args,
 }
 
 void
+render_nicks(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *list = json_object_get(r, "nicks"), *item;
+	struct table tb;
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("no reserved nicks\n");
+		return;
+	}
+	table_init(&tb, 3, "ROOM", "NICK", "JID");
+	json_array_foreach(list, i, item)
+		table_add(&tb, jstr(item, "room"), jstr(item, "nick"),
+		    jstr(item, "jid"));
+	table_print(&tb, stdout);
+	table_free(&tb);
+	if (jbool(r, "truncated"))
+		printf("(more not shown: use --limit or --match)\n");
+}
+
+void
 render_archive_show(struct mucctl *m, const struct command *c, json_t *args,
     json_t *r)
 {
@@ -611,6 +657,22 @@ render_done(struct mucctl *m, const struct command *c, json_t *args,
 		break;
 	case CTL_BACKUP:
 		printf("backup written to %s\n", jstr(r, "dir"));
+		break;
+	case CTL_ROLE_SET:
+		put_safe(stdout, jstr(r, "nick"));
+		printf(" is now %s in %s\n", jstr(r, "role"), jstr(r, "room"));
+		break;
+	case CTL_SUBJECT_SET:
+		if (jstr(r, "subject") == NULL) {
+			printf("%s: subject cleared\n", jstr(r, "room"));
+			break;
+		}
+		printf("%s: subject is now \"", jstr(r, "room"));
+		put_safe(stdout, jstr(r, "subject"));
+		printf("\"\n");
+		break;
+	case CTL_INVITE:
+		printf("invited %s to %s\n", jstr(r, "jid"), jstr(r, "room"));
 		break;
 	case CTL_ARCHIVE_PURGE:
 		printf("%s: archive purged%s\n", jstr(r, "room"),

@@ -245,6 +245,55 @@ out:
 		regfree(&rq.re);
 }
 
+/*
+ * rooms.prune: destroy the empty rooms unused for unused_days days, as
+ * their owners would (occupants none, the archive goes unless kept).
+ * The list is made first, so destroying never races the walk.
+ */
+static void
+cmd_rooms_prune(struct req *q)
+{
+	struct rooms_q rq = { .limit = ROOMS_LIMIT };
+	json_t *v = json_object_get(q->args, "unused_days"), *jid;
+	bool dry = json_is_true(json_object_get(q->args, "dry_run"));
+	struct muc_err e;
+	struct room *r;
+	size_t i;
+
+	if (!json_is_integer(v) || json_integer_value(v) < 1) {
+		req_fail(q, CTL_E_BAD_REQUEST, "unused_days: a number of days "
+		    "(1 or more) is required");
+		return;
+	}
+	rq.unused_before = unused_cutoff(json_integer_value(v));
+	if (json_is_integer(v = json_object_get(q->args, "limit")) &&
+	    json_integer_value(v) > 0)
+		rq.limit = (size_t)json_integer_value(v);
+	if ((rq.list = json_array()) == NULL ||
+	    room_walk(q->m, NULL, false, rooms_add, &rq) == -1) {
+		req_fail(q, CTL_E_INTERNAL, "%s", q->m->store != NULL ?
+		    store_errmsg(q->m->store) : "out of memory");
+		json_decref(rq.list);
+		return;
+	}
+	json_array_foreach(rq.list, i, v) {
+		jid = json_object_get(v, "jid");
+		if (dry || (r = room_find(q->m, json_string_value(jid),
+		    &(bool){ false })) == NULL)
+			continue;
+		if (owner_destroy(r, NULL, req_str(q, "reason"), NULL, false,
+		    &e) == -1) {
+			req_fail(q, CTL_E_INTERNAL, "%s: %s (%zu destroyed "
+			    "before it)", json_string_value(jid), e.text ? e.text :
+			    e.cond, i);
+			json_decref(rq.list);
+			return;
+		}
+	}
+	req_ok(q, json_pack("{s:o,s:b,s:b}", "rooms", rq.list, "truncated",
+	    rq.more, "dry_run", dry));
+}
+
 /* Lists come out sorted by a string field, so output is stable across
  * runs (hash order is not). */
 static int
@@ -277,8 +326,28 @@ sorted(json_t *list, const char *key)
 	return out;
 }
 
+/* Occupants filter: a role, and a regular expression over nick and
+ * real JID (either matching); NULL/unset: everyone. */
+struct occ_filter {
+	bool		 by_role;
+	enum role	 role;
+	regex_t		 re;
+	bool		 has_re;
+};
+
+static bool
+occ_wanted(const struct occ_filter *f, const struct occupant *o)
+{
+	if (f == NULL)
+		return true;
+	if (f->by_role && o->role != f->role)
+		return false;
+	return !f->has_re || regexec(&f->re, o->nick, 0, NULL, 0) == 0 ||
+	    regexec(&f->re, o->bare, 0, NULL, 0) == 0;
+}
+
 static json_t *
-occupants_json(const struct room *r)
+occupants_json(const struct room *r, const struct occ_filter *f)
 {
 	const struct occupant *o;
 	const struct session *s;
@@ -287,6 +356,8 @@ occupants_json(const struct room *r)
 	size_t i;
 
 	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&o); ) {
+		if (!occ_wanted(f, o))
+			continue;
 		jids = json_array();
 		for (s = o->sessions; s != NULL; s = s->next)
 			if (!s->unavailable)
@@ -315,7 +386,7 @@ cmd_room_show(struct req *q)
 	    "last_used", (json_int_t)r->last_used, "locked", room_is_locked(r),
 	    "stored", r->stored, "occupants", room_count_occupants(r),
 	    "affiliations", (int)hmap_count(&r->affs),
-	    "history", r->hist_len, "occupant_list", occupants_json(r)));
+	    "history", r->hist_len, "occupant_list", occupants_json(r, NULL)));
 }
 
 /* args.config onto c; on a refusal the reply is sent. */
@@ -449,9 +520,34 @@ static void
 cmd_occupants(struct req *q)
 {
 	struct room *r = req_need_room(q);
+	struct occ_filter f = { 0 };
+	const char *role = req_str(q, "role"), *match = req_str(q, "match");
+	char why[128];
+	int rc;
 
-	if (r != NULL)
-		req_ok(q, json_pack("{s:o}", "occupants", occupants_json(r)));
+	if (r == NULL)
+		return;
+	if (role != NULL) {
+		if (role_parse(role, &f.role) == -1 || f.role == ROLE_NONE) {
+			req_fail(q, CTL_E_BAD_REQUEST, "'%s' is not visitor, "
+			    "participant or moderator", role);
+			return;
+		}
+		f.by_role = true;
+	}
+	if (match != NULL) {
+		if ((rc = regcomp(&f.re, match, REG_EXTENDED | REG_NOSUB |
+		    REG_ICASE)) != 0) {
+			regerror(rc, &f.re, why, sizeof(why));
+			req_fail(q, CTL_E_BAD_REQUEST, "invalid regular "
+			    "expression '%s': %s", match, why);
+			return;
+		}
+		f.has_re = true;
+	}
+	req_ok(q, json_pack("{s:o}", "occupants", occupants_json(r, &f)));
+	if (f.has_re)
+		regfree(&f.re);
 }
 
 static void
@@ -869,6 +965,11 @@ cmd_backup(struct req *q)
 #define cmd_ARCHIVE_EXPORT	cmd_archive_export
 #define cmd_ARCHIVE_PURGE	cmd_archive_purge
 #define cmd_ARCHIVE_STATS	cmd_archive_stats
+#define cmd_ROLE_SET		cmd_role_set
+#define cmd_SUBJECT_SET		cmd_subject_set
+#define cmd_INVITE		cmd_invite
+#define cmd_NICKS		cmd_nicks
+#define cmd_ROOMS_PRUNE		cmd_rooms_prune
 
 static const cmd_fn handlers[CTL_NCMDS] = {
 #define CTL_X_HANDLER(id, name, flags)	[CTL_##id] = cmd_##id,

@@ -72,5 +72,10 @@ void	 cmd_archive_show(struct req *);
 void	 cmd_archive_export(struct req *);
 void	 cmd_archive_purge(struct req *);
 void	 cmd_archive_stats(struct req *);
+/* Handlers in ctlops.c. */
+void	 cmd_role_set(struct req *);
+void	 cmd_subject_set(struct req *);
+void	 cmd_invite(struct req *);
+void	 cmd_nicks(struct req *);
 
 #endif

@@ -232,7 +232,7 @@ default_body(struct xnode *msg, const char *who, const char *what,
 
 /* Invitees of members-only rooms become members. */
 static void
-admit_invitee(struct room *r, const struct jid *to, const struct jid *from)
+admit_invitee(struct room *r, const struct jid *to, const char *from)
 {
 	struct aff_change c = { .aff = AFF_MEMBER };
 	char rs[JID_MAX + 16];
@@ -242,11 +242,39 @@ admit_invitee(struct room *r, const struct jid *to, const struct jid *from)
 	    aff_rank(room_affiliation(r, to->bare)) > aff_rank(AFF_NONE))
 		return;
 	snprintf(c.bare, sizeof(c.bare), "%s", to->bare);
-	snprintf(rs, sizeof(rs), "Invited by %s", from->full);
+	snprintf(rs, sizeof(rs), "Invited by %s", from);
 	c.reason = rs;
 	if (affiliation_apply(r, NULL, &c, 1, &e) == -1)
 		log_warn("room %s: invitee %s not made a member: %s",
 		    r->jid, to->bare, e.cond);
+}
+
+/*
+ * The rest of an invitation, whoever invites: the password, the direct
+ * invitation clients without MUC show, a body, membership in a
+ * members-only room, and the size check. msg (taken over) is from the
+ * room, x its <x xmlns=muc#user> with the <invite/>.
+ */
+static int
+send_invite(struct room *r, struct xnode *msg, struct xnode *x,
+    const struct jid *to, const char *shown, const char *reason,
+    const char *inviter, struct muc_err *e)
+{
+	if (r->cfg.password != NULL)
+		x_add_child_text(x, "password", r->cfg.password);
+	x = x_add(msg, "x", NS_CONFERENCE);
+	x_set_attr(x, "jid", r->jid);
+	if (reason != NULL && *reason != '\0')
+		x_add_text(x, reason);
+	default_body(msg, shown, "invited you to the room", r->jid, reason);
+	if (!st_fits_out(r->mucd, msg, 0)) {
+		x_free(msg);
+		return st_refuse(e, ERR_MODIFY, "policy-violation",
+		    "Invitation too large to relay");
+	}
+	admit_invitee(r, to, inviter);
+	mucd_send_free(r->mucd, msg);
+	return 0;
 }
 
 static void
@@ -257,6 +285,7 @@ invite(struct mucd *m, struct room *r, struct xnode *st,
 	const struct occupant *o = room_occupant_by_jid(r, from->full);
 	const char *shown = from->full, *why;
 	struct xnode *msg, *x;
+	struct muc_err e;
 	struct jid to;
 
 	if (jid_parse(&to, x_attr(payload, "to"), &why) == -1) {
@@ -273,21 +302,27 @@ invite(struct mucd *m, struct room *r, struct xnode *st,
 	if ((msg = mediated(r, st, to.full, "invite", shown, reason,
 	    &x)) == NULL)
 		return;
-	if (r->cfg.password != NULL)
-		x_add_child_text(x, "password", r->cfg.password);
-	x = x_add(msg, "x", NS_CONFERENCE);
-	x_set_attr(x, "jid", r->jid);
+	if (send_invite(r, msg, x, &to, shown, reason, from->full, &e) == -1)
+		st_send_error(m, st, e.type, e.cond, e.text, r->jid);
+}
+
+int
+message_invite(struct room *r, const struct jid *to, const char *reason,
+    struct muc_err *e)
+{
+	struct xnode *msg = x_new("message", NS_COMPONENT), *x, *i;
+
+	if (msg == NULL)
+		return st_refuse(e, ERR_WAIT, "resource-constraint",
+		    "out of memory");
+	x_set_attr(msg, "from", r->jid);
+	x_set_attr(msg, "to", to->full);
+	x = x_add(msg, "x", NS_MUC_USER);
+	i = x_add(x, "invite", NULL);
+	x_set_attr(i, "from", r->jid);
 	if (reason != NULL && *reason != '\0')
-		x_add_text(x, reason);
-	default_body(msg, shown, "invited you to the room", r->jid, reason);
-	if (!st_fits_out(m, msg, 0)) {
-		x_free(msg);
-		st_send_error(m, st, ERR_MODIFY, "policy-violation",
-		    "Invitation too large to relay", r->jid);
-		return;
-	}
-	admit_invitee(r, &to, from);
-	mucd_send_free(m, msg);
+		x_add_child_text(i, "reason", reason);
+	return send_invite(r, msg, x, to, r->jid, reason, r->jid, e);
 }
 
 static void

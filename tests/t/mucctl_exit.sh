@@ -15,6 +15,18 @@ expect 2 "unknown command" "$MUCCTL" $NOCONF frobnicate
 err_has "unknown command 'frobnicate'" "unknown command: named"
 expect 2 "unknown subcommand" "$MUCCTL" $NOCONF room frob x
 err_has "room: unknown subcommand 'frob'" "unknown subcommand: named"
+expect 2 "a typo" "$MUCCTL" $NOCONF ocupants lobby
+err_has "did you mean 'occupants'?" "a typo: did you mean"
+expect 2 "a typo in a subcommand" "$MUCCTL" $NOCONF room destory lobby
+err_has "did you mean 'room destroy'?" "a subcommand typo: did you mean"
+expect 2 "a typo in a group" "$MUCCTL" $NOCONF afiliation set
+err_has "did you mean 'affiliation" "a group typo: did you mean"
+if grep -q "did you mean" "$WORK/err" && "$MUCCTL" $NOCONF frobnicate 2>&1 |
+    grep -q "did you mean"; then
+	not_ok "no suggestion for a word far from every command"
+else
+	ok "no suggestion for a word far from every command"
+fi
 expect 2 "group without subcommand" "$MUCCTL" $NOCONF nick
 expect 2 "missing argument" "$MUCCTL" $NOCONF room show
 err_has "mucctl: room show: missing ROOM" "missing argument: named"
