@@ -87,6 +87,7 @@ static const struct key keys[] = {
 	{ "archive_configurable", K_BOOL, F(archive_configurable), 0, NOLIM, "yes", LIVE },
 	{ "archive_max_age",	K_SECS, F(archive_max_age), 0, 0, 86400U * 36500, "0", LIVE },
 	{ "archive_max_messages", K_UINT, F(archive_max_messages), 0, 0, UINT_MAX, "0", LIVE },
+	{ "audit_max_age",	K_SECS, F(audit_max_age), 0, 0, 86400U * 36500, "365d", LIVE },
 	{ "archive_page_default", K_UINT, F(archive_page_default), 0, 1, 10000, "20", LIVE },
 	{ "archive_page_max",	K_UINT, F(archive_page_max), 0, 1, 10000, "50", LIVE },
 	{ "evict_idle",		K_SECS, F(evict_idle), 0, 1, 86400 * 30, "300", LIVE },

@@ -74,6 +74,7 @@ struct conf {
 	bool		 archive_default;	/* new rooms archive */
 	bool		 archive_configurable;	/* owners may switch it */
 	unsigned	 archive_max_age;	/* seconds; 0: forever */
+	unsigned	 audit_max_age;		/* seconds; 0: forever */
 	unsigned	 archive_max_messages;	/* per room; 0: no limit */
 	unsigned	 archive_page_default;	/* MAM results without <max> */
 	unsigned	 archive_page_max;	/* <max> capped to this */

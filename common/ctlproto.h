@@ -71,7 +71,8 @@
 	X(SUBJECT_SET,		"subject.set",		CTL_WRITE)		\
 	X(INVITE,		"invite",		CTL_WRITE | CTL_ONLINE) \
 	X(NICKS,		"nicks",		CTL_READ)		\
-	X(ROOMS_PRUNE,		"rooms.prune",		CTL_WRITE)
+	X(ROOMS_PRUNE,		"rooms.prune",		CTL_WRITE)		\
+	X(AUDIT,		"audit",		CTL_READ)
 
 enum ctl_cmd {
 #define CTL_X_ENUM(id, name, flags)	CTL_##id,

@@ -66,7 +66,7 @@
 
 enum dbi { D_META, D_ROOMS, D_PUBLIC, D_AFFS, D_NICKS, D_USERS, D_HISTORY,
 	D_ARCH, D_ARCH_IDS, D_ARCH_NICKS, D_ARCH_ROOMS, D_AVATARS, D_HATS,
-	D_TOMBS, D_BLOCKS, D_COUNT };
+	D_TOMBS, D_BLOCKS, D_AUDIT, D_AUDIT_ROOMS, D_COUNT };
 
 struct store {
 	DB_ENV			*env;
@@ -93,6 +93,7 @@ static int	nick_key(DB *, const DBT *, const DBT *, DBT *);
 static int	user_key(DB *, const DBT *, const DBT *, DBT *);
 static int	arch_id_key(DB *, const DBT *, const DBT *, DBT *);
 static int	arch_nick_key(DB *, const DBT *, const DBT *, DBT *);
+static int	audit_room_key(DB *, const DBT *, const DBT *, DBT *);
 
 /*
  * DB_RECNUM on rooms and public: without it DB_FAST_STAT reports the key
@@ -101,9 +102,9 @@ static int	arch_nick_key(DB *, const DBT *, const DBT *, DBT *);
  * DB_CHKSUM: a damaged page is reported as such instead of being parsed.
  * users.db keys come from the primary key alone, hence DB_IMMUTABLE_KEY:
  * BDB need not recompute them when an affiliation record is replaced.
- * The archive's files, and those of room avatars, hats, tombstones and
- * the service's ban list, came later than the first schema: they are
- * created in an existing database when absent ("late").
+ * The archive's files, and those of room avatars, hats, tombstones,
+ * the service's ban list and the audit trail, came later than the first
+ * schema: they are created in an existing database when absent ("late").
  */
 static const struct dbdef {
 	const char	*file;
@@ -132,6 +133,9 @@ static const struct dbdef {
 	[D_HATS] =	{ "hats.db", 0, -1, NULL, 0, true },
 	[D_TOMBS] =	{ "tombstones.db", 0, -1, NULL, 0, true },
 	[D_BLOCKS] =	{ "blocklist.db", 0, -1, NULL, 0, true },
+	[D_AUDIT] =	{ "audit.db", 0, -1, NULL, 0, true },
+	[D_AUDIT_ROOMS] = { "audit_rooms.db", 0, D_AUDIT, audit_room_key,
+			    DB_IMMUTABLE_KEY, true },
 };
 
 static const char *const aff_names[] = {
@@ -3290,5 +3294,297 @@ store_hat_iter(struct store *st, const char *room,
 	free(pfx.p);
 	if (rc != 0 && rc != DB_NOTFOUND)
 		return fail(st, rc, "hat iterate %s: hats.db", room);
+	return STORE_OK;
+}
+
+/* ---- the audit trail ---- */
+
+/*
+ * audit.db: seq (8 bytes, big-endian: time and order) -> the record's
+ * strings, each a 2-byte length and its bytes, in the order of
+ * struct store_audit_rec. audit_rooms.db: room JID + seq -> the record,
+ * unique, so one room's events are a key range in time order.
+ */
+#define AUDIT_KEY	8
+#define AUDIT_FIELDS	8
+
+/* The record's string fields, in their stored order. */
+static void
+audit_fields(struct store_audit_rec *r, char **f[AUDIT_FIELDS])
+{
+	f[0] = &r->room;
+	f[1] = &r->actor;
+	f[2] = &r->path;
+	f[3] = &r->action;
+	f[4] = &r->target;
+	f[5] = &r->old;
+	f[6] = &r->new;
+	f[7] = &r->reason;
+}
+
+static const char *
+audit_field(const struct store_audit_rec *r, int i)
+{
+	const char *const v[AUDIT_FIELDS] = { r->room, r->actor, r->path,
+	    r->action, r->target, r->old, r->new, r->reason };
+
+	return v[i] != NULL ? v[i] : "";
+}
+
+/* The room field of an encoded record, for the index. */
+static int
+audit_room_key(DB *sdb, const DBT *pk, const DBT *pd, DBT *sk)
+{
+	const unsigned char *b = pd->data;
+	size_t len;
+	char *p;
+
+	(void)sdb;
+	if (pk->size != AUDIT_KEY || pd->size < 2)
+		return EINVAL;
+	len = (size_t)b[0] << 8 | b[1];
+	if (2 + len > pd->size)
+		return EINVAL;
+	if (len == 0)
+		return DB_DONOTINDEX;
+	if ((p = malloc(len + AUDIT_KEY)) == NULL)
+		return ENOMEM;
+	memcpy(p, b + 2, len);
+	memcpy(p + len, pk->data, AUDIT_KEY);
+	sk->data = p;
+	sk->size = (u_int32_t)(len + AUDIT_KEY);
+	sk->flags |= DB_DBT_APPMALLOC;
+	return 0;
+}
+
+int
+store_audit_put(struct store_txn *t, const struct store_audit_rec *r)
+{
+	unsigned char k[AUDIT_KEY], *b, *p;
+	size_t len[AUDIT_FIELDS], total = 0;
+	DBT dk, dd;
+	int i, rc;
+
+	if (t == NULL)
+		return STORE_ERR;
+	for (i = 0; i < AUDIT_FIELDS; i++) {
+		len[i] = strlen(audit_field(r, i));
+		if (len[i] > 0xffff)
+			return fail(t->st, EINVAL, "audit: a field of %zu bytes",
+			    len[i]);
+		total += 2 + len[i];
+	}
+	if ((b = malloc(total)) == NULL)
+		return fail(t->st, ENOMEM, "audit");
+	for (p = b, i = 0; i < AUDIT_FIELDS; i++) {
+		*p++ = (unsigned char)(len[i] >> 8);
+		*p++ = (unsigned char)(len[i] & 0xff);
+		memcpy(p, audit_field(r, i), len[i]);
+		p += len[i];
+	}
+	put_be64(k, r->seq);
+	dbt_in(&dk, k, sizeof(k));
+	dbt_in(&dd, b, total);
+	rc = t->st->db[D_AUDIT]->put(t->st->db[D_AUDIT], t->txn, &dk, &dd,
+	    DB_NOOVERWRITE);
+	free(b);
+	if (rc != 0)
+		return fail(t->st, rc, "audit: record %s on %s",
+		    audit_field(r, 3), audit_field(r, 0));
+	return STORE_OK;
+}
+
+void
+store_audit_rec_free(struct store_audit_rec *r)
+{
+	char **f[AUDIT_FIELDS];
+	int i;
+
+	audit_fields(r, f);
+	for (i = 0; i < AUDIT_FIELDS; i++) {
+		free(*f[i]);
+		*f[i] = NULL;
+	}
+}
+
+static int
+audit_decode(const DBT *k, const DBT *d, struct store_audit_rec *r)
+{
+	const unsigned char *b = d->data, *end = b + d->size;
+	char **f[AUDIT_FIELDS];
+	size_t len;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	if (k->size != AUDIT_KEY)
+		return EINVAL;
+	r->seq = be64(k->data);
+	audit_fields(r, f);
+	for (i = 0; i < AUDIT_FIELDS; i++) {
+		if (end - b < 2 || (len = (size_t)b[0] << 8 | b[1]) >
+		    (size_t)(end - b - 2)) {
+			store_audit_rec_free(r);
+			return EINVAL;
+		}
+		if ((*f[i] = dupz(b + 2, len)) == NULL) {
+			store_audit_rec_free(r);
+			return ENOMEM;
+		}
+		b += 2 + len;
+	}
+	return 0;
+}
+
+/* An actor filter names a JID, which matches its every resource. */
+static bool
+audit_actor_is(const char *actor, const char *want)
+{
+	size_t n = strlen(want);
+
+	return strncmp(actor, want, n) == 0 &&
+	    (actor[n] == '\0' || actor[n] == '/');
+}
+
+/* The newest record with seq <= hi, under the room's keys if sec. */
+static int
+audit_seek(DBC *c, bool sec, DBT *k, DBT *pk, DBT *d, const char *room,
+    uint64_t hi)
+{
+	size_t rlen = sec ? strlen(room) : 0;
+	unsigned char at[AUDIT_KEY];
+	char *key;
+	int rc;
+
+	/* Start past hi, then step back (no seq reaches UINT64_MAX). */
+	put_be64(at, hi == UINT64_MAX ? hi : hi + 1);
+	if ((key = malloc(rlen + AUDIT_KEY)) == NULL)
+		return ENOMEM;
+	if (rlen > 0)
+		memcpy(key, room, rlen);
+	memcpy(key + rlen, at, AUDIT_KEY);
+	rc = dbt_load(k, key, rlen + AUDIT_KEY);
+	free(key);
+	if (rc != 0)
+		return rc;
+	rc = sec ? c->pget(c, k, pk, d, DB_SET_RANGE) :
+	    c->get(c, k, d, DB_SET_RANGE);
+	if (rc == DB_NOTFOUND)
+		return sec ? c->pget(c, k, pk, d, DB_LAST) :
+		    c->get(c, k, d, DB_LAST);
+	if (rc != 0)
+		return rc;
+	return sec ? c->pget(c, k, pk, d, DB_PREV) : c->get(c, k, d, DB_PREV);
+}
+
+static bool
+audit_in(const DBT *k, const DBT *pk, bool sec, const char *room,
+    uint64_t lo)
+{
+	size_t rlen = sec ? strlen(room) : 0;
+	const DBT *p = sec ? pk : k;
+
+	if (sec && (k->size != rlen + AUDIT_KEY ||
+	    memcmp(k->data, room, rlen) != 0))
+		return false;
+	return p->size == AUDIT_KEY && be64(p->data) >= lo;
+}
+
+static int
+audit_walk(struct store *st, DB_TXN *txn, const struct store_audit_query *q,
+    struct store_audit_rec *out, size_t *n, bool *more, uint64_t *seen)
+{
+	bool sec = q->room != NULL;
+	DB *db = st->db[sec ? D_AUDIT_ROOMS : D_AUDIT];
+	DBT k = { 0 }, pk = { 0 }, d = { 0 };
+	struct store_audit_rec r;
+	size_t scanned = 0;
+	DBC *c;
+	int rc, crc;
+
+	k.flags = pk.flags = d.flags = DB_DBT_REALLOC;
+	if ((rc = db->cursor(db, txn, &c, 0)) != 0)
+		return rc;
+	rc = audit_seek(c, sec, &k, &pk, &d, q->room, q->hi);
+	while (rc == 0 && audit_in(&k, &pk, sec, q->room, q->lo)) {
+		if (*n == q->max || (q->scan_max && scanned == q->scan_max)) {
+			*more = true;
+			break;
+		}
+		scanned++;
+		if ((rc = audit_decode(sec ? &pk : &k, &d, &r)) != 0)
+			break;
+		*seen = r.seq;
+		if (q->actor != NULL && !audit_actor_is(r.actor, q->actor))
+			store_audit_rec_free(&r);
+		else
+			out[(*n)++] = r;
+		rc = sec ? c->pget(c, &k, &pk, &d, DB_PREV) :
+		    c->get(c, &k, &d, DB_PREV);
+	}
+	if ((crc = c->close(c)) != 0 && (rc == 0 || rc == DB_NOTFOUND))
+		rc = crc;
+	free(k.data);
+	free(pk.data);
+	free(d.data);
+	return rc == DB_NOTFOUND ? 0 : rc;
+}
+
+int
+store_audit_page(struct store *st, const struct store_audit_query *q,
+    struct store_audit_rec *out, size_t *n, bool *more, uint64_t *seen)
+{
+	DB_TXN *txn;
+	size_t i;
+	int rc;
+
+	*n = 0;
+	*more = false;
+	*seen = 0;
+	if (q->lo > q->hi || q->max == 0)
+		return STORE_OK;
+	if ((rc = rtxn_begin(st, &txn)) != 0)
+		return fail(st, rc, "audit: read");
+	rc = audit_walk(st, txn, q, out, n, more, seen);
+	rtxn_end(st, txn);
+	if (rc != 0) {
+		for (i = 0; i < *n; i++)
+			store_audit_rec_free(&out[i]);
+		*n = 0;
+		return fail(st, rc, "audit: read");
+	}
+	return STORE_OK;
+}
+
+int
+store_audit_trim(struct store_txn *t, uint64_t before, size_t max, size_t *n)
+{
+	DB *db;
+	DBT k = { 0 }, d = { 0 };
+	DBC *c;
+	int rc, crc;
+
+	*n = 0;
+	if (t == NULL)
+		return STORE_ERR;
+	db = t->st->db[D_AUDIT];
+	k.flags = d.flags = DB_DBT_REALLOC;
+	if ((rc = db->cursor(db, t->txn, &c, 0)) != 0)
+		return fail(t->st, rc, "audit: trim");
+	rc = c->get(c, &k, &d, DB_FIRST);
+	while (rc == 0 && *n < max && k.size == AUDIT_KEY &&
+	    be64(k.data) < before) {
+		if ((rc = c->del(c, 0)) != 0)
+			break;
+		(*n)++;
+		rc = c->get(c, &k, &d, DB_NEXT);
+	}
+	if ((crc = c->close(c)) != 0 && (rc == 0 || rc == DB_NOTFOUND))
+		rc = crc;
+	free(k.data);
+	free(d.data);
+	if (rc != 0 && rc != DB_NOTFOUND) {
+		*n = 0;
+		return fail(t->st, rc, "audit: trim");
+	}
 	return STORE_OK;
 }

@@ -336,6 +336,38 @@ int	 store_block_del(struct store_txn *, const char *jid);
 int	 store_block_iter(struct store *, const char *after,
 	    int (*cb)(void *, const char *jid, const char *json), void *);
 
+/* ---- the audit trail ---- */
+
+/* One administrative change; strings never NULL once read back ("" for
+ * none). seq orders them: milliseconds << 16 | a counter, like the
+ * archive's. */
+struct store_audit_rec {
+	uint64_t	 seq;
+	char		*room, *actor, *path, *action, *target;
+	char		*old, *new, *reason;
+};
+
+/* Newest first: records with seq in [lo, hi], of one room or all, of one
+ * actor (a JID: its resources too) or all; at most max into out, and at
+ * most scan_max examined (0: no bound), *more if the walk would go on,
+ * and then below *seen (the seq of the last record examined). */
+struct store_audit_query {
+	const char	*room;
+	const char	*actor;
+	uint64_t	 lo, hi;
+	size_t		 max, scan_max;
+};
+
+int	 store_audit_put(struct store_txn *, const struct store_audit_rec *);
+/* Strings of the records read back are malloc'd: free each record. */
+int	 store_audit_page(struct store *, const struct store_audit_query *,
+	    struct store_audit_rec *out, size_t *n, bool *more,
+	    uint64_t *seen);
+void	 store_audit_rec_free(struct store_audit_rec *);
+/* Delete up to max of the oldest records with seq < before. */
+int	 store_audit_trim(struct store_txn *, uint64_t before, size_t max,
+	    size_t *n);
+
 const char *store_aff_name(enum store_aff);
 int	 store_aff_parse(const char *, enum store_aff *);
 

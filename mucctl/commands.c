@@ -136,6 +136,18 @@ static const struct opt_spec o_arch_show[] = {
 	  "the newest N messages (default 20, at most 1000)" },
 	OEND
 };
+static const struct opt_spec o_audit[] = {
+	{ "actor", "actor", O_STR, "JID",
+	  "only changes by this JID (and its resources), or unix:USER" },
+	{ "since", "since", O_STR, "TIME",
+	  "only changes from TIME on (2026-01-31T12:00:00Z, seconds, or an "
+	  "age: 7d, 12h, 30m)" },
+	{ "limit", "limit", O_UINT, "N",
+	  "the newest N changes (default 50, at most 1000)" },
+	{ "before", "before", O_STR, "ID",
+	  "only changes older than the event ID (paging)" },
+	OEND
+};
 static const struct opt_spec o_arch_purge[] = {
 	{ "before", "before", O_STR, "TIME", "purge the messages before TIME" },
 	{ "all", "all", O_FLAG, NULL, "purge every message" },
@@ -438,6 +450,17 @@ const struct command mc_commands[] = {
 	  "message a reader can see; or one room's.",
 	  "mucctl archive stats\nmucctl archive stats lobby",
 	  render_archive_stats },
+	{ "audit", CTL_AUDIT, a_room_opt, o_audit,
+	  "show who changed what: the audit trail",
+	  "Lists administrative changes (affiliations, roles, kicks, bans, "
+	  "configuration, subjects, nick reservations, destruction, archive "
+	  "purges, moderation), oldest first: the time, the room, who (a JID, "
+	  "or unix:USER for the control socket) and by which path (xmpp, "
+	  "adhoc, control, offline, apply), what changed from what to what, "
+	  "and the reason.",
+	  "mucctl audit lobby\nmucctl audit --actor alice@example.org "
+	  "--since 7d",
+	  render_audit },
 	{ "shell", MC_LOCAL, no_args, no_opts,
 	  "interactive shell",
 	  "Reads commands with line editing, history and tab completion "

@@ -299,6 +299,8 @@ void	 render_avatar(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
 void	 render_blocklist(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
+void	 render_audit(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
 void	 render_nicks(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
 void	 render_archive_show(struct mucctl *, const struct command *,

@@ -561,6 +561,50 @@ render_archive_show(struct mucctl *m, const struct command *c, json_t *args,
 		printf("(older messages not shown: use --limit or --before)\n");
 }
 
+/* One line an event: when, where, who and how, what, why. */
+void
+render_audit(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *list = json_object_get(r, "events"), *ev;
+	const char *s;
+	char t[40];
+	size_t i;
+
+	(void)m;
+	(void)c;
+	(void)args;
+	if (json_array_size(list) == 0)
+		printf("no changes recorded\n");
+	json_array_foreach(list, i, ev) {
+		printf("%s  ", fmt_time(jint(ev, "time"), t, sizeof(t)));
+		put_safe(stdout, jstr(ev, "room"));
+		printf("  %s", jstr(ev, "action"));
+		if ((s = jstr(ev, "target")) != NULL) {
+			putchar(' ');
+			put_safe(stdout, s);
+		}
+		if (jstr(ev, "old") != NULL || jstr(ev, "new") != NULL) {
+			printf(": ");
+			put_safe(stdout, jstr(ev, "old") ? jstr(ev, "old") : "-");
+			printf(" -> ");
+			put_safe(stdout, jstr(ev, "new") ? jstr(ev, "new") : "-");
+		}
+		printf(" by ");
+		put_safe(stdout, *jstr(ev, "actor") ? jstr(ev, "actor") :
+		    "the service");
+		printf(" (%s)", jstr(ev, "path"));
+		if ((s = jstr(ev, "reason")) != NULL) {
+			printf(", reason: ");
+			put_safe(stdout, s);
+		}
+		putchar('\n');
+	}
+	if (jbool(r, "more"))
+		fprintf(stderr, "mucctl: older changes exist; continue with "
+		    "--before %s\n", jstr(r, "before"));
+}
+
 /* JSON lines whatever --json says: the format is the point. */
 void
 render_archive_export(struct mucctl *m, const struct command *c,

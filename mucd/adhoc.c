@@ -267,6 +267,7 @@ run_command(struct mucd *m, struct room *r, struct xnode *st,
 	}
 	buf_init(&q.note, NOTE_MAX);
 	q.cmd = reply_command(c->node, sid, "completed");
+	audit_set_path(m, AUDIT_ADHOC);
 	execute(&q, c, &f);
 	x_set_attr(q.cmd, "status", q.status);
 	form_free(&f);

@@ -171,6 +171,33 @@ write_batch(struct room *r, struct store_txn *txn, void *arg)
 	return STORE_OK;
 }
 
+static bool
+same_nick(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* For the audit trail: each change, from what it was. A change that
+ * changes nothing (a ban repeated with a new reason) is still noted. */
+static void
+note_changes(struct room *r, const struct aff_change *c, size_t n)
+{
+	const char *was;
+	enum store_aff prev;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		prev = raw_aff(r, c[i].bare);
+		was = room_reserved_nick(r, c[i].bare);
+		if (prev != c[i].aff || same_nick(was, final_nick(r, &c[i])))
+			audit_note(r->mucd, r->jid, "affiliation", c[i].bare,
+			    aff_name(prev), aff_name(c[i].aff), c[i].reason);
+		if (!same_nick(was, final_nick(r, &c[i])))
+			audit_note(r->mucd, r->jid, "nick", c[i].bare, was,
+			    final_nick(r, &c[i]), c[i].reason);
+	}
+}
+
 static int
 store_batch(struct room *r, const struct aff_change *c, size_t n,
     struct muc_err *e)
@@ -179,6 +206,7 @@ store_batch(struct room *r, const struct aff_change *c, size_t n,
 	struct mucd *m = r->mucd;
 	int rc;
 
+	note_changes(r, c, n);
 	if ((rc = room_txn_run(r, write_batch, &b)) == STORE_OK)
 		return 0;
 	if (rc == STORE_CONFLICT)
@@ -335,6 +363,18 @@ affiliation_apply(struct room *r, const char *actor,
 	return 0;
 }
 
+/* Roles are not stored: the note is written when the request ends. */
+static void
+note_role(struct room *r, const struct occupant *o, enum role to,
+    const char *reason)
+{
+	char who[JID_BARE_MAX + JID_PART_MAX + 4];
+
+	snprintf(who, sizeof(who), "%s (%s)", o->nick, o->bare);
+	audit_note(r->mucd, r->jid, to == ROLE_NONE ? "kick" : "role", who,
+	    role_name(o->role), role_name(to), reason);
+}
+
 int
 role_apply(struct room *r, const char *actor, struct occupant *o,
     enum role role, const char *reason, struct muc_err *e)
@@ -366,6 +406,7 @@ role_apply(struct room *r, const char *actor, struct occupant *o,
 	p.reason = reason;
 	p.has_prev_role = true;
 	p.prev_role = o->role;
+	note_role(r, o, role, reason);
 	o->role = role;
 	log_info("room %s: %s is now %s%s%s", r->jid, o->nick, role_name(role),
 	    actor ? " by " : "", actor ? actor : "");

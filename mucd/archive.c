@@ -378,16 +378,19 @@ archive_tombstone(struct room *r, const struct store_arch_item *it,
 		if (store_arch_replace(txn, r->jid, ar, &rec,
 		    store_arch_rec_size(&it->rec)) != STORE_OK)
 			store_abort(txn);
-		else if (store_commit(txn) == STORE_OK)
+		else if (audit_commit(r->mucd, txn) == STORE_OK)
 			rc = 0;
 	}
 	buf_free(&b);
 	x_free(msg);
 	if (rc == 0)
 		mucd_store_dirty(r->mucd);
-	else
+	else {
+		/* A moderation noted for this tombstone did not happen. */
+		audit_discard(r->mucd);
 		log_error("room %s: tombstone for %s: %s", r->jid,
 		    it->rec.sid, store_errmsg(r->mucd->store));
+	}
 	return rc;
 }
 

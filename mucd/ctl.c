@@ -35,6 +35,7 @@ struct ctl_client {
 	uint64_t		 last_active;
 	uint64_t		 stuck_since;	/* out full since, or 0 */
 	unsigned		 uid;
+	char			 user[64];	/* "unix:name", once asked */
 	struct ctl_client	*next;
 };
 
@@ -704,6 +705,24 @@ unsigned
 ctl_client_uid(const struct ctl_client *c)
 {
 	return c->uid;
+}
+
+/* Looked up once per connection: NSS may be slow (LDAP), and a client
+ * may send thousands of requests. */
+const char *
+ctl_client_user(struct ctl_client *c)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (c->user[0] != '\0')
+		return c->user;
+	if (getpwuid_r((uid_t)c->uid, &pw, buf, sizeof(buf), &res) == 0 &&
+	    res != NULL)
+		snprintf(c->user, sizeof(c->user), "unix:%s", pw.pw_name);
+	else
+		snprintf(c->user, sizeof(c->user), "unix:uid %u", c->uid);
+	return c->user;
 }
 
 bool

@@ -79,6 +79,8 @@ void	 ctl_reply_error(struct ctl_client *, json_t *id, enum ctl_err,
 void	 ctl_reply_refusal(struct ctl_client *, json_t *id, enum ctl_err,
 	    const char *condition, const char *msg);
 unsigned ctl_client_uid(const struct ctl_client *);
+/* "unix:" and the client's user name (or "unix:uid N"). */
+const char *ctl_client_user(struct ctl_client *);
 /* May this client run commands flagged CTL_WRITE? */
 bool	 ctl_client_may_write(const struct ctl_client *);
 

@@ -21,44 +21,6 @@
 #define EXPORT_PAGE	500	/* records per export reply, at most */
 #define STATS_LIMIT	10000
 
-/* A time argument: seconds since the epoch, or an XEP-0082 string. 0
- * when absent, -1 after replying. */
-static int
-arg_time(struct req *q, const char *name, long long *t)
-{
-	json_t *v = json_object_get(q->args, name);
-
-	*t = 0;
-	if (v == NULL)
-		return 0;
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		*t = json_integer_value(v);
-		return 0;
-	}
-	if (json_is_string(v) && st_parse_stamp(json_string_value(v), t) == 0 &&
-	    *t >= 0)
-		return 0;
-	req_fail(q, CTL_E_BAD_REQUEST, "%s: not a time (seconds since the "
-	    "epoch, or like 2026-01-31T12:00:00Z)", name);
-	return -1;
-}
-
-static long
-arg_count(struct req *q, const char *name, long dflt, long max)
-{
-	json_t *v = json_object_get(q->args, name);
-
-	if (v == NULL)
-		return dflt;
-	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-	    json_integer_value(v) > max) {
-		req_fail(q, CTL_E_BAD_REQUEST, "%s: a number from 1 to %ld",
-		    name, max);
-		return -1;
-	}
-	return (long)json_integer_value(v);
-}
-
 /* The room's archive; NULL after replying (or, absent, an empty one in
  * *none). */
 static struct store_arch_room *
@@ -143,9 +105,9 @@ cmd_archive_show(struct req *q)
 	long limit;
 	bool more;
 
-	if (r == NULL || arg_time(q, "since", &since) == -1 ||
-	    arg_time(q, "before", &before) == -1 ||
-	    (limit = arg_count(q, "limit", SHOW_DEFAULT, SHOW_MAX)) == -1 ||
+	if (r == NULL || req_time(q, "since", &since) == -1 ||
+	    req_time(q, "before", &before) == -1 ||
+	    (limit = req_count(q, "limit", SHOW_DEFAULT, SHOW_MAX)) == -1 ||
 	    (ar = room_archive(q, r, &none)) == NULL)
 		return;
 	aq.aid = ar->aid;
@@ -184,7 +146,7 @@ cmd_archive_export(struct req *q)
 	int rc;
 
 	if (r == NULL ||
-	    (limit = arg_count(q, "limit", EXPORT_PAGE, EXPORT_PAGE)) == -1 ||
+	    (limit = req_count(q, "limit", EXPORT_PAGE, EXPORT_PAGE)) == -1 ||
 	    (ar = room_archive(q, r, &none)) == NULL)
 		return;
 	aq.aid = ar->aid;
@@ -231,9 +193,10 @@ cmd_archive_purge(struct req *q)
 	struct store_txn *txn;
 	long long before;
 	bool all = json_is_true(json_object_get(q->args, "all")), failed;
+	char stamp[32];
 	uint64_t floor;
 
-	if (r == NULL || arg_time(q, "before", &before) == -1)
+	if (r == NULL || req_time(q, "before", &before) == -1)
 		return;
 	if ((before > 0) == all) {
 		req_fail(q, CTL_E_BAD_REQUEST, "give either \"before\" or "
@@ -262,7 +225,11 @@ cmd_archive_purge(struct req *q)
 		req_fail(q, CTL_E_INTERNAL, "%s", store_errmsg(q->m->store));
 		return;
 	}
-	if (store_commit(txn) != STORE_OK) {
+	st_stamp((long long)(STORE_ARCH_MS(next.floor) / 1000), stamp,
+	    sizeof(stamp));
+	audit_note(q->m, r->jid, "archive.purge", NULL, NULL, all ? "all" :
+	    stamp, NULL);
+	if (audit_commit(q->m, txn) != STORE_OK) {
 		req_fail(q, CTL_E_INTERNAL, "%s", store_errmsg(q->m->store));
 		return;
 	}

@@ -455,9 +455,13 @@ cmd_room_create(struct req *q)
 		return;
 	}
 	r->idle_since = loop_now_ms();
+	audit_note(q->m, jid, "create", NULL, NULL, NULL, NULL);
 	/* Owners first (in memory), so the record is stored with them. */
-	for (i = 0; i < nowners; i++)
+	for (i = 0; i < nowners; i++) {
 		room_affil_put(r, owners[i], AFF_OWNER, NULL, NULL);
+		audit_note(q->m, jid, "affiliation", owners[i], "none",
+		    "owner", NULL);
+	}
 	free(owners);
 	if (owner_reconfigure(r, &cfg, NULL, 0, &e) == -1) {
 		room_forget(r);
@@ -970,6 +974,7 @@ cmd_backup(struct req *q)
 #define cmd_INVITE		cmd_invite
 #define cmd_NICKS		cmd_nicks
 #define cmd_ROOMS_PRUNE		cmd_rooms_prune
+#define cmd_AUDIT		cmd_audit
 
 static const cmd_fn handlers[CTL_NCMDS] = {
 #define CTL_X_HANDLER(id, name, flags)	[CTL_##id] = cmd_##id,
@@ -1053,5 +1058,8 @@ ctlcmd_dispatch(void *arg, struct ctl_client *c, json_t *id, const char *name,
 	if (!admissible(&q, cmd))
 		return;
 	log_debug("control: %s (uid %u)", name, ctl_client_uid(c));
+	audit_begin(q.m, q.m->maintenance ? AUDIT_OFFLINE : AUDIT_CONTROL,
+	    ctl_client_user(c));
 	handlers[cmd](&q);
+	audit_end(q.m);
 }

@@ -1,8 +1,11 @@
 #include "ctlreq.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 #include "jid.h"
@@ -163,3 +166,69 @@ req_fail_muc(struct req *q, const struct muc_err *e)
 	ctl_reply_refusal(q->c, q->id, code, e->cond, e->text ? e->text : says);
 }
 
+
+/* "7d", "12h", "30m", "90s": that long ago. */
+static int
+ago(const char *s, long long *t)
+{
+	static const struct { char unit; long long secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+		{ 'w', 7 * 86400 },
+	};
+	unsigned long long n;
+	char *end;
+	size_t i;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0 || end[0] == '\0' || end[1] != '\0' || n > 36500ULL *
+	    86400)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (units[i].unit == *end) {
+			*t = (long long)time(NULL) - (long long)n *
+			    units[i].secs;
+			return *t < 0 ? -1 : 0;
+		}
+	return -1;
+}
+
+int
+req_time(struct req *q, const char *name, long long *t)
+{
+	json_t *v = json_object_get(q->args, name);
+	const char *s = json_string_value(v);
+
+	*t = 0;
+	if (v == NULL)
+		return 0;
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*t = json_integer_value(v);
+		return 0;
+	}
+	if (s != NULL && ((st_parse_stamp(s, t) == 0 && *t >= 0) ||
+	    ago(s, t) == 0))
+		return 0;
+	req_fail(q, CTL_E_BAD_REQUEST, "%s: not a time (seconds since the "
+	    "epoch, like 2026-01-31T12:00:00Z, or an age like 7d, 12h, 30m)",
+	    name);
+	return -1;
+}
+
+long
+req_count(struct req *q, const char *name, long dflt, long max)
+{
+	json_t *v = json_object_get(q->args, name);
+
+	if (v == NULL)
+		return dflt;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > max) {
+		req_fail(q, CTL_E_BAD_REQUEST, "%s: a number from 1 to %ld",
+		    name, max);
+		return -1;
+	}
+	return (long)json_integer_value(v);
+}

@@ -67,11 +67,19 @@ void	 cmd_blocklist_add(struct req *);
 void	 cmd_blocklist_remove(struct req *);
 void	 cmd_blocklist_list(struct req *);
 
+/* A time argument: seconds since the epoch, an XEP-0082 string or an age
+ * ("7d": seven days ago). 0 when absent, -1 after replying. */
+int	 req_time(struct req *, const char *name, long long *t);
+/* A count from 1 to max, dflt when absent; -1 after replying. */
+long	 req_count(struct req *, const char *name, long dflt, long max);
+
 /* Handlers in ctlarchive.c. */
 void	 cmd_archive_show(struct req *);
 void	 cmd_archive_export(struct req *);
 void	 cmd_archive_purge(struct req *);
 void	 cmd_archive_stats(struct req *);
+/* Handler in ctlaudit.c. */
+void	 cmd_audit(struct req *);
 /* Handlers in ctlops.c. */
 void	 cmd_role_set(struct req *);
 void	 cmd_subject_set(struct req *);

@@ -110,6 +110,7 @@ housekeeping(struct loop_timer *t)
 	rooms_evict_idle(m, (uint64_t)m->conf.evict_idle * 1000);
 	ratelimit_prune(m);
 	tombstone_sweep(m);
+	audit_prune(m);
 	ctl_housekeeping(m);
 	loop_timer_set(&m->loop, t, MUCD_HOUSEKEEPING_MS);
 }
@@ -192,6 +193,7 @@ lifecycle_init(struct mucd *m)
 	m->loop.before_sleep = before_sleep;
 	m->loop.before_sleep_arg = m;
 	randombytes_buf(m->secret_salt, sizeof(m->secret_salt));
+	audit_init(&m->audit);
 	link_init(&m->link, &m->loop, &cb, m);
 	link_configure(&m->link, m->conf.server, m->conf.port, m->conf.domain,
 	    m->conf.secret, m->conf.max_stanza_size, m->conf.max_stanza_depth,

@@ -150,6 +150,8 @@ retract(struct room *r, const struct occupant *mod, const struct modreq *rq,
 		    "may retract other participants' messages");
 	if ((where = find(r, rq->sid, &it, e)) == -1)
 		return -1;
+	audit_note(r->mucd, r->jid, "moderate", rq->sid, NULL, NULL,
+	    rq->reason);
 	if (where == 1) {
 		history_forget(r, rq->sid, NULL);
 		if (archive_tombstone(r, &it,

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "audit.h"
 #include "conf.h"
 #include "hmap.h"
 #include "link.h"
@@ -81,6 +82,7 @@ struct mucd {
 	struct hmap		 blocked;	/* service-wide bans
 						   (blocklist.c) */
 	struct mucd_stats	 stats;
+	struct audit		 audit;		/* the request's changes */
 	time_t			 started;
 	int			 exit_code;
 	bool			 store_dirty;	/* commits since the last sync */

@@ -1,5 +1,6 @@
 #include "owner.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,31 @@ rebroadcast(struct room *r, unsigned before)
 	}
 }
 
+/* For the audit trail: each setting that changes. Passwords are secrets
+ * the trail must not spread: only whether there is one. */
+static void
+note_config(struct room *r, const struct room_config *from,
+    const struct room_config *to)
+{
+	char a[4096], b[4096];
+	int i;
+
+	for (i = 0; roomcfg_keys[i] != NULL; i++) {
+		if (roomcfg_get(from, roomcfg_keys[i], a, sizeof(a)) == -1 ||
+		    roomcfg_get(to, roomcfg_keys[i], b, sizeof(b)) == -1 ||
+		    strcmp(a, b) == 0)
+			continue;
+		if (strcmp(roomcfg_keys[i], "password") == 0) {
+			snprintf(a, sizeof(a), "%s", from->password ? "(set)" :
+			    "(none)");
+			snprintf(b, sizeof(b), "%s", to->password ? "(set)" :
+			    "(none)");
+		}
+		audit_note(r->mucd, r->jid, "config", roomcfg_keys[i], a, b,
+		    NULL);
+	}
+}
+
 int
 owner_reconfigure(struct room *r, struct room_config *cfg, const int *codes,
     int ncodes, struct muc_err *e)
@@ -76,6 +102,7 @@ owner_reconfigure(struct room *r, struct room_config *cfg, const int *codes,
 	unsigned old_bcast = old.presence_broadcast;
 	bool became_mo = cfg->members_only && !old.members_only;
 
+	note_config(r, &old, cfg);
 	r->cfg = *cfg;
 	if (room_save(r) != 0) {
 		r->cfg = old;
@@ -189,7 +216,7 @@ unstore(struct room *r, const char *alt, const char *reason,
 		store_abort(txn);
 		return -1;
 	}
-	if (store_commit(txn) != STORE_OK)
+	if (audit_commit(m, txn) != STORE_OK)
 		return -1;
 	mucd_store_dirty(m);
 	r->stored = false;
@@ -207,7 +234,9 @@ owner_destroy(struct room *r, const char *alt, const char *reason,
 	const char *k;
 	size_t i, n = 0, cap;
 
+	audit_note(m, r->jid, "destroy", NULL, NULL, alt, reason);
 	if (unstore(r, alt, reason, keep_archive) == -1) {
+		audit_discard(m);
 		m->stats.store_errors++;
 		log_error("destroying room %s: %s", r->jid,
 		    store_errmsg(m->store));

@@ -417,7 +417,8 @@ room_txn_commit(struct room *r, struct store_txn *txn)
 
 	if (txn == NULL)
 		return STORE_OK;
-	if ((rc = store_commit(txn)) != STORE_OK)
+	/* The change's audit notes, durable with it or not at all. */
+	if ((rc = audit_commit(r->mucd, txn)) != STORE_OK)
 		return rc;
 	r->stored = r->cfg.persistent;
 	mucd_store_dirty(r->mucd);
@@ -431,10 +432,16 @@ room_txn_run(struct room *r, int (*write)(struct room *, struct store_txn *,
 	struct store_txn *txn;
 	int rc;
 
-	if ((rc = room_txn_begin(r, &txn)) != STORE_OK || txn == NULL)
+	if ((rc = room_txn_begin(r, &txn)) != STORE_OK) {
+		/* The change does not happen: nor do its audit notes. */
+		audit_discard(r->mucd);
 		return rc;
+	}
+	if (txn == NULL)
+		return STORE_OK;
 	if ((rc = write(r, txn, arg)) != STORE_OK) {
 		store_abort(txn);
+		audit_discard(r->mucd);
 		return rc;
 	}
 	return room_txn_commit(r, txn);

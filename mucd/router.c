@@ -241,6 +241,7 @@ router_stanza(struct mucd *m, struct xnode *st)
 
 	if (!admit(m, st, &from, &to))
 		goto out;
+	audit_begin(m, AUDIT_XMPP, from.full);
 	if (x_is(st, "iq", NULL) && !iq_well_formed(m, st))
 		goto out;
 	if (x_is(st, "iq", NULL) && (!strcmp(st_type(st), "get") ||
@@ -252,6 +253,7 @@ router_stanza(struct mucd *m, struct xnode *st)
 	}
 	dispatch(m, st, &from, &to);
 out:
+	audit_end(m);
 	x_free(st);
 }
 

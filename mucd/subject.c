@@ -54,6 +54,7 @@ subject_set(struct room *r, const char *from, const char *text)
 		free(nt);
 		return -1;
 	}
+	audit_note(r->mucd, r->jid, "subject", NULL, ot, nt, NULL);
 	r->subject.text = nt;
 	r->subject.from = nf;
 	r->subject.time = (long long)time(NULL);
