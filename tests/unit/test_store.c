@@ -1684,6 +1684,37 @@ test_tables_added_to_old_database(void)
 	store_close(st);
 }
 
+/* A room's own messages have no nick (no index entry): dropping and
+ * reaping an archive that holds them deletes through the cursor all the
+ * same. */
+static void
+test_archive_reap_roomless_nick(void)
+{
+	struct store *st = open_dir(dirpath("arch-reap"));
+	struct store_arch_room ar;
+	struct store_txn *t;
+	size_t n, total = 0;
+	uint64_t s;
+
+	for (s = 1; s <= 20; s++)
+		CHECK_INT(add_arch(st, "r@m", s, s % 3 ? "" : "nick"),
+		    STORE_OK);
+	CHECK_INT(add_arch(st, "keep@m", 1, ""), STORE_OK);
+	CHECK_INT(store_begin(st, &t), STORE_OK);
+	CHECK_INT(store_arch_drop(t, "r@m"), STORE_OK);
+	CHECK_INT(store_commit(t), STORE_OK);
+	do {
+		CHECK_INT(store_begin(st, &t), STORE_OK);
+		CHECK_INT(store_arch_reap(t, 7, &n), STORE_OK);
+		CHECK_INT(store_commit(t), STORE_OK);
+		total += n;
+	} while (n > 0 && total < 100);
+	CHECK_INT(total, 20);
+	CHECK_INT(store_arch_room_get(st, "keep@m", &ar), STORE_OK);
+	CHECK_INT(ar.count, 1);
+	store_close(st);
+}
+
 /* ---- the audit trail ---- */
 
 static int
@@ -1799,12 +1830,14 @@ test_audit(void)
 	CHECK_STR(rec.new, "");
 	store_audit_rec_free(&rec);
 
-	/* Retention: the oldest go first, the index follows. */
+	/* Retention: the oldest go first, the index follows; an event of
+	 * no room (indexed under "") too. */
+	CHECK_INT(add_audit(st, 5, "", "unix:root", "reload"), STORE_OK);
 	CHECK_INT(store_begin(st, &t), STORE_OK);
 	CHECK_INT(store_audit_trim(t, 35, 1, &n), STORE_OK);
 	CHECK_INT(n, 1);
 	CHECK_INT(store_audit_trim(t, 35, 100, &n), STORE_OK);
-	CHECK_INT(n, 2);
+	CHECK_INT(n, 3);
 	CHECK_INT(store_commit(t), STORE_OK);
 	audit_list(st, NULL, NULL, 0, UINT64_MAX, 10, list, sizeof(list),
 	    &more);
@@ -1838,6 +1871,7 @@ const struct unit_test unit_tests[] = {
 	TEST(test_hats),
 	TEST(test_tombstones_and_blocklist),
 	TEST(test_tables_added_to_old_database),
+	TEST(test_archive_reap_roomless_nick),
 	TEST(test_audit),
 	TEST(test_corrupt_file),
 	TEST(test_room_count),
