@@ -19,6 +19,17 @@ const char *const roomcfg_keys[] = {
 	"slow_mode_duration", NULL
 };
 
+bool
+roomcfg_known(const char *key)
+{
+	int i;
+
+	for (i = 0; roomcfg_keys[i] != NULL; i++)
+		if (strcmp(roomcfg_keys[i], key) == 0)
+			return true;
+	return false;
+}
+
 static const char *const role_names[] = { "none", "visitor", "participant",
 	"moderator" };
 static const char *const whois_names[] = { "moderators", "anyone" };
@@ -398,8 +409,8 @@ config_json(const struct room_config *c)
 	return o;
 }
 
-void *
-roomcfg_json(const struct room_config *c)
+static json_t *
+settings_json(const struct room_config *c, bool with_password)
 {
 	json_t *o = json_object(), *stored = config_json(c), *v;
 	int i;
@@ -413,7 +424,7 @@ roomcfg_json(const struct room_config *c)
 	for (i = 0; roomcfg_keys[i] != NULL; i++) {
 		const char *k = roomcfg_keys[i];
 
-		if (strcmp(k, "password") == 0) {
+		if (strcmp(k, "password") == 0 && !with_password) {
 			json_object_set_new(o, "password_protected",
 			    json_boolean(c->password != NULL));
 			continue;
@@ -425,6 +436,18 @@ roomcfg_json(const struct room_config *c)
 	}
 	json_decref(stored);
 	return o;
+}
+
+void *
+roomcfg_json(const struct room_config *c)
+{
+	return settings_json(c, false);
+}
+
+void *
+roomcfg_json_full(const struct room_config *c)
+{
+	return settings_json(c, true);
 }
 
 char *

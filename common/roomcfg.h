@@ -95,6 +95,7 @@ int	 roomcfg_set(struct room_config *, const struct conf *, const char *key,
 	    const char *value, char *err, size_t errlen);
 /* Names of the keys roomcfg_set accepts, NULL-terminated. */
 extern const char *const roomcfg_keys[];
+bool	 roomcfg_known(const char *key);
 /* Print one option's value into out. */
 int	 roomcfg_get(const struct room_config *, const char *key, char *out,
 	    size_t outlen);
@@ -107,6 +108,9 @@ int	 roomcfg_get(const struct room_config *, const char *key, char *out,
  * header does not need jansson's.
  */
 void	*roomcfg_json(const struct room_config *);
+/* The same with the password itself ("" when none): what roomcfg_set
+ * takes back, for export. */
+void	*roomcfg_json_full(const struct room_config *);
 
 void	 roomrec_init(struct room_record *, const struct conf *);
 void	 roomrec_free(struct room_record *);

@@ -136,6 +136,19 @@ static const struct opt_spec o_arch_show[] = {
 	  "the newest N messages (default 20, at most 1000)" },
 	OEND
 };
+static const struct arg_spec a_file[] = {
+	{ "FILE", "file", A_FILE, 0 }, END
+};
+static const struct arg_spec a_rooms[] = {
+	{ "ROOM...", "rooms", A_ROOMS, ARG_OPTIONAL }, END
+};
+static const struct opt_spec o_apply[] = {
+	{ "dry-run", "dry_run", O_FLAG, NULL,
+	  "show what would change, change nothing" },
+	{ "prune", "prune", O_FLAG, NULL,
+	  "also remove the affiliations and rooms the file does not name" },
+	OEND
+};
 static const struct opt_spec o_audit[] = {
 	{ "actor", "actor", O_STR, "JID",
 	  "only changes by this JID (and its resources), or unix:USER" },
@@ -450,6 +463,25 @@ const struct command mc_commands[] = {
 	  "message a reader can see; or one room's.",
 	  "mucctl archive stats\nmucctl archive stats lobby",
 	  render_archive_stats },
+	{ "apply", CTL_ROOM_APPLY, a_file, o_apply,
+	  "make rooms what a JSON file says (rooms as code)",
+	  "Reads a rooms document (see ROOMS AS CODE in mucctl(8); `mucctl "
+	  "export` writes one; FILE - is standard input) and makes each room "
+	  "it names what it says: settings, subject, affiliations with "
+	  "reserved nicks and reasons. Every room is checked first: one error "
+	  "anywhere and nothing changes. Each room changes in one "
+	  "transaction, as an owner's request would (occupants are told). A "
+	  "second run changes nothing.",
+	  "mucctl apply rooms.json --dry-run\nmucctl apply rooms.json\n"
+	  "mucctl export | ssh new mucctl apply -",
+	  NULL },
+	{ "export", CTL_ROOM_EXPORT, a_rooms, no_opts,
+	  "write rooms as a JSON document for apply",
+	  "Writes the persistent rooms (or those named) as a rooms document: "
+	  "settings (the password too), subject, affiliations with reserved "
+	  "nicks and reasons. `mucctl apply` takes it back.",
+	  "mucctl export > rooms.json\nmucctl export lobby team",
+	  NULL },
 	{ "audit", CTL_AUDIT, a_room_opt, o_audit,
 	  "show who changed what: the audit trail",
 	  "Lists administrative changes (affiliations, roles, kicks, bans, "

@@ -294,7 +294,7 @@ locate(struct where *wh, struct words *w, int used)
 		if (a->meta != NULL && a->kind == A_ROOM)
 			wh->room = w->v[i];
 		if (a->meta != NULL && a->kind != A_TEXT &&
-		    a->kind != A_SETTINGS)
+		    a->kind != A_SETTINGS && a->kind != A_ROOMS)
 			a++;
 	}
 	wh->arg = a->meta != NULL ? a : NULL;
@@ -311,7 +311,8 @@ add_for_arg(struct cands *c, const struct where *wh, const char *text)
 		"moderator", NULL };
 
 	switch (wh->arg->kind) {
-	case A_ROOM:		add_rooms(c, "", text); break;
+	case A_ROOM:
+	case A_ROOMS:		add_rooms(c, "", text); break;
 	case A_NICK:		add_nicks(c, wh->room, text); break;
 	case A_JID:		add_jids(c, wh->room, text); break;
 	case A_AFF:		add_list(c, affs, text); break;

@@ -52,8 +52,8 @@ exec_report(const char *what, const struct mc_err *e)
 	return e->status;
 }
 
-static int
-fail_command(const char *what, const struct mc_err *e, bool json)
+int
+exec_fail(const char *what, const struct mc_err *e, bool json)
 {
 	if (json)
 		report_json(e);
@@ -279,7 +279,7 @@ exec_argv(struct mucctl *m, int argc, char **argv)
 	if (parse_command_args(m, c, argc - used, argv + used, &args, &help,
 	    &json, &e) == -1) {
 		e.status = EXIT_USAGE;
-		fail_command(c->words, &e, json);
+		exec_fail(c->words, &e, json);
 		help_usage_line(c, stderr);
 		return EXIT_USAGE;
 	}
@@ -290,19 +290,25 @@ exec_argv(struct mucctl *m, int argc, char **argv)
 	}
 	if (c->cmd == CTL_ROOMS && (c = rooms_variant(c, args, &e)) == NULL) {
 		json_decref(args);
-		return fail_command("rooms", &e, json);
+		return exec_fail("rooms", &e, json);
+	}
+	if (c->cmd == CTL_ROOM_APPLY || c->cmd == CTL_ROOM_EXPORT) {
+		rc = c->cmd == CTL_ROOM_APPLY ? apply_run(m, c, args, json) :
+		    export_run(m, c, args, json);
+		json_decref(args);
+		return rc;
 	}
 	if (c->cmd == CTL_ARCHIVE_EXPORT) {
 		rc = exec_pages(m, c, args, &e);
 		json_decref(args);
-		return rc == -1 ? fail_command(c->words, &e, json) : EXIT_DONE;
+		return rc == -1 ? exec_fail(c->words, &e, json) : EXIT_DONE;
 	}
 	if (exec_request(m, c, args, &result, &e) == -1 ||
 	    (c->cmd == CTL_ROOM_AVATAR_SHOW && jstr(args, "file") != NULL &&
 	    save_image(args, result, &e) == -1)) {
 		json_decref(args);
 		json_decref(result);
-		return fail_command(c->words, &e, json);
+		return exec_fail(c->words, &e, json);
 	}
 	output(m, c, args, result, json);
 	json_decref(args);

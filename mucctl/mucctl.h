@@ -79,7 +79,9 @@ enum arg_kind {
 	A_DIR,		/* a directory, made absolute */
 	A_WORD,		/* any other single word (a URI, say) */
 	A_FILE_IN,	/* a file mucctl reads: its bytes, in base64 */
-	A_FILE_OUT	/* a file mucctl writes (render): its path */
+	A_FILE_OUT,	/* a file mucctl writes (render): its path */
+	A_ROOMS,	/* rooms to the end of the line, into an array */
+	A_FILE		/* a file mucctl itself reads */
 };
 
 #define ARG_OPTIONAL	0x1
@@ -232,6 +234,16 @@ int	 exec_request(struct mucctl *, const struct command *, json_t *args,
 	    json_t **result, struct mc_err *);
 /* Print "mucctl: WHAT: message" to stderr; returns e->status. */
 int	 exec_report(const char *what, const struct mc_err *);
+/* The same, and under --json the error object on stdout. */
+int	 exec_fail(const char *what, const struct mc_err *, bool json);
+
+/* ---- apply.c ---- */
+
+/* mucctl apply FILE and mucctl export: exit status. */
+int	 apply_run(struct mucctl *, const struct command *, json_t *args,
+	    bool json);
+int	 export_run(struct mucctl *, const struct command *, json_t *args,
+	    bool json);
 
 /* ---- offline.c ---- */
 

@@ -286,6 +286,21 @@ file_out(struct parse *p, const char *key, const char *path)
 }
 
 static int
+add_room(struct parse *p, const struct arg_spec *a, const char *v)
+{
+	json_t *list = json_object_get(p->args, a->key);
+
+	if (*v == '\0')
+		return usage_err(p, "%s must not be empty", a->meta);
+	if (list == NULL && ((list = json_array()) == NULL ||
+	    json_object_set_new(p->args, a->key, list) == -1))
+		return mc_fail(p->e, EXIT_USAGE, "", "out of memory");
+	if (json_array_append_new(list, json_string(v)) == -1)
+		return usage_err(p, "%s: not valid UTF-8 text", a->meta);
+	return 0;
+}
+
+static int
 positional(struct parse *p, const char *v)
 {
 	const struct arg_spec *a = p->next;
@@ -300,6 +315,8 @@ positional(struct parse *p, const char *v)
 		return 0;
 	case A_SETTINGS:
 		return add_setting(p, a, v);
+	case A_ROOMS:
+		return add_room(p, a, v);
 	case A_AFF:
 	case A_AFF_NONE:
 		p->next++;
@@ -334,7 +351,8 @@ finish(struct parse *p)
 				    "memory");
 			return set_str(p, a->key, p->text.data);
 		}
-		if (a->kind == A_SETTINGS && json_object_get(p->args, a->key))
+		if ((a->kind == A_SETTINGS || a->kind == A_ROOMS) &&
+		    json_object_get(p->args, a->key))
 			continue;
 		if (!(a->flags & ARG_OPTIONAL))
 			return usage_err(p, "missing %s", a->meta);

@@ -198,6 +198,21 @@ note_changes(struct room *r, const struct aff_change *c, size_t n)
 	}
 }
 
+int
+affiliation_store(struct room *r, struct store_txn *txn,
+    const struct aff_change *c, size_t n)
+{
+	struct batch b = { c, n };
+	int rc;
+
+	note_changes(r, c, n);
+	if (txn == NULL)
+		return STORE_OK;
+	if ((rc = write_batch(r, txn, &b)) != STORE_OK)
+		audit_discard(r->mucd);
+	return rc;
+}
+
 static int
 store_batch(struct room *r, const struct aff_change *c, size_t n,
     struct muc_err *e)
@@ -326,8 +341,26 @@ affiliation_effects(struct room *r, const char *actor,
 }
 
 int
+affiliation_check(const struct room *r, const char *actor,
+    const struct aff_change *c, size_t n, struct muc_err *e)
+{
+	return check_batch(r, actor, c, n, e);
+}
+
+int
 affiliation_apply(struct room *r, const char *actor,
     const struct aff_change *c, size_t n, struct muc_err *e)
+{
+	if (check_batch(r, actor, c, n, e) == -1 ||
+	    store_batch(r, c, n, e) == -1)
+		return -1;
+	affiliation_publish(r, actor, c, n);
+	return 0;
+}
+
+void
+affiliation_publish(struct room *r, const char *actor,
+    const struct aff_change *c, size_t n)
 {
 	enum store_aff prev;
 	struct occupant *squatter;
@@ -335,9 +368,6 @@ affiliation_apply(struct room *r, const char *actor,
 	char *nick;
 	size_t i;
 
-	if (check_batch(r, actor, c, n, e) == -1 ||
-	    store_batch(r, c, n, e) == -1)
-		return -1;
 	room_hold(r);
 	for (i = 0; i < n; i++) {
 		/* Someone else sitting on a nick being reserved leaves. */
@@ -360,7 +390,6 @@ affiliation_apply(struct room *r, const char *actor,
 		affiliation_effects(r, actor, &c[i], prev, true);
 	}
 	room_release(r);
-	return 0;
 }
 
 /* Roles are not stored: the note is written when the request ends. */

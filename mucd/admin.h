@@ -43,6 +43,18 @@ int	 affiliation_apply(struct room *, const char *actor,
  */
 void	 affiliation_effects(struct room *, const char *actor,
 	    const struct aff_change *c, enum store_aff prev, bool announce);
+/*
+ * affiliation_apply in its three steps, for a caller that changes more
+ * of a room in one transaction (mucctl apply): the rules (-1 with *err),
+ * the store into txn (NULL for a temporary room) with the audit notes, a
+ * store code; then, after the commit, memory and what occupants are told.
+ */
+int	 affiliation_check(const struct room *, const char *actor,
+	    const struct aff_change *, size_t n, struct muc_err *);
+int	 affiliation_store(struct room *, struct store_txn *,
+	    const struct aff_change *, size_t n);
+void	 affiliation_publish(struct room *, const char *actor,
+	    const struct aff_change *, size_t n);
 /* Change an occupant's role; actor as above. */
 int	 role_apply(struct room *, const char *actor, struct occupant *,
 	    enum role, const char *reason, struct muc_err *);

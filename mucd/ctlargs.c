@@ -3,13 +3,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* One setting's JSON value as roomcfg_set's text: strings as they are,
+ * booleans and integers spelt out, role lists joined with commas. */
+static const char *
+setting_text(json_t *v, char *buf, size_t len)
+{
+	json_t *e;
+	size_t i, used = 0;
+	int n;
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_boolean(v))
+		return json_is_true(v) ? "yes" : "no";
+	if (json_is_integer(v)) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	if (!json_is_array(v))
+		return NULL;
+	buf[0] = '\0';
+	json_array_foreach(v, i, e) {
+		if (!json_is_string(e))
+			return NULL;
+		n = snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+		    json_string_value(e));
+		if (n < 0 || (size_t)n >= len - used)
+			return NULL;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
 int
 ctlargs_config(json_t *args, struct room_config *c, const struct conf *conf,
     char *err, size_t errlen)
 {
 	json_t *cfg = json_object_get(args, "config"), *v;
 	const char *k, *val;
-	char num[32];
+	char text[256];
+	int i;
 
 	if (cfg == NULL)
 		return 0;
@@ -17,20 +50,24 @@ ctlargs_config(json_t *args, struct room_config *c, const struct conf *conf,
 		snprintf(err, errlen, "\"config\" must be an object");
 		return CTLARG_BAD;
 	}
-	json_object_foreach(cfg, k, v) {
-		val = json_string_value(v);
-		if (json_is_boolean(v))
-			val = json_is_true(v) ? "yes" : "no";
-		else if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%lld",
-			    (long long)json_integer_value(v));
-			val = num;
-		}
-		if (val == NULL) {
-			snprintf(err, errlen, "%s: value must be a string", k);
+	json_object_foreach(cfg, k, v)
+		if (!roomcfg_known(k)) {
+			snprintf(err, errlen, "unknown room option '%s'", k);
 			return CTLARG_BAD;
 		}
-		if (roomcfg_set(c, conf, k, val, err, errlen) == -1)
+	/* In the keys' order, not the request's: history_length bounds
+	 * default_history, whichever was written first. */
+	for (i = 0; roomcfg_keys[i] != NULL; i++) {
+		if ((v = json_object_get(cfg, roomcfg_keys[i])) == NULL)
+			continue;
+		if ((val = setting_text(v, text, sizeof(text))) == NULL) {
+			snprintf(err, errlen, "%s: value must be a string, a "
+			    "boolean, a number or a list of roles",
+			    roomcfg_keys[i]);
+			return CTLARG_BAD;
+		}
+		if (roomcfg_set(c, conf, roomcfg_keys[i], val, err, errlen) ==
+		    -1)
 			return CTLARG_BAD;
 	}
 	return 0;

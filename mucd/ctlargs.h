@@ -15,9 +15,10 @@
 #define CTLARG_NOMEM	(-2)	/* "internal" */
 
 /*
- * args.config, an object of settings (strings; booleans and integers
- * tolerated), applied with roomcfg_set in order. Absent is no change.
- * 0 or CTLARG_BAD with a message in err.
+ * args.config, an object of settings (strings, booleans, integers, role
+ * lists as arrays: as roomcfg_json shows them), applied with roomcfg_set
+ * in the order of roomcfg_keys. Absent is no change; an unknown key is
+ * refused before anything is set. 0 or CTLARG_BAD with a message in err.
  */
 int	 ctlargs_config(json_t *args, struct room_config *,
 	    const struct conf *, char *err, size_t errlen);

@@ -294,38 +294,6 @@ cmd_rooms_prune(struct req *q)
 	    rq.more, "dry_run", dry));
 }
 
-/* Lists come out sorted by a string field, so output is stable across
- * runs (hash order is not). */
-static int
-cmp_field(const void *a, const void *b, void *key)
-{
-	const char *x = json_string_value(json_object_get(*(json_t *const *)a,
-	    key));
-	const char *y = json_string_value(json_object_get(*(json_t *const *)b,
-	    key));
-
-	return strcmp(x ? x : "", y ? y : "");
-}
-
-static json_t *
-sorted(json_t *list, const char *key)
-{
-	size_t n = json_array_size(list), i;
-	json_t **items, *out;
-
-	if (n < 2 || (items = calloc(n, sizeof(*items))) == NULL)
-		return list;
-	for (i = 0; i < n; i++)
-		items[i] = json_incref(json_array_get(list, i));
-	qsort_r(items, n, sizeof(*items), cmp_field, (void *)key);
-	out = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(out, items[i]);
-	free(items);
-	json_decref(list);
-	return out;
-}
-
 /* Occupants filter: a role, and a regular expression over nick and
  * real JID (either matching); NULL/unset: everyone. */
 struct occ_filter {
@@ -368,7 +336,7 @@ occupants_json(const struct room *r, const struct occ_filter *f)
 		    aff_name(room_affiliation(r, o->bare)), "sessions", jids,
 		    "occupant_id", o->occupant_id));
 	}
-	return sorted(list, "nick");
+	return req_sorted(list, "nick");
 }
 
 static void
@@ -658,7 +626,7 @@ cmd_affiliations(struct req *q)
 			    "s:s?}", "jid", a->bare, "affiliation",
 			    aff_name(a->aff), "nick", a->nick, "reason",
 			    a->reason));
-	req_ok(q, json_pack("{s:o}", "affiliations", sorted(list, "jid")));
+	req_ok(q, json_pack("{s:o}", "affiliations", req_sorted(list, "jid")));
 }
 
 static void
@@ -975,6 +943,8 @@ cmd_backup(struct req *q)
 #define cmd_NICKS		cmd_nicks
 #define cmd_ROOMS_PRUNE		cmd_rooms_prune
 #define cmd_AUDIT		cmd_audit
+#define cmd_ROOM_APPLY		cmd_room_apply
+#define cmd_ROOM_EXPORT		cmd_room_export
 
 static const cmd_fn handlers[CTL_NCMDS] = {
 #define CTL_X_HANDLER(id, name, flags)	[CTL_##id] = cmd_##id,

@@ -232,3 +232,35 @@ req_count(struct req *q, const char *name, long dflt, long max)
 	}
 	return (long)json_integer_value(v);
 }
+
+/* Lists come out sorted by a string field, so output is stable across
+ * runs (hash order is not). */
+static int
+cmp_field(const void *a, const void *b, void *key)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a,
+	    key));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b,
+	    key));
+
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+json_t *
+req_sorted(json_t *list, const char *key)
+{
+	size_t n = json_array_size(list), i;
+	json_t **items, *out;
+
+	if (n < 2 || (items = calloc(n, sizeof(*items))) == NULL)
+		return list;
+	for (i = 0; i < n; i++)
+		items[i] = json_incref(json_array_get(list, i));
+	qsort_r(items, n, sizeof(*items), cmp_field, (void *)key);
+	out = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(out, items[i]);
+	free(items);
+	json_decref(list);
+	return out;
+}

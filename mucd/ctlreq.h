@@ -70,6 +70,9 @@ void	 cmd_blocklist_list(struct req *);
 /* A time argument: seconds since the epoch, an XEP-0082 string or an age
  * ("7d": seven days ago). 0 when absent, -1 after replying. */
 int	 req_time(struct req *, const char *name, long long *t);
+/* The list (taken over) sorted by a string field of its objects, so
+ * output is stable across runs (hash order is not). */
+json_t	*req_sorted(json_t *list, const char *key);
 /* A count from 1 to max, dflt when absent; -1 after replying. */
 long	 req_count(struct req *, const char *name, long dflt, long max);
 
@@ -78,6 +81,9 @@ void	 cmd_archive_show(struct req *);
 void	 cmd_archive_export(struct req *);
 void	 cmd_archive_purge(struct req *);
 void	 cmd_archive_stats(struct req *);
+/* Handlers in ctlapply.c. */
+void	 cmd_room_apply(struct req *);
+void	 cmd_room_export(struct req *);
 /* Handler in ctlaudit.c. */
 void	 cmd_audit(struct req *);
 /* Handlers in ctlops.c. */

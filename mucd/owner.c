@@ -71,8 +71,8 @@ rebroadcast(struct room *r, unsigned before)
 
 /* For the audit trail: each setting that changes. Passwords are secrets
  * the trail must not spread: only whether there is one. */
-static void
-note_config(struct room *r, const struct room_config *from,
+void
+owner_note_config(struct room *r, const struct room_config *from,
     const struct room_config *to)
 {
 	char a[4096], b[4096];
@@ -102,7 +102,7 @@ owner_reconfigure(struct room *r, struct room_config *cfg, const int *codes,
 	unsigned old_bcast = old.presence_broadcast;
 	bool became_mo = cfg->members_only && !old.members_only;
 
-	note_config(r, &old, cfg);
+	owner_note_config(r, &old, cfg);
 	r->cfg = *cfg;
 	if (room_save(r) != 0) {
 		r->cfg = old;
@@ -111,6 +111,14 @@ owner_reconfigure(struct room *r, struct room_config *cfg, const int *codes,
 		    "Could not store the configuration");
 	}
 	roomcfg_free(&old);
+	owner_publish_config(r, old_bcast, became_mo, codes, ncodes);
+	return 0;
+}
+
+void
+owner_publish_config(struct room *r, unsigned old_bcast, bool became_mo,
+    const int *codes, int ncodes)
+{
 	r->locked = false;
 	room_hold(r);
 	history_resize(r);
@@ -120,7 +128,6 @@ owner_reconfigure(struct room *r, struct room_config *cfg, const int *codes,
 		rebroadcast(r, old_bcast);
 	room_send_status_codes(r, codes, ncodes);
 	room_release(r);
-	return 0;
 }
 
 int

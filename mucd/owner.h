@@ -27,6 +27,16 @@ int	 owner_reconfigure(struct room *, struct room_config *cfg,
  * when anything changes. Returns how many. */
 int	 owner_change_codes(const struct room_config *old,
 	    const struct room_config *new, int codes[3]);
+/*
+ * owner_reconfigure in its parts, for a caller that stores the new
+ * configuration in a transaction of its own (mucctl apply): the audit
+ * notes of a change, and once it is stored, its effects (old_bcast: the
+ * presence_broadcast before; became_mo: now members-only) and notice.
+ */
+void	 owner_note_config(struct room *, const struct room_config *from,
+	    const struct room_config *to);
+void	 owner_publish_config(struct room *, unsigned old_bcast,
+	    bool became_mo, const int *codes, int ncodes);
 /* Destroy: tell occupants (with alternate venue, reason, password),
  * delete from the store with its archive (kept for a later room of the
  * same JID if keep_archive), leaving a tombstone if it was persistent

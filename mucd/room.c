@@ -279,7 +279,7 @@ room_find(struct mucd *m, const char *jid, bool *failed)
 }
 
 struct room *
-room_create(struct mucd *m, const char *jid, const char *creator)
+room_new(struct mucd *m, const char *jid)
 {
 	struct room *r = room_alloc(m, jid);
 
@@ -287,15 +287,36 @@ room_create(struct mucd *m, const char *jid, const char *creator)
 		return NULL;
 	r->created = r->last_used = (long long)time(NULL);
 	r->fresh = true;
-	if (creator != NULL && (r->creator = strdup(creator)) == NULL) {
+	return r;
+}
+
+int
+room_register(struct room *r)
+{
+	if (hmap_put(&r->mucd->rooms, r->jid, r) == -1)
+		return -1;
+	r->mucd->stats.rooms_created++;
+	return 0;
+}
+
+void
+room_discard(struct room *r)
+{
+	room_free(r);
+}
+
+struct room *
+room_create(struct mucd *m, const char *jid, const char *creator)
+{
+	struct room *r = room_new(m, jid);
+
+	if (r == NULL)
+		return NULL;
+	if ((creator != NULL && (r->creator = strdup(creator)) == NULL) ||
+	    room_register(r) == -1) {
 		room_free(r);
 		return NULL;
 	}
-	if (hmap_put(&m->rooms, r->jid, r) == -1) {
-		room_free(r);
-		return NULL;
-	}
-	m->stats.rooms_created++;
 	return r;
 }
 
@@ -354,8 +375,8 @@ store_all_affs(struct room *r, struct store_txn *txn)
 	return STORE_OK;
 }
 
-static int
-store_record(struct room *r, struct store_txn *txn)
+int
+room_store_record(struct room *r, struct store_txn *txn)
 {
 	char *json;
 	int rc;
@@ -372,7 +393,7 @@ store_record(struct room *r, struct store_txn *txn)
 static int
 store_whole(struct room *r, struct store_txn *txn)
 {
-	int rc = store_record(r, txn);
+	int rc = room_store_record(r, txn);
 
 	if (rc == STORE_OK && (rc = store_tomb_del(txn, r->jid)) ==
 	    STORE_NOTFOUND)
@@ -473,7 +494,7 @@ write_record(struct room *r, struct store_txn *txn, void *was_stored)
 	if (!r->cfg.persistent)
 		rc = store_room_del(txn, r->jid);
 	else if (*(bool *)was_stored)
-		rc = store_record(r, txn);
+		rc = room_store_record(r, txn);
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 

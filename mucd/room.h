@@ -117,6 +117,12 @@ struct room	*room_find(struct mucd *, const char *jid, bool *load_failed);
 struct room	*room_find_loaded(struct mucd *, const char *jid);
 /* A new room in memory with the service defaults. */
 struct room	*room_create(struct mucd *, const char *jid, const char *creator);
+/* room_create in two steps, for a caller that checks a new room before
+ * it exists (mucctl apply): a room nobody can find yet, then made known;
+ * or, never made known, freed with room_discard. */
+struct room	*room_new(struct mucd *, const char *jid);
+int		 room_register(struct room *);
+void		 room_discard(struct room *);
 /* Forget a room from memory (not the store). */
 void		 room_forget(struct room *);
 /* Persist the record (persistent rooms) or drop it (temporary). Returns
@@ -237,7 +243,8 @@ int		 room_relay(struct room *, const struct xnode *st,
 /* The room's 104-style notice: <message type=groupchat from=room><x>…codes */
 void		 room_send_status_codes(struct room *, const int *codes, int n);
 
-/* Store helpers. */
+/* Store helpers. The room's record (configuration, subject, times). */
+int		 room_store_record(struct room *, struct store_txn *);
 int		 room_store_aff(struct room *, struct store_txn *,
 		    const char *bare, enum store_aff, const char *nick,
 		    const char *reason);

@@ -45,7 +45,6 @@ subject_set(struct room *r, const char *from, const char *text)
 {
 	char *nt = NULL, *nf = NULL, *ot = r->subject.text, *of = r->subject.from;
 	long long otime = r->subject.time;
-	struct xnode *msg;
 
 	if (text != NULL && *text == '\0')
 		text = NULL;
@@ -69,11 +68,19 @@ subject_set(struct room *r, const char *from, const char *text)
 	}
 	free(ot);
 	free(of);
+	subject_publish(r);
+	return 0;
+}
+
+void
+subject_publish(struct room *r)
+{
+	struct xnode *msg;
+
 	if ((msg = subject_message(r)) != NULL) {
 		room_broadcast(r, msg, NULL, NULL);
 		x_free(msg);
 	}
-	return 0;
 }
 
 bool

@@ -18,5 +18,7 @@ void	 subject_send(struct room *, const char *to);
 bool	 subject_handle(struct room *, struct occupant *, struct xnode *msg);
 /* Set and broadcast (used by the control channel too); from NULL = room. */
 int	 subject_set(struct room *, const char *from, const char *text);
+/* Send the room's subject, as it now is, to everyone in it. */
+void	 subject_publish(struct room *);
 
 #endif
