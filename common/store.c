@@ -368,6 +368,7 @@ public_key(DB *sdb, const DBT *pk, const DBT *pd, DBT *sk)
 		return DB_DONOTINDEX;
 	sk->data = pk->data;
 	sk->size = pk->size;
+	sk->flags = 0;
 	return 0;
 }
 
@@ -408,7 +409,7 @@ nick_key(DB *sdb, const DBT *pk, const DBT *pd, DBT *sk)
 	json_decref(rec);
 	sk->data = p;
 	sk->size = (u_int32_t)(rlen + 1 + nlen);
-	sk->flags |= DB_DBT_APPMALLOC;
+	sk->flags = DB_DBT_APPMALLOC;
 	return 0;
 }
 
@@ -423,6 +424,7 @@ user_key(DB *sdb, const DBT *pk, const DBT *pd, DBT *sk)
 		return EINVAL;
 	sk->data = (char *)pk->data + rlen + 1;
 	sk->size = (u_int32_t)(pk->size - rlen - 1);
+	sk->flags = 0;
 	return 0;
 }
 
@@ -465,9 +467,13 @@ arec_parse(const void *p, size_t n, struct arec_view *v)
 /*
  * aid (from the primary key) + one string of the record. An empty string
  * (the room's own messages have no nick) is indexed too, under the aid
- * alone: Berkeley DB 5.3 crashes deleting, through a cursor, a record
- * one of whose secondaries said DB_DONOTINDEX after another produced a
- * key (test_archive_reap_roomless_nick). Nobody asks for nick "".
+ * alone. Berkeley DB 5.3 hands every secondary's callback the same key
+ * DBT when it deletes a record, and after a DB_DONOTINDEX leaves
+ * DB_DBT_MULTIPLE set in it: a callback that or-ed its flags in made BDB
+ * read the next key as an array and crash (test_archive_reap_roomless_
+ * nick). Every key callback here assigns its flags; and indexing "" keeps
+ * the archive's two secondaries out of that path altogether. Nobody asks
+ * for nick "".
  */
 static int
 arch_sec_key(const DBT *pk, const char *str, size_t len, DBT *sk)
@@ -483,7 +489,7 @@ arch_sec_key(const DBT *pk, const char *str, size_t len, DBT *sk)
 		memcpy(p + 4, str, len);
 	sk->data = p;
 	sk->size = (u_int32_t)(4 + len);
-	sk->flags |= DB_DBT_APPMALLOC;
+	sk->flags = DB_DBT_APPMALLOC;
 	return 0;
 }
 
@@ -3358,7 +3364,7 @@ audit_room_key(DB *sdb, const DBT *pk, const DBT *pd, DBT *sk)
 	memcpy(p + len, pk->data, AUDIT_KEY);
 	sk->data = p;
 	sk->size = (u_int32_t)(len + AUDIT_KEY);
-	sk->flags |= DB_DBT_APPMALLOC;
+	sk->flags = DB_DBT_APPMALLOC;
 	return 0;
 }
 

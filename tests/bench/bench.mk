@@ -99,3 +99,7 @@ bench-rooms: deps bench-build tests/bench/mkrooms/mkrooms
 	    $(BENCH_ARGS) component
 
 .PHONY: bench-rooms
+
+# Rooms as code at scale: 10,000 rooms applied, re-applied, exported.
+bench-apply: deps bench-build
+	sh tests/bench/apply.sh mucd/mucd mucctl/mucctl $(or $(BENCH_APPLY_N),10000)
