@@ -32,10 +32,13 @@ store_change(struct mucd *m, const char *jid, const struct block *b,
 		rc = b != NULL ? store_block_put(txn, jid, json) :
 		    store_block_del(txn, jid);
 		if (rc == STORE_OK)
-			rc = store_commit(txn);
-		else
+			rc = audit_commit(m, txn);
+		else {
 			store_abort(txn);
-	}
+			audit_discard(m);
+		}
+	} else
+		audit_discard(m);
 	free(json);
 	if (rc == STORE_OK) {
 		mucd_store_dirty(m);
@@ -85,6 +88,8 @@ ban_service(struct mucd *m, const char *jid, const char *reason,
 	if (mucd_is_admin(m, jid))
 		return st_refuse(e, ERR_CANCEL, "not-allowed", "Service "
 		    "administrators cannot be banned");
+	/* A service-wide event: the trail's room is "". */
+	audit_note(m, NULL, "service.ban", jid, NULL, "banned", b.reason);
 	if (store_change(m, jid, &b, e) == -1)
 		return -1;
 	if (blocklist_put(m, jid, b.reason, b.actor, b.when) == -1) {
@@ -104,6 +109,7 @@ unban_service(struct mucd *m, const char *jid, const char *actor,
 	if (blocklist_get(m, jid) == NULL)
 		return st_refuse(e, ERR_CANCEL, "item-not-found", "That JID "
 		    "is not banned from the service");
+	audit_note(m, NULL, "service.unban", jid, "banned", NULL, NULL);
 	if (store_change(m, jid, NULL, e) == -1)
 		return -1;
 	blocklist_del(m, jid);

@@ -99,8 +99,11 @@ hat_change(struct room *r, const char *actor, const char *bare,
 {
 	struct hat_write w = { bare, uri, title, add };
 
-	if (check(r, bare, uri, title, add, e) == -1 ||
-	    room_store_change(r, "a hat", write_hat, &w, e) == -1)
+	if (check(r, bare, uri, title, add, e) == -1)
+		return -1;
+	audit_note(r->mucd, r->jid, add ? "hat.add" : "hat.remove", bare,
+	    add ? NULL : uri, add ? uri : NULL, title);
+	if (room_store_change(r, "a hat", write_hat, &w, e) == -1)
 		return -1;
 	if (add ? hats_put(r, bare, uri, title) == -1 :
 	    !hats_remove(r, bare, uri)) {

@@ -134,11 +134,13 @@ tombstone_forget(struct mucd *m, const char *room)
 		return STORE_NOTFOUND;
 	if ((rc = store_begin(m->store, &txn)) != STORE_OK)
 		return rc;
+	audit_note(m, room, "tombstone.forget", NULL, NULL, NULL, NULL);
 	if ((rc = store_tomb_del(txn, room)) != STORE_OK) {
 		store_abort(txn);
+		audit_discard(m);
 		return rc;
 	}
-	if ((rc = store_commit(txn)) != STORE_OK)
+	if ((rc = audit_commit(m, txn)) != STORE_OK)
 		return rc;
 	mucd_store_dirty(m);
 	return STORE_OK;

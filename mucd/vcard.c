@@ -108,6 +108,8 @@ change(struct room *r, const char *type, const unsigned char *data,
 			return st_refuse(e, ERR_WAIT, "resource-constraint",
 			    NULL);
 	}
+	audit_note(r->mucd, r->jid, "avatar", NULL, r->avatar ?
+	    r->avatar->hash : NULL, a ? a->hash : NULL, NULL);
 	if (room_store_change(r, "its avatar", write_avatar, a, e) == -1) {
 		avatar_free(a);
 		return -1;
