@@ -2,8 +2,9 @@
 # make install into a DESTDIR with a PREFIX other than the default: the
 # systemd unit starts the installed mucd on the configuration file that
 # mucd and mucctl read by default (mucd -h, mucd -t, mucctl -h), where the
-# example lands and the manuals say; PREFIX=/usr gives the packages'
-# /usr/sbin and /etc. make uninstall then removes everything it wrote.
+# example lands and the manuals say, and mucctl's offline mode runs the
+# installed mucd; PREFIX=/usr gives the packages' /usr/sbin and /etc.
+# make uninstall then removes everything it wrote.
 #
 # It builds in a copy of the tree (sources and the objects make check has
 # just built), so only what holds the paths is compiled again and the
@@ -47,6 +48,14 @@ check_paths() {
 		    "$("$d$sbin/mucd" -h 2>&1 | grep -e -c)"
 	"$d$sbin/mucctl" -h 2>&1 | grep -q -F "(default $conf)" ||
 		t_fail "PREFIX=$1: mucctl -h does not name $conf"
+	# Offline mode runs the installed mucd (not there without DESTDIR).
+	if [ ! -e "$sbin/mucd" ]; then
+		out=$(env -u MUCCTL_MUCD "$d$sbin/mucctl" -D "$T_DIR" rooms 2>&1)
+		case $out in
+		*"cannot run $sbin/mucd:"*) ;;
+		*) t_fail "PREFIX=$1: offline mode does not run $sbin/mucd: $out" ;;
+		esac
+	fi
 	# Nothing there: mucd -t must say which file it wanted.
 	if [ ! -e "$conf" ]; then
 		out=$("$d$sbin/mucd" -t 2>&1) &&
