@@ -1,9 +1,9 @@
 /*
  * commands: the table of mucctl commands. Each maps 1:1 onto a control
- * protocol command (common/ctlproto.h), except the local `shell` and
- * `help`. Argument parsing, help and completion read this table; whether
- * a command works offline is the protocol's flag (CTL_ONLINE), and what
- * it does is the daemon's alone.
+ * protocol command (common/ctlproto.h), except the local `shell`, `help`
+ * and `import prosody`. Argument parsing, help and completion read this
+ * table; whether a command works offline is the protocol's flag
+ * (CTL_ONLINE), and what it does is the daemon's alone.
  */
 #include "mucctl.h"
 
@@ -177,6 +177,16 @@ static const struct opt_spec o_hat[] = {
 };
 static const struct opt_spec o_history[] = {
 	{ "limit", "limit", O_UINT, "N", "the newest N messages (default 20)" },
+	OEND
+};
+static const struct opt_spec o_import[] = {
+	{ "data", "data", O_STR, "DIR",
+	  "Prosody's data directory (default: its own, /var/lib/prosody on "
+	  "Debian)" },
+	{ "host", "host", O_STR, "HOST",
+	  "the MUC host to read, when DIR holds several" },
+	{ "domain", "domain", O_STR, "DOMAIN",
+	  "put the rooms on this domain instead of HOST" },
 	OEND
 };
 static const struct opt_spec o_aff_set[] = {
@@ -493,6 +503,18 @@ const struct command mc_commands[] = {
 	  "mucctl audit lobby\nmucctl audit --actor alice@example.org "
 	  "--since 7d",
 	  render_audit },
+	{ "import prosody", MC_LOCAL, no_args, o_import,
+	  "a Prosody MUC's rooms as a rooms document",
+	  "Reads the rooms, their configuration, affiliations and reserved "
+	  "nicks from a Prosody MUC service's file storage, with Prosody's "
+	  "own Lua and libraries (" MUCCTL_PROSODY_IMPORT_PATH "), and "
+	  "writes them to standard output as a rooms document, for `mucctl "
+	  "apply`. What has no mucd equivalent is named on standard error. "
+	  "Needs neither the daemon nor its database.",
+	  "mucctl import prosody > rooms.json\n"
+	  "mucctl import prosody --data /var/lib/prosody --host "
+	  "conference.example.org --domain rooms.example.org > rooms.json",
+	  NULL },
 	{ "shell", MC_LOCAL, no_args, no_opts,
 	  "interactive shell",
 	  "Reads commands with line editing, history and tab completion "

@@ -274,7 +274,8 @@ exec_argv(struct mucctl *m, int argc, char **argv)
 
 	if ((c = command_find(argc, argv, &used)) == NULL)
 		return unknown_command(argc, argv);
-	if (c->cmd == MC_LOCAL)
+	/* shell and help take their words as they come. */
+	if (c->cmd == MC_LOCAL && strcmp(c->words, "import prosody") != 0)
 		return run_local(m, c, argc - used, argv + used);
 	if (parse_command_args(m, c, argc - used, argv + used, &args, &help,
 	    &json, &e) == -1) {
@@ -287,6 +288,11 @@ exec_argv(struct mucctl *m, int argc, char **argv)
 		help_command(c, stdout);
 		json_decref(args);
 		return EXIT_DONE;
+	}
+	if (c->cmd == MC_LOCAL) {
+		rc = import_prosody(m, args, &e);
+		json_decref(args);
+		return rc == -1 ? exec_fail(c->words, &e, json) : EXIT_DONE;
 	}
 	if (c->cmd == CTL_ROOMS && (c = rooms_variant(c, args, &e)) == NULL) {
 		json_decref(args);

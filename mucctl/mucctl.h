@@ -23,6 +23,8 @@
  *   shellwords.c  shell-style splitting of a line into words
  *   shell.c     the interactive shell (readline, history, signals)
  *   complete.c  tab completion for the shell
+ *   import.c    `import prosody`: another server's rooms as a rooms
+ *               document
  */
 #ifndef MUCCTL_H
 #define MUCCTL_H
@@ -46,6 +48,11 @@
  * overrides it (tests, a build tree). */
 #ifndef MUCCTL_MUCD_PATH
 #define MUCCTL_MUCD_PATH	"/usr/sbin/mucd"
+#endif
+/* The exporter `import prosody` runs with Prosody's Lua (import.c);
+ * MUCCTL_PROSODY_IMPORT in the environment overrides it. */
+#ifndef MUCCTL_PROSODY_IMPORT_PATH
+#define MUCCTL_PROSODY_IMPORT_PATH	"/usr/share/mucd/mucd-import.lua"
 #endif
 
 /* Exit statuses (mucctl(8)): the classes of the protocol's errors. */
@@ -251,6 +258,11 @@ int	 export_run(struct mucctl *, const struct command *, json_t *args,
  * to it, let it finish (so the store is closed and its lock released). */
 int	 offline_run(struct mucctl *, const struct command *, json_t *args,
 	    json_t **result, struct mc_err *);
+
+/* ---- import.c ---- */
+
+/* import prosody: the rooms document on stdout; -1 with *e set. */
+int	 import_prosody(struct mucctl *, json_t *args, struct mc_err *);
 
 /* ---- output.c ---- */
 

@@ -2,9 +2,10 @@
 # make install into a DESTDIR with a PREFIX other than the default: the
 # systemd unit starts the installed mucd on the configuration file that
 # mucd and mucctl read by default (mucd -h, mucd -t, mucctl -h), where the
-# example lands and the manuals say, and mucctl's offline mode runs the
-# installed mucd; PREFIX=/usr gives the packages' /usr/sbin and /etc.
-# make uninstall then removes everything it wrote.
+# example lands and the manuals say; mucctl's offline mode runs the
+# installed mucd, and `import prosody` the installed exporter; PREFIX=/usr
+# gives the packages' /usr/sbin, /etc and /usr/share. make uninstall then
+# removes everything it wrote.
 #
 # It builds in a copy of the tree (sources and the objects make check has
 # just built), so only what holds the paths is compiled again and the
@@ -33,7 +34,8 @@ check_paths() {
 	for f in "$d$sbin/mucd" "$d$sbin/mucctl" "$unit" \
 	    "$d${conf%/*}/mucd.conf.example" "$d$1/share/man/man8/mucd.8" \
 	    "$d$1/share/man/man8/mucctl.8" "$d$1/share/man/man5/mucd.conf.5" \
-	    "$d$1/share/bash-completion/completions/mucctl"; do
+	    "$d$1/share/bash-completion/completions/mucctl" \
+	    "$d$1/share/mucd/mucd-import.lua"; do
 		[ -f "$f" ] || t_fail "PREFIX=$1: $f not installed"
 	done
 	for what in "ExecStartPre=$sbin/mucd -t -c $conf" \
@@ -48,6 +50,10 @@ check_paths() {
 		    "$("$d$sbin/mucd" -h 2>&1 | grep -e -c)"
 	"$d$sbin/mucctl" -h 2>&1 | grep -q -F "(default $conf)" ||
 		t_fail "PREFIX=$1: mucctl -h does not name $conf"
+	"$d$sbin/mucctl" help import prosody | tr '\n' ' ' |
+	    grep -q -F "($1/share/mucd/mucd-import.lua)" ||
+		t_fail "PREFIX=$1: mucctl's import prosody does not run" \
+		    "$1/share/mucd/mucd-import.lua"
 	# Offline mode runs the installed mucd (not there without DESTDIR).
 	if [ ! -e "$sbin/mucd" ]; then
 		out=$(env -u MUCCTL_MUCD "$d$sbin/mucctl" -D "$T_DIR" rooms 2>&1)
@@ -70,6 +76,10 @@ check_paths() {
 		grep -q -F "$conf" "$f" ||
 			t_fail "PREFIX=$1: ${f##*/} does not name $conf"
 	done
+	grep -q -F "$1/share/mucd/mucd-import.lua" \
+	    "$d$1/share/man/man8/mucctl.8" ||
+		t_fail "PREFIX=$1: mucctl.8 does not name" \
+		    "$1/share/mucd/mucd-import.lua"
 }
 
 D=$T_DIR/root

@@ -136,17 +136,25 @@ check_completion() {
 	fi
 }
 
-check_completion "rooms room" ro
+check_completion "rooms room role" ro
 check_completion "show create config destroy forget avatar" room ""
 check_completion "set show" room avatar s
 check_completion "reserve release" nick re
 check_completion "--match" rooms --m
-check_completion "--reason --alternate --help --json" room destroy x --
+check_completion "--reason --alternate --keep-archive --help --json" \
+	room destroy x --
+check_completion "visitor participant moderator" occupants lobby --role ""
+check_completion "moderator" role set lobby Nick mo
+check_completion "show export purge stats" archive ""
+check_completion "--actor --since --limit --before --help --json" audit --
+check_completion "--dry-run --prune --help --json" apply f.json --
 check_completion "lobby@conference.localhost lounge@conference.localhost" \
 	-c "$D/mucd.conf" room show lo
 check_completion "lobby@conference.localhost" -c "$D/mucd.conf" kick lob
 check_completion "member" affiliations lobby mem
 check_completion "none" affiliation set lobby a@b no
+check_completion "prosody" import pr
+check_completion "--data --domain" import prosody --d
 check_completion "whois=" room config lobby who
 stop_mucd
 finish
