@@ -73,6 +73,30 @@ make_rooms "$WORK/data"
 import_check "$WORK/data"
 cp "$WORK/out" "$WORK/rooms.json"
 
+# What Prosody had arrives in mucd: apply the document (offline, to a new
+# database); a second apply changes nothing.
+mkdir "$WORK/mucd-data"
+(umask 077 && cat > "$WORK/mucd-import.conf" <<EOF
+domain = conference.localhost
+secret = import-test-secret-0123456789abcdef
+datadir = $WORK/mucd-data
+control = $WORK/mucd-import.sock
+backup_dir = $WORK
+allow_root = yes
+EOF
+)
+expect 0 "apply the imported rooms" "$MUCCTL" -c "$WORK/mucd-import.conf" \
+	-D "$WORK/mucd-data" apply "$WORK/rooms.json"
+out_has "2 created, 0 changed, 0 unchanged, 0 destroyed" \
+	"apply: Prosody's two rooms created"
+expect 0 "apply them again" "$MUCCTL" -c "$WORK/mucd-import.conf" \
+	-D "$WORK/mucd-data" apply "$WORK/rooms.json"
+out_has "0 created, 0 changed, 2 unchanged" "apply: the second time no change"
+expect 0 "the orchard in mucd" "$MUCCTL" -c "$WORK/mucd-import.conf" \
+	-D "$WORK/mucd-data" --json room show orchard
+jfield config.members_only true "mucd: members-only as in Prosody"
+jfield config.password_protected true "mucd: the password came along"
+
 # The one MUC host is found; naming it changes nothing; another domain.
 expect 0 "--host" "$MUCCTL" import prosody --data "$WORK/data" \
 	--host conference.localhost
