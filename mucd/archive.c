@@ -197,22 +197,56 @@ archive_floor(const struct room *r, const struct store_arch_room *ar)
 	return cut > ar->floor ? cut : ar->floor;
 }
 
-/* "<message xmlns='jabber:client' ..." from the stanza as broadcast. */
+/*
+ * Where the room's own <stanza-id/> (the last child archive_stamp_id
+ * added; the id is random, so it appears once) lies in a serialization:
+ * [*start, *end), or -1.
+ */
+static int
+find_own_sid(const char *xml, size_t len, const char *sid, size_t *start,
+    size_t *end)
+{
+	char needle[ARCH_SID_LEN + 8];
+	const char *at, *open, *close, *p;
+
+	snprintf(needle, sizeof(needle), "id='%s'", sid);
+	if ((at = memmem(xml, len, needle, strlen(needle))) == NULL)
+		return -1;
+	for (open = NULL, p = xml; (p = memmem(p, (size_t)(at - p),
+	    "<stanza-id", 10)) != NULL; p += 10)
+		open = p;
+	if (open == NULL || (close = memmem(at, len - (size_t)(at - xml),
+	    "/>", 2)) == NULL)
+		return -1;
+	*start = (size_t)(open - xml);
+	*end = (size_t)(close + 2 - xml);
+	return 0;
+}
+
+/*
+ * "<message xmlns='jabber:client' ..." from the serialization the copies
+ * were made of (ser; NULL: serialized here), without the stanza-id:
+ * stored apart already, it is added back when the message is rendered.
+ */
 static char *
-stored_form(const struct xnode *msg, size_t *len)
+stored_form(const struct xnode *msg, const struct buf *ser, const char *sid,
+    size_t *len)
 {
 	struct buf b, out;
+	size_t head = strlen(MSG_OPEN), cut0, cut1;
 	char *s = NULL;
 
 	buf_init(&b, 0);
 	buf_init(&out, 0);
-	if (x_serialize(msg, &b, NS_COMPONENT) == 0 &&
-	    b.len > strlen(MSG_OPEN) &&
-	    memcmp(b.data, MSG_OPEN, strlen(MSG_OPEN)) == 0 &&
-	    buf_append(&out, MSG_OPEN, strlen(MSG_OPEN)) == 0 &&
+	if (ser == NULL && x_serialize(msg, &b, NS_COMPONENT) == 0)
+		ser = &b;
+	if (ser != NULL && ser->len > head &&
+	    memcmp(ser->data, MSG_OPEN, head) == 0 &&
+	    find_own_sid(ser->data, ser->len, sid, &cut0, &cut1) == 0 &&
+	    buf_append(&out, MSG_OPEN, head) == 0 &&
 	    buf_puts(&out, CLIENT_XMLNS) == 0 &&
-	    buf_append(&out, b.data + strlen(MSG_OPEN),
-	    b.len - strlen(MSG_OPEN)) == 0) {
+	    buf_append(&out, ser->data + head, cut0 - head) == 0 &&
+	    buf_append(&out, ser->data + cut1, ser->len - cut1) == 0) {
 		*len = out.len;
 		s = buf_steal(&out);
 	}
@@ -253,8 +287,8 @@ archive_stamp_id(struct room *r, struct xnode *msg)
  * any storage failure: the copies carry that id, so it cannot change.
  */
 static int
-archive_store(struct room *r, struct xnode *msg, const struct occupant *o,
-    bool keep, struct muc_err *e)
+archive_store(struct room *r, struct xnode *msg, const struct buf *ser,
+    const struct occupant *o, bool keep, struct muc_err *e)
 {
 	struct store_arch_rec rec = { 0 };
 	struct store_arch_room *ar;
@@ -268,7 +302,7 @@ archive_store(struct room *r, struct xnode *msg, const struct occupant *o,
 	rec.nick = o != NULL ? o->nick : "";
 	rec.jid = o != NULL ? o->bare : "";
 	if (rec.sid == NULL || (ar = archive_room(r, true, &failed)) == NULL ||
-	    (xml = stored_form(msg, &rec.xmllen)) == NULL)
+	    (xml = stored_form(msg, ser, rec.sid, &rec.xmllen)) == NULL)
 		goto fail;
 	rec.seq = next_seq(ar);
 	rec.xml = xml;
@@ -287,11 +321,11 @@ fail:
 }
 
 int
-archive_admit(void *arg, struct muc_err *e)
+archive_admit(void *arg, const struct buf *ser, struct muc_err *e)
 {
 	struct archive_admission *a = arg;
 
-	return archive_store(a->r, a->msg, a->o, a->keep, e);
+	return archive_store(a->r, a->msg, ser, a->o, a->keep, e);
 }
 
 int
@@ -299,16 +333,16 @@ archive_message(struct room *r, struct xnode *msg, const struct occupant *o,
     bool keep, struct muc_err *e)
 {
 	archive_stamp_id(r, msg);
-	return archive_store(r, msg, o, keep, e);
+	return archive_store(r, msg, NULL, o, keep, e);
 }
 
 int
-archive_render(const struct store_arch_item *it, bool forward,
-    const char *extra, size_t extralen, struct buf *b)
+archive_render(const struct store_arch_item *it, const char *roomjid,
+    bool forward, const char *extra, size_t extralen, struct buf *b)
 {
 	const char *xml = it->rec.xml;
 	size_t len = it->rec.xmllen, head = strlen(MSG_OPEN),
-	    ns = strlen(CLIENT_XMLNS), tail = strlen(MSG_CLOSE);
+	    ns = strlen(CLIENT_XMLNS), tail = strlen(MSG_CLOSE), s0, s1;
 
 	/* Our own serialization; anything else is refused, not guessed. */
 	if (len < head + ns + tail || memcmp(xml, MSG_OPEN, head) != 0 ||
@@ -318,9 +352,16 @@ archive_render(const struct store_arch_item *it, bool forward,
 	buf_reset(b);
 	if (!forward)
 		head += ns;
-	return buf_append(b, MSG_OPEN, strlen(MSG_OPEN)) == -1 ||
-	    buf_append(b, xml + head, len - head - tail) == -1 ||
-	    buf_append(b, extra, extralen) == -1 ||
+	if (buf_append(b, MSG_OPEN, strlen(MSG_OPEN)) == -1 ||
+	    buf_append(b, xml + head, len - head - tail) == -1)
+		return -1;
+	/* The stanza-id where it was, last (records stored with it kept). */
+	if (find_own_sid(xml, len, it->rec.sid, &s0, &s1) == -1 &&
+	    (buf_puts(b, "<stanza-id xmlns='" NS_SID "' by='") == -1 ||
+	    x_escape(b, roomjid, strlen(roomjid)) == -1 ||
+	    buf_printf(b, "' id='%s'/>", it->rec.sid) == -1))
+		return -1;
+	return buf_append(b, extra, extralen) == -1 ||
 	    buf_puts(b, MSG_CLOSE) == -1 ? -1 : 0;
 }
 

@@ -52,7 +52,8 @@ struct archive_admission {
 	const struct occupant	*o;
 	bool			 keep;
 };
-int	 archive_admit(void *admission, struct muc_err *);
+int	 archive_admit(void *admission, const struct buf *ser,
+	    struct muc_err *);
 /* The room's archive entry, loaded (and for a new room, cleared of what
  * a former room of that JID left) on first use; NULL if it has none and
  * create is false, or on a store failure (*failed). */
@@ -69,11 +70,12 @@ uint64_t archive_floor(const struct room *, const struct store_arch_room *);
  * A stored message into b: as a stanza of its own for the component
  * stream (forward false: join history; 'to' goes after ARCH_MSG_OPEN),
  * or with its namespace spelled out to sit inside a <forwarded/>
- * (forward true: MAM results); either way with extra, serialized
- * elements, added last (a delay, a real JID). -1 if it is not one.
+ * (forward true: MAM results); either way with the room's stanza-id
+ * (stored apart, not in the XML) and extra, serialized elements, added
+ * last (a delay, a real JID). -1 if it is not one.
  */
-int	 archive_render(const struct store_arch_item *, bool forward,
-	    const char *extra, size_t extralen, struct buf *);
+int	 archive_render(const struct store_arch_item *, const char *roomjid,
+	    bool forward, const char *extra, size_t extralen, struct buf *);
 /* The stanza-id of a stored message, its seq as a timestamp, for
  * results: "YYYY-MM-DDThh:mm:ssZ". */
 void	 archive_stamp(uint64_t seq, char *out, size_t outlen);

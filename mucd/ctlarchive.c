@@ -40,35 +40,42 @@ room_archive(struct req *q, struct room *r, struct store_arch_room *none)
 	return none;
 }
 
+/* A record as the archive would forward it (stanza-id included). */
 static json_t *
-item_json(const struct store_arch_item *it)
+item_json(const struct store_arch_item *it, const char *roomjid)
 {
 	struct xml_limits lim = { 1u << 26, 64 };
 	struct xnode *msg;
+	struct buf b;
 	char err[64];
 	json_t *o;
 
-	msg = xml_parse(it->rec.xml, it->rec.xmllen, &lim, err, sizeof(err));
+	buf_init(&b, 0);
+	if (archive_render(it, roomjid, true, NULL, 0, &b) == -1)
+		buf_reset(&b);
+	msg = xml_parse(b.data ? b.data : "", b.len, &lim, err, sizeof(err));
 	o = json_pack("{s:s,s:I,s:s,s:s*,s:b,s:s?,s:s%}", "id", it->rec.sid,
 	    "stamp", (json_int_t)(STORE_ARCH_MS(it->rec.seq) / 1000), "nick",
 	    it->rec.nick, "jid", it->rec.jid[0] ? it->rec.jid : NULL,
 	    "retracted", (it->rec.flags & STORE_ARCH_TOMBSTONE) != 0, "body",
-	    x_child_text(msg, "body", NULL), "xml", it->rec.xml,
-	    it->rec.xmllen);
+	    x_child_text(msg, "body", NULL), "xml", b.data ? b.data : "",
+	    b.len);
 	x_free(msg);
+	buf_free(&b);
 	return o;
 }
 
 /* A walk's records as a JSON array (in walk order, reversed if asked). */
 static json_t *
-page_json(struct store_arch_item *items, size_t n, bool reverse)
+page_json(struct store_arch_item *items, size_t n, bool reverse,
+    const char *roomjid)
 {
 	json_t *list = json_array();
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		json_array_append_new(list, item_json(&items[reverse ?
-		    n - 1 - i : i]));
+		    n - 1 - i : i], roomjid));
 	for (i = 0; i < n; i++)
 		store_arch_item_free(&items[i]);
 	return list;
@@ -125,7 +132,7 @@ cmd_archive_show(struct req *q)
 	}
 	if (walk(q, &aq, items, &n, &more) == 0)
 		req_ok(q, json_pack("{s:s,s:o,s:b}", "room", r->jid, "messages",
-		    page_json(items, n, true), "truncated", more));
+		    page_json(items, n, true, r->jid), "truncated", more));
 	free(items);
 }
 
@@ -174,7 +181,7 @@ cmd_archive_export(struct req *q)
 		if (more && n > 0)
 			snprintf(next, sizeof(next), "%s", items[n - 1].rec.sid);
 		req_ok(q, json_pack("{s:s,s:o,s:s?}", "room", r->jid,
-		    "messages", page_json(items, n, false), "next",
+		    "messages", page_json(items, n, false, r->jid), "next",
 		    next[0] ? next : NULL));
 	}
 	free(items);
@@ -214,6 +221,9 @@ cmd_archive_purge(struct req *q)
 	}
 	next = *ar;
 	floor = all ? ar->last + 1 : STORE_ARCH_SEQ((uint64_t)before * 1000);
+	/* A time still to come purges what there is, not what will be. */
+	if (floor > ar->last + 1)
+		floor = ar->last + 1;
 	if (floor > next.floor)
 		next.floor = floor;
 	if (store_begin(q->m->store, &txn) != STORE_OK) {

@@ -292,7 +292,7 @@ history_copy(const struct store_arch_item *it, const char *roomjid,
 	rc = buf_puts(&d, "<delay xmlns='" NS_DELAY "' from='") == -1 ||
 	    x_escape(&d, roomjid, strlen(roomjid)) == -1 ||
 	    buf_printf(&d, "' stamp='%s'/>", stamp) == -1 ? -1 :
-	    archive_render(it, false, d.data, d.len, b);
+	    archive_render(it, roomjid, false, d.data, d.len, b);
 	buf_free(&d);
 	return rc;
 }

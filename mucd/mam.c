@@ -322,7 +322,7 @@ send_result(struct room *r, const char *to, const struct mamq *q,
 	    x_escape(&x, it->rec.jid, strlen(it->rec.jid)) == -1 ||
 	    buf_puts(&x, "'/></x>") == -1))
 		buf_reset(&x);
-	if (archive_render(it, true, x.data, x.len, &b) == 0) {
+	if (archive_render(it, r->jid, true, x.data, x.len, &b) == 0) {
 		x_add_raw(fwd, b.data, b.len);
 		mucd_send(r->mucd, msg);
 	}

@@ -1131,7 +1131,7 @@ room_relay(struct room *r, const struct xnode *st, relay_admit admit,
 		    "The room is relaying more than the service allows; "
 		    "wait a moment and send again");
 	}
-	if (admit != NULL && admit(arg, e) == -1) {
+	if (admit != NULL && admit(arg, &b, e) == -1) {
 		buf_free(&b);
 		return -1;
 	}

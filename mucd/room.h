@@ -233,11 +233,13 @@ void		 room_send_serialized(struct room *, const struct occupant *,
  * An occupant's groupchat message to everyone, unless a copy would exceed
  * max_stanza_out (policy-violation), the copies together the room's
  * fan-out budget, room_fanout_rate (resource-constraint), or admit (run
- * last, when it is not NULL: the archive storing the message) refuses:
- * then -1, e says why, and nothing is sent.
+ * last, when it is not NULL: the archive storing the message, from ser,
+ * the serialization the copies are made of) refuses: then -1, e says
+ * why, and nothing is sent.
  */
 struct muc_err;
-typedef int	(*relay_admit)(void *arg, struct muc_err *);
+typedef int	(*relay_admit)(void *arg, const struct buf *ser,
+		    struct muc_err *);
 int		 room_relay(struct room *, const struct xnode *st,
 		    relay_admit admit, void *arg, struct muc_err *e);
 /* The room's 104-style notice: <message type=groupchat from=room><x>…codes */
