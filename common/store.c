@@ -2515,14 +2515,15 @@ store_arch_add(struct store_txn *t, const char *room,
 	next.last = r->seq;
 	if ((rc = sub_begin(t, &child)) != 0)
 		return fail(t->st, rc, "archive %s: add", room);
-	rc = sid_taken(t->st, child, ar->aid, r->sid);
-	if (rc == 0)
-		rc = arch_put(t, child, ar->aid, r, DB_NOOVERWRITE);
+	rc = arch_put(t, child, ar->aid, r, DB_NOOVERWRITE);
 	if (rc == 0)
 		rc = aroom_put(t, child, room, &next);
 	/* A stanza-id taken already is the caller's to retry with another
-	 * id, not a failure of the store. */
-	if ((rc = sub_end(child, rc)) == DB_KEYEXIST)
+	 * id, not a failure of the store. The unique index refuses it with a
+	 * generic error, so the cause is looked up only then: a lookup before
+	 * every put would cost each message a search of the index. */
+	if ((rc = sub_end(child, rc)) != 0 &&
+	    sid_taken(t->st, t->txn, ar->aid, r->sid) == DB_KEYEXIST)
 		return STORE_CONFLICT;
 	if (rc != 0)
 		return fail(t->st, rc, "archive %s: add", room);
