@@ -66,6 +66,7 @@
 	X(ARCHIVE_SHOW,		"archive.show",		CTL_READ)		\
 	X(ARCHIVE_EXPORT,	"archive.export",	CTL_READ)		\
 	X(ARCHIVE_PURGE,	"archive.purge",	CTL_WRITE)		\
+	X(ARCHIVE_IMPORT,	"archive.import",	CTL_WRITE)		\
 	X(ARCHIVE_STATS,	"archive.stats",	CTL_READ)		\
 	X(ROLE_SET,		"role.set",		CTL_WRITE | CTL_ONLINE) \
 	X(SUBJECT_SET,		"subject.set",		CTL_WRITE)		\

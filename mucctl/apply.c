@@ -28,6 +28,8 @@ struct apply {
 	json_t			*errors;	/* strings */
 	json_t			*destroy;	/* --prune: room JIDs */
 	json_t			*named;		/* room JID -> its index */
+	json_t			*archive;	/* {line, msg} after the doc */
+	size_t			 imported, skipped;
 	size_t			 unchanged;
 	bool			 fatal;		/* stop planning */
 };
@@ -87,6 +89,43 @@ read_all(FILE *f, const char *name, char **out, size_t *len,
 	return 0;
 }
 
+/*
+ * What follows the document: archived messages, a JSON object per line
+ * with the room it belongs to (export --with-archive), kept to be
+ * imported once the rooms are applied.
+ */
+static int
+load_archive(struct apply *a, const char *text, size_t len, size_t at,
+    struct mc_err *e)
+{
+	size_t line = 1, i, end;
+	json_t *msg;
+
+	for (i = 0; i < at; i++)
+		line += text[i] == '\n';
+	for (; at < len; at = end + 1, line++) {
+		for (end = at; end < len && text[end] != '\n'; end++)
+			;
+		for (i = at; i < end && strchr(" \t\r", text[i]) != NULL; i++)
+			;
+		if (i == end)
+			continue;
+		if ((msg = arch_import_parse(a->file, line, text + at, end - at,
+		    e)) == NULL)
+			return -1;
+		if (json_string_value(json_object_get(msg, "room")) == NULL) {
+			json_decref(msg);
+			return mc_fail(e, EXIT_USAGE,
+			    ctl_errs[CTL_E_BAD_REQUEST].code, "%s:%zu: an "
+			    "archived message without its \"room\"; nothing "
+			    "was applied", a->file, line);
+		}
+		json_array_append_new(a->archive, json_pack("{s:I,s:o}",
+		    "line", (json_int_t)line, "msg", msg));
+	}
+	return 0;
+}
+
 static int
 load_doc(struct apply *a, struct mc_err *e)
 {
@@ -104,13 +143,16 @@ load_doc(struct apply *a, struct mc_err *e)
 		fclose(f);
 	if (rc == -1)
 		return -1;
-	a->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	free(text);
+	a->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES |
+	    JSON_DISABLE_EOF_CHECK, &je);
 	if (a->doc == NULL)
-		return mc_fail(e, EXIT_USAGE, ctl_errs[CTL_E_BAD_REQUEST].code,
+		rc = mc_fail(e, EXIT_USAGE, ctl_errs[CTL_E_BAD_REQUEST].code,
 		    "%s:%d:%d: %s; nothing was applied", a->file, je.line,
 		    je.column, je.text);
-	return 0;
+	else
+		rc = load_archive(a, text, len, (size_t)je.position, e);
+	free(text);
+	return rc;
 }
 
 static int
@@ -244,6 +286,16 @@ plan_all(struct apply *a, const struct command *c, struct mc_err *e)
 			return -1;
 	if (json_array_size(a->errors) > 0)
 		return 0;
+	json_array_foreach(a->archive, i, spec)
+		if (json_object_get(a->named, jstr(json_object_get(spec,
+		    "msg"), "room")) == NULL)
+			json_array_append_new(a->errors, json_sprintf("line "
+			    "%lld: an archived message of %s, a room the "
+			    "document does not name", (long long)
+			    json_integer_value(json_object_get(spec, "line")),
+			    jstr(json_object_get(spec, "msg"), "room")));
+	if (json_array_size(a->errors) > 0)
+		return 0;
 	return a->prune ? plan_prune(a, e) : 0;
 }
 
@@ -290,14 +342,24 @@ print_plan(struct apply *a, bool done)
 	    done ? "" : "would be: ", created,
 	    json_array_size(a->plans) - created, a->unchanged,
 	    json_array_size(a->destroy));
+	if (json_array_size(a->archive) == 0)
+		return;
+	if (done)
+		printf("archive: %zu messages imported, %zu already there\n",
+		    a->imported, a->skipped);
+	else
+		printf("archive: %zu messages to import (those already there "
+		    "are skipped)\n", json_array_size(a->archive));
 }
 
 static void
 print_json_result(struct apply *a, bool done)
 {
-	json_t *doc = json_pack("{s:b,s:O,s:I,s:O}", "dry_run", !done,
-	    "rooms", a->plans, "unchanged", (json_int_t)a->unchanged,
-	    "destroy", a->destroy);
+	json_t *doc = json_pack("{s:b,s:O,s:I,s:O,s:{s:I,s:I,s:I}}",
+	    "dry_run", !done, "rooms", a->plans, "unchanged",
+	    (json_int_t)a->unchanged, "destroy", a->destroy, "archive",
+	    "messages", (json_int_t)json_array_size(a->archive), "imported",
+	    (json_int_t)a->imported, "skipped", (json_int_t)a->skipped);
 
 	print_json(doc);
 	json_decref(doc);
@@ -334,6 +396,40 @@ report_errors(struct apply *a)
 }
 
 /* ---- applying ---- */
+
+/* The archive lines, room after room, once the rooms are what the
+ * document says (archiving on where it says so). */
+static int
+import_archive(struct apply *a, struct mc_err *e)
+{
+	struct arch_import ai = { 0 };
+	const char *room = NULL;
+	json_t *v, *msg;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(a->archive, i, v) {
+		msg = json_object_get(v, "msg");
+		if (room == NULL || strcmp(room, jstr(msg, "room")) != 0) {
+			if ((rc = arch_import_flush(&ai, e)) == -1)
+				break;
+			a->imported += ai.imported;
+			a->skipped += ai.skipped;
+			room = jstr(msg, "room");
+			arch_import_free(&ai);
+			arch_import_init(&ai, a->m, room, false);
+		}
+		if ((rc = arch_import_add(&ai, json_incref(msg), (size_t)
+		    json_integer_value(json_object_get(v, "line")), e)) == -1)
+			break;
+	}
+	if (rc == 0 && (rc = arch_import_flush(&ai, e)) == 0) {
+		a->imported += ai.imported;
+		a->skipped += ai.skipped;
+	}
+	arch_import_free(&ai);
+	return rc;
+}
 
 static int
 apply_all(struct apply *a, const struct command *c, struct mc_err *e)
@@ -399,7 +495,8 @@ apply_run(struct mucctl *m, const struct command *c, json_t *args, bool json)
 	a.errors = json_array();
 	a.destroy = json_array();
 	a.named = json_object();
-	if (a.named == NULL || a.plans == NULL || a.errors == NULL ||
+	a.archive = json_array();
+	if (a.named == NULL || a.archive == NULL || a.plans == NULL || a.errors == NULL ||
 	    a.destroy == NULL) {
 		mc_fail(&e, EXIT_REFUSED, "", "out of memory");
 		goto out;
@@ -419,6 +516,11 @@ apply_run(struct mucctl *m, const struct command *c, json_t *args, bool json)
 		rc = rc ? EXIT_REFUSED : EXIT_DONE;
 	} else
 		rc = EXIT_DONE;
+	if (!a.dry && rc == EXIT_DONE && json_array_size(a.archive) > 0 &&
+	    import_archive(&a, &e) == -1) {
+		rc = -1;
+		goto out;
+	}
 	if (json)
 		print_json_result(&a, !a.dry);
 	else
@@ -428,6 +530,7 @@ out:
 	if (m->client.pid != -1)
 		client_close(&m->client);
 	json_decref(a.named);
+	json_decref(a.archive);
 	json_decref(a.doc);
 	json_decref(a.plans);
 	json_decref(a.errors);
@@ -457,10 +560,53 @@ print_room(json_t *room, bool first)
 	return 0;
 }
 
+/* One room's archive as JSON lines, each naming the room, page by page. */
+static int
+export_archive(struct mucctl *m, const char *room, struct mc_err *e)
+{
+	struct command buf;
+	const struct command *c = cmd_of(CTL_ARCHIVE_EXPORT, &buf);
+	json_t *args = json_pack("{s:s}", "room", room), *res = NULL, *msg;
+	json_t *line;
+	const char *next;
+	size_t i;
+	char *s;
+	int rc;
+
+	if (args == NULL)
+		return mc_fail(e, EXIT_REFUSED, "", "out of memory");
+	while ((rc = exec_request(m, c, args, &res, e)) == 0) {
+		json_array_foreach(json_object_get(res, "messages"), i, msg) {
+			/* The room first, to be read at a glance. */
+			line = json_pack("{s:s}", "room", room);
+			if (line == NULL || json_object_update(line, msg) == -1 ||
+			    (s = json_dumps(line, JSON_COMPACT |
+			    JSON_PRESERVE_ORDER)) == NULL) {
+				json_decref(line);
+				rc = mc_fail(e, EXIT_REFUSED, "", "out of memory");
+				break;
+			}
+			puts(s);
+			free(s);
+			json_decref(line);
+		}
+		next = jstr(res, "next");
+		if (rc != 0 || next == NULL ||
+		    json_object_set_new(args, "after", json_string(next)) == -1)
+			break;
+		json_decref(res);
+		res = NULL;
+	}
+	json_decref(res);
+	json_decref(args);
+	return rc;
+}
+
 int
 export_run(struct mucctl *m, const struct command *c, json_t *args, bool json)
 {
-	json_t *res = NULL, *room;
+	json_t *res = NULL, *room, *names = json_array(), *v;
+	bool with = jbool(args, "with_archive");
 	struct mc_err e = { 0 };
 	const char *next;
 	bool first = true;
@@ -468,6 +614,11 @@ export_run(struct mucctl *m, const struct command *c, json_t *args, bool json)
 	int rc;
 
 	(void)json;	/* the document is JSON either way */
+	json_object_del(args, "with_archive");
+	if (names == NULL) {
+		mc_fail(&e, EXIT_REFUSED, "", "out of memory");
+		return exec_fail("export", &e, false);
+	}
 	m->hold_offline = true;
 	/* Nothing is printed before the first page is in: a failure
 	 * leaves stdout empty, not a broken document. */
@@ -478,6 +629,9 @@ export_run(struct mucctl *m, const struct command *c, json_t *args, bool json)
 		json_array_foreach(json_object_get(res, "rooms"), i, room) {
 			print_room(room, first);
 			first = false;
+			if (with)
+				json_array_append(names, json_object_get(room,
+				    "jid"));
 		}
 		fflush(stdout);
 		next = jstr(res, "next");
@@ -488,14 +642,18 @@ export_run(struct mucctl *m, const struct command *c, json_t *args, bool json)
 		res = NULL;
 	}
 	json_decref(res);
+	if (rc == 0)
+		printf("%s  ]\n}\n", first ? "" : "\n");
+	else if (!first)
+		printf("\n");
+	json_array_foreach(names, i, v)
+		if (rc == 0)
+			rc = export_archive(m, json_string_value(v), &e);
+	json_decref(names);
 	m->hold_offline = false;
 	if (m->client.pid != -1)
 		client_close(&m->client);
-	if (rc == -1) {
-		if (!first)
-			printf("\n");
+	if (rc == -1)
 		return exec_fail("export", &e, false);
-	}
-	printf("%s  ]\n}\n", first ? "" : "\n");
 	return EXIT_DONE;
 }

@@ -139,6 +139,15 @@ static const struct opt_spec o_arch_show[] = {
 static const struct arg_spec a_file[] = {
 	{ "FILE", "file", A_FILE, 0 }, END
 };
+static const struct arg_spec a_room_file[] = {
+	{ "ROOM", "room", A_ROOM, 0 },
+	{ "FILE", "file", A_FILE, 0 }, END
+};
+static const struct opt_spec o_dry_run[] = {
+	{ "dry-run", "dry_run", O_FLAG, NULL,
+	  "count what would be imported, change nothing" },
+	OEND
+};
 static const struct arg_spec a_rooms[] = {
 	{ "ROOM...", "rooms", A_ROOMS, ARG_OPTIONAL }, END
 };
@@ -147,6 +156,11 @@ static const struct opt_spec o_apply[] = {
 	  "show what would change, change nothing" },
 	{ "prune", "prune", O_FLAG, NULL,
 	  "also remove the affiliations and rooms the file does not name" },
+	OEND
+};
+static const struct opt_spec o_export[] = {
+	{ "with-archive", "with_archive", O_FLAG, NULL,
+	  "add each room's archived messages as JSON lines" },
 	OEND
 };
 static const struct opt_spec o_audit[] = {
@@ -459,6 +473,18 @@ const struct command mc_commands[] = {
 	  "fetched a page at a time.",
 	  "mucctl archive export lobby > lobby.jsonl",
 	  render_archive_export },
+	{ "archive import", CTL_ARCHIVE_IMPORT, a_room_file, o_dry_run,
+	  "add messages from an archive export to a room's archive",
+	  "Reads archived messages as `mucctl archive export` writes them "
+	  "(one JSON object per line; FILE - is standard input) and adds them "
+	  "to the room's archive, after its newest message, from the room's "
+	  "own address whatever room they were archived in. The room must "
+	  "archive. A message whose id the room holds already is skipped, so "
+	  "a second run adds nothing. Messages are sent in batches, each "
+	  "checked whole and stored in one transaction.",
+	  "mucctl archive export lobby > lobby.jsonl\n"
+	  "mucctl archive import lobby lobby.jsonl",
+	  NULL },
 	{ "archive purge", CTL_ARCHIVE_PURGE, a_room, o_arch_purge,
 	  "delete a room's archived messages",
 	  "Purges the room's archive before a time, or all of it. The "
@@ -485,12 +511,15 @@ const struct command mc_commands[] = {
 	  "mucctl apply rooms.json --dry-run\nmucctl apply rooms.json\n"
 	  "mucctl export | ssh new mucctl apply -",
 	  NULL },
-	{ "export", CTL_ROOM_EXPORT, a_rooms, no_opts,
+	{ "export", CTL_ROOM_EXPORT, a_rooms, o_export,
 	  "write rooms as a JSON document for apply",
 	  "Writes the persistent rooms (or those named) as a rooms document: "
 	  "settings (the password too), subject, affiliations with reserved "
-	  "nicks and reasons. `mucctl apply` takes it back.",
-	  "mucctl export > rooms.json\nmucctl export lobby team",
+	  "nicks and reasons. With --with-archive, each room's archived "
+	  "messages follow the document as JSON lines naming their room. "
+	  "`mucctl apply` takes either back.",
+	  "mucctl export > rooms.json\nmucctl export lobby team\n"
+	  "mucctl export --with-archive | ssh new mucctl apply -",
 	  NULL },
 	{ "audit", CTL_AUDIT, a_room_opt, o_audit,
 	  "show who changed what: the audit trail",

@@ -304,6 +304,11 @@ exec_argv(struct mucctl *m, int argc, char **argv)
 		json_decref(args);
 		return rc;
 	}
+	if (c->cmd == CTL_ARCHIVE_IMPORT) {
+		rc = archive_import_run(m, c, args, json);
+		json_decref(args);
+		return rc;
+	}
 	if (c->cmd == CTL_ARCHIVE_EXPORT) {
 		rc = exec_pages(m, c, args, &e);
 		json_decref(args);

@@ -252,6 +252,35 @@ int	 apply_run(struct mucctl *, const struct command *, json_t *args,
 int	 export_run(struct mucctl *, const struct command *, json_t *args,
 	    bool json);
 
+/* ---- archimport.c ---- */
+
+/* Archived messages into a room's archive, a batch at a time. */
+struct arch_import {
+	struct mucctl	*m;
+	const char	*room;
+	char		*jid;		/* the room as the daemon names it */
+	bool		 dry;
+	json_t		*batch;
+	size_t		 bytes, first_line, last_line;
+	size_t		 imported, skipped;
+};
+
+void	 arch_import_init(struct arch_import *, struct mucctl *,
+	    const char *room, bool dry);
+/* Queue one message (taken over), sending a full batch; line is where
+ * it was read (for errors), or 0. */
+int	 arch_import_add(struct arch_import *, json_t *msg, size_t line,
+	    struct mc_err *);
+/* Send what is queued. */
+int	 arch_import_flush(struct arch_import *, struct mc_err *);
+void	 arch_import_free(struct arch_import *);
+/* One line of FILE as an archived message, or NULL with e set. */
+json_t	*arch_import_parse(const char *file, size_t line, const char *text,
+	    size_t len, struct mc_err *);
+/* mucctl archive import ROOM FILE: exit status. */
+int	 archive_import_run(struct mucctl *, const struct command *,
+	    json_t *args, bool json);
+
 /* ---- offline.c ---- */
 
 /* Run one command on the database: start `mucd -m`, speak the protocol

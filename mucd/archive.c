@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jid.h"
 #include "log.h"
 #include "mucd.h"
 #include "room.h"
@@ -18,7 +19,8 @@
  * Sent again as themselves (join history) they drop it, like every
  * stanza on the component stream.
  */
-#define CLIENT_XMLNS	" xmlns='jabber:client'"
+#define NS_CLIENT	"jabber:client"
+#define CLIENT_XMLNS	" xmlns='" NS_CLIENT "'"
 #define MSG_OPEN	ARCH_MSG_OPEN
 #define MSG_CLOSE	"</message>"
 
@@ -433,6 +435,146 @@ archive_tombstone(struct room *r, const struct store_arch_item *it,
 		    it->rec.sid, store_errmsg(r->mucd->store));
 	}
 	return rc;
+}
+
+static bool
+sid_valid(const char *sid)
+{
+	size_t i;
+
+	if (sid == NULL || strlen(sid) != ARCH_SID_LEN)
+		return false;
+	for (i = 0; i < ARCH_SID_LEN; i++)
+		if (!(sid[i] >= 'A' && sid[i] <= 'Z') &&
+		    !(sid[i] >= 'a' && sid[i] <= 'z') &&
+		    !(sid[i] >= '0' && sid[i] <= '9') && sid[i] != '-' &&
+		    sid[i] != '_')
+			return false;
+	return true;
+}
+
+/* Is s what prep makes of it (a stored nick or JID is prepared)? */
+static bool
+prepared(const char *s, int (*prep)(const char *, char *, size_t,
+    const char **))
+{
+	char out[JID_BARE_MAX + 1];
+	const char *why;
+
+	return prep(s, out, sizeof(out), &why) == 0 && strcmp(out, s) == 0;
+}
+
+const char *
+archive_import_check(const struct archive_import *in)
+{
+	const struct xnode *m = in->msg;
+
+	if (!sid_valid(in->sid))
+		return "\"id\" is not a stanza-id as mucd makes them";
+	if (in->stamp <= 0 || in->stamp > (long long)(UINT64_MAX >> 26))
+		return "\"stamp\" is not a time";
+	if (in->nick[0] != '\0' && !prepared(in->nick, jid_resourceprep))
+		return "\"nick\" is not a valid nick";
+	if (in->jid[0] != '\0' && !prepared(in->jid, jid_prep_bare))
+		return "\"jid\" is not a bare JID";
+	if (m == NULL || strcmp(m->name, "message") != 0 ||
+	    strcmp(m->ns, NS_CLIENT) != 0)
+		return "\"xml\" is not a <message/> in jabber:client";
+	if (!in->retracted &&
+	    strcmp(x_attr(m, "type") ? x_attr(m, "type") : "", "groupchat") != 0)
+		return "\"xml\" is not a groupchat message";
+	return NULL;
+}
+
+/* One message into txn: 1 if the room holds its stanza-id already. */
+static int
+import_one(struct room *r, struct store_txn *txn, struct store_arch_room *ar,
+    struct archive_import *in)
+{
+	struct store_arch_rec rec = { 0 };
+	struct store_arch_item it;
+	char from[JID_MAX + 1];
+	struct buf b;
+	uint64_t seq;
+	int rc;
+
+	rc = store_arch_get(r->mucd->store, ar->aid, in->sid, &it);
+	if (rc == STORE_OK) {
+		store_arch_item_free(&it);
+		return 1;
+	}
+	if (rc != STORE_NOTFOUND || jid_compose(from, sizeof(from), NULL,
+	    r->jid, in->nick) == -1)
+		return -1;
+	/* Where it was archived is not where it lives now. */
+	strip_stanza_ids(in->msg);
+	x_set_attr(in->msg, "from", from);
+	x_set_attr(in->msg, "to", NULL);
+	seq = STORE_ARCH_SEQ((uint64_t)in->stamp * 1000);
+	rec.seq = seq > ar->last ? seq : ar->last + 1;
+	rec.flags = in->retracted ? STORE_ARCH_TOMBSTONE : 0;
+	rec.sid = in->sid;
+	rec.nick = in->nick;
+	rec.jid = in->jid;
+	buf_init(&b, 0);
+	rc = STORE_ERR;
+	if (x_serialize(in->msg, &b, "") == 0) {
+		rec.xml = b.data;
+		rec.xmllen = b.len;
+		rc = store_arch_add(txn, r->jid, ar, &rec);
+	}
+	buf_free(&b);
+	return rc == STORE_OK ? 0 : -1;
+}
+
+int
+archive_import(struct room *r, struct archive_import *in, size_t n,
+    bool dry, size_t *added)
+{
+	struct store_arch_room *ar, next;
+	struct store_arch_item it;
+	struct store_txn *txn;
+	char what[48];
+	bool failed;
+	size_t i;
+	int rc = 0;
+
+	*added = 0;
+	ar = archive_room(r, !dry, &failed);
+	if (dry) {
+		for (i = 0; i < n && !failed && rc != -1; i++) {
+			rc = ar == NULL ? STORE_NOTFOUND : store_arch_get(
+			    r->mucd->store, ar->aid, in[i].sid, &it);
+			if (rc == STORE_OK)
+				store_arch_item_free(&it);
+			else if (rc == STORE_NOTFOUND)
+				(*added)++;
+			else
+				rc = -1;
+		}
+		return failed ? -1 : rc == -1 ? -1 : 0;
+	}
+	if (ar == NULL || store_begin(r->mucd->store, &txn) != STORE_OK)
+		return -1;
+	/* Added to a copy: the room's entry follows only a commit. */
+	next = *ar;
+	for (i = 0; i < n && (rc = import_one(r, txn, &next, &in[i])) != -1;
+	    i++)
+		*added += rc == 0;
+	if (rc != -1 && *added > 0) {
+		snprintf(what, sizeof(what), "%zu messages", *added);
+		audit_note(r->mucd, r->jid, "archive.import", NULL, NULL, what,
+		    NULL);
+	}
+	if (rc == -1) {
+		store_abort(txn);
+		return -1;
+	}
+	if (audit_commit(r->mucd, txn) != STORE_OK)
+		return -1;
+	mucd_store_dirty(r->mucd);
+	*ar = next;
+	return 0;
 }
 
 static int

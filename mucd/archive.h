@@ -54,6 +54,30 @@ struct archive_admission {
 };
 int	 archive_admit(void *admission, const struct buf *ser,
 	    struct muc_err *);
+/*
+ * A message from an archive export (archive.import): its stanza-id as
+ * mucd makes them, its time, its sender, and the stanza as exported (a
+ * groupchat <message/> in jabber:client, parsed).
+ */
+struct archive_import {
+	const char	*sid;
+	long long	 stamp;		/* seconds since the epoch */
+	const char	*nick;		/* "" for the room's own */
+	const char	*jid;		/* the sender's real bare JID, or "" */
+	bool		 retracted;	/* a moderation's tombstone */
+	struct xnode	*msg;
+};
+/* Why in is not a message archive_import could store (NULL: it is). */
+const char *archive_import_check(const struct archive_import *in);
+/*
+ * Store the n messages of in (each checked) in one transaction, each
+ * after the room's newest, at its own time where that is later; from
+ * the room's occupant JID of its nick, whichever room it was archived
+ * in; a stanza-id the room holds already is skipped. *added: how many
+ * were (dry: would be) stored. -1 on a store failure: none was.
+ */
+int	 archive_import(struct room *, struct archive_import *in, size_t n,
+	    bool dry, size_t *added);
 /* The room's archive entry, loaded (and for a new room, cleared of what
  * a former room of that JID left) on first use; NULL if it has none and
  * create is false, or on a store failure (*failed). */

@@ -20,6 +20,7 @@
 #define SHOW_MAX	1000
 #define EXPORT_PAGE	500	/* records per export reply, at most */
 #define STATS_LIMIT	10000
+#define IMPORT_MAX	1000	/* messages per import request, at most */
 
 /* The room's archive; NULL after replying (or, absent, an empty one in
  * *none). */
@@ -247,6 +248,91 @@ cmd_archive_purge(struct req *q)
 	*ar = next;
 	req_ok(q, json_pack("{s:s,s:b,s:I}", "room", r->jid, "purged", 1,
 	    "before", (json_int_t)(STORE_ARCH_MS(next.floor) / 1000)));
+}
+
+/* Item i of an import: checked, its XML parsed into in->msg. */
+static int
+import_item(struct req *q, size_t i, json_t *o, struct archive_import *in)
+{
+	struct xml_limits lim = { q->m->conf.max_stanza_size,
+	    q->m->conf.max_stanza_depth };
+	json_t *jid = json_object_get(o, "jid"), *stamp;
+	const char *xml, *why;
+	char err[64];
+
+	memset(in, 0, sizeof(*in));
+	stamp = json_object_get(o, "stamp");
+	in->sid = json_string_value(json_object_get(o, "id"));
+	in->nick = json_string_value(json_object_get(o, "nick"));
+	in->jid = jid == NULL || json_is_null(jid) ? "" : json_string_value(jid);
+	in->retracted = json_is_true(json_object_get(o, "retracted"));
+	xml = json_string_value(json_object_get(o, "xml"));
+	if (!json_is_object(o) || !json_is_integer(stamp) || in->nick == NULL ||
+	    in->jid == NULL || xml == NULL) {
+		req_fail(q, CTL_E_BAD_REQUEST, "message %zu: not an archived "
+		    "message (\"id\", \"stamp\", \"nick\", \"xml\")", i + 1);
+		return -1;
+	}
+	in->stamp = (long long)json_integer_value(stamp);
+	if ((in->msg = xml_parse(xml, strlen(xml), &lim, err,
+	    sizeof(err))) == NULL) {
+		req_fail(q, CTL_E_BAD_REQUEST, "message %zu: \"xml\": %s",
+		    i + 1, err);
+		return -1;
+	}
+	if ((why = archive_import_check(in)) != NULL) {
+		req_fail(q, CTL_E_BAD_REQUEST, "message %zu (%s): %s", i + 1,
+		    in->sid ? in->sid : "no id", why);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Messages from an archive export into a room's archive: all checked
+ * before any is stored, then stored in one transaction; those whose
+ * stanza-id the room holds already are skipped, so an import run twice
+ * stores nothing the second time.
+ */
+void
+cmd_archive_import(struct req *q)
+{
+	struct room *r = req_need_room(q);
+	json_t *list = json_object_get(q->args, "messages");
+	bool dry = json_is_true(json_object_get(q->args, "dry_run"));
+	struct archive_import *in;
+	size_t i, n = json_array_size(list), added = 0;
+	int rc = -1;
+
+	if (r == NULL)
+		return;
+	if (!json_is_array(list) || n > IMPORT_MAX) {
+		req_fail(q, CTL_E_BAD_REQUEST, "\"messages\": an array of at "
+		    "most %d archived messages", IMPORT_MAX);
+		return;
+	}
+	if (!archive_on(r)) {
+		req_fail(q, CTL_E_NOT_ALLOWED, "%s does not archive (its "
+		    "archiving setting is off)", r->jid);
+		return;
+	}
+	if ((in = calloc(n ? n : 1, sizeof(*in))) == NULL) {
+		req_fail(q, CTL_E_INTERNAL, "out of memory");
+		return;
+	}
+	for (i = 0; i < n && import_item(q, i, json_array_get(list, i),
+	    &in[i]) == 0; i++)
+		;
+	if (i == n && (rc = archive_import(r, in, n, dry, &added)) == -1)
+		req_fail(q, CTL_E_INTERNAL, "the archive of %s: %s; nothing "
+		    "was imported", r->jid, store_errmsg(q->m->store));
+	if (rc == 0)
+		req_ok(q, json_pack("{s:s,s:I,s:I,s:b}", "room", r->jid,
+		    "imported", (json_int_t)added, "skipped",
+		    (json_int_t)(n - added), "dry_run", dry));
+	for (i = 0; i < n; i++)
+		x_free(in[i].msg);
+	free(in);
 }
 
 struct stats {

@@ -936,6 +936,7 @@ cmd_backup(struct req *q)
 #define cmd_ARCHIVE_SHOW	cmd_archive_show
 #define cmd_ARCHIVE_EXPORT	cmd_archive_export
 #define cmd_ARCHIVE_PURGE	cmd_archive_purge
+#define cmd_ARCHIVE_IMPORT	cmd_archive_import
 #define cmd_ARCHIVE_STATS	cmd_archive_stats
 #define cmd_ROLE_SET		cmd_role_set
 #define cmd_SUBJECT_SET		cmd_subject_set

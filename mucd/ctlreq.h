@@ -80,6 +80,7 @@ long	 req_count(struct req *, const char *name, long dflt, long max);
 void	 cmd_archive_show(struct req *);
 void	 cmd_archive_export(struct req *);
 void	 cmd_archive_purge(struct req *);
+void	 cmd_archive_import(struct req *);
 void	 cmd_archive_stats(struct req *);
 /* Handlers in ctlapply.c. */
 void	 cmd_room_apply(struct req *);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The archive through mucctl: archive show (filters, --json), export
-# (JSON lines, paged past one reply), stats, purge (--before, --all),
+# (JSON lines, paged past one reply), import (twice, bad input), export --with-archive into apply,
+# stats, purge (--before, --all),
 # offline, bad input; the stored record holds the message without its
 # stanza-id (kept apart, added back when shown: the bytes on disk), and
 # a destroyed room's archive is kept only when asked.
@@ -58,6 +59,96 @@ else
 	not_ok "export: each line JSON, every id once"
 fi
 
+# --- import: the export into another room, twice; bad input adds nothing ---
+cp "$WORK/out" "$WORK/annals.jsonl"
+_id0=$(head -n 1 "$WORK/annals.jsonl" | "$JGET" id)
+expect 0 "room create annex" mc room create annex
+expect 0 "archive import --dry-run" mc --json archive import annex \
+	"$WORK/annals.jsonl" --dry-run
+jfield imported 623 "import --dry-run: every message would be"
+expect 0 "archive stats after the dry run" mc --json archive stats annex
+jcount rooms 0 "import --dry-run: nothing stored"
+expect 0 "archive import" mc archive import annex "$WORK/annals.jsonl"
+out_has "623 messages imported, 0 already there" "import: human"
+# One event per batch (one transaction each), saying how many it added.
+expect 0 "audit of the import" mc --json audit annex --limit 100
+if /usr/bin/python3 -c '
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["events"]
+      if e["action"] == "archive.import"]
+sys.exit(0 if ev and sum(int(e["new"].split()[0]) for e in ev) == 623
+         else 1)' "$WORK/out"; then
+	ok "import: in the audit trail, 623 messages in all"
+else
+	not_ok "import: in the audit trail, 623 messages in all"; evidence
+fi
+expect 0 "archive import again" mc --json archive import annex - \
+	< "$WORK/annals.jsonl"
+jfield imported 0 "import again: nothing new"
+jfield skipped 623 "import again: every message already there"
+expect 0 "archive show annex --with Romeo" mc --json archive show annex \
+	--with Romeo
+jcount messages 3 "import: Romeo's three"
+jfield messages.0.body "first from Romeo" "import: in their order"
+jfield messages.0.id "$_id0" "import: the stanza-id kept"
+case $("$JGET" messages.0.xml < "$WORK/out") in
+*"from='annex@conference.localhost/Romeo'"*"by='annex@conference.localhost'"*)
+	ok "import: from the new room, with its stanza-id" ;;
+*)	not_ok "import: from the new room, with its stanza-id"; evidence ;;
+esac
+# A good new message, then a bad one: the batch is refused whole.
+/usr/bin/python3 - "$WORK/annals.jsonl" > "$WORK/bad.jsonl" <<'PY'
+import json, sys
+m = json.loads(open(sys.argv[1]).readline())
+m["id"] = "AAAAAAAAAAAAAAAA"
+print(json.dumps(m))
+m["id"] = "BBBBBBBBBBBBBBBB"
+m["xml"] = "<iq xmlns='jabber:client' type='get'/>"
+print(json.dumps(m))
+PY
+expect 2 "archive import of a non-message" mc archive import annex \
+	"$WORK/bad.jsonl"
+err_has "lines 1-2: message 2 (BBBBBBBBBBBBBBBB)" "import: names the line"
+printf '{"id": "CCCCCCCCCCCCCCCC",\n' > "$WORK/broken.jsonl"
+expect 2 "archive import of broken JSON" mc archive import annex \
+	"$WORK/broken.jsonl"
+err_has "broken.jsonl:1:" "import: names the line of broken JSON"
+expect 1 "archive import into no room" \
+	mc archive import nosuch "$WORK/annals.jsonl"
+expect 0 "room create quiet" mc room create quiet archiving=no
+expect 1 "archive import into a room that does not archive" \
+	mc archive import quiet "$WORK/annals.jsonl"
+err_has "does not archive" "import: why a room refuses"
+expect 0 "archive stats annex" mc --json archive stats annex
+jfield rooms.0.messages 623 "import: bad input added nothing"
+
+# --- export --with-archive | apply: a room and its archive moved ------------
+expect 0 "export --with-archive annex" mc export --with-archive annex
+sed 's/annex@conference/moved@conference/g' "$WORK/out" > "$WORK/moved.json"
+if [ "$(grep -c '^{"room":"moved@conference.localhost"' "$WORK/moved.json")" \
+    -eq 623 ]; then
+	ok "export --with-archive: 623 archive lines after the document"
+else
+	not_ok "export --with-archive: 623 archive lines after the document"
+fi
+sed 's/"room":"moved@/"room":"elsewhere@/' "$WORK/moved.json" \
+	> "$WORK/stray.json"
+expect 2 "apply with archive lines of a room it does not name" \
+	mc apply "$WORK/stray.json"
+err_has "a room the document does not name" "apply: names the stray line"
+expect 1 "nothing applied" mc room show moved
+expect 0 "apply --dry-run with the archive" mc apply --dry-run \
+	"$WORK/moved.json"
+out_has "archive: 623 messages to import" "apply --dry-run: the archive counted"
+expect 0 "apply with the archive" mc --json apply "$WORK/moved.json"
+jfield archive.imported 623 "apply: the archive imported"
+expect 0 "apply with the archive again" mc apply "$WORK/moved.json"
+out_has "archive: 0 messages imported, 623 already there" \
+	"apply again: nothing new"
+expect 0 "archive show moved --with Romeo" mc --json archive show moved \
+	--with Romeo
+jfield messages.2.body "third from Romeo" "apply: the moved room's archive"
+
 # --- stats, and what is on disk -----------------------------------------------
 expect 0 "archive stats" mc --json archive stats annals
 jfield rooms.0.messages 623 "stats: the count"
@@ -75,6 +166,10 @@ else
 fi
 expect 0 "archive stats offline" mc --json archive stats annals
 jfield rooms.0.bytes "$_bytes" "offline: the same bytes"
+expect 0 "archive import offline" mc --json archive import annex \
+	"$WORK/annals.jsonl"
+jfield skipped 623 "import offline: every message already there"
+jfield room annex@conference.localhost "import: the room as the daemon names it"
 expect 0 "archive purge offline --before the future" mc archive purge annals \
 	--before 2099-01-01T00:00:00Z
 out_has "annals@conference.localhost: archive purged" "purge: human"

@@ -145,7 +145,7 @@ check_completion "--reason --alternate --keep-archive --help --json" \
 	room destroy x --
 check_completion "visitor participant moderator" occupants lobby --role ""
 check_completion "moderator" role set lobby Nick mo
-check_completion "show export purge stats" archive ""
+check_completion "show export import purge stats" archive ""
 check_completion "--actor --since --limit --before --help --json" audit --
 check_completion "--dry-run --prune --help --json" apply f.json --
 check_completion "lobby@conference.localhost lounge@conference.localhost" \
