@@ -19,6 +19,7 @@
 #include "jid.h"
 #include "log.h"
 #include "sha1.h"
+#include "utf8.h"
 
 #define READ_CHUNK	65536
 #define LINK_BUF_KEEP	(1u << 20)	/* kept allocated once drained */
@@ -38,7 +39,9 @@ set_state(struct link *l, enum link_state st)
 static void
 remember_error(struct link *l, const char *what)
 {
+	/* Status and metrics show it: cut, it must stay UTF-8. */
 	snprintf(l->last_error, sizeof(l->last_error), "%s", what);
+	utf8_chop(l->last_error);
 	l->last_error_at = time(NULL);
 }
 
@@ -304,8 +307,10 @@ stream_error(struct link *l, struct xnode *err)
 		fatal(l, why);
 		return;
 	}
+	/* The reason the link goes down, logged and kept by fail(). */
 	l->closing = true;
-	log_warn("link: %s", why);
+	if (l->why[0] == '\0')
+		snprintf(l->why, sizeof(l->why), "%s", why);
 }
 
 static void
