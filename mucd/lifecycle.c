@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -26,15 +27,31 @@
  * loop looks at the network again. */
 #define CTL_ROUNDS	8
 
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The turn's commits made durable by one fsync, which is timed: the
+ * latency every acknowledged change waited for. */
 static void
 group_commit(struct mucd *m)
 {
+	struct timespec t0;
+
 	if (!m->store_dirty || m->store == NULL)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (store_sync(m->store) != STORE_OK) {
 		m->stats.store_errors++;
 		log_error("store: %s", store_errmsg(m->store));
-	}
+	} else
+		mt_hist_observe(&m->stats.sync_seconds, seconds_since(&t0));
 	m->store_dirty = false;
 }
 
@@ -205,6 +222,8 @@ lifecycle_init(struct mucd *m)
 	m->checkpoint.arg = m;
 	m->arch_prune.cb = arch_prune;
 	m->arch_prune.arg = m;
+	mt_hist_init(&m->stats.sync_seconds, mucd_sync_bounds,
+	    MUCD_SYNC_BUCKETS);
 	m->started = time(NULL);
 	return 0;
 }
