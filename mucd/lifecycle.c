@@ -11,6 +11,7 @@
 #include "blocklist.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "httpd.h"
 #include "log.h"
 #include "mucd.h"
 #include "presence.h"
@@ -228,15 +229,20 @@ lifecycle_init(struct mucd *m)
 	return 0;
 }
 
-void
-lifecycle_start(struct mucd *m)
+int
+lifecycle_start(struct mucd *m, char *err, size_t errlen)
 {
+	/* First, so a port in use stops the start before anything runs. */
+	if (!m->maintenance && m->conf.metrics_listen != NULL &&
+	    httpd_open(m, m->conf.metrics_listen, err, errlen) == -1)
+		return -1;
 	if (!m->maintenance)
 		link_start(&m->link);
 	loop_timer_set(&m->loop, &m->housekeeping, MUCD_HOUSEKEEPING_MS);
 	loop_timer_set(&m->loop, &m->checkpoint,
 	    (uint64_t)m->conf.checkpoint_interval * 1000);
 	loop_timer_set(&m->loop, &m->arch_prune, RETENTION_MS);
+	return 0;
 }
 
 void
@@ -246,6 +252,7 @@ lifecycle_finish(struct mucd *m)
 	const char *k;
 	size_t i;
 
+	httpd_close(m);
 	/* Everyone is told the service is going away (status 332). */
 	for (i = 0; hmap_next(&m->rooms, &i, &k, (void **)&r); )
 		presence_evacuate(r, 332);

@@ -26,6 +26,7 @@
 struct store;
 struct ctl;
 struct room;
+struct httpd;
 
 /* Namespaces used across the daemon. */
 #define NS_MUC		"http://jabber.org/protocol/muc"
@@ -124,6 +125,7 @@ struct mucd {
 	char			*tomb_sweep_after;	/* tombstone expiry's */
 	struct store		*store;
 	struct ctl		*ctl;
+	struct httpd		*httpd;		/* metrics_listen, or NULL */
 	struct hmap		 rooms;		/* room JID -> struct room */
 	struct hmap		 jid_buckets;	/* bare JID -> rate limits */
 	struct hmap		 blocked;	/* service-wide bans
