@@ -105,8 +105,11 @@ struct mucd_stats {
 	uint64_t	 rooms_created, rooms_destroyed;
 	uint64_t	 rooms_loaded, rooms_evicted;
 	uint64_t	 rate_limited;
+	uint64_t	 slow_mode_refused;
 	uint64_t	 store_errors;
 	uint64_t	 fanout_bytes;		/* broadcast copies written */
+	uint64_t	 archived;		/* messages stored in archives */
+	uint64_t	 audit_events;		/* audit records committed */
 	struct mt_hist	 sync_seconds;		/* group commits' fsync */
 };
 

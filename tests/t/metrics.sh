@@ -2,9 +2,10 @@
 # Metrics, as a scraper and an operator get them: mucd with
 # metrics_listen on a free loopback port, scraped with curl while a
 # scansion client joins a room, talks and asks for a room that does not
-# exist. The counters move by what was sent (messages, the error by its
-# condition), the occupant gauges follow the client, and `status` reads
-# the same numbers. Each scrape passes a format checker: the Prometheus
+# exist, then speaks twice in a room in slow mode. The counters move by
+# what was sent (messages, the error by its condition, the messages
+# archived, the slow mode's refusal, the audit trail's events), the
+# occupant gauges follow the client, and `status` reads the same numbers. Each scrape passes a format checker: the Prometheus
 # text format (what curl gets without asking) through promtool, and
 # OpenMetrics (what Prometheus asks for) through tests/t/metrics/
 # omcheck.py, a strict checker of its ABNF checked first on expositions
@@ -102,6 +103,15 @@ for s in mucd_store_commits_total mucd_store_sync_duration_seconds_count \
 	[ "$(val "$T_DIR/p0" $s)" -gt 0 ] 2>/dev/null ||
 		t_fail "$s is '$(val "$T_DIR/p0" $s)', wanted > 0"
 done
+# Every change recorded since the start: the room's creation, at least.
+events() {
+	mc --json audit | "$T_PYTHON" -c 'import json, sys
+print(len(json.load(sys.stdin)["events"]))'
+}
+ev0=$(events) || t_fail "mucctl audit failed"
+ae=$(val "$T_DIR/p0" mucd_audit_events_total)
+[ "$ev0" -gt 0 ] && [ "$ae" = "$ev0" ] ||
+	t_fail "audit events: $ae, the trail has $ev0"
 
 # --- traffic -------------------------------------------------------------
 msg='mucd_stanzas_received_total{kind="message"}'
@@ -111,6 +121,7 @@ nf='mucd_errors_sent_total{condition="item-not-found"}'
 m0=$(val "$T_DIR/p0" "$msg") p0=$(val "$T_DIR/p0" "$pres")
 s0=$(val "$T_DIR/p0" "$sent") e0=$(val "$T_DIR/p0" "$nf")
 f0=$(val "$T_DIR/p0" mucd_fanout_bytes_total)
+a0=$(val "$T_DIR/p0" mucd_archived_messages_total)
 [ "$(val "$T_DIR/p0" mucd_occupants)" = 0 ] || t_fail "occupants before"
 cat > "$T_DIR/talk.scs" <<'SCS'
 # Ann joins, says three things, asks about a room that does not exist,
@@ -186,6 +197,8 @@ valid_prom "$T_DIR/p1"
 	t_fail "messages sent: $s0 -> $(val "$T_DIR/p1" "$sent"), wanted +4"
 [ "$(val "$T_DIR/p1" mucd_fanout_bytes_total)" -gt "$f0" ] ||
 	t_fail "fan-out bytes did not grow"
+ar=$(val "$T_DIR/p1" mucd_archived_messages_total)
+[ "$ar" = $((a0 + 3)) ] || t_fail "archived: $a0 -> $ar, sent 3"
 [ "$(val "$T_DIR/p1" mucd_occupants)" = 1 ] ||
 	t_fail "occupants: $(val "$T_DIR/p1" mucd_occupants), Ann is in"
 [ "$(val "$T_DIR/p1" mucd_sessions)" = 1 ] || t_fail "sessions"
@@ -219,6 +232,60 @@ until scrape "$T_DIR/p2"; [ "$(val "$T_DIR/p2" mucd_occupants)" = 0 ]; do
 done
 valid_prom "$T_DIR/p2"
 
+# --- slow mode -----------------------------------------------------------
+mc room create slow slow_mode_duration=3600 > /dev/null ||
+	t_fail "mucctl room create slow failed"
+[ "$(val "$T_DIR/p2" mucd_slow_mode_refused_total)" = 0 ] ||
+	t_fail "slow mode refusals before any"
+cat > "$T_DIR/slow.scs" <<'SCS'
+# Ann joins a room in slow mode and speaks twice: the second is refused.
+[Client] Ann
+	jid: ann@localhost
+	password: pw
+-----
+Ann connects
+Ann sends:
+	<presence to='slow@conference.localhost/Ann'>
+		<x xmlns='http://jabber.org/protocol/muc'/>
+	</presence>
+Ann receives:
+	<presence from='slow@conference.localhost/Ann'>
+		<x xmlns='http://jabber.org/protocol/muc#user'>
+			<status code='110'/>
+		</x>
+	</presence>
+Ann sends:
+	<message to='slow@conference.localhost' type='groupchat' id='s1'>
+		<body>first</body>
+	</message>
+Ann receives:
+	<message from='slow@conference.localhost/Ann' type='groupchat' id='s1'/>
+Ann sends:
+	<message to='slow@conference.localhost' type='groupchat' id='s2'>
+		<body>second</body>
+	</message>
+Ann receives:
+	<message from='slow@conference.localhost' type='error' id='s2'>
+		<error type='wait'>
+			<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>
+		</error>
+	</message>
+Ann disconnects
+SCS
+"$SCSRUN" --port "$C2S_PORT" --timeout 20 "$T_DIR/slow.scs" \
+    > "$T_DIR/slow.out" 2>&1 || { cat "$T_DIR/slow.out" >&2
+	t_fail "slow.scs failed"; }
+scrape "$T_DIR/p4"
+sr=$(val "$T_DIR/p4" mucd_slow_mode_refused_total)
+[ "$sr" = 1 ] || t_fail "slow mode refusals: $sr, wanted 1"
+# The room said "done" after the talk: 3 + 1 + the first here.
+ar=$(val "$T_DIR/p4" mucd_archived_messages_total)
+[ "$ar" = $((a0 + 5)) ] || t_fail "archived: $a0 -> $ar, wanted +5"
+ev1=$(events) || t_fail "mucctl audit failed"
+ae=$(val "$T_DIR/p4" mucd_audit_events_total)
+[ "$ev1" -gt "$ev0" ] && [ "$ae" = "$ev1" ] ||
+	t_fail "audit events: $ae, the trail has $ev1 (had $ev0)"
+
 # --- HTTP: paths, methods, HEAD ------------------------------------------
 code() {
 	curl -s -m 5 -o /dev/null -w '%{http_code}' "$@"
@@ -249,8 +316,8 @@ sleep 0.3
 # --- mucctl metrics, online ----------------------------------------------
 mc metrics > "$T_DIR/m.prom" || t_fail "mucctl metrics failed"
 valid_prom "$T_DIR/m.prom"
-[ "$(val "$T_DIR/m.prom" "$msg")" = $((m0 + 3)) ] ||
-	t_fail "mucctl metrics: messages received"
+[ "$(val "$T_DIR/m.prom" "$msg")" = $((m0 + 5)) ] ||
+	t_fail "mucctl metrics: messages received (3 in talk, 2 in slow)"
 mc metrics --format openmetrics > "$T_DIR/m.om" ||
 	t_fail "mucctl metrics --format openmetrics failed"
 valid_om "$T_DIR/m.om"
@@ -315,8 +382,8 @@ grep -q "working on the database" "$T_DIR/err" || t_fail "not offline"
 valid_prom "$T_DIR/off.prom"
 [ "$(val "$T_DIR/off.prom" 'mucd_link_state{state="disconnected"}')" = 1 ] ||
 	t_fail "offline: the link is not disconnected"
-[ "$(val "$T_DIR/off.prom" mucd_rooms_stored)" = 1 ] ||
-	t_fail "offline: the stored room is not counted"
+[ "$(val "$T_DIR/off.prom" mucd_rooms_stored)" = 2 ] ||
+	t_fail "offline: the two stored rooms are not counted"
 "$MUCCTL" -D "$T_DIR/data" metrics --format openmetrics > "$T_DIR/off.om" ||
 	t_fail "mucctl -D metrics failed"
 valid_om "$T_DIR/off.om"
