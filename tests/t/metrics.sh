@@ -123,59 +123,8 @@ s0=$(val "$T_DIR/p0" "$sent") e0=$(val "$T_DIR/p0" "$nf")
 f0=$(val "$T_DIR/p0" mucd_fanout_bytes_total)
 a0=$(val "$T_DIR/p0" mucd_archived_messages_total)
 [ "$(val "$T_DIR/p0" mucd_occupants)" = 0 ] || t_fail "occupants before"
-cat > "$T_DIR/talk.scs" <<'SCS'
-# Ann joins, says three things, asks about a room that does not exist,
-# waits for the room to speak (mucctl say) and leaves.
-[Client] Ann
-	jid: ann@localhost
-	password: pw
------
-Ann connects
-Ann sends:
-	<presence to='talk@conference.localhost/Ann'>
-		<x xmlns='http://jabber.org/protocol/muc'/>
-	</presence>
-Ann receives:
-	<presence from='talk@conference.localhost/Ann'>
-		<x xmlns='http://jabber.org/protocol/muc#user'>
-			<status code='110'/>
-		</x>
-	</presence>
-Ann sends:
-	<message to='talk@conference.localhost' type='groupchat' id='m1'>
-		<body>one</body>
-	</message>
-Ann receives:
-	<message from='talk@conference.localhost/Ann' type='groupchat' id='m1'/>
-Ann sends:
-	<message to='talk@conference.localhost' type='groupchat' id='m2'>
-		<body>two</body>
-	</message>
-Ann receives:
-	<message from='talk@conference.localhost/Ann' type='groupchat' id='m2'/>
-Ann sends:
-	<message to='talk@conference.localhost' type='groupchat' id='m3'>
-		<body>three</body>
-	</message>
-Ann receives:
-	<message from='talk@conference.localhost/Ann' type='groupchat' id='m3'/>
-Ann sends:
-	<iq type='get' id='e1' to='nowhere@conference.localhost'>
-		<query xmlns='http://jabber.org/protocol/disco#info'/>
-	</iq>
-Ann receives:
-	<iq type='error' id='e1'>
-		<error type='cancel'>
-			<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>
-		</error>
-	</iq>
-Ann receives:
-	<message from='talk@conference.localhost' type='groupchat'>
-		<body>done</body>
-	</message>
-Ann disconnects
-SCS
-"$SCSRUN" --port "$C2S_PORT" --timeout 20 "$T_DIR/talk.scs" \
+"$SCSRUN" --port "$C2S_PORT" --timeout 20 \
+    "$T_ROOT/tests/t/metrics/talk.scs" \
     > "$T_DIR/talk.out" 2>&1 &
 talk=$!
 # Until the error reply is counted: Ann then waits in the room.
@@ -237,44 +186,7 @@ mc room create slow slow_mode_duration=3600 > /dev/null ||
 	t_fail "mucctl room create slow failed"
 [ "$(val "$T_DIR/p2" mucd_slow_mode_refused_total)" = 0 ] ||
 	t_fail "slow mode refusals before any"
-cat > "$T_DIR/slow.scs" <<'SCS'
-# Ann joins a room in slow mode and speaks twice: the second is refused.
-[Client] Ann
-	jid: ann@localhost
-	password: pw
------
-Ann connects
-Ann sends:
-	<presence to='slow@conference.localhost/Ann'>
-		<x xmlns='http://jabber.org/protocol/muc'/>
-	</presence>
-Ann receives:
-	<presence from='slow@conference.localhost/Ann'>
-		<x xmlns='http://jabber.org/protocol/muc#user'>
-			<status code='110'/>
-		</x>
-	</presence>
-Ann sends:
-	<message to='slow@conference.localhost' type='groupchat' id='s1'>
-		<body>first</body>
-	</message>
-Ann receives:
-	<message from='slow@conference.localhost/Ann' type='groupchat' id='s1'/>
-Ann sends:
-	<message to='slow@conference.localhost' type='groupchat' id='s2'>
-		<body>second</body>
-	</message>
-Ann receives:
-	<message from='slow@conference.localhost' type='error' id='s2'>
-		<error type='wait'>
-			<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>
-		</error>
-	</message>
-Ann disconnects
-SCS
-"$SCSRUN" --port "$C2S_PORT" --timeout 20 "$T_DIR/slow.scs" \
-    > "$T_DIR/slow.out" 2>&1 || { cat "$T_DIR/slow.out" >&2
-	t_fail "slow.scs failed"; }
+t_play metrics/slow.scs
 scrape "$T_DIR/p4"
 sr=$(val "$T_DIR/p4" mucd_slow_mode_refused_total)
 [ "$sr" = 1 ] || t_fail "slow mode refusals: $sr, wanted 1"
