@@ -12,11 +12,12 @@
  * loop. The listening socket is bound here, so a port in use or an
  * address not on this host fails the start with the system's reason.
  *
- * Bounds: HTTPD_MAX_CONNS connections at once (a connection beyond it is
- * closed as soon as it is accepted), HTTPD_TIMEOUT_S seconds of
- * inactivity, HTTPD_MEMORY bytes for one connection's request (a larger
- * request gets an HTTP error), and the exposition's own
- * METRICS_TEXT_MAX.
+ * Bounds: HTTPD_MAX_CONNS connections at once (at the limit the
+ * listening socket leaves libmicrohttpd's epoll set, so a client beyond
+ * it waits, unanswered, in the listening queue until one closes),
+ * HTTPD_TIMEOUT_S seconds of inactivity, HTTPD_MEMORY bytes for one
+ * connection's request (a larger request gets an HTTP error), and the
+ * exposition's own METRICS_TEXT_MAX.
  */
 #ifndef MUCD_HTTPD_H
 #define MUCD_HTTPD_H
