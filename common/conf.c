@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +31,8 @@ enum ktype {
 	K_DOMAINS,	/* comma-separated domains */
 	K_CREATION,
 	K_NICKS,
-	K_LOGLEVEL
+	K_LOGLEVEL,
+	K_LISTEN	/* ADDRESS:PORT, see conf_listen_addr */
 };
 
 struct key {
@@ -116,6 +120,7 @@ static const struct key keys[] = {
 	{ "rate_burst",		K_UINT, F(rate_burst), 0, 1, 1000000, "60", LIVE },
 	{ "control_max_clients", K_UINT, F(control_max_clients), 0, 1, 100000, "64", LIVE },
 	{ "control_max_line",	K_SIZE, F(control_max_line), 0, 1024, 64ULL << 20, "64K", LIVE },
+	{ "metrics_listen",	K_LISTEN, F(metrics_listen), 0, NOLIM, NULL, RESTART },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -142,6 +147,7 @@ free_value(struct conf *c, const struct key *k)
 	case K_STR:
 	case K_DOMAIN:
 	case K_LOGLEVEL:
+	case K_LISTEN:
 		free(*(char **)(base + k->off));
 		*(char **)(base + k->off) = NULL;
 		break;
@@ -256,9 +262,21 @@ set_value(struct conf *c, const struct key *k, const char *v, char *err,
 	case K_STR:
 	case K_LOGLEVEL:
 	case K_DOMAIN:
+	case K_LISTEN:
 		if (*v == '\0') {
 			snprintf(err, errlen, "%s: empty value", k->name);
 			return -1;
+		}
+		if (k->type == K_LISTEN) {
+			struct sockaddr_storage ss;
+			socklen_t sl;
+			char lerr[256];
+
+			if (conf_listen_addr(v, &ss, &sl, lerr, sizeof(lerr)) ==
+			    -1) {
+				snprintf(err, errlen, "%s: %s", k->name, lerr);
+				return -1;
+			}
 		}
 		if (k->type == K_LOGLEVEL && log_level_parse(v, &lvl) == -1) {
 			snprintf(err, errlen, "%s: '%s' is not one of error, "
@@ -603,6 +621,7 @@ value_differs(const struct conf *a, const struct conf *b, const struct key *k)
 	case K_STR:
 	case K_DOMAIN:
 	case K_LOGLEVEL:
+	case K_LISTEN:
 		sa = *(char *const *)pa;
 		sb = *(char *const *)pb;
 		return sa == NULL || sb == NULL ? sa != sb : strcmp(sa, sb) != 0;
@@ -740,6 +759,60 @@ conf_is_admin(const struct conf *c, const char *bare)
 	return false;
 }
 
+int
+conf_listen_addr(const char *v, struct sockaddr_storage *ss, socklen_t *len,
+    char *err, size_t errlen)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	const char *colon = strrchr(v, ':'), *p;
+	char host[INET6_ADDRSTRLEN + 2];
+	size_t hlen;
+	unsigned long port = 0;
+
+	if (colon == NULL || colon == v || colon[1] == '\0' ||
+	    (hlen = (size_t)(colon - v)) >= sizeof(host)) {
+		snprintf(err, errlen, "'%s' is not ADDRESS:PORT (for example "
+		    "127.0.0.1:9127 or [::1]:9127)", v);
+		return -1;
+	}
+	for (p = colon + 1; *p != '\0' && port <= 65535; p++) {
+		if (!isdigit((unsigned char)*p)) {
+			snprintf(err, errlen, "'%s': the port is not a number",
+			    v);
+			return -1;
+		}
+		port = port * 10 + (unsigned long)(*p - '0');
+	}
+	if (port < 1 || port > 65535) {
+		snprintf(err, errlen, "'%s': the port is out of range 1..65535",
+		    v);
+		return -1;
+	}
+	memcpy(host, v, hlen);
+	host[hlen] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && host[hlen - 1] == ']') {
+		host[hlen - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
+			goto bad_host;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	if (inet_pton(AF_INET, host, &in4->sin_addr) != 1)
+		goto bad_host;
+	in4->sin_family = AF_INET;
+	in4->sin_port = htons((uint16_t)port);
+	*len = sizeof(*in4);
+	return 0;
+bad_host:
+	snprintf(err, errlen, "'%s' is not a numeric IP address (IPv6 in "
+	    "brackets: [::1]:9127); names are not resolved", host);
+	return -1;
+}
+
 size_t
 conf_keys(const struct conf_key_info **out)
 {
@@ -747,7 +820,8 @@ conf_keys(const struct conf_key_info **out)
 	static const char *tnames[] = {
 		"string", "domain", "number", "size", "duration", "boolean",
 		"JID list", "domain list", "anyone|local|admins",
-		"open|enforce|assign", "error|warning|info|debug"
+		"open|enforce|assign", "error|warning|info|debug",
+		"ADDRESS:PORT"
 	};
 	size_t i;
 
@@ -774,7 +848,8 @@ conf_dump(const struct conf *c, void (*out)(void *, const char *), void *arg)
 		switch (k->type) {
 		case K_STR:
 		case K_DOMAIN:
-		case K_LOGLEVEL: {
+		case K_LOGLEVEL:
+		case K_LISTEN: {
 			const char *s = *(char *const *)(base + k->off);
 
 			/* Never print the shared secret. */

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <sys/socket.h>
+
 /* The GNUmakefile compiles in $(SYSCONFDIR)/mucd/mucd.conf where it is
  * used (mucd's and mucctl's -c); other builds (fuzzing) get this. */
 #ifndef CONF_DEFAULT_PATH
@@ -106,6 +108,8 @@ struct conf {
 	unsigned	 rate_burst;
 	unsigned	 control_max_clients;
 	size_t		 control_max_line;
+	/* Metrics */
+	char		*metrics_listen;	/* ADDRESS:PORT, or NULL: off */
 	/* The file as conf_load read it, for conf_check_service. */
 	unsigned	 file_mode;		/* st_mode */
 	unsigned	 file_uid;
@@ -139,6 +143,13 @@ void	 conf_free(struct conf *);
 unsigned conf_keep_restart_keys(struct conf *nc, struct conf *old,
 	    void (*changed)(void *, const char *key), void *arg);
 bool	 conf_is_admin(const struct conf *, const char *barejid);
+/*
+ * A listening address as metrics_listen takes it: "ADDRESS:PORT", a
+ * numeric IPv4 address or a bracketed IPv6 one ("[::1]:9127"), never a
+ * name to resolve. Into *ss and *len; -1 with the reason in err.
+ */
+int	 conf_listen_addr(const char *, struct sockaddr_storage *ss,
+	    socklen_t *len, char *err, size_t errlen);
 
 /* Table access for documentation checks and `mucd -t -d`. */
 struct conf_key_info {

@@ -75,7 +75,8 @@
 	X(ROOMS_PRUNE,		"rooms.prune",		CTL_WRITE)		\
 	X(AUDIT,		"audit",		CTL_READ)		\
 	X(ROOM_APPLY,		"room.apply",		CTL_WRITE)		\
-	X(ROOM_EXPORT,		"room.export",		CTL_READ)
+	X(ROOM_EXPORT,		"room.export",		CTL_READ)		\
+	X(METRICS,		"metrics",		CTL_READ)
 
 enum ctl_cmd {
 #define CTL_X_ENUM(id, name, flags)	CTL_##id,

@@ -77,6 +77,7 @@ struct store {
 	bool			 panicked;	/* BDB said DB_RUNRECOVERY */
 	bool			 saw_full;	/* ... and ENOSPC/EDQUOT */
 	bool			 used_reserve;	/* recovery needed it */
+	uint64_t		 commits;	/* write transactions committed */
 	char			 bdbmsg[384];	/* BDB's detail for the next error */
 	char			 err[1024];
 };
@@ -673,7 +674,10 @@ store_commit(struct store_txn *t)
 	rc = t->txn->commit(t->txn, DB_TXN_WRITE_NOSYNC);
 	st->active = NULL;
 	free(t);
-	return rc == 0 ? STORE_OK : fail(st, rc, "commit");
+	if (rc != 0)
+		return fail(st, rc, "commit");
+	st->commits++;
+	return STORE_OK;
 }
 
 void
@@ -1216,6 +1220,42 @@ store_sync(struct store *st)
 
 	if ((rc = st->env->log_flush(st->env, NULL)) != 0)
 		return fail(st, rc, "sync: flush log");
+	return STORE_OK;
+}
+
+uint64_t
+store_commit_count(const struct store *st)
+{
+	return st->commits;
+}
+
+/*
+ * What the environment takes on disk: its databases and logs, as
+ * allocated (st_blocks). The lock and the space reserve are the store's
+ * own, not the database's.
+ */
+int
+store_disk_usage(struct store *st, uint64_t *bytes)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+
+	*bytes = 0;
+	if ((d = opendir(st->dir)) == NULL)
+		return fail(st, errno, "open %s", st->dir);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, LOCK_FILE) == 0 ||
+		    strcmp(de->d_name, RESERVE_FILE) == 0)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->dir,
+		    de->d_name) >= sizeof(path) || lstat(path, &sb) == -1 ||
+		    !S_ISREG(sb.st_mode))
+			continue;
+		*bytes += (uint64_t)sb.st_blocks * 512;
+	}
+	closedir(d);
 	return STORE_OK;
 }
 

@@ -145,6 +145,10 @@ bool	 store_used_reserve(const struct store *);
 
 /* Group commit point: make everything committed so far durable. */
 int	 store_sync(struct store *);
+/* Write transactions committed since the store was opened. */
+uint64_t store_commit_count(const struct store *);
+/* Bytes the databases and logs take on disk (allocated blocks). */
+int	 store_disk_usage(struct store *, uint64_t *bytes);
 /* Checkpoint and remove log files no longer needed. */
 int	 store_checkpoint(struct store *);
 /* Consistent copy of the environment into an empty/new directory, made

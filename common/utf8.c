@@ -35,6 +35,12 @@ decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+size_t
+utf8_decode(const char *s, size_t n, uint32_t *cp)
+{
+	return n == 0 ? 0 : decode((const unsigned char *)s, n, cp);
+}
+
 bool
 utf8_valid(const char *s, size_t n)
 {

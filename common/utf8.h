@@ -4,9 +4,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Strict UTF-8 (no overlongs, no surrogates, max U+10FFFF). */
 bool	 utf8_valid(const char *, size_t);
+/* The code point at s (of n bytes) in *cp, and its byte length; 0 if
+ * the bytes there are not strict UTF-8. */
+size_t	 utf8_decode(const char *s, size_t n, uint32_t *cp);
 /* Number of code points; the text must be valid. */
 size_t	 utf8_len(const char *, size_t);
 /* True if the text has any C0/C1 control character other than TAB/LF/CR. */

@@ -203,6 +203,11 @@ static const struct opt_spec o_import[] = {
 	  "put the rooms on this domain instead of HOST" },
 	OEND
 };
+static const struct opt_spec o_metrics[] = {
+	{ "format", "format", O_STR, "FORMAT",
+	  "prometheus (the text format 0.0.4, the default) or openmetrics" },
+	OEND
+};
 static const struct opt_spec o_aff_set[] = {
 	{ "nick", "nick", O_STR, "N", "also reserve this nick for the JID" },
 	{ "reason", "reason", O_STR, "R", "the reason given to the user" },
@@ -216,6 +221,18 @@ const struct command mc_commands[] = {
 	  "server, room and occupant counts and its statistics counters.",
 	  "mucctl status\nmucctl --json status",
 	  render_status },
+	{ "metrics", CTL_METRICS, no_args, o_metrics,
+	  "print the daemon's metrics for Prometheus",
+	  "Prints every metric of mucd(8), METRICS, as metrics_listen serves "
+	  "them over HTTP: in the Prometheus text format that "
+	  "node_exporter's textfile collector reads, or with --format "
+	  "openmetrics in OpenMetrics 1.0. Offline it shows what a daemon "
+	  "without a link has (the database's figures).",
+	  "mucctl metrics > /var/lib/node_exporter/mucd.prom.$$ && "
+	  "mv /var/lib/node_exporter/mucd.prom.$$ "
+	  "/var/lib/node_exporter/mucd.prom\n"
+	  "mucctl metrics --format openmetrics",
+	  render_metrics },
 	{ "rooms", CTL_ROOMS, no_args, o_rooms,
 	  "list rooms, stored and in memory",
 	  "Lists rooms in JID order: persistent rooms from the database and "

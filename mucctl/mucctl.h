@@ -328,6 +328,8 @@ void	 put_safe(FILE *, const char *);
 
 void	 render_status(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
+void	 render_metrics(struct mucctl *, const struct command *, json_t *,
+	    json_t *);
 void	 render_rooms(struct mucctl *, const struct command *, json_t *,
 	    json_t *);
 void	 render_room_show(struct mucctl *, const struct command *, json_t *,

@@ -75,6 +75,17 @@ render_status(struct mucctl *m, const struct command *c, json_t *args,
 		    (long long)json_integer_value(v));
 }
 
+/* The exposition as it is: a file for node_exporter's textfile collector
+ * (the daemon writes it as UTF-8 without control characters). */
+void
+render_metrics(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	const char *text = jstr(r, "text");
+
+	fputs(text != NULL ? text : "", stdout);
+}
+
 static char *
 room_flags(json_t *room)
 {

@@ -313,6 +313,7 @@ archive_store(struct room *r, struct xnode *msg, const struct buf *ser,
 	if (rc != STORE_OK)
 		goto fail;
 	mucd_store_dirty(r->mucd);
+	r->mucd->stats.archived++;
 	return 0;
 fail:
 	r->mucd->stats.store_errors++;

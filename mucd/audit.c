@@ -202,8 +202,10 @@ audit_committed(struct mucd *m)
 {
 	struct audit_note *n;
 
-	for (n = m->audit.head; n != NULL; n = n->next)
+	for (n = m->audit.head; n != NULL; n = n->next) {
 		log_note(&n->rec);
+		m->stats.audit_events++;
+	}
 	notes_free(&m->audit);
 }
 

@@ -46,6 +46,7 @@ struct ctl {
 	char			*path;		/* the socket we bound */
 	struct ctl_client	*clients;
 	unsigned		 nclients;
+	uint64_t		 accepted, refused;	/* connections */
 	bool			 maintenance;	/* one attached client */
 	bool			 closing;
 };
@@ -463,14 +464,19 @@ accept_io(struct loop_io *io, uint32_t events)
 			snprintf(msg, sizeof(msg), "uid %u may not use the "
 			    "mucd control socket", uid);
 			ctl_refuse(fd, CTL_E_FORBIDDEN, msg);
+			ctl->refused++;
 			continue;
 		}
 		if (!make_room(ctl, privileged)) {
 			ctl_refuse(fd, CTL_E_BUSY, "too many control clients");
+			ctl->refused++;
 			continue;
 		}
-		if (client_new(ctl, fd, uid, access == ACCESS_FULL) == NULL)
+		if (client_new(ctl, fd, uid, access == ACCESS_FULL) == NULL) {
 			close(fd);
+			ctl->refused++;
+		} else
+			ctl->accepted++;
 	}
 }
 
@@ -619,6 +625,7 @@ ctl_attach(struct mucd *m, const struct ctl_setup *setup, int fd, char *err,
 		return -1;
 	}
 	ctl->maintenance = true;
+	ctl->accepted = 1;
 	m->ctl = ctl;
 	return 0;
 }
@@ -699,6 +706,19 @@ ctl_housekeeping(struct mucd *m)
 			client_free(c);
 		}
 	}
+}
+
+void
+ctl_stats(const struct mucd *m, struct ctl_stats *st)
+{
+	const struct ctl *ctl = m->ctl;
+
+	memset(st, 0, sizeof(*st));
+	if (ctl == NULL)
+		return;
+	st->clients = ctl->nclients;
+	st->accepted = ctl->accepted;
+	st->refused = ctl->refused;
 }
 
 unsigned

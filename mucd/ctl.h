@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -71,6 +72,13 @@ bool	 ctl_resume(struct mucd *);
 bool	 ctl_flush(struct mucd *);
 /* Close idle or stuck clients. */
 void	 ctl_housekeeping(struct mucd *);
+
+/* Connections: served now, and accepted and refused (forbidden, busy)
+ * since the start. */
+struct ctl_stats {
+	uint64_t	 clients, accepted, refused;
+};
+void	 ctl_stats(const struct mucd *, struct ctl_stats *);
 
 void	 ctl_reply_ok(struct ctl_client *, json_t *id, json_t *result);
 void	 ctl_reply_error(struct ctl_client *, json_t *id, enum ctl_err,

@@ -24,6 +24,7 @@
 #include "jid.h"
 #include "log.h"
 #include "message.h"
+#include "metrics.h"
 #include "mucd.h"
 #include "owner.h"
 #include "reload.h"
@@ -36,50 +37,7 @@
 
 #define ROOMS_LIMIT	10000	/* default page for `rooms` */
 
-/* Results. */
-
-static unsigned
-session_count(const struct room *r)
-{
-	const struct occupant *o;
-	const struct session *s;
-	const char *k;
-	unsigned n = 0;
-	size_t i;
-
-	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&o); )
-		for (s = o->sessions; s != NULL; s = s->next)
-			n += !s->unavailable;
-	return n;
-}
-
 static json_t *command_names(void);
-
-/* The link: its state since when, why it last went down, its counters. */
-static json_t *
-link_json(const struct mucd *m)
-{
-	const struct link *l = &m->link;
-	const struct link_stats *ls = &l->stats;
-
-	return json_pack("{s:s,s:s,s:I,s:s?,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-	    "s:I,s:I,s:I,s:I}",
-	    "state", link_state_name(l->state), "server", m->conf.server,
-	    "since", (json_int_t)l->state_since,
-	    "last_error", l->last_error[0] ? l->last_error : NULL,
-	    "last_error_at", (json_int_t)l->last_error_at,
-	    "connects", (json_int_t)ls->connects,
-	    "queued_bytes", (json_int_t)link_pending(l),
-	    "queue_peak", (json_int_t)ls->queue_peak,
-	    "backpressure", (json_int_t)ls->backpressure,
-	    "stanzas_in", (json_int_t)ls->stanzas_in,
-	    "stanzas_out", (json_int_t)ls->stanzas_out,
-	    "bytes_in", (json_int_t)ls->bytes_in,
-	    "bytes_out", (json_int_t)ls->bytes_out,
-	    "dropped_out", (json_int_t)ls->dropped_out,
-	    "oversized_out", (json_int_t)ls->oversized_out,
-	    "drops", (json_int_t)ls->drops);
-}
 
 static void
 cmd_hello(struct req *q)
@@ -91,46 +49,47 @@ cmd_hello(struct req *q)
 	    command_names()));
 }
 
+/* What the metrics table does not hold (names, the uptime), then what
+ * it does (metrics.c). */
 static void
 cmd_status(struct req *q)
 {
 	struct mucd *m = q->m;
-	struct mucd_stats *s = &m->stats;
-	size_t stored = 0, pub = 0;
-	unsigned occ = 0, sessions = 0;
-	struct room *r;
-	const char *k;
-	size_t i;
+	json_t *st;
 
-	for (i = 0; hmap_next(&m->rooms, &i, &k, (void **)&r); ) {
-		occ += room_count_occupants(r);
-		sessions += session_count(r);
-	}
-	if (m->store != NULL)
-		store_room_count(m->store, &stored, &pub);
-	req_ok(q, json_pack("{s:s,s:s,s:I,s:I,s:o,s:{s:I,s:I,s:I},s:I,s:I,"
-	    "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	st = json_pack("{s:s,s:s,s:I,s:{s:s,s:s}}",
 	    "version", MUCD_VERSION, "domain", m->conf.domain,
-	    "started", (json_int_t)m->started,
 	    "uptime", (json_int_t)(time(NULL) - m->started),
-	    "link", link_json(m),
-	    "rooms", "in_memory", (json_int_t)hmap_count(&m->rooms),
-	    "stored", (json_int_t)stored, "public_stored", (json_int_t)pub,
-	    "occupants", (json_int_t)occ, "sessions", (json_int_t)sessions,
-	    "counters",
-	    "stanzas_in", (json_int_t)s->stanzas_in,
-	    "stanzas_out", (json_int_t)m->link.stats.stanzas_out,
-	    "messages", (json_int_t)s->messages,
-	    "presences", (json_int_t)s->presences,
-	    "iqs", (json_int_t)s->iqs,
-	    "errors_sent", (json_int_t)s->errors_sent,
-	    "dropped", (json_int_t)s->dropped,
-	    "rooms_created", (json_int_t)s->rooms_created,
-	    "rooms_destroyed", (json_int_t)s->rooms_destroyed,
-	    "rooms_loaded", (json_int_t)s->rooms_loaded,
-	    "rooms_evicted", (json_int_t)s->rooms_evicted,
-	    "rate_limited", (json_int_t)s->rate_limited,
-	    "store_errors", (json_int_t)s->store_errors));
+	    "link", "state", link_state_name(m->link.state), "server",
+	    m->conf.server);
+	if (st == NULL || metrics_status(m, st) == -1) {
+		json_decref(st);
+		req_fail(q, CTL_E_INTERNAL, "out of memory");
+		return;
+	}
+	req_ok(q, st);
+}
+
+static void
+cmd_metrics(struct req *q)
+{
+	const char *fs = req_str(q, "format");
+	enum mt_format f = MT_PROMETHEUS;
+	struct buf b;
+
+	if (fs != NULL && mt_format_parse(fs, &f) == -1) {
+		req_fail(q, CTL_E_BAD_REQUEST, "format: '%s' is not prometheus "
+		    "or openmetrics", fs);
+		return;
+	}
+	buf_init(&b, METRICS_TEXT_MAX);
+	if (metrics_render(q->m, f, &b) == -1 || buf_cstr(&b) == -1)
+		req_fail(q, CTL_E_INTERNAL, "the metrics do not fit in %u "
+		    "bytes, or memory ran out", METRICS_TEXT_MAX);
+	else
+		req_ok(q, json_pack("{s:s%,s:s}", "text", b.data, b.len,
+		    "content_type", mt_content_type(f)));
+	buf_free(&b);
 }
 
 /* rooms: stored and in-memory rooms, filtered, in JID order. */
@@ -946,6 +905,7 @@ cmd_backup(struct req *q)
 #define cmd_AUDIT		cmd_audit
 #define cmd_ROOM_APPLY		cmd_room_apply
 #define cmd_ROOM_EXPORT		cmd_room_export
+#define cmd_METRICS		cmd_metrics
 
 static const cmd_fn handlers[CTL_NCMDS] = {
 #define CTL_X_HANDLER(id, name, flags)	[CTL_##id] = cmd_##id,

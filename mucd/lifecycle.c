@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "blocklist.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "httpd.h"
 #include "log.h"
 #include "mucd.h"
 #include "presence.h"
@@ -26,15 +28,31 @@
  * loop looks at the network again. */
 #define CTL_ROUNDS	8
 
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The turn's commits made durable by one fsync, which is timed: the
+ * latency every acknowledged change waited for. */
 static void
 group_commit(struct mucd *m)
 {
+	struct timespec t0;
+
 	if (!m->store_dirty || m->store == NULL)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (store_sync(m->store) != STORE_OK) {
 		m->stats.store_errors++;
 		log_error("store: %s", store_errmsg(m->store));
-	}
+	} else
+		mt_hist_observe(&m->stats.sync_seconds, seconds_since(&t0));
 	m->store_dirty = false;
 }
 
@@ -205,19 +223,26 @@ lifecycle_init(struct mucd *m)
 	m->checkpoint.arg = m;
 	m->arch_prune.cb = arch_prune;
 	m->arch_prune.arg = m;
+	mt_hist_init(&m->stats.sync_seconds, mucd_sync_bounds,
+	    MUCD_SYNC_BUCKETS);
 	m->started = time(NULL);
 	return 0;
 }
 
-void
-lifecycle_start(struct mucd *m)
+int
+lifecycle_start(struct mucd *m, char *err, size_t errlen)
 {
+	/* First, so a port in use stops the start before anything runs. */
+	if (!m->maintenance && m->conf.metrics_listen != NULL &&
+	    httpd_open(m, m->conf.metrics_listen, err, errlen) == -1)
+		return -1;
 	if (!m->maintenance)
 		link_start(&m->link);
 	loop_timer_set(&m->loop, &m->housekeeping, MUCD_HOUSEKEEPING_MS);
 	loop_timer_set(&m->loop, &m->checkpoint,
 	    (uint64_t)m->conf.checkpoint_interval * 1000);
 	loop_timer_set(&m->loop, &m->arch_prune, RETENTION_MS);
+	return 0;
 }
 
 void
@@ -227,6 +252,7 @@ lifecycle_finish(struct mucd *m)
 	const char *k;
 	size_t i;
 
+	httpd_close(m);
 	/* Everyone is told the service is going away (status 332). */
 	for (i = 0; hmap_next(&m->rooms, &i, &k, (void **)&r); )
 		presence_evacuate(r, 332);

@@ -19,6 +19,7 @@
 #include "jid.h"
 #include "log.h"
 #include "sha1.h"
+#include "utf8.h"
 
 #define READ_CHUNK	65536
 #define LINK_BUF_KEEP	(1u << 20)	/* kept allocated once drained */
@@ -38,7 +39,9 @@ set_state(struct link *l, enum link_state st)
 static void
 remember_error(struct link *l, const char *what)
 {
+	/* Status and metrics show it: cut, it must stay UTF-8. */
 	snprintf(l->last_error, sizeof(l->last_error), "%s", what);
+	utf8_chop(l->last_error);
 	l->last_error_at = time(NULL);
 }
 
@@ -46,14 +49,13 @@ remember_error(struct link *l, const char *what)
 const char *
 link_state_name(enum link_state s)
 {
-	switch (s) {
-	case LINK_IDLE:		return "disconnected";
-	case LINK_CONNECTING:	return "connecting";
-	case LINK_OPENING:	return "opening stream";
-	case LINK_HANDSHAKE:	return "handshake";
-	case LINK_UP:		return "up";
-	}
-	return "?";
+	static const char *const names[LINK_NSTATES] = {
+#define LINK_X_NAME(id, name)	[LINK_##id] = name,
+		LINK_STATES(LINK_X_NAME)
+#undef LINK_X_NAME
+	};
+
+	return (unsigned)s < LINK_NSTATES ? names[s] : "?";
 }
 
 static void
@@ -76,6 +78,7 @@ link_init(struct link *l, struct loop *loop, const struct link_cb *cb,
 	l->cb = *cb;
 	l->cbarg = arg;
 	l->backoff_ms = BACKOFF_MIN_MS;
+	l->state_since = time(NULL);
 	buf_init(&l->out, 0);
 }
 
@@ -304,8 +307,10 @@ stream_error(struct link *l, struct xnode *err)
 		fatal(l, why);
 		return;
 	}
+	/* The reason the link goes down, logged and kept by fail(). */
 	l->closing = true;
-	log_warn("link: %s", why);
+	if (l->why[0] == '\0')
+		snprintf(l->why, sizeof(l->why), "%s", why);
 }
 
 static void
@@ -348,7 +353,6 @@ on_stanza(void *arg, struct xnode *st)
 		x_free(st);
 		return;
 	}
-	l->stats.stanzas_in++;
 	l->cb.stanza(l->cbarg, st);
 }
 
@@ -361,7 +365,6 @@ on_rejected(void *arg, struct xnode *shell, const char *why)
 		x_free(shell);
 		return;
 	}
-	l->stats.stanzas_in++;
 	l->cb.rejected(l->cbarg, shell, why);
 }
 
@@ -546,6 +549,19 @@ link_start(struct link *l)
 	log_debug("link: connecting to %s:%u", l->host, l->port);
 }
 
+/* A serialized stanza's kind, from its element name. (The stream's own
+ * elements, header and handshake, are queued as no stanza.) */
+static enum link_kind
+kind_of(const char *ser)
+{
+	switch (ser[1]) {
+	case 'm':	return KIND_MESSAGE;
+	case 'p':	return KIND_PRESENCE;
+	case 'i':	return KIND_IQ;
+	}
+	return KIND_OTHER;
+}
+
 /*
  * Account for a stanza just queued and apply backpressure; one over
  * max_out is taken back out, so the stream stays valid.
@@ -563,7 +579,7 @@ queued(struct link *l, size_t before)
 		    buf_head(&l->out) + before);
 		return;
 	}
-	l->stats.stanzas_out++;
+	l->stats.sent[kind_of(buf_head(&l->out) + before)]++;
 	if (buf_pending(&l->out) > l->stats.queue_peak)
 		l->stats.queue_peak = buf_pending(&l->out);
 	if (log_debug_enabled())

@@ -30,13 +30,24 @@
 
 #define NS_COMPONENT	"jabber:component:accept"
 
+/* X(ID, the name status and metrics give it) */
+#define LINK_STATES(X)							\
+	X(IDLE,		"disconnected")	/* waiting to (re)connect */	\
+	X(CONNECTING,	"connecting")	/* TCP connect in progress */	\
+	X(OPENING,	"opening stream") /* header sent, awaiting theirs */ \
+	X(HANDSHAKE,	"handshake")	/* awaiting <handshake/> */	\
+	X(UP,		"up")
+
 enum link_state {
-	LINK_IDLE,		/* waiting to (re)connect */
-	LINK_CONNECTING,	/* TCP connect in progress */
-	LINK_OPENING,		/* stream header sent, awaiting the server's */
-	LINK_HANDSHAKE,		/* handshake sent, awaiting <handshake/> */
-	LINK_UP
+#define LINK_X_ENUM(id, name)	LINK_##id,
+	LINK_STATES(LINK_X_ENUM)
+#undef LINK_X_ENUM
+	LINK_NSTATES
 };
+
+/* What crosses the link, by kind: the router counts what comes in (an
+ * element that is no stanza is "other"), the link what goes out. */
+enum link_kind { KIND_MESSAGE, KIND_PRESENCE, KIND_IQ, KIND_OTHER, KIND_N };
 
 struct link;
 
@@ -50,7 +61,7 @@ struct link_cb {
 };
 
 struct link_stats {
-	uint64_t	 stanzas_in, stanzas_out;
+	uint64_t	 sent[KIND_N];	/* stanzas written, by kind */
 	uint64_t	 bytes_in, bytes_out;
 	uint64_t	 connects, drops;
 	uint64_t	 backpressure;	/* times reading was paused */

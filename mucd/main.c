@@ -323,7 +323,14 @@ main(int argc, char **argv)
 	if (!m.maintenance)
 		log_info("mucd %s serving %s, data in %s", MUCD_VERSION,
 		    m.conf.domain, m.conf.datadir);
-	lifecycle_start(&m);
+	if (lifecycle_start(&m, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		daemon_fail(1, err);
+		lifecycle_finish(&m);
+		conf_free(&m.conf);
+		free(m.conf_path);
+		return 1;
+	}
 	/* Ready once the link is up (lifecycle.c), or when start_wait_over
 	 * says it is not; maintenance mode has no link. */
 	if (m.maintenance)

@@ -110,6 +110,7 @@ groupchat(struct mucd *m, struct room *r, struct xnode *st,
 		snprintf(why, sizeof(why), "This room is in slow mode: one "
 		    "message every %u s; wait %u s before the next",
 		    r->cfg.slow_mode, wait);
+		m->stats.slow_mode_refused++;
 		st_send_error(m, st, ERR_WAIT, "policy-violation", why, NULL);
 		return;
 	}

@@ -1,6 +1,18 @@
 #include "mucd.h"
 
+#include <string.h>
+
 #include "log.h"
+
+const char *const mucd_conditions[MUCD_NCONDS] = {
+#define MUCD_X_NAME(id, name)	[COND_##id] = name,
+	MUCD_CONDITIONS(MUCD_X_NAME)
+#undef MUCD_X_NAME
+};
+
+const double mucd_sync_bounds[MUCD_SYNC_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
+};
 
 void
 mucd_send(struct mucd *m, const struct xnode *st)
@@ -28,6 +40,17 @@ mucd_send_spliced(struct mucd *m, const char *ser, size_t len, size_t split,
     const char *attr, size_t alen)
 {
 	link_send_spliced(&m->link, ser, len, split, attr, alen);
+}
+
+void
+mucd_error_sent(struct mucd *m, const char *cond)
+{
+	unsigned i;
+
+	for (i = 0; i < MUCD_NCONDS; i++)
+		if (strcmp(mucd_conditions[i], cond) == 0)
+			break;
+	m->stats.errors[i < MUCD_NCONDS ? i : COND_UNDEFINED_CONDITION]++;
 }
 
 void

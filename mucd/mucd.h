@@ -1,9 +1,9 @@
 /*
  * mucd: the daemon's one context, and the services every handler uses:
  * the one way out to the link, the group commit's dirty flag, the
- * service-admin check, and asking the daemon to stop. Everything the
- * daemon knows hangs off struct mucd; there is no other mutable global
- * state (logging aside).
+ * service-admin check, counting error replies, and asking the daemon to
+ * stop. Everything the daemon knows hangs off struct mucd; there is no
+ * other mutable global state (logging aside).
  *
  * This is the bottom layer: it calls nothing above the link. The wiring
  * that calls up into handlers (loop callbacks, signals, timers, start
@@ -21,10 +21,12 @@
 #include "hmap.h"
 #include "link.h"
 #include "loop.h"
+#include "metrictext.h"
 
 struct store;
 struct ctl;
 struct room;
+struct httpd;
 
 /* Namespaces used across the daemon. */
 #define NS_MUC		"http://jabber.org/protocol/muc"
@@ -51,15 +53,64 @@ struct room;
 #define NS_HINTS	"urn:xmpp:hints"
 #define NS_VCARD_UPDATE	"vcard-temp:x:update"
 
-/* What the handlers count; the link counts its own traffic. */
+/*
+ * The stanza error conditions of RFC 6120 (8.3.3), the only ones mucd
+ * sends, so errors are counted by condition in a fixed array.
+ * X(ID, condition)
+ */
+#define MUCD_CONDITIONS(X)						\
+	X(BAD_REQUEST,		"bad-request")				\
+	X(CONFLICT,		"conflict")				\
+	X(FEATURE_NOT_IMPLEMENTED, "feature-not-implemented")		\
+	X(FORBIDDEN,		"forbidden")				\
+	X(GONE,			"gone")					\
+	X(INTERNAL_SERVER_ERROR, "internal-server-error")		\
+	X(ITEM_NOT_FOUND,	"item-not-found")			\
+	X(JID_MALFORMED,	"jid-malformed")			\
+	X(NOT_ACCEPTABLE,	"not-acceptable")			\
+	X(NOT_ALLOWED,		"not-allowed")				\
+	X(NOT_AUTHORIZED,	"not-authorized")			\
+	X(POLICY_VIOLATION,	"policy-violation")			\
+	X(RECIPIENT_UNAVAILABLE, "recipient-unavailable")		\
+	X(REDIRECT,		"redirect")				\
+	X(REGISTRATION_REQUIRED, "registration-required")		\
+	X(REMOTE_SERVER_NOT_FOUND, "remote-server-not-found")		\
+	X(REMOTE_SERVER_TIMEOUT, "remote-server-timeout")		\
+	X(RESOURCE_CONSTRAINT,	"resource-constraint")			\
+	X(SERVICE_UNAVAILABLE,	"service-unavailable")			\
+	X(SUBSCRIPTION_REQUIRED, "subscription-required")		\
+	X(UNDEFINED_CONDITION,	"undefined-condition")			\
+	X(UNEXPECTED_REQUEST,	"unexpected-request")
+
+enum mucd_cond {
+#define MUCD_X_ENUM(id, name)	COND_##id,
+	MUCD_CONDITIONS(MUCD_X_ENUM)
+#undef MUCD_X_ENUM
+	MUCD_NCONDS
+};
+
+extern const char *const mucd_conditions[MUCD_NCONDS];
+
+/* Fsync latency buckets, seconds: from a write cache's half millisecond
+ * to a stalled disk's second. */
+#define MUCD_SYNC_BUCKETS	11
+extern const double mucd_sync_bounds[MUCD_SYNC_BUCKETS];
+
+/* What the handlers count; the link counts its own traffic. Metrics
+ * (metrics.c) reads them all. */
 struct mucd_stats {
-	uint64_t	 stanzas_in;
-	uint64_t	 messages, presences, iqs;
-	uint64_t	 errors_sent, dropped;
+	uint64_t	 received[KIND_N];	/* elements routed, by kind */
+	uint64_t	 errors[MUCD_NCONDS];	/* error replies, by condition */
+	uint64_t	 dropped;
 	uint64_t	 rooms_created, rooms_destroyed;
 	uint64_t	 rooms_loaded, rooms_evicted;
 	uint64_t	 rate_limited;
+	uint64_t	 slow_mode_refused;
 	uint64_t	 store_errors;
+	uint64_t	 fanout_bytes;		/* broadcast copies written */
+	uint64_t	 archived;		/* messages stored in archives */
+	uint64_t	 audit_events;		/* audit records committed */
+	struct mt_hist	 sync_seconds;		/* group commits' fsync */
 };
 
 struct mucd {
@@ -77,6 +128,7 @@ struct mucd {
 	char			*tomb_sweep_after;	/* tombstone expiry's */
 	struct store		*store;
 	struct ctl		*ctl;
+	struct httpd		*httpd;		/* metrics_listen, or NULL */
 	struct hmap		 rooms;		/* room JID -> struct room */
 	struct hmap		 jid_buckets;	/* bare JID -> rate limits */
 	struct hmap		 blocked;	/* service-wide bans
@@ -103,6 +155,9 @@ void	 mucd_send_to(struct mucd *, const char *ser, size_t len,
 	    size_t split, const char *to);
 void	 mucd_send_spliced(struct mucd *, const char *ser, size_t len,
 	    size_t split, const char *attr, size_t alen);
+/* Count an error reply with this condition (see MUCD_CONDITIONS; any
+ * other counts as undefined-condition). */
+void	 mucd_error_sent(struct mucd *, const char *cond);
 /* Note that the store has uncommitted-to-disk changes (group commit). */
 void	 mucd_store_dirty(struct mucd *);
 /* Is bare a service admin (owner of every room)? */

@@ -1056,9 +1056,11 @@ room_send_serialized(struct room *r, const struct occupant *o,
 	const struct session *s;
 
 	for (s = o->sessions; s != NULL; s = s->next)
-		if (!s->unavailable)
+		if (!s->unavailable) {
 			mucd_send_spliced(r->mucd, b->data, b->len, split,
 			    s->to_attr, s->to_len);
+			r->mucd->stats.fanout_bytes += b->len + s->to_len;
+		}
 }
 
 /* -1: out of memory, or a copy would exceed max_stanza_out. */

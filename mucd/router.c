@@ -180,7 +180,7 @@ bad_to(struct mucd *m, struct xnode *st, struct jid *to, const char *why)
 		e = st_error(st, ERR_MODIFY, "jid-malformed", why, NULL);
 		x_set_attr(e, "from", m->conf.domain);
 	}
-	m->stats.errors_sent++;
+	mucd_error_sent(m, "jid-malformed");
 	mucd_send_free(m, e);
 }
 
@@ -194,18 +194,14 @@ admit(struct mucd *m, struct xnode *st, struct jid *from, struct jid *to)
 {
 	const char *why;
 
-	m->stats.stanzas_in++;
 	if (strcmp(st->ns, NS_COMPONENT) != 0 || (!x_is(st, "message", NULL) &&
 	    !x_is(st, "presence", NULL) && !x_is(st, "iq", NULL))) {
+		m->stats.received[KIND_OTHER]++;
 		drop(m, st, "not a stanza");
 		return false;
 	}
-	if (x_is(st, "message", NULL))
-		m->stats.messages++;
-	else if (x_is(st, "presence", NULL))
-		m->stats.presences++;
-	else
-		m->stats.iqs++;
+	m->stats.received[x_is(st, "message", NULL) ? KIND_MESSAGE :
+	    x_is(st, "presence", NULL) ? KIND_PRESENCE : KIND_IQ]++;
 	/* Without a valid sender there is nobody to answer. */
 	if (jid_parse(from, x_attr(st, "from"), &why) == -1) {
 		drop(m, st, "invalid 'from'");

@@ -76,7 +76,7 @@ st_send_error(struct mucd *m, const struct xnode *req, const char *etype,
 	if (strcmp(st_type(req), "error") == 0 ||
 	    strcmp(st_type(req), "result") == 0)
 		return;
-	m->stats.errors_sent++;
+	mucd_error_sent(m, cond);
 	mucd_send_free(m, st_error(req, etype, cond, text, by));
 }
 

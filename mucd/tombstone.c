@@ -120,7 +120,7 @@ send_gone(struct mucd *m, const struct xnode *st, const struct tomb_view *v)
 		snprintf(uri, sizeof(uri), "xmpp:%s?join", v->alternate);
 		x_add_text(gone, uri);
 	}
-	m->stats.errors_sent++;
+	mucd_error_sent(m, "gone");
 	mucd_send_free(m, e);
 }
 

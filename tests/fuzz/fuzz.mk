@@ -59,7 +59,7 @@ $(addprefix $(FUZZ_BINDIR)/,$(FUZZ_ENG_TARGETS)): $(FUZZ_BINDIR)/%: \
     $(FUZZ_OBJDIR)/$(FUZZ_DIR)/%.o $(FUZZ_HARNESS) $(FUZZ_ENG_OBJ) $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call say,FUZZLD,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) $(FUZZ_LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) $(MHD_LIBS) $(FUZZ_LIBS)
 
 -include $(shell find $(FUZZ_OBJDIR) -name '*.d' 2>/dev/null)
 

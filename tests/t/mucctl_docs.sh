@@ -148,6 +148,9 @@ check_completion "moderator" role set lobby Nick mo
 check_completion "show export import purge stats" archive ""
 check_completion "--actor --since --limit --before --help --json" audit --
 check_completion "--dry-run --prune --help --json" apply f.json --
+check_completion "metrics" met
+check_completion "--format --help --json" metrics --
+check_completion "openmetrics" metrics --format o
 check_completion "lobby@conference.localhost lounge@conference.localhost" \
 	-c "$D/mucd.conf" room show lo
 check_completion "lobby@conference.localhost" -c "$D/mucd.conf" kick lob

@@ -82,6 +82,7 @@ room forget r1
 backup same
 backup same
 backup /etc/not-here
+metrics --format xml
 EOF
 
 # Exit status and --json output of each line, with times and memory

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Tombstones of destroyed persistent rooms through mucctl, online and
 # offline: `room destroy` leaves one that answers a rejoin with <gone/>
-# (tests/t/tombstone/gone.scs), lists with `rooms --tombstones`, survives
-# a restart, and `room forget` drops it so the room can be created
-# again (created.scs); one past tombstone_expiry no longer answers and is
-# deleted in the background.
+# (tests/t/tombstone/gone.scs, the error counted among the metrics),
+# lists with `rooms --tombstones`, survives a restart, and `room forget`
+# drops it so the room can be created again (created.scs); one past
+# tombstone_expiry no longer answers and is deleted in the background.
 . "$(dirname "$0")/../mucctl/lib.sh"
 
 build_helpers
@@ -34,6 +34,16 @@ scs_play tombstone gone "a rejoin gets gone, with the venue and the reason"
 stop_mucd
 start_mucd
 scs_play tombstone gone "the tombstone survives a restart"
+# The rejoin's <gone/> is counted by its condition (so may be the one
+# that Bob's leaving gets, as his server tells the room, by now or not).
+expect 0 "metrics" mc metrics
+if grep -q -E '^mucd_errors_sent_total\{condition="gone"\} [1-9]' \
+    "$WORK/out"; then
+	ok "the gone error is counted by its condition"
+else
+	not_ok "the gone error is counted by its condition"
+	evidence
+fi
 stop_mucd
 
 # Offline, through the daemon in maintenance mode.

@@ -4,6 +4,7 @@
  */
 #include <sys/stat.h>
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,6 +450,67 @@ enums_and_strings(void)
 }
 
 static void
+changed_key(void *arg, const char *key)
+{
+	snprintf(arg, 64, "%s", key);
+}
+
+/* metrics_listen: numeric addresses only, checked when the file is
+ * read (so mucd -t and a reload refuse a bad one), kept over a reload. */
+static void
+listen_addresses(void)
+{
+	struct sockaddr_storage ss;
+	struct conf c, old;
+	char err[256], key[64] = "";
+	socklen_t len;
+
+	conf_defaults(&c);
+	CHECK(c.metrics_listen == NULL);	/* off unless set */
+	conf_free(&c);
+	LOAD1(&c, "metrics_listen = 127.0.0.1:9127");
+	CHECK_STR(c.metrics_listen, "127.0.0.1:9127");
+	conf_free(&c);
+	CHECK_INT(conf_listen_addr("127.0.0.1:9127", &ss, &len, err,
+	    sizeof(err)), 0);
+	CHECK_INT(ss.ss_family, AF_INET);
+	CHECK_INT(len, sizeof(struct sockaddr_in));
+	CHECK_INT(conf_listen_addr("[::1]:1", &ss, &len, err, sizeof(err)),
+	    0);
+	CHECK_INT(ss.ss_family, AF_INET6);
+	CHECK_INT(len, sizeof(struct sockaddr_in6));
+	CHECK_INT(conf_listen_addr("0.0.0.0:65535", &ss, &len, err,
+	    sizeof(err)), 0);
+	ERR(MIN_CONF "metrics_listen = 9127\n", 3, "is not ADDRESS:PORT");
+	ERR(MIN_CONF "metrics_listen = 127.0.0.1:\n", 3, "ADDRESS:PORT");
+	ERR(MIN_CONF "metrics_listen = :9127\n", 3, "ADDRESS:PORT");
+	ERR(MIN_CONF "metrics_listen = 127.0.0.1:0\n", 3, "out of range");
+	ERR(MIN_CONF "metrics_listen = 127.0.0.1:65536\n", 3, "out of range");
+	ERR(MIN_CONF "metrics_listen = 127.0.0.1:99999999999999999999\n", 3,
+	    "out of range");
+	ERR(MIN_CONF "metrics_listen = 127.0.0.1:91x\n", 3, "not a number");
+	ERR(MIN_CONF "metrics_listen = localhost:9127\n", 3,
+	    "'localhost' is not a numeric IP address");
+	ERR(MIN_CONF "metrics_listen = 127.0.0.256:9127\n", 3,
+	    "not a numeric IP address");
+	ERR(MIN_CONF "metrics_listen = ::1:9127\n", 3, "in brackets");
+	ERR(MIN_CONF "metrics_listen = [::1:9127\n", 3,
+	    "not a numeric IP address");
+	ERR(MIN_CONF "metrics_listen = [127.0.0.1]:9127\n", 3,
+	    "not a numeric IP address");
+	ERR(MIN_CONF "metrics_listen =\n", 3, "empty value");
+
+	/* A reload keeps the address it started with, and says so. */
+	LOAD1(&old, "metrics_listen = 127.0.0.1:9127");
+	LOAD1(&c, "metrics_listen = 127.0.0.1:9128");
+	CHECK_INT(conf_keep_restart_keys(&c, &old, changed_key, key), 1);
+	CHECK_STR(key, "metrics_listen");
+	CHECK_STR(c.metrics_listen, "127.0.0.1:9127");
+	conf_free(&old);
+	conf_free(&c);
+}
+
+static void
 syntax_errors(void)
 {
 	ERR(MIN_CONF "bogus_key = 1\n", 3, "unknown key 'bogus_key'");
@@ -594,7 +656,8 @@ dump_round_trip(void)
 	    "admins = x@example.com\nlocal_domains = example.com\n"
 	    "control_group = mucd\ncontrol_readonly_group = staff\n"
 	    "user = mucd\ngroup = mucd\n"
-	    "default_language = en\n", err, sizeof(err)), 0);
+	    "default_language = en\nmetrics_listen = [::1]:9127\n", err,
+	    sizeof(err)), 0);
 	memset(&d1, 0, sizeof(d1));
 	conf_dump(&c, dump_out, &d1);
 	conf_free(&c);
@@ -706,6 +769,7 @@ const struct unit_test unit_tests[] = {
 	TEST(booleans),
 	TEST(jid_lists),
 	TEST(enums_and_strings),
+	TEST(listen_addresses),
 	TEST(syntax_errors),
 	TEST(validation),
 	TEST(dump),

@@ -988,6 +988,75 @@ test_room_count(void)
 	store_close(st);
 }
 
+/* Allocated bytes, as du(1) counts them. */
+static uint64_t
+du_bytes(const char *path)
+{
+	char cmd[600];
+	unsigned long long n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "du -s -B1 '%s'", path);
+	if ((p = popen(cmd, "r")) == NULL)
+		return 0;
+	if (fscanf(p, "%llu", &n) != 1)
+		n = 0;
+	pclose(p);
+	return n;
+}
+
+static uint64_t
+dir_bytes(const char *dir)
+{
+	return du_bytes(dir);
+}
+
+static uint64_t
+reserve_bytes(const char *dir)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/mucd.reserve", dir);
+	return du_bytes(path);
+}
+
+/* What metrics read: commits counted (aborts not), and the space the
+ * databases and logs take, which grows with the data and leaves out the
+ * lock and the space reserve. */
+static void
+test_counts_and_usage(void)
+{
+	const char *dir = dirpath("usage");
+	struct store *st = open_dir(dir);
+	struct store_txn *t;
+	uint64_t before, after, commits;
+	char room[32], big[8192];
+	int i;
+
+	commits = store_commit_count(st);
+	CHECK_INT(store_disk_usage(st, &before), STORE_OK);
+	CHECK(before > 0);
+	/* A room with a long description: about 8 KiB a record. */
+	snprintf(big, sizeof(big), "{\"v\":1,\"created\":1,\"last_used\":2,"
+	    "\"config\":{\"public\":false,\"description\":\"%0*d\"}}",
+	    (int)sizeof(big) - 100, 0);
+	for (i = 0; i < 200; i++) {
+		snprintf(room, sizeof(room), "room%05d@m", i);
+		CHECK_INT(put_room(st, room, big), STORE_OK);
+	}
+	CHECK_INT(store_begin(st, &t), STORE_OK);
+	store_abort(t);
+	CHECK_INT(store_commit_count(st) - commits, 200);
+	CHECK_INT(store_sync(st), STORE_OK);
+	CHECK_INT(store_disk_usage(st, &after), STORE_OK);
+	CHECK(after >= before + 200 * (sizeof(big) - 100));
+	/* The reserve (allocated MiBs) is not counted: the directory holds
+	 * at least it more than the databases and logs. */
+	CHECK(reserve_bytes(dir) > 1 << 20);
+	CHECK(after + reserve_bytes(dir) <= dir_bytes(dir));
+	store_close(st);
+}
+
 static void
 test_checkpoint_and_sync(void)
 {
@@ -1875,6 +1944,7 @@ const struct unit_test unit_tests[] = {
 	TEST(test_audit),
 	TEST(test_corrupt_file),
 	TEST(test_room_count),
+	TEST(test_counts_and_usage),
 	TEST(test_checkpoint_and_sync),
 	TEST(test_disk_full),
 	TEST(bench),
