@@ -182,7 +182,11 @@ tombstone_answer(struct mucd *m, const struct xnode *st,
 			    "tombstone", to->bare, from->full);
 			answered = false;
 		}
-	} else if (strcmp(st_type(st), "error") != 0)
+	} else if (strcmp(st_type(st), "error") != 0 &&
+	    !(strcmp(st->name, "presence") == 0 &&
+	    strcmp(st_type(st), "unavailable") == 0))
+		/* Leaving a room that is gone needs no answer: a client
+		 * that was told at its join would be told twice. */
 		send_gone(m, st, &v);
 	json_decref(o);
 	return answered;
