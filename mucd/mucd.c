@@ -31,6 +31,12 @@ mucd_send_spliced(struct mucd *m, const char *ser, size_t len, size_t split,
 }
 
 void
+mucd_send_iov(struct mucd *m, const struct iovec *iov, int n)
+{
+	link_send_iov(&m->link, iov, n);
+}
+
+void
 mucd_store_dirty(struct mucd *m)
 {
 	m->store_dirty = true;

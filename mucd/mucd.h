@@ -103,6 +103,8 @@ void	 mucd_send_to(struct mucd *, const char *ser, size_t len,
 	    size_t split, const char *to);
 void	 mucd_send_spliced(struct mucd *, const char *ser, size_t len,
 	    size_t split, const char *attr, size_t alen);
+/* One stanza in parts (a multicast stanza assembled by fanout.c). */
+void	 mucd_send_iov(struct mucd *, const struct iovec *, int n);
 /* Note that the store has uncommitted-to-disk changes (group commit). */
 void	 mucd_store_dirty(struct mucd *);
 /* Is bare a service admin (owner of every room)? */

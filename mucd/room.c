@@ -912,23 +912,6 @@ index_session(struct occupant *o, struct session *s)
 		index_add(r, s->jid, o);
 }
 
-/* " to='JID'" escaped once, spliced into every broadcast copy. */
-static int
-session_to_attr(struct session *s)
-{
-	struct buf b;
-
-	buf_init(&b, 0);
-	if (buf_puts(&b, " to='") == -1 || x_escape(&b, s->jid,
-	    strlen(s->jid)) == -1 || buf_putc(&b, '\'') == -1) {
-		buf_free(&b);
-		return -1;
-	}
-	s->to_len = b.len;
-	s->to_attr = buf_steal(&b);
-	return s->to_attr ? 0 : -1;
-}
-
 int
 occupant_set_session(struct occupant *o, const char *full,
     const struct xnode *pres)
@@ -945,7 +928,7 @@ occupant_set_session(struct occupant *o, const char *full,
 	if (s == NULL) {
 		if ((s = calloc(1, sizeof(*s))) == NULL ||
 		    (s->jid = strdup(full)) == NULL ||
-		    session_to_attr(s) == -1) {
+		    st_to_attr(s->jid, &s->to_attr, &s->to_len) == -1) {
 			if (s != NULL)
 				free(s->jid);
 			free(s);
