@@ -25,6 +25,7 @@
 #include "log.h"
 #include "message.h"
 #include "mucd.h"
+#include "multicast.h"
 #include "owner.h"
 #include "reload.h"
 #include "room.h"
@@ -91,6 +92,27 @@ cmd_hello(struct req *q)
 	    command_names()));
 }
 
+/* The multicast service (multicast.h): what mucd.conf asks for, what
+ * discovery found, and what went through it. */
+static json_t *
+status_multicast(const struct mucd *m)
+{
+	const struct multicast *mc = &m->mcast;
+	bool active = mc->state == MC_ACTIVE;
+
+	return json_pack("{s:s,s:s,s:s?,s:I,s:I,s:s,s:I,s:I,s:I,s:I}",
+	    "setting", m->conf.multicast,
+	    "state", multicast_state_name(mc->state),
+	    "service", active ? mc->service : NULL,
+	    "max_message", (json_int_t)(active ? mc->max_message : 0),
+	    "max_presence", (json_int_t)(active ? mc->max_presence : 0),
+	    "detail", mc->why,
+	    "discoveries", (json_int_t)mc->stats.rounds,
+	    "stanzas", (json_int_t)mc->stats.stanzas,
+	    "addresses", (json_int_t)mc->stats.addresses,
+	    "refusals", (json_int_t)mc->stats.refusals);
+}
+
 static void
 cmd_status(struct req *q)
 {
@@ -108,12 +130,13 @@ cmd_status(struct req *q)
 	}
 	if (m->store != NULL)
 		store_room_count(m->store, &stored, &pub);
-	req_ok(q, json_pack("{s:s,s:s,s:I,s:I,s:o,s:{s:I,s:I,s:I},s:I,s:I,"
+	req_ok(q, json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:{s:I,s:I,s:I},s:I,s:I,"
 	    "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 	    "version", MUCD_VERSION, "domain", m->conf.domain,
 	    "started", (json_int_t)m->started,
 	    "uptime", (json_int_t)(time(NULL) - m->started),
 	    "link", link_json(m),
+	    "multicast", status_multicast(m),
 	    "rooms", "in_memory", (json_int_t)hmap_count(&m->rooms),
 	    "stored", (json_int_t)stored, "public_stored", (json_int_t)pub,
 	    "occupants", (json_int_t)occ, "sessions", (json_int_t)sessions,

@@ -21,6 +21,7 @@
 #include "hmap.h"
 #include "link.h"
 #include "loop.h"
+#include "multicast.h"
 
 struct store;
 struct ctl;
@@ -69,6 +70,7 @@ struct mucd {
 	bool			 maintenance;	/* -m: no link, one ctl client */
 	struct loop		 loop;
 	struct link		 link;
+	struct multicast	 mcast;		/* the server's XEP-0033 service */
 	struct loop_io		 sigio;
 	struct loop_timer	 housekeeping;	/* eviction, lock expiry */
 	struct loop_timer	 checkpoint;
