@@ -13,6 +13,24 @@ static const char address_open[] = "<address type='bcc' jid=";
 static const char addresses_open[] = "<addresses xmlns='" NS_ADDRESS "'>";
 static const char addresses_close[] = "</addresses>";
 
+/*
+ * Bytes of addresses a stanza of len bytes may carry: MC_ADDRESS_BYTES,
+ * or less where the multicast stanza (the service's 'to', the addresses'
+ * element, an end tag for an empty element) would exceed max_stanza_out,
+ * which the link does not send.
+ */
+static size_t
+address_room(const struct mucd *m, size_t len, size_t split)
+{
+	size_t frame = len + m->mcast.to_len + sizeof(addresses_open) - 1 +
+	    sizeof(addresses_close) - 1 + split + 3, room;
+
+	if (frame >= m->conf.max_stanza_out)
+		return 0;
+	room = m->conf.max_stanza_out - frame;
+	return room < MC_ADDRESS_BYTES ? room : MC_ADDRESS_BYTES;
+}
+
 void
 fanout_begin(struct fanout *f, struct mucd *m, const char *ser, size_t len,
     size_t split)
@@ -23,6 +41,7 @@ fanout_begin(struct fanout *f, struct mucd *m, const char *ser, size_t len,
 	f->len = len;
 	f->split = split;
 	f->max = multicast_limit(m, ser[1] == 'p');
+	f->room = address_room(m, len, split);
 	buf_init(&f->addrs, 0);
 }
 
@@ -109,7 +128,8 @@ fanout_add(struct fanout *f, const char *attr, size_t alen)
 		copy(f, attr, alen);
 		return;
 	}
-	if (f->n > 0 && f->addrs.len + address_len(alen) > MC_ADDRESS_BYTES)
+	/* A batch of one is a plain copy, whatever the room. */
+	if (f->n > 0 && f->addrs.len + address_len(alen) > f->room)
 		flush(f);
 	/* Out of memory, this recipient gets its copy at once. */
 	if (pend(f, attr, alen) == -1) {

@@ -3,10 +3,11 @@
  * broadcast leaves mucd. Without a multicast service (multicast.c) each
  * recipient gets a copy, the stanza with its ' to=' spliced in. With one,
  * recipients are gathered into stanzas addressed to the service, each
- * carrying up to the service's limit of them (multicast_limit, and at most
- * MC_ADDRESS_BYTES of addresses) as XEP-0033 bcc addresses,
- * and the server makes the copies: the link carries one stanza per batch
- * instead of one per recipient. A batch of one is sent as a plain copy.
+ * carrying as XEP-0033 bcc addresses up to the service's limit of them
+ * (multicast_limit; and no more than MC_ADDRESS_BYTES of addresses, or
+ * than max_stanza_out leaves room for), and the server makes the copies:
+ * the link carries one stanza per batch instead of one per recipient. A
+ * batch of one is sent as a plain copy.
  *
  * fanout_add sends a batch as soon as it is full, fanout_end the rest. A
  * broadcast is added in one go, so a recipient's stanzas keep their order.
@@ -29,6 +30,7 @@ struct fanout {
 	size_t		 len;
 	size_t		 split;		/* just after its element name */
 	unsigned	 max;		/* addresses a stanza; 0: per copy */
+	size_t		 room;		/* bytes of addresses a stanza */
 	unsigned	 n;		/* addresses in addrs */
 	const char	*first;		/* the first of them: alone, it gets
 					   a plain copy */

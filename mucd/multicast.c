@@ -240,24 +240,33 @@ send_check(struct mucd *m, const char *name, char kind, unsigned n)
 	mucd_send_free(m, st);
 }
 
+/* What a check stanza holds besides its addresses, at most. */
+#define CHECK_FRAME	1024
+
 /*
  * Addresses a stanza through the service may carry: ours, the service's
  * when it is lower, and no more than the check's fit in MC_ADDRESS_BYTES
- * (the service is checked with that many, and used for no more).
+ * and in a stanza of max_stanza_out (the service is checked with that
+ * many, and used for no more).
  */
 static unsigned
-limit(const struct mucd *m, unsigned theirs)
+limit(const struct mucd *m, const char *service, unsigned theirs)
 {
 	size_t each = sizeof("<address type='bcc' jid='/" ID_PREFIX "-m'/>") -
-	    1 + strlen(m->conf.domain) + TAG_LEN, total = 0;
+	    1 + strlen(m->conf.domain) + TAG_LEN, total = 0, room;
+	size_t frame = CHECK_FRAME + strlen(m->conf.domain) + strlen(service);
 	unsigned n = m->conf.multicast_max_addresses, i;
 	char digits[16];
 
+	room = m->conf.max_stanza_out > frame ? m->conf.max_stanza_out - frame :
+	    0;
+	if (room > MC_ADDRESS_BYTES)
+		room = MC_ADDRESS_BYTES;
 	if (theirs != 0 && theirs < n)
 		n = theirs;
 	for (i = 0; i < n; i++) {
 		total += each + (size_t)snprintf(digits, sizeof(digits), "%u", i);
-		if (total > MC_ADDRESS_BYTES)
+		if (total > room)
 			break;
 	}
 	return i;
@@ -277,8 +286,8 @@ check(struct mucd *m, unsigned k)
 	free(mc->seen);
 	mc->to_attr = NULL;
 	mc->got = 0;
-	mc->max_message = limit(m, q->lim_message);
-	mc->max_presence = limit(m, q->lim_presence);
+	mc->max_message = limit(m, q->jid, q->lim_message);
+	mc->max_presence = limit(m, q->jid, q->lim_presence);
 	total = mc->max_message + mc->max_presence;
 	if ((mc->service = strdup(q->jid)) == NULL ||
 	    st_to_attr(mc->service, &mc->to_attr, &mc->to_len) == -1 ||
