@@ -122,9 +122,14 @@ done:
 }
 
 void
-fanout_add(struct fanout *f, const char *attr, size_t alen)
+fanout_add(struct fanout *f, const char *jid, const char *attr, size_t alen)
 {
-	if (f->max == 0) {
+	/* The sender of the stanza being handled gets a plain copy: what
+	 * mucd answers it next (the result of its request) goes straight
+	 * to it, and a service that is a process of its own (ejabberd's)
+	 * would let that answer overtake the broadcast. */
+	if (f->max == 0 || (f->m->sender != NULL &&
+	    strcmp(jid, f->m->sender) == 0)) {
 		copy(f, attr, alen);
 		return;
 	}

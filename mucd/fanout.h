@@ -41,11 +41,14 @@ struct fanout {
 void	 fanout_begin(struct fanout *, struct mucd *, const char *ser,
 	    size_t len, size_t split);
 /*
- * One recipient, given as the attribute spliced into its copy: exactly
- * " to='JID'", the JID escaped for an attribute (struct session's
- * to_attr). A multicast address reuses the quoted value.
+ * One recipient: its full JID and the attribute spliced into its copy,
+ * exactly " to='JID'" with the JID escaped (struct session's to_attr); a
+ * multicast address reuses the quoted value. The sender of the stanza
+ * mucd is handling (struct mucd's sender) always gets a plain copy, in
+ * order with the answer that follows.
  */
-void	 fanout_add(struct fanout *, const char *to_attr, size_t len);
+void	 fanout_add(struct fanout *, const char *jid, const char *to_attr,
+	    size_t len);
 /* Send what is pending; the fan-out may then be dropped. */
 void	 fanout_end(struct fanout *);
 

@@ -89,6 +89,9 @@ struct mucd {
 	int			 exit_code;
 	bool			 store_dirty;	/* commits since the last sync */
 	bool			 shutting_down;
+	/* The full JID whose stanza is being handled, else NULL: its copies
+	 * of broadcasts skip the multicast service (fanout.c). */
+	const char		*sender;
 	unsigned char		 secret_salt[32];	/* IQ proxy ids */
 };
 

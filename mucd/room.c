@@ -1040,7 +1040,7 @@ room_fanout_occupant(struct fanout *f, const struct occupant *o)
 
 	for (s = o->sessions; s != NULL; s = s->next)
 		if (!s->unavailable)
-			fanout_add(f, s->to_attr, s->to_len);
+			fanout_add(f, s->jid, s->to_attr, s->to_len);
 }
 
 /* -1: out of memory, or a copy would exceed max_stanza_out. */

@@ -254,7 +254,9 @@ router_stanza(struct mucd *m, struct xnode *st)
 		    "Too many requests; slow down", NULL);
 		goto out;
 	}
+	m->sender = from.full;
 	dispatch(m, st, &from, &to);
+	m->sender = NULL;
 out:
 	audit_end(m);
 	x_free(st);
