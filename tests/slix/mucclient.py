@@ -18,9 +18,11 @@ Must run under /usr/bin/python3: the python3 on PATH may lack slixmpp.
 """
 
 import asyncio
+import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import traceback
 
@@ -58,6 +60,18 @@ def env_number(name, default):
     if value <= 0:
         raise Failure("%s=%r is not a positive number" % (name, raw))
     return value
+
+
+def mucd_status():
+    """mucd's `mucctl --json status` (the daemon of MUCD_CONF), parsed."""
+    mucctl = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                          "..", "mucctl", "mucctl")
+    out = subprocess.run([mucctl, "--json", "-c", os.environ["MUCD_CONF"],
+                          "status"], capture_output=True, text=True,
+                         timeout=10, check=False)
+    if out.returncode != 0:
+        raise Failure("mucctl status: %s" % out.stderr.strip())
+    return json.loads(out.stdout)
 
 
 def error_of(stanza):

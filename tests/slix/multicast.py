@@ -20,28 +20,14 @@ the test connects as).
 """
 
 import asyncio
-import json
 import os
-import subprocess
 
 import mucclient
 
 NS_ADDRESS = "http://jabber.org/protocol/address"
 NS_MUC = "http://jabber.org/protocol/muc"
 NS_MUC_USER = "http://jabber.org/protocol/muc#user"
-MUCCTL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                      "mucctl", "mucctl")
 GHOST = "ghost@ghosts.localhost/x"
-
-
-def status():
-    """mucctl --json status, parsed."""
-    out = subprocess.run([MUCCTL, "--json", "-c", os.environ["MUCD_CONF"],
-                          "status"], capture_output=True, text=True,
-                         timeout=10, check=False)
-    if out.returncode != 0:
-        raise mucclient.Failure("mucctl status: %s" % out.stderr.strip())
-    return json.loads(out.stdout)
 
 
 def counters(st):
@@ -60,14 +46,14 @@ def item_jid(presence):
 
 
 async def message_in_batches(s, room, alice, others):
-    before = counters(status())
+    before = counters(mucclient.mucd_status())
     alice.send_message(mto=room, mbody="hello all", mtype="groupchat")
     for c in [alice] + others:
         m = await c.expect("the groupchat message", body_is("hello all"))
         s.check(m.xml.find("{%s}addresses" % NS_ADDRESS) is None,
                 "%s's copy carries addresses: %s" % (c.name,
                                                      mucclient.describe(m)))
-    after = counters(status())
+    after = counters(mucclient.mucd_status())
     delta = tuple(a - b for a, b in zip(after, before))
     s.check(delta == (3, 1, 3),
             "one message to 5 occupants, at most 3 addresses a stanza: "
@@ -124,7 +110,7 @@ async def bounce_kicks(s, room, alice, ghost):
 
 
 async def test(s):
-    st = status()["multicast"]
+    st = mucclient.mucd_status()["multicast"]
     s.check(st["state"] == "active" and st["service"] == "localhost"
             and st["max_message"] == 3 and st["max_presence"] == 3,
             "multicast is not in use as configured: %r" % st)

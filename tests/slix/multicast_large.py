@@ -8,25 +8,14 @@ recipient either named in one of them or sent a plain copy), none is
 dropped as oversized, and everyone gets the message.
 """
 
-import json
-import os
-import subprocess
-
 import mucclient
 
-MUCCTL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                      "mucctl", "mucctl")
 RESOURCE = "r" * 1000
 BODY = "x" * 12500
 
 
 def status():
-    out = subprocess.run([MUCCTL, "--json", "-c", os.environ["MUCD_CONF"],
-                          "status"], capture_output=True, text=True,
-                         timeout=10, check=False)
-    if out.returncode != 0:
-        raise mucclient.Failure("mucctl status: %s" % out.stderr.strip())
-    st = json.loads(out.stdout)
+    st = mucclient.mucd_status()
     return (st["link"]["stanzas_out"], st["link"]["oversized_out"],
             st["multicast"]["stanzas"], st["multicast"]["addresses"],
             st["multicast"]["state"])

@@ -8,7 +8,8 @@
 #     then multicast = no and back on reload, then found again after the
 #     server restarts and after it is killed;
 #   - a service found through the domain's items that leaves the bcc
-#     addresses in the copies (multicast/mod_leaky_multicast.lua): refused;
+#     addresses in the copies (multicast/mod_test_multicast.lua, "leaky"):
+#     refused;
 #   - multicast = a JID: that one; multicast = no: none.
 . "$(dirname "$0")/lib.sh"
 t_setup
@@ -77,7 +78,8 @@ done
 stop
 
 start "" "plugin_paths = { \"$T_ROOT/tests/t/multicast\" }" \
-    'Component "leaky.localhost" "leaky_multicast"'
+    'Component "leaky.localhost" "test_multicast"
+	test_multicast = "leaky"'
 expect "a service that shows bcc addresses" \
     "unavailable: leaky.localhost leaves the bcc addresses in the copies"
 stop

@@ -3,24 +3,25 @@
 # the answer to the request, even from a multicast service that makes its
 # copies later than the component's next stanza arrives (as ejabberd's
 # mod_multicast, a process of its own, can): multicast/order.scs through
-# multicast/mod_slow_multicast.lua.
+# multicast/mod_test_multicast.lua ("late").
 . "$(dirname "$0")/lib.sh"
 t_setup
 MUCCTL=$T_ROOT/mucctl/mucctl
 
 PROSODY_GLOBAL_EXTRA="plugin_paths = { \"$T_ROOT/tests/t/multicast\" }" \
-    PROSODY_CONFIG_EXTRA='Component "slow.localhost" "slow_multicast"' \
+    PROSODY_CONFIG_EXTRA='Component "late.localhost" "test_multicast"
+	test_multicast = "late"' \
     t_start_prosody component
-MUCD_CONF_EXTRA='multicast = slow.localhost' t_start_mucd
+MUCD_CONF_EXTRA='multicast = late.localhost' t_start_mucd
 i=0
 until "$MUCCTL" -c "$T_DIR/mucd.conf" status 2>&1 |
     grep -q '^multicast *active'; do
 	i=$((i + 1))
-	[ $i -lt 100 ] || t_fail "slow.localhost not in use:" \
+	[ $i -lt 100 ] || t_fail "late.localhost not in use:" \
 	    "$("$MUCCTL" -c "$T_DIR/mucd.conf" status 2>&1 | grep multicast)"
 	sleep 0.1
 done
 t_play multicast/order.scs
-grep -q "to='slow.localhost'.*<addresses" "$T_DIR/mucd.log" ||
-	t_fail "the role change did not go through slow.localhost"
+grep -q "to='late.localhost'.*<addresses" "$T_DIR/mucd.log" ||
+	t_fail "the role change did not go through late.localhost"
 t_done
