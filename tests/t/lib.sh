@@ -118,6 +118,18 @@ t_slix() {
 	done
 }
 
+# t_wait TRIES COMMAND...: run COMMAND every 0.1 s until it succeeds, at
+# most TRIES times; 1 if it never did (the caller says what it waited for).
+t_wait() {
+	_tries=$1
+	shift
+	until "$@"; do
+		_tries=$((_tries - 1))
+		[ "$_tries" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 t_done() {
 	if [ -r "$T_DIR/mucd.log" ]; then
 		sh "$FIXTURE/mucd.sh" stop "$T_DIR" ||

@@ -19,16 +19,21 @@ status_line() {
 	"$MUCCTL" -c "$T_DIR/mucd.conf" status 2>&1 | sed -n 's/^multicast *//p'
 }
 
+says() {
+	status_line | grep -q -F -- "$1"
+}
+
 # expect WHAT TEXT: the status line says TEXT (discovery is asynchronous).
 expect() {
-	i=0
-	until status_line | grep -q -F -- "$2"; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || t_fail "$1: multicast is '$(status_line)'," \
-		    "expected '$2'"
-		sleep 0.1
-	done
+	t_wait 100 says "$2" ||
+		t_fail "$1: multicast is '$(status_line)', expected '$2'"
 	t_play multicast/chatter.scs
+}
+
+# checked_since N: the log has more than N successful checks.
+checked_since() {
+	[ "$(grep -c 'multicast: broadcasts go through' "$T_DIR/mucd.log")" \
+	    -gt "$1" ]
 }
 
 # start [PROSODY_MULTICAST [GLOBAL [EXTRA [MUCD_CONF_EXTRA]]]]
@@ -66,13 +71,8 @@ for how in "" kill; do
 	n=$(grep -c 'multicast: broadcasts go through' "$T_DIR/mucd.log")
 	sh "$FIXTURE/prosody.sh" restart "$T_DIR" $how ||
 		t_fail "prosody did not restart"
-	i=0
-	until [ "$(grep -c 'multicast: broadcasts go through' \
-	    "$T_DIR/mucd.log")" -gt "$n" ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || t_fail "not checked again after a restart $how"
-		sleep 0.1
-	done
+	t_wait 100 checked_since "$n" ||
+		t_fail "not checked again after a restart $how"
 	expect "after a server restart $how" "active: broadcasts go through"
 done
 stop

@@ -13,14 +13,11 @@ PROSODY_GLOBAL_EXTRA="plugin_paths = { \"$T_ROOT/tests/t/multicast\" }" \
 	test_multicast = "late"' \
     t_start_prosody component
 MUCD_CONF_EXTRA='multicast = late.localhost' t_start_mucd
-i=0
-until "$MUCCTL" -c "$T_DIR/mucd.conf" status 2>&1 |
-    grep -q '^multicast *active'; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || t_fail "late.localhost not in use:" \
-	    "$("$MUCCTL" -c "$T_DIR/mucd.conf" status 2>&1 | grep multicast)"
-	sleep 0.1
-done
+active() {
+	"$MUCCTL" -c "$T_DIR/mucd.conf" status 2>&1 | grep -q '^multicast *active'
+}
+t_wait 100 active || t_fail "late.localhost not in use:" \
+    "$("$MUCCTL" -c "$T_DIR/mucd.conf" status 2>&1 | grep multicast)"
 t_play multicast/order.scs
 grep -q "to='late.localhost'.*<addresses" "$T_DIR/mucd.log" ||
 	t_fail "the role change did not go through late.localhost"
