@@ -32,7 +32,8 @@ enum ktype {
 	K_CREATION,
 	K_NICKS,
 	K_LOGLEVEL,
-	K_LISTEN	/* ADDRESS:PORT, see conf_listen_addr */
+	K_LISTEN,	/* ADDRESS:PORT, see conf_listen_addr */
+	K_SERVICE	/* auto, no, or a JID (prepared) */
 };
 
 struct key {
@@ -57,6 +58,8 @@ static const struct key keys[] = {
 	{ "port",		K_UINT, F(port), 0, 1, 65535, "5347", RESTART },
 	{ "secret",		K_STR, F(secret), 0, NOLIM, NULL, RESTART },
 	{ "reconnect_max",	K_SECS, F(reconnect_max), 0, 1, 86400, "60", LIVE },
+	{ "multicast",		K_SERVICE, F(multicast), 0, NOLIM, "auto", LIVE },
+	{ "multicast_max_addresses", K_UINT, F(multicast_max_addresses), 0, 2, 10000, "100", LIVE },
 	{ "datadir",		K_STR, F(datadir), 0, NOLIM, "/var/lib/mucd", RESTART },
 	{ "control",		K_STR, F(control), 0, NOLIM, "/run/mucd/mucd.sock", RESTART },
 	{ "control_group",	K_STR, F(control_group), 0, NOLIM, NULL, RESTART },
@@ -148,6 +151,7 @@ free_value(struct conf *c, const struct key *k)
 	case K_DOMAIN:
 	case K_LOGLEVEL:
 	case K_LISTEN:
+	case K_SERVICE:
 		free(*(char **)(base + k->off));
 		*(char **)(base + k->off) = NULL;
 		break;
@@ -251,6 +255,7 @@ set_value(struct conf *c, const struct key *k, const char *v, char *err,
     size_t errlen)
 {
 	char *base = (char *)c, prepped[JID_PART_MAX + 1];
+	char service[JID_BARE_MAX + 1];
 	unsigned long long n;
 	enum log_level lvl;
 	const char *why;
@@ -263,6 +268,7 @@ set_value(struct conf *c, const struct key *k, const char *v, char *err,
 	case K_LOGLEVEL:
 	case K_DOMAIN:
 	case K_LISTEN:
+	case K_SERVICE:
 		if (*v == '\0') {
 			snprintf(err, errlen, "%s: empty value", k->name);
 			return -1;
@@ -290,6 +296,15 @@ set_value(struct conf *c, const struct key *k, const char *v, char *err,
 				return -1;
 			}
 			v = prepped;
+		}
+		if (k->type == K_SERVICE && strcmp(v, "auto") != 0 &&
+		    strcmp(v, "no") != 0) {
+			if (jid_prep_bare(v, service, sizeof(service), &why)) {
+				snprintf(err, errlen, "%s: '%.200s' is not auto, no "
+				    "or a JID: %s", k->name, v, why);
+				return -1;
+			}
+			v = service;
 		}
 		if ((s = strdup(v)) == NULL) {
 			snprintf(err, errlen, "out of memory");
@@ -580,6 +595,17 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/* A multicast service inside mucd's own domain would send every
+ * broadcast back to mucd. */
+static bool
+multicast_is_own(const struct conf *c)
+{
+	const char *at = strchr(c->multicast, '@');
+	const char *dom = at != NULL ? at + 1 : c->multicast;
+
+	return strcmp(dom, c->domain) == 0;
+}
+
 int
 conf_validate(const struct conf *c, char *err, size_t errlen)
 {
@@ -602,6 +628,12 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 		    c->max_occupants);
 		return -1;
 	}
+	if (multicast_is_own(c)) {
+		snprintf(err, errlen, "multicast: %s is this service's own "
+		    "domain; name the server's multicast service, or auto",
+		    c->multicast);
+		return -1;
+	}
 	if (c->datadir[0] != '/' || c->control[0] != '/') {
 		snprintf(err, errlen, "datadir and control must be absolute "
 		    "paths");
@@ -622,6 +654,7 @@ value_differs(const struct conf *a, const struct conf *b, const struct key *k)
 	case K_DOMAIN:
 	case K_LOGLEVEL:
 	case K_LISTEN:
+	case K_SERVICE:
 		sa = *(char *const *)pa;
 		sb = *(char *const *)pb;
 		return sa == NULL || sb == NULL ? sa != sb : strcmp(sa, sb) != 0;
@@ -821,7 +854,8 @@ conf_keys(const struct conf_key_info **out)
 		"string", "domain", "number", "size", "duration", "boolean",
 		"JID list", "domain list", "anyone|local|admins",
 		"open|enforce|assign", "error|warning|info|debug",
-		"ADDRESS:PORT"
+		"ADDRESS:PORT",
+		"auto|no|JID"
 	};
 	size_t i;
 
@@ -849,7 +883,8 @@ conf_dump(const struct conf *c, void (*out)(void *, const char *), void *arg)
 		case K_STR:
 		case K_DOMAIN:
 		case K_LOGLEVEL:
-		case K_LISTEN: {
+		case K_LISTEN:
+		case K_SERVICE: {
 			const char *s = *(char *const *)(base + k->off);
 
 			/* Never print the shared secret. */

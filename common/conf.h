@@ -36,6 +36,8 @@ struct conf {
 	unsigned	 port;
 	char		*secret;
 	unsigned	 reconnect_max;		/* seconds */
+	char		*multicast;		/* "auto", "no" or a service JID */
+	unsigned	 multicast_max_addresses;
 	/* Files */
 	char		*datadir;
 	char		*control;

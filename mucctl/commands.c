@@ -218,7 +218,9 @@ const struct command mc_commands[] = {
 	{ "status", CTL_STATUS, no_args, no_opts,
 	  "show the daemon's state and counters",
 	  "Shows mucd's version, uptime, the state of its link to the XMPP "
-	  "server, room and occupant counts and its statistics counters.",
+	  "server, whether broadcasts go through the server's multicast "
+	  "service (and if not, why), room and occupant counts and its "
+	  "statistics counters.",
 	  "mucctl status\nmucctl --json status",
 	  render_status },
 	{ "metrics", CTL_METRICS, no_args, o_metrics,

@@ -38,8 +38,8 @@ void
 render_status(struct mucctl *m, const struct command *c, json_t *args,
     json_t *r)
 {
-	json_t *link = json_object_get(r, "link"), *rooms, *cnt, *v;
-	char t[40], d[64], line[256];
+	json_t *link = json_object_get(r, "link"), *rooms, *cnt, *v, *mc;
+	char t[40], d[64], line[1024];
 	const char *k;
 
 	snprintf(line, sizeof(line), "%s (up %s)",
@@ -59,6 +59,14 @@ render_status(struct mucctl *m, const struct command *c, json_t *args,
 		    "last_error"), fmt_time(jint(link, "last_error_at"), t,
 		    sizeof(t)));
 		kv("last link error", line);
+	}
+	/* The detail says what is used or why nothing is. */
+	if ((mc = json_object_get(r, "multicast")) != NULL) {
+		snprintf(line, sizeof(line), "%s: %s (%lld stanzas carried "
+		    "%lld copies, %lld refused)", arg(mc, "state"),
+		    arg(mc, "detail"), jint(mc, "stanzas"),
+		    jint(mc, "addresses"), jint(mc, "refusals"));
+		kv("multicast", line);
 	}
 	rooms = json_object_get(r, "rooms");
 	snprintf(line, sizeof(line), "%lld in memory, %lld stored (%lld "

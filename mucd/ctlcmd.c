@@ -26,6 +26,7 @@
 #include "message.h"
 #include "metrics.h"
 #include "mucd.h"
+#include "multicast.h"
 #include "owner.h"
 #include "reload.h"
 #include "room.h"
@@ -49,8 +50,27 @@ cmd_hello(struct req *q)
 	    command_names()));
 }
 
-/* What the metrics table does not hold (names, the uptime), then what
- * it does (metrics.c). */
+/* The multicast service (multicast.h): what mucd.conf asks for, what
+ * discovery found, and what went through it. */
+static json_t *
+status_multicast(const struct mucd *m)
+{
+	const struct multicast *mc = &m->mcast;
+	bool active = mc->state == MC_ACTIVE;
+
+	return json_pack("{s:s,s:s,s:s?,s:I,s:I,s:s,s:I,s:I,s:I,s:I}",
+	    "setting", m->conf.multicast,
+	    "state", multicast_state_name(mc->state),
+	    "service", active ? mc->service : NULL,
+	    "max_message", (json_int_t)(active ? mc->max_message : 0),
+	    "max_presence", (json_int_t)(active ? mc->max_presence : 0),
+	    "detail", mc->why,
+	    "discoveries", (json_int_t)mc->stats.rounds,
+	    "stanzas", (json_int_t)mc->stats.stanzas,
+	    "addresses", (json_int_t)mc->stats.addresses,
+	    "refusals", (json_int_t)mc->stats.refusals);
+}
+
 static void
 cmd_status(struct req *q)
 {
@@ -62,7 +82,8 @@ cmd_status(struct req *q)
 	    "uptime", (json_int_t)(time(NULL) - m->started),
 	    "link", "state", link_state_name(m->link.state), "server",
 	    m->conf.server);
-	if (st == NULL || metrics_status(m, st) == -1) {
+	if (st == NULL || metrics_status(m, st) == -1 ||
+	    json_object_set_new(st, "multicast", status_multicast(m)) == -1) {
 		json_decref(st);
 		req_fail(q, CTL_E_INTERNAL, "out of memory");
 		return;

@@ -14,6 +14,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "mucd.h"
+#include "multicast.h"
 #include "presence.h"
 #include "ratelimit.h"
 #include "reload.h"
@@ -90,12 +91,13 @@ on_link_up(void *arg)
 	daemon_ready();
 	daemon_notify("STATUS=connected");
 	reverify_all(m);
+	multicast_start(m);
 }
 
 static void
 on_link_down(void *arg)
 {
-	(void)arg;
+	multicast_stop(arg);
 	daemon_notify("STATUS=reconnecting");
 }
 
@@ -213,6 +215,7 @@ lifecycle_init(struct mucd *m)
 	randombytes_buf(m->secret_salt, sizeof(m->secret_salt));
 	audit_init(&m->audit);
 	link_init(&m->link, &m->loop, &cb, m);
+	multicast_init(m);
 	link_configure(&m->link, m->conf.server, m->conf.port, m->conf.domain,
 	    m->conf.secret, m->conf.max_stanza_size, m->conf.max_stanza_depth,
 	    m->conf.max_stanza_out, m->conf.link_buffer_max,
@@ -256,6 +259,7 @@ lifecycle_finish(struct mucd *m)
 	/* Everyone is told the service is going away (status 332). */
 	for (i = 0; hmap_next(&m->rooms, &i, &k, (void **)&r); )
 		presence_evacuate(r, 332);
+	multicast_stop(m);
 	link_flush(&m->link);
 	link_free(&m->link);
 	ctl_close(m);

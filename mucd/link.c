@@ -606,21 +606,35 @@ link_send_raw(struct link *l, const char *p, size_t n)
 	queued(l, before);
 }
 
-/* Append ser with attr inserted at split, in one reservation. */
+/* Append the parts of one stanza, in one reservation. */
 static int
-splice_attr(struct buf *b, const char *ser, size_t len, size_t split,
+append_iov(struct buf *b, const struct iovec *iov, int n)
+{
+	size_t total = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	if (buf_reserve(b, total) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		memcpy(b->data + b->len, iov[i].iov_base, iov[i].iov_len);
+		b->len += iov[i].iov_len;
+	}
+	return 0;
+}
+
+/* ser with attr inserted at split, as the parts of one stanza. */
+static void
+splice_parts(struct iovec iov[3], const char *ser, size_t len, size_t split,
     const char *attr, size_t alen)
 {
-	char *p;
-
-	if (buf_reserve(b, len + alen) == -1)
-		return -1;
-	p = b->data + b->len;
-	memcpy(p, ser, split);
-	memcpy(p + split, attr, alen);
-	memcpy(p + split + alen, ser + split, len - split);
-	b->len += len + alen;
-	return 0;
+	iov[0].iov_base = (void *)ser;
+	iov[0].iov_len = split;
+	iov[1].iov_base = (void *)attr;
+	iov[1].iov_len = alen;
+	iov[2].iov_base = (void *)(ser + split);
+	iov[2].iov_len = len - split;
 }
 
 /* Append a stanza with ' to='...'' spliced in. */
@@ -630,6 +644,7 @@ splice_to(struct buf *b, const char *ser, size_t len, size_t split,
 {
 	char attr[JID_MAX + 8];
 	size_t tl = strlen(to);
+	struct iovec iov[3];
 
 	/* A prepared JID needs escaping only if its resource has one of
 	 * these; then take the general path. */
@@ -641,7 +656,8 @@ splice_to(struct buf *b, const char *ser, size_t len, size_t split,
 	memcpy(attr, " to='", 5);
 	memcpy(attr + 5, to, tl);
 	attr[5 + tl] = '\'';
-	return splice_attr(b, ser, len, split, attr, tl + 6);
+	splice_parts(iov, ser, len, split, attr, tl + 6);
+	return append_iov(b, iov, 3);
 }
 
 void
@@ -662,11 +678,20 @@ void
 link_send_spliced(struct link *l, const char *ser, size_t len, size_t split,
     const char *attr, size_t alen)
 {
+	struct iovec iov[3];
+
+	splice_parts(iov, ser, len, split, attr, alen);
+	link_send_iov(l, iov, 3);
+}
+
+void
+link_send_iov(struct link *l, const struct iovec *iov, int n)
+{
 	size_t before = buf_pending(&l->out);
 
 	if (!sendable(l))
 		return;
-	if (splice_attr(&l->out, ser, len, split, attr, alen) == -1)
+	if (append_iov(&l->out, iov, n) == -1)
 		overflow(l, before);
 	else
 		queued(l, before);

@@ -20,6 +20,8 @@
 #ifndef MUCD_LINK_H
 #define MUCD_LINK_H
 
+#include <sys/uio.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -122,6 +124,8 @@ void	 link_send_to(struct link *, const char *ser, size_t len, size_t split,
 /* Same, with the attribute text (" to='...'") already escaped. */
 void	 link_send_spliced(struct link *, const char *ser, size_t len,
 	    size_t split, const char *attr, size_t alen);
+/* Queue one stanza given in parts (see fanout.c), in one reservation. */
+void	 link_send_iov(struct link *, const struct iovec *, int n);
 /* Write queued bytes now (called once per loop turn). */
 void	 link_flush(struct link *);
 size_t	 link_pending(const struct link *);

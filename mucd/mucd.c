@@ -54,6 +54,12 @@ mucd_error_sent(struct mucd *m, const char *cond)
 }
 
 void
+mucd_send_iov(struct mucd *m, const struct iovec *iov, int n)
+{
+	link_send_iov(&m->link, iov, n);
+}
+
+void
 mucd_store_dirty(struct mucd *m)
 {
 	m->store_dirty = true;

@@ -22,6 +22,7 @@
 #include "link.h"
 #include "loop.h"
 #include "metrictext.h"
+#include "multicast.h"
 
 struct store;
 struct ctl;
@@ -120,6 +121,7 @@ struct mucd {
 	bool			 maintenance;	/* -m: no link, one ctl client */
 	struct loop		 loop;
 	struct link		 link;
+	struct multicast	 mcast;		/* the server's XEP-0033 service */
 	struct loop_io		 sigio;
 	struct loop_timer	 housekeeping;	/* eviction, lock expiry */
 	struct loop_timer	 checkpoint;
@@ -139,6 +141,9 @@ struct mucd {
 	int			 exit_code;
 	bool			 store_dirty;	/* commits since the last sync */
 	bool			 shutting_down;
+	/* The full JID whose stanza is being handled, else NULL: its copies
+	 * of broadcasts skip the multicast service (fanout.c). */
+	const char		*sender;
 	unsigned char		 secret_salt[32];	/* IQ proxy ids */
 };
 
@@ -158,6 +163,8 @@ void	 mucd_send_spliced(struct mucd *, const char *ser, size_t len,
 /* Count an error reply with this condition (see MUCD_CONDITIONS; any
  * other counts as undefined-condition). */
 void	 mucd_error_sent(struct mucd *, const char *cond);
+/* One stanza in parts (a multicast stanza assembled by fanout.c). */
+void	 mucd_send_iov(struct mucd *, const struct iovec *, int n);
 /* Note that the store has uncommitted-to-disk changes (group commit). */
 void	 mucd_store_dirty(struct mucd *);
 /* Is bare a service admin (owner of every room)? */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fanout.h"
 #include "hats.h"
 #include "history.h"
 #include "jid.h"
@@ -159,10 +160,13 @@ add_x(struct xnode *parent, const int *codes, int n, const struct xnode *extra)
 
 enum vkind { V_FULL, V_ANON, V_SELF, V_KINDS };
 
+/* One presence as some occupants see it; they get it in one fan-out, so
+ * only those who may see it ever do (multicast never mixes variants). */
 struct variant {
 	struct buf	 b;
 	size_t		 split;
 	bool		 ready;
+	struct fanout	 fo;		/* when b holds the presence */
 };
 
 struct pubctx {
@@ -193,6 +197,9 @@ get_variant(struct pubctx *c, enum vkind k, bool unavail)
 	v->split = 1 + strlen(pr->name);
 	if (x_serialize(pr, &v->b, NS_COMPONENT) == -1)
 		buf_reset(&v->b);
+	else
+		fanout_begin(&v->fo, c->r->mucd, v->b.data, v->b.len,
+		    v->split);
 	x_free(pr);
 	return v;
 }
@@ -204,7 +211,26 @@ send_variant(struct pubctx *c, const struct occupant *to, enum vkind k,
 	struct variant *v = get_variant(c, k, unavail);
 
 	if (v->b.len > 0)
-		room_send_serialized(c->r, to, &v->b, v->split);
+		room_fanout_occupant(&v->fo, to);
+}
+
+/* Send what the variants' fan-outs hold; free them. */
+static void
+variants_end(struct pubctx *c)
+{
+	struct variant *v;
+	int i, j;
+
+	for (i = 0; i < V_KINDS; i++)
+		for (j = 0; j < 2; j++) {
+			v = &c->v[i][j];
+			if (!v->ready)
+				continue;
+			if (v->b.len > 0)
+				fanout_end(&v->fo);
+			buf_free(&v->b);
+			v->ready = false;
+		}
 }
 
 static enum vkind
@@ -266,7 +292,7 @@ occupant_publicise(struct room *r, struct occupant *o, const struct pub *p)
 	struct occupant *n, *actor_occ;
 	const char *k;
 	size_t i;
-	int j, others = 0;
+	int others = 0;
 
 	if (p->actor != NULL &&
 	    (actor_occ = room_occupant_by_jid(r, p->actor)) != NULL)
@@ -289,12 +315,11 @@ occupant_publicise(struct room *r, struct occupant *o, const struct pub *p)
 			continue;
 		send_variant(&c, n, kind_for(&c, n), others == 2);
 	}
+	/* Everyone else first, as before there were batches. */
+	variants_end(&c);
 	publicise_self(&c);
 done:
-	for (i = 0; i < V_KINDS; i++)
-		for (j = 0; j < 2; j++)
-			if (c.v[i][j].ready)
-				buf_free(&c.v[i][j].b);
+	variants_end(&c);
 }
 
 void

@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "mucd.h"
+#include "multicast.h"
 
 /* Derive local domains for room_creation=local: the service's parent. */
 static int
@@ -71,6 +72,9 @@ mucd_reload(struct mucd *m, char *err, size_t errlen)
 	    m->conf.reconnect_max);
 	log_info("configuration reloaded from %s%s", m->conf_path,
 	    kept ? " (some settings need a restart, see above)" : "");
+	/* The service, its limits or the domains to ask may have changed. */
+	if (link_is_up(&m->link))
+		multicast_start(m);
 	snprintf(err, errlen, "%u setting(s) need a restart", kept);
 	return 0;
 }

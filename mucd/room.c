@@ -9,6 +9,7 @@
 #include "archive.h"
 #include "avatar.h"
 #include "blocklist.h"
+#include "fanout.h"
 #include "hats.h"
 #include "history.h"
 #include "jid.h"
@@ -912,23 +913,6 @@ index_session(struct occupant *o, struct session *s)
 		index_add(r, s->jid, o);
 }
 
-/* " to='JID'" escaped once, spliced into every broadcast copy. */
-static int
-session_to_attr(struct session *s)
-{
-	struct buf b;
-
-	buf_init(&b, 0);
-	if (buf_puts(&b, " to='") == -1 || x_escape(&b, s->jid,
-	    strlen(s->jid)) == -1 || buf_putc(&b, '\'') == -1) {
-		buf_free(&b);
-		return -1;
-	}
-	s->to_len = b.len;
-	s->to_attr = buf_steal(&b);
-	return s->to_attr ? 0 : -1;
-}
-
 int
 occupant_set_session(struct occupant *o, const char *full,
     const struct xnode *pres)
@@ -945,7 +929,7 @@ occupant_set_session(struct occupant *o, const char *full,
 	if (s == NULL) {
 		if ((s = calloc(1, sizeof(*s))) == NULL ||
 		    (s->jid = strdup(full)) == NULL ||
-		    session_to_attr(s) == -1) {
+		    st_to_attr(s->jid, &s->to_attr, &s->to_len) == -1) {
 			if (s != NULL)
 				free(s->jid);
 			free(s);
@@ -1050,17 +1034,13 @@ room_rename_occupant(struct room *r, struct occupant *o, const char *nick)
 #define TO_ROOM		(JID_MAX + 8)
 
 void
-room_send_serialized(struct room *r, const struct occupant *o,
-    const struct buf *b, size_t split)
+room_fanout_occupant(struct fanout *f, const struct occupant *o)
 {
 	const struct session *s;
 
 	for (s = o->sessions; s != NULL; s = s->next)
-		if (!s->unavailable) {
-			mucd_send_spliced(r->mucd, b->data, b->len, split,
-			    s->to_attr, s->to_len);
-			r->mucd->stats.fanout_bytes += b->len + s->to_len;
-		}
+		if (!s->unavailable)
+			fanout_add(f, s->jid, s->to_attr, s->to_len);
 }
 
 /* -1: out of memory, or a copy would exceed max_stanza_out. */
@@ -1091,12 +1071,15 @@ send_all(struct room *r, const struct buf *b, size_t split, occ_filter filter,
     void *arg)
 {
 	struct occupant *o;
+	struct fanout f;
 	const char *k;
 	size_t i;
 
+	fanout_begin(&f, r->mucd, b->data, b->len, split);
 	for (i = 0; hmap_next(&r->occupants, &i, &k, (void **)&o); )
 		if (filter == NULL || filter(o, arg))
-			room_send_serialized(r, o, b, split);
+			room_fanout_occupant(&f, o);
+	fanout_end(&f);
 }
 
 int
@@ -1146,12 +1129,15 @@ int
 room_send_to_occupant(struct room *r, const struct occupant *o,
     const struct xnode *st)
 {
+	struct fanout f;
 	size_t split;
 	struct buf b;
 
 	if (serialize_once(r, st, &b, &split) == -1)
 		return -1;
-	room_send_serialized(r, o, &b, split);
+	fanout_begin(&f, r->mucd, b.data, b.len, split);
+	room_fanout_occupant(&f, o);
+	fanout_end(&f);
 	buf_free(&b);
 	return 0;
 }

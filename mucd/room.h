@@ -20,6 +20,7 @@
 #include "store.h"
 #include "xml.h"
 
+struct fanout;
 struct mucd;
 struct muc_err;
 struct room;
@@ -29,7 +30,8 @@ enum role { ROLE_NONE = 0, ROLE_VISITOR, ROLE_PARTICIPANT, ROLE_MODERATOR };
 
 struct session {
 	char		*jid;		/* real full JID */
-	char		*to_attr;	/* " to='jid'" escaped, for splicing */
+	char		*to_attr;	/* " to='jid'" escaped, for splicing
+					   (the form fanout_add takes) */
 	size_t		 to_len;
 	char		*pres_id;	/* id of its last presence, or NULL */
 	char		*payload;	/* presence children (MUC x removed),
@@ -214,7 +216,8 @@ int		 room_rename_occupant(struct room *, struct occupant *,
 		    const char *nick);
 
 /*
- * Broadcasting. Serialize once, splice 'to' per recipient session. A
+ * Broadcasting. Serialize once, then fan out to the recipients' live
+ * sessions (fanout.c: a copy each, or multicast through the server). A
  * stanza whose copies would exceed max_stanza_out is not sent (-1).
  */
 typedef bool	(*occ_filter)(const struct occupant *, void *);
@@ -224,11 +227,9 @@ int		 room_broadcast(struct room *, const struct xnode *st,
 		    occ_filter, void *);
 int		 room_send_to_occupant(struct room *, const struct occupant *,
 		    const struct xnode *st);
-/* A stanza serialized once (for the component namespace, 'to' to go at
- * split) to each live session of o: for senders that keep variants of
- * one publication (presence.c). */
-void		 room_send_serialized(struct room *, const struct occupant *,
-		    const struct buf *, size_t split);
+/* o's live sessions as recipients of a fan-out: for senders that keep
+ * variants of one publication, each its own fan-out (presence.c). */
+void		 room_fanout_occupant(struct fanout *, const struct occupant *);
 /*
  * An occupant's groupchat message to everyone, unless a copy would exceed
  * max_stanza_out (policy-violation), the copies together the room's

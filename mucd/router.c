@@ -14,6 +14,7 @@
 #include "message.h"
 #include "moderate.h"
 #include "mucd.h"
+#include "multicast.h"
 #include "owner.h"
 #include "presence.h"
 #include "ratelimit.h"
@@ -235,7 +236,9 @@ router_stanza(struct mucd *m, struct xnode *st)
 {
 	struct jid from, to;
 
-	if (!admit(m, st, &from, &to))
+	/* Multicast discovery's traffic first: its check comes back
+	 * addressed from and to mucd's own domain, which admit refuses. */
+	if (multicast_stanza(m, st) || !admit(m, st, &from, &to))
 		goto out;
 	audit_begin(m, AUDIT_XMPP, from.full);
 	if (x_is(st, "iq", NULL) && !iq_well_formed(m, st))
@@ -247,7 +250,9 @@ router_stanza(struct mucd *m, struct xnode *st)
 		    "Too many requests; slow down", NULL);
 		goto out;
 	}
+	m->sender = from.full;
 	dispatch(m, st, &from, &to);
+	m->sender = NULL;
 out:
 	audit_end(m);
 	x_free(st);

@@ -117,6 +117,22 @@ st_send_result(struct mucd *m, const struct xnode *req, struct xnode *payload)
 		mucd_send_free(m, r);
 }
 
+int
+st_to_attr(const char *jid, char **attr, size_t *len)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (buf_puts(&b, " to='") == -1 || x_escape(&b, jid,
+	    strlen(jid)) == -1 || buf_putc(&b, '\'') == -1) {
+		buf_free(&b);
+		return -1;
+	}
+	*len = b.len;
+	*attr = buf_steal(&b);
+	return *attr != NULL ? 0 : -1;
+}
+
 const char *
 st_error_condition(const struct xnode *st)
 {

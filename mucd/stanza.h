@@ -5,6 +5,7 @@
 #define MUCD_STANZA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "jid.h"
 #include "xml.h"
@@ -59,6 +60,9 @@ bool		 st_fits_out(const struct mucd *, const struct xnode *st,
 /* Room to leave for what the service adds to a stanza it relays:
  * addresses, the MUC <x/> with a real JID, an occupant id. */
 #define ST_RELAY_ROOM	(2 * JID_MAX + 1024)
+/* " to='jid'", escaped, malloc'd into *attr (*len bytes): spliced into a
+ * serialized stanza to address it (fanout.h). -1 out of memory. */
+int		 st_to_attr(const char *jid, char **attr, size_t *len);
 /* The error condition name of an error stanza, or NULL. */
 const char	*st_error_condition(const struct xnode *);
 /* The stanza's type attribute, "" when absent. */

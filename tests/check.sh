@@ -6,7 +6,10 @@
 #                          what matches (pass_*), fail readably what does
 #                          not (fail_*) and refuse broken scripts before
 #                          they run (error_*)
-#   3. our scenarios       tests/scenarios/*.scs against mucd and against
+#   3. our scenarios       tests/scenarios/*.scs against mucd, against mucd
+#                          with multicast (Prosody loads mucd's XEP-0033
+#                          module; the run fails unless mucd used it for
+#                          its broadcasts throughout) and against
 #                          Prosody's own MUC (reference mode)
 #   4. conformance         $SCS_DIR/*.scs (Prosody's MUC scripts), same
 #   5. extra programs      executable tests/t/*.sh, in the same pool of
@@ -251,7 +254,8 @@ fail_report() {
 	} > "$d/report"
 }
 
-# run_job DIR LABEL SCRIPT MODE(mucd|reference) STRICT(0|1) CONF_EXTRA
+# run_job DIR LABEL SCRIPT MODE(mucd|multicast|reference) STRICT(0|1)
+# CONF_EXTRA
 run_job() {
 	d=$1 label=$2 scs=$3 mode=$4 strict=$5 extra=$6
 	t0=$(date +%s.%N)
@@ -263,16 +267,16 @@ run_job() {
 		flags="$flags --skip-log $d/skips"
 	fi
 	[ -n "$VERBOSE" ] && flags="$flags -v"
-	ok=
-	if [ "$mode" = mucd ]; then
-		pmode=component
-	else
-		pmode=reference
-	fi
-	if ! sh "$FIXTURE/prosody.sh" start "$d" "$pmode" \
-	    > "$d/fixture.out" 2>&1; then
+	ok= multicast= withmucd=1
+	case $mode in
+	mucd)		pmode=component ;;
+	multicast)	pmode=component multicast=conference.localhost ;;
+	*)		pmode=reference withmucd= ;;
+	esac
+	if ! PROSODY_MULTICAST=$multicast sh "$FIXTURE/prosody.sh" start "$d" \
+	    "$pmode" > "$d/fixture.out" 2>&1; then
 		echo "prosody did not start" >> "$d/fixture.out"
-	elif [ "$mode" = mucd ] && ! MUCD_CONF_EXTRA=$extra \
+	elif [ -n "$withmucd" ] && ! MUCD_CONF_EXTRA=$extra \
 	    sh "$FIXTURE/mucd.sh" start "$d" "$MUCD" >> "$d/fixture.out" 2>&1
 	then
 		:
@@ -281,14 +285,16 @@ run_job() {
 		# shellcheck disable=SC2086
 		"$SCSRUN" --port "$port" $flags "$scs" > "$d/scsrun.out" 2>&1 &&
 			ok=1
-		if [ "$mode" = mucd ] &&
+		if [ -n "$withmucd" ] &&
 		    ! sh "$FIXTURE/mucd.sh" stop "$d" >> "$d/fixture.out" 2>&1
 		then
 			ok=
 		fi
 	fi
 	teardown_dir "$d"
-	[ "$mode" = mucd ] && ! check_sanitizer "$d" && ok=
+	[ -n "$withmucd" ] && ! check_sanitizer "$d" && ok=
+	[ -n "$multicast" ] && [ -n "$ok" ] && ! multicast_used "$d" localhost &&
+		ok=
 	if [ -n "$ok" ]; then
 		record PASS "$label ($(elapsed "$t0") s)"
 		# Keep the skip log of a passing lenient run for parity.
@@ -307,8 +313,8 @@ run_job() {
 # submit LABEL SCRIPT MODE STRICT CONF_EXTRA: start a job when a slot frees.
 submit() {
 	selected "$1" || return 0
-	[ "$3" = mucd ] && [ -z "$CANARY_DONE" ] && mucd_canary
-	if [ "$3" = mucd ] && [ -n "$MUCD_BROKEN" ]; then
+	[ "$3" != reference ] && [ -z "$CANARY_DONE" ] && mucd_canary
+	if [ "$3" != reference ] && [ -n "$MUCD_BROKEN" ]; then
 		echo "  $MUCD_BROKEN" > "$WORK/.broken"
 		record FAIL "$1" "$WORK/.broken"
 		return
@@ -360,8 +366,11 @@ submit_scenarios() {
 		name=${name%.scs}
 		extra=$(directive mucd-conf "$scs")
 		submit "$name [mucd]" "$ROOT/$scs" mucd 0 "$extra"
+		submit "$name [multicast]" "$ROOT/$scs" multicast 0 "$extra"
 		if [ "$(directive strict "$scs")" = yes ]; then
 			submit "$name [mucd --strict]" "$ROOT/$scs" mucd 1 "$extra"
+			submit "$name [multicast --strict]" "$ROOT/$scs" \
+				multicast 1 "$extra"
 		fi
 		why=$(directive mucd-only "$scs")
 		if [ -n "$why" ]; then
@@ -379,36 +388,46 @@ submit_conformance() {
 		name=${scs##*/}
 		name=conformance/${name%.scs}
 		submit "$name [mucd]" "$scs" mucd 0 ""
+		submit "$name [multicast]" "$scs" multicast 0 ""
 		submit "$name [reference]" "$scs" reference 0 ""
 	done
 }
 
 # --- skip parity ------------------------------------------------------------
 
-# For each script that passed in both modes: at no "receives" step may mucd
-# make the runner skip more stanzas than Prosody's MUC did.
+# One comparison: REF and RUN are skip logs, LABEL the result's label.
+compare_one() {
+	awk 'NR == FNR { ref[$1] = $2; next }
+	    $2 > ref[$1] + 0 {
+		printf "  line %s: %d stanza(s) skipped against mucd, " \
+		    "%d against the reference\n", $1, $2, ref[$1] + 0
+		bad = 1
+	    }
+	    END { exit bad }' "$1" "$2" > "$WORK/parity.report"
+	if [ $? -eq 0 ]; then
+		record PASS "$3"
+	else
+		echo "  (run with VERBOSE=1 KEEP=1 to see the stanzas)" \
+			>> "$WORK/parity.report"
+		record FAIL "$3" "$WORK/parity.report"
+	fi
+}
+
+# For each script that passed against mucd (with and without multicast)
+# and in reference mode: at no "receives" step may mucd make the runner
+# skip more stanzas than Prosody's MUC did.
 compare_skips() {
 	for ref in "$WORK"/skips/*.reference; do
 		[ -e "$ref" ] || continue
 		key=${ref##*/}
 		key=${key%.reference}
-		mucd=$WORK/skips/$key.mucd
-		[ -e "$mucd" ] || continue
-		label="$(printf '%s' "$key" | tr '%+' '/ ') [skips vs reference]"
-		awk 'NR == FNR { ref[$1] = $2; next }
-		    $2 > ref[$1] + 0 {
-			printf "  line %s: %d stanza(s) skipped against mucd, " \
-			    "%d against the reference\n", $1, $2, ref[$1] + 0
-			bad = 1
-		    }
-		    END { exit bad }' "$ref" "$mucd" > "$WORK/parity.report"
-		if [ $? -eq 0 ]; then
-			record PASS "$label"
-		else
-			echo "  (run with VERBOSE=1 KEEP=1 to see the stanzas)" \
-				>> "$WORK/parity.report"
-			record FAIL "$label" "$WORK/parity.report"
-		fi
+		name=$(printf '%s' "$key" | tr '%+' '/ ')
+		[ -e "$WORK/skips/$key.mucd" ] &&
+			compare_one "$ref" "$WORK/skips/$key.mucd" \
+			    "$name [skips vs reference]"
+		[ -e "$WORK/skips/$key.multicast" ] &&
+			compare_one "$ref" "$WORK/skips/$key.multicast" \
+			    "$name [multicast skips vs reference]"
 	done
 }
 

@@ -2,9 +2,9 @@
 # tests/checklib.sh: what the two test runners, tests/check.sh (make check)
 # and tests/ejabberd/check.sh (make check-ejabberd), share: atomic output
 # and the PASS/FAIL tally, ONLY selection, scenario directives, the
-# sanitizer check of a run's mucd.log, the job count and the conformance
-# directory. Sourced, after the runner has set ROOT, WORK, TALLY, ONLY
-# and STARTED.
+# sanitizer check of a run's mucd.log and whether it used multicast, the
+# job count and the conformance directory. Sourced, after the runner has
+# set ROOT, WORK, TALLY, ONLY and STARTED.
 
 # Print a block atomically (parallel jobs must not interleave).
 emit() {
@@ -53,6 +53,25 @@ check_sanitizer() {
 	grep -n -A 40 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: [A-Za-z]+Sanitizer' \
 		"$1/mucd.log" | head -n 80 > "$1/sanitizer"
 	[ ! -s "$1/sanitizer" ]
+}
+
+# multicast_used DIR SERVICE: a multicast run proves something only if
+# broadcasts went through the server's service: mucd passed its check
+# (milliseconds after connecting, while mucd.sh still waits for a client
+# login to reach it) and never stopped using it. A script whose
+# broadcasts all have one recipient sends no multicast stanza. Says why
+# not in DIR/fixture.out.
+multicast_used() {
+	if ! grep -q "multicast: broadcasts go through $2," "$1/mucd.log"; then
+		echo "  mucd did not use multicast (see mucd.log)" \
+			>> "$1/fixture.out"
+		return 1
+	fi
+	if grep -q 'mucd\[[a-z]*\] multicast: .*refused' "$1/mucd.log"; then
+		echo "  the multicast service refused a stanza (see mucd.log)" \
+			>> "$1/fixture.out"
+		return 1
+	fi
 }
 
 running_jobs() {

@@ -6,7 +6,10 @@
 # private ejabberd (tests/ejabberd/ejabberd.sh) with mucd
 # (tests/bin/mucd-san) attached as conference.localhost through
 # tests/fixture/mucd.sh, one scsrun run, then both are stopped. Scripts
-# with "# strict: yes" are run a second time with scsrun --strict.
+# with "# strict: yes" are run a second time with scsrun --strict. Every
+# run is made twice: without and with ejabberd's mod_multicast set up for
+# mucd as README.md says ("[ejabberd multicast]": it fails unless mucd
+# used the service; EJABBERD_RUNS=plain or multicast makes only those).
 # "# mucd-conf:" lines go to mucd.conf as in tests/check.sh; "# mucd-only:"
 # means nothing here (every run is against mucd).
 #
@@ -28,7 +31,8 @@
 #                      differs); repeatable
 #   when: <condition>  the entry applies only under <condition>;
 #                      repeatable. Conditions: no-vcard-seed
-#                      (EJABBERD_SEED_VCARDS=0)
+#                      (EJABBERD_SEED_VCARDS=0), multicast (the runs
+#                      with mod_multicast)
 # Lines starting with # are comments.
 #
 # Environment: JOBS (parallel runs, default 1), ONLY (run labels that
@@ -39,7 +43,8 @@
 # EJABBERD_LOGLEVEL (default info), EJABBERD_SEED_VCARDS=0 (do not give
 # the script's accounts an empty vCard first: see ejabberd.sh),
 # EJABBERD_KNOWN (another known-differences file, to test this script),
-# CHECK_MUCD (another mucd binary).
+# CHECK_MUCD (another mucd binary), EJABBERD_RUNS (both, the default;
+# plain; multicast).
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -57,6 +62,8 @@ VERBOSE=${VERBOSE:-}
 KEEP=${KEEP:-}
 SCS_TIMEOUT=${SCS_TIMEOUT:-5}
 SEED_VCARDS=${EJABBERD_SEED_VCARDS:-1}
+RUNS=${EJABBERD_RUNS:-both}
+case $RUNS in both) RUNS="plain multicast" ;; esac
 case $JOBS in ''|*[!0-9]*|0) JOBS=1 ;; esac
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mucd-check-ejabberd.XXXXXX") || exit 1
@@ -73,11 +80,12 @@ T0=$(date +%s)
 CONDITIONS=
 [ "$SEED_VCARDS" = 1 ] || CONDITIONS="$CONDITIONS no-vcard-seed"
 
-# known_entry STEM: "reason" and "must-say" lines of STEM's entry if it
-# applies to this run (all its "when:" conditions hold), nothing if not.
+# known_entry STEM [CONDITION]: "reason" and "must-say" lines of STEM's
+# entry if it applies to this run (all its "when:" conditions hold, with
+# CONDITION added to the run's), nothing if not.
 known_entry() {
 	[ -r "$KNOWN" ] || return 0
-	awk -v stem="$1" -v conds=" $CONDITIONS " '
+	awk -v stem="$1" -v conds=" $CONDITIONS ${2:-} " '
 		/^[ \t]*#/ || /^[ \t]*$/ { next }
 		/^[^ \t]/ {
 			i = index($0, ":")
@@ -107,7 +115,7 @@ known_entry() {
 }
 
 known_reason() {
-	known_entry "$1" | sed -n 's/^reason //p'
+	known_entry "$1" "${2:-}" | sed -n 's/^reason //p'
 }
 
 # --- teardown ---------------------------------------------------------------
@@ -180,9 +188,11 @@ fail_report() {
 	} > "$d/report"
 }
 
-# run_job DIR LABEL SCRIPT STRICT(0|1) CONF_EXTRA
+# run_job DIR LABEL SCRIPT STRICT(0|1) CONF_EXTRA RUN(plain|multicast)
 run_job() {
-	d=$1 label=$2 scs=$3 strict=$4 extra=$5
+	d=$1 label=$2 scs=$3 strict=$4 extra=$5 run=$6
+	cond=
+	[ "$run" = multicast ] && cond=multicast
 	t0=$(date +%s.%N)
 	trap 'teardown_dir "$d"; : > "$d/done"; exit 143' TERM
 	printf '%s\n%s\n' "$label" "$scs" > "$d/label"
@@ -197,7 +207,7 @@ run_job() {
 	ok='' ran=''
 	users=
 	[ "$SEED_VCARDS" = 1 ] && users=$(script_users "$scs")
-	if ! EJABBERD_USERS=$users \
+	if ! EJABBERD_USERS=$users EJABBERD_MULTICAST=$cond \
 	    sh "$EJ/ejabberd.sh" start "$d" > "$d/fixture.out" 2>&1; then
 		echo "ejabberd did not start" >> "$d/fixture.out"
 	elif ! MUCD_CONF_EXTRA=$extra \
@@ -215,8 +225,10 @@ run_job() {
 	fi
 	teardown_dir "$d"
 	check_sanitizer "$d" || { ok='' ran=''; }
+	[ -n "$cond" ] && [ -n "$ok" ] &&
+		! multicast_used "$d" multicast.localhost && ok=''
 	stem=${label% \[*}
-	why=$(known_reason "$stem")
+	why=$(known_reason "$stem" "$cond")
 	if [ -n "$ok" ] && [ -z "$why" ]; then
 		record PASS "$label ($(elapsed "$t0") s)"
 	elif [ -n "$ok" ]; then
@@ -225,7 +237,8 @@ run_job() {
 		echo "  (remove it from tests/ejabberd/KNOWN-DIFFERENCES)" \
 			>> "$d/report"
 		record FAIL "$label [unexpected pass]" "$d/report"
-	elif [ -n "$why" ] && [ -n "$ran" ] && xfail_matches "$d" "$stem"; then
+	elif [ -n "$why" ] && [ -n "$ran" ] &&
+	    xfail_matches "$d" "$stem" "$cond"; then
 		record XFAIL "$label: $why"
 	else
 		fail_report "$d"
@@ -243,14 +256,14 @@ run_job() {
 # A known failure must fail where KNOWN-DIFFERENCES says (every must-say
 # text in the scsrun report); with no must-say line any failure counts.
 xfail_matches() {
-	known_entry "$2" | sed -n 's/^must-say //p' > "$1/must-say"
+	known_entry "$2" "${3:-}" | sed -n 's/^must-say //p' > "$1/must-say"
 	while IFS= read -r t; do
 		grep -qF -- "$t" "$1/scsrun.out" || return 1
 	done < "$1/must-say"
 	return 0
 }
 
-# submit LABEL SCRIPT STRICT CONF_EXTRA
+# submit LABEL SCRIPT STRICT CONF_EXTRA RUN
 submit() {
 	selected "$1" || return 0
 	[ -z "$CANARY_DONE" ] && canary
@@ -297,16 +310,23 @@ canary() {
 	BROKEN="not run: ejabberd + mucd do not start (see the canary)"
 }
 
+# The label's suffix for a run: "ejabberd" or "ejabberd multicast".
+suffix() {
+	[ "$1" = multicast ] && echo "ejabberd multicast" || echo ejabberd
+}
+
 submit_scenarios() {
 	for scs in tests/scenarios/*.scs; do
 		[ -e "$scs" ] || continue
 		name=${scs##*/}
 		name=${name%.scs}
 		extra=$(directive mucd-conf "$scs")
-		submit "$name [ejabberd]" "$ROOT/$scs" 0 "$extra"
-		if [ "$(directive strict "$scs")" = yes ]; then
-			submit "$name [ejabberd --strict]" "$ROOT/$scs" 1 "$extra"
-		fi
+		for run in $RUNS; do
+			submit "$name [$(suffix $run)]" "$ROOT/$scs" 0 "$extra" $run
+			[ "$(directive strict "$scs")" = yes ] &&
+				submit "$name [$(suffix $run) --strict]" \
+				    "$ROOT/$scs" 1 "$extra" $run
+		done
 	done
 }
 
@@ -315,7 +335,10 @@ submit_conformance() {
 	for scs in "$SCS_DIR"/*.scs; do
 		[ -e "$scs" ] || continue
 		name=${scs##*/}
-		submit "conformance/${name%.scs} [ejabberd]" "$scs" 0 ""
+		for run in $RUNS; do
+			submit "conformance/${name%.scs} [$(suffix $run)]" "$scs" \
+			    0 "" $run
+		done
 	done
 }
 

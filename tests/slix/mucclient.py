@@ -18,9 +18,11 @@ Must run under /usr/bin/python3: the python3 on PATH may lack slixmpp.
 """
 
 import asyncio
+import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import traceback
 
@@ -60,6 +62,18 @@ def env_number(name, default):
     return value
 
 
+def mucd_status():
+    """mucd's `mucctl --json status` (the daemon of MUCD_CONF), parsed."""
+    mucctl = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                          "..", "mucctl", "mucctl")
+    out = subprocess.run([mucctl, "--json", "-c", os.environ["MUCD_CONF"],
+                          "status"], capture_output=True, text=True,
+                         timeout=10, check=False)
+    if out.returncode != 0:
+        raise Failure("mucctl status: %s" % out.stderr.strip())
+    return json.loads(out.stdout)
+
+
 def error_of(stanza):
     """An error stanza's (type, condition, text, by); None if not an error."""
     if stanza["type"] != "error":
@@ -92,22 +106,14 @@ def describe(stanza):
     return text if len(text) <= 600 else text[:600] + "..."
 
 
-class Client(slixmpp.ClientXMPP):
-    """One user's connection: SASL PLAIN over plain TCP to the fixture's c2s
-    port (it accepts any password and offers no TLS). Every presence and
-    message it receives is kept until a wait consumes it."""
+class Inbox:
+    """What clients and components share: every presence and message
+    received is kept until a wait consumes it, and the fixture's loopback
+    address is used without DNS."""
 
-    def __init__(self, session, user, resource):
-        super().__init__("%s@%s/%s" % (user, USER_DOMAIN, resource),
-                         "password",
-                         plugin_config={"feature_mechanisms":
-                                        {"unencrypted_plain": True}})
+    def _inbox_init(self, session):
         self.session = session
-        self.name = user
         self.response_timeout = session.timeout
-        self.register_plugin("xep_0030")
-        self.register_plugin("xep_0004")
-        self.register_plugin("xep_0045")
         self._inbox = []
         self._arrived = asyncio.Event()
         self._lost = False
@@ -118,14 +124,12 @@ class Client(slixmpp.ClientXMPP):
                 self._collect))
         self.add_event_handler("disconnected", self._disconnected)
 
-    @property
-    def muc(self):
-        """The xep_0045 plugin (get_room_config, set_affiliation...)."""
-        return self.plugin["xep_0045"]
-
     async def get_dns_records(self, domain, port=None):
         # The fixture listens on loopback: no DNS, no SRV, no IPv6 guess.
-        return [("127.0.0.1", "127.0.0.1", self.session.port)]
+        return [("127.0.0.1", "127.0.0.1", self._port())]
+
+    def _port(self):
+        return self.session.port
 
     def _collect(self, stanza):
         self._inbox.append(stanza)
@@ -135,8 +139,8 @@ class Client(slixmpp.ClientXMPP):
         self._lost = True
         self._arrived.set()
 
-    async def login(self):
-        """Connect and authenticate; no initial presence is sent."""
+    async def _start(self, failure):
+        """Connect; wait for the session (or failure) events."""
         outcome = asyncio.get_running_loop().create_future()
 
         def settle(what):
@@ -146,14 +150,12 @@ class Client(slixmpp.ClientXMPP):
             return handler
 
         self.add_event_handler("session_start", settle(None), disposable=True)
-        self.add_event_handler("failed_all_auth",
-                               settle("authentication failed"),
+        self.add_event_handler(failure, settle("authentication failed"),
                                disposable=True)
         self.add_event_handler("connection_failed",
                                settle("cannot connect to 127.0.0.1:%d"
-                                      % self.session.port), disposable=True)
-        self.connect(("127.0.0.1", self.session.port), use_ssl=False,
-                     force_starttls=False, disable_starttls=True)
+                                      % self._port()), disposable=True)
+        self._connect()
         try:
             why = await asyncio.wait_for(outcome, self.session.timeout)
         except asyncio.TimeoutError:
@@ -192,6 +194,36 @@ class Client(slixmpp.ClientXMPP):
         raise Failure("%s: no %s within %g s (received %d other stanza(s)%s)"
                       % (self.name, what, timeout or self.session.timeout,
                          seen, ": " + got if seen else ""))
+
+
+class Client(Inbox, slixmpp.ClientXMPP):
+    """One user's connection: SASL PLAIN over plain TCP to the fixture's c2s
+    port (it accepts any password and offers no TLS)."""
+
+    def __init__(self, session, user, resource):
+        super().__init__("%s@%s/%s" % (user, USER_DOMAIN, resource),
+                         "password",
+                         plugin_config={"feature_mechanisms":
+                                        {"unencrypted_plain": True}})
+        self.name = user
+        self.register_plugin("xep_0030")
+        self.register_plugin("xep_0004")
+        self.register_plugin("xep_0045")
+        self._inbox_init(session)
+
+    @property
+    def muc(self):
+        """The xep_0045 plugin (get_room_config, set_affiliation...)."""
+        return self.plugin["xep_0045"]
+
+    def _connect(self):
+        self.connect(("127.0.0.1", self.session.port), use_ssl=False,
+                     force_starttls=False, disable_starttls=True)
+
+    async def login(self):
+        """Connect and authenticate; no initial presence is sent."""
+        await self._start("failed_all_auth")
+
 
     def _join_presence(self, room, nick, password):
         pres = self.make_presence(pto="%s/%s" % (room, nick))
@@ -257,18 +289,45 @@ class Client(slixmpp.ClientXMPP):
                           and 110 in status_codes(s))
 
 
+class Component(Inbox, slixmpp.ComponentXMPP):
+    """An external component (XEP-0114) of the fixture's Prosody, on its
+    component port: a test's stand-in for another service."""
+
+    def __init__(self, session, domain, secret, port):
+        super().__init__(domain, secret, "127.0.0.1", port)
+        self.name = domain
+        self.component_port = port
+        self._inbox_init(session)
+
+    def _port(self):
+        return self.component_port
+
+    def _connect(self):
+        self.connect()
+
+    async def login(self):
+        """Connect and complete the handshake."""
+        await self._start("stream_error")
+
 class Session:
     """What a test gets: the mode, the timeout, clients and room names."""
 
     def __init__(self, port, mode, timeout):
         self.port = port
-        self.mode = mode            # "mucd" or "reference"
+        self.mode = mode            # "mucd", "reference" or "component"
         self.timeout = timeout      # seconds any one wait may take
         self.clients = []
 
     async def client(self, user, resource="slix"):
         """A new client logged in as user@localhost/resource."""
         c = Client(self, user, resource)
+        self.clients.append(c)
+        await c.login()
+        return c
+
+    async def component(self, domain, secret, port):
+        """A new component domain, connected with secret to port."""
+        c = Component(self, domain, secret, port)
         self.clients.append(c)
         await c.login()
         return c
@@ -331,8 +390,9 @@ def run(test):
     try:
         port = int(os.environ.get("C2S_PORT", ""))
         mode = os.environ.get("MUC_MODE", "mucd")
-        if mode not in ("mucd", "reference"):
-            raise Failure("MUC_MODE=%r is not mucd or reference" % mode)
+        if mode not in ("mucd", "reference", "component"):
+            raise Failure("MUC_MODE=%r is not mucd, reference or component"
+                          % mode)
         timeout = env_number("SLIX_TIMEOUT", 5)
         hard = env_number("SLIX_HARD_TIMEOUT", 60)
     except (ValueError, Failure) as exc:

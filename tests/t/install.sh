@@ -27,17 +27,24 @@ install_to() {
 }
 
 # check_paths PREFIX DESTDIR SBIN CONF: the installed files agree on where
-# mucd is (SBIN) and which configuration it reads (CONF).
+# mucd is (SBIN), which configuration it reads (CONF) and where its
+# Prosody module is (PREFIX/share/mucd/prosody, for Prosody's
+# plugin_paths, as mucd(8) says).
 check_paths() {
 	d=$2 sbin=$3 conf=$4
 	unit=$d/lib/systemd/system/mucd.service
+	moddir=$1/share/mucd/prosody
 	for f in "$d$sbin/mucd" "$d$sbin/mucctl" "$unit" \
 	    "$d${conf%/*}/mucd.conf.example" "$d$1/share/man/man8/mucd.8" \
 	    "$d$1/share/man/man8/mucctl.8" "$d$1/share/man/man5/mucd.conf.5" \
 	    "$d$1/share/bash-completion/completions/mucctl" \
-	    "$d$1/share/mucd/mucd-import.lua"; do
+	    "$d$1/share/mucd/mucd-import.lua" \
+	    "$d$moddir/mod_mucd_multicast.lua"; do
 		[ -f "$f" ] || t_fail "PREFIX=$1: $f not installed"
 	done
+	grep -q -F "plugin_paths = { \"$moddir\" }" \
+	    "$d$1/share/man/man8/mucd.8" ||
+		t_fail "PREFIX=$1: mucd(8) does not name $moddir for plugin_paths"
 	for what in "ExecStartPre=$sbin/mucd -t -c $conf" \
 	    "ExecStart=$sbin/mucd -f -c $conf" \
 	    "ExecReload=$sbin/mucd -t -c $conf"; do

@@ -81,7 +81,10 @@ t_play() {
 # t_slix TEST [MODE...]: run the real-client test tests/slix/TEST.py (see
 # tests/slix/README.md) against a fresh Prosody in each MODE, by default
 # "reference" (Prosody's own MUC) then "mucd" (mucd attached as the
-# component, with MUCD_CONF_EXTRA). The test's report is shown on failure.
+# component, with MUCD_CONF_EXTRA); "component" is Prosody as for mucd,
+# with nothing attached. The PROSODY_* variables of tests/fixture/
+# prosody.sh apply. The test also gets COMPONENT_PORT and MUCD_CONF (for
+# mucctl -c). The test's report is shown on failure.
 t_slix() {
 	_slix=$1
 	shift
@@ -92,13 +95,15 @@ t_slix() {
 	for _mode; do
 		case $_mode in
 		reference) t_start_prosody reference ;;
+		component) t_start_prosody component ;;
 		mucd)	t_start_prosody component
 			t_start_mucd ;;
 		*)	t_fail "t_slix: unknown mode '$_mode'" ;;
 		esac
 		# The test has its own deadline; this one is for a stuck Python.
-		C2S_PORT=$C2S_PORT MUC_MODE=$_mode PYTHONDONTWRITEBYTECODE=1 \
-		    timeout -k 5 120 \
+		C2S_PORT=$C2S_PORT COMPONENT_PORT=$COMPONENT_PORT \
+		    MUCD_CONF=$T_DIR/mucd.conf MUC_MODE=$_mode \
+		    PYTHONDONTWRITEBYTECODE=1 timeout -k 5 120 \
 		    "$T_PYTHON" "$T_ROOT/tests/slix/$_slix.py" \
 		    > "$T_DIR/slix.out" 2>&1 || {
 			cat "$T_DIR/slix.out" >&2
@@ -110,6 +115,18 @@ t_slix() {
 			t_check_log
 		fi
 		sh "$FIXTURE/prosody.sh" stop "$T_DIR"
+	done
+}
+
+# t_wait TRIES COMMAND...: run COMMAND every 0.1 s until it succeeds, at
+# most TRIES times; 1 if it never did (the caller says what it waited for).
+t_wait() {
+	_tries=$1
+	shift
+	until "$@"; do
+		_tries=$((_tries - 1))
+		[ "$_tries" -gt 0 ] || return 1
+		sleep 0.1
 	done
 }
 

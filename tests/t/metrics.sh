@@ -88,7 +88,7 @@ valid_om "$T_DIR/o0"
 [ "$(tail -n 1 "$T_DIR/o0")" = "# EOF" ] || t_fail "OpenMetrics: no # EOF"
 # mucd(8) lists every metric, and no other.
 sed -n 's/^# TYPE \([^ ]*\) .*/\1/p' "$T_DIR/p0" | sort -u > "$T_DIR/exposed"
-sed -n '/^\.Sh METRICS/,/^\.Sh [^M]/p' "$T_ROOT/man/mucd.8" |
+awk '/^\.Sh /{ p = $2 == "METRICS" } p' "$T_ROOT/man/mucd.8" |
 	grep -o 'mucd_[a-z_]*' | sort -u > "$T_DIR/documented"
 diff "$T_DIR/exposed" "$T_DIR/documented" > "$T_DIR/docdiff" || {
 	cat "$T_DIR/docdiff" >&2

@@ -449,6 +449,37 @@ enums_and_strings(void)
 	ERR("secret = x\ndomain = room@muc.example.com\n", 2, "domain");
 }
 
+/* multicast: auto, no, or the service's JID, prepared; never mucd's
+ * own domain. */
+static void
+multicast_keys(void)
+{
+	struct conf c;
+
+	conf_defaults(&c);
+	CHECK_STR(c.multicast, "auto");
+	CHECK_INT(c.multicast_max_addresses, 100);
+	conf_free(&c);
+	LOAD1(&c, "multicast = no");
+	CHECK_STR(c.multicast, "no");
+	conf_free(&c);
+	LOAD1(&c, "multicast = Multicast.Example.COM");
+	CHECK_STR(c.multicast, "multicast.example.com");
+	conf_free(&c);
+	LOAD1(&c, "multicast = Relay@Example.COM");
+	CHECK_STR(c.multicast, "relay@example.com");
+	conf_free(&c);
+	LOAD1(&c, "multicast_max_addresses = 2");
+	CHECK_INT(c.multicast_max_addresses, 2);
+	conf_free(&c);
+	ERR(MIN_CONF "multicast = yes please\n", 3, "is not auto, no or a JID");
+	ERR(MIN_CONF "multicast =\n", 3, "empty value");
+	ERR(MIN_CONF "multicast_max_addresses = 1\n", 3, "out of range 2..10000");
+	ERR(MIN_CONF "multicast_max_addresses = 10001\n", 3, "out of range");
+	ERR(MIN_CONF "multicast = muc.example.com\n", 0, "own domain");
+	ERR(MIN_CONF "multicast = relay@MUC.example.com\n", 0, "own domain");
+}
+
 static void
 changed_key(void *arg, const char *key)
 {
@@ -770,6 +801,7 @@ const struct unit_test unit_tests[] = {
 	TEST(jid_lists),
 	TEST(enums_and_strings),
 	TEST(listen_addresses),
+	TEST(multicast_keys),
 	TEST(syntax_errors),
 	TEST(validation),
 	TEST(dump),
