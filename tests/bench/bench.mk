@@ -16,7 +16,8 @@ BENCH_COMMON  := common/buf.c common/sha1.c
 BENCH_OBJS    := $(patsubst tests/bench/%.c,tests/bench/obj/%.o,$(BENCH_SRC)) \
                  $(patsubst common/%.c,tests/bench/obj/common/%.o,$(BENCH_COMMON))
 BENCH_CFLAGS   = -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(PKG_CFLAGS) \
-                 -Icommon -Itests/bench
+                 -Icommon -Itests/bench \
+                 -DMUCBENCH_MODDIR='"$(CURDIR)/packaging/prosody"'
 BENCH_GIT     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BENCH_RESULTS ?= bench/results.json
 BENCH_ARGS    ?=

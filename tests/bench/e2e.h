@@ -48,6 +48,7 @@ struct e2e_result {
 struct e2e {
 	struct bench	*b;
 	bool		 component;	/* mucd attached, else Prosody MUC */
+	bool		 multicast;	/* through mod_mucd_multicast */
 	const char	*host, *muc, *room;
 	unsigned short	 c2s_port, comp_port;
 	char		 secret[33];
