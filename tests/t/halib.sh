@@ -1,8 +1,9 @@
 # Shared by the high-availability tests (tests/t/ha_*.sh; sourced, not
 # run): a private Prosody and three mucd sites of one replication group
 # on loopback, each in its own directory T_DIR/s1..s3 (with mucd.sh's
-# files there), site 1 first in the elections.
-. "$(dirname "$0")/lib.sh"
+# files there), site 1 first in the elections. A script outside tests/t
+# sets HA_TDIR to tests/t first.
+. "${HA_TDIR:-$(dirname "$0")}/lib.sh"
 
 MUCCTL=${MUCCTL:-$T_ROOT/mucctl/mucctl}
 ROOM=lobby@conference.localhost
