@@ -149,8 +149,9 @@ bdb_reason(int rc)
 {
 	switch (rc) {
 	case DB_REP_LOCKOUT:
-		return "this replica has no usable copy yet (it is joining "
-		    "the group or synchronising with the master): try again";
+		return "replication holds this site's database for a moment "
+		    "(it is joining the group, synchronising with the master, "
+		    "or was just elected): try again";
 	case DB_REP_HANDLE_DEAD:
 		return "this replica's copy changed under the request: try "
 		    "again";

@@ -45,17 +45,25 @@ rooms_drop(struct mucd *m)
 		mucd_stop(m, 1);
 }
 
-static void
+/* The service-wide bans first: until they are read (the library may
+ * still lock the new master out for a moment), no link. */
+static bool
 promote(struct mucd *m)
 {
 	char err[512];
 
+	blocklist_free(m);
+	if (blocklist_load(m, err, sizeof(err)) == -1) {
+		if (!m->ha.unpromoted)
+			log_warn("replication: not serving yet: %s", err);
+		m->ha.unpromoted = true;
+		return false;
+	}
+	m->ha.unpromoted = false;
 	log_info("replication: this site is the master: serving %s",
 	    m->conf.domain);
-	blocklist_free(m);
-	if (blocklist_load(m, err, sizeof(err)) == -1)
-		log_error("replication: %s", err);
 	link_start(&m->link);
+	return true;
 }
 
 /* Never two masters on the server: the link goes before anything else,
@@ -102,12 +110,13 @@ ha_update(struct mucd *m)
 		    v.master[0] != '\0' ? v.master : "unknown");
 	}
 	m->ha.role = v.role;
-	m->ha.writable = v.writable;
 	memcpy(m->ha.master, v.master, sizeof(m->ha.master));
-	if (v.writable && !was)
-		promote(m);
-	else if (!v.writable && was)
+	/* Not serving yet: retried every HA_SETTLE_MS. */
+	if (v.writable && !was && !promote(m))
+		return false;
+	if (!v.writable && was)
 		demote(m, v.role);
+	m->ha.writable = v.writable;
 	/* A replica with a copy is what it should be: started. */
 	if (v.role == STORE_ROLE_REPLICA && v.ready)
 		daemon_ready();

@@ -33,6 +33,7 @@ struct ha {
 	bool			 writable;	/* the master, serving */
 	bool			 holding;	/* replies wait for the group */
 	bool			 failing;	/* the last update failed */
+	bool			 unpromoted;	/* ... or the promotion */
 	char			 master[STORE_ADDR_MAX];
 	time_t			 role_since;
 	time_t			 last_election;	/* when one was last won or
