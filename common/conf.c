@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "jid.h"
@@ -33,14 +34,17 @@ enum ktype {
 	K_NICKS,
 	K_LOGLEVEL,
 	K_LISTEN,	/* ADDRESS:PORT, see conf_listen_addr */
-	K_SERVICE	/* auto, no, or a JID (prepared) */
+	K_SERVICE,	/* auto, no, or a JID (prepared) */
+	K_ADDR,		/* HOST:PORT */
+	K_ADDRS,	/* comma-separated HOST:PORT */
+	K_ACKS		/* quorum|all|one|none */
 };
 
 struct key {
 	const char	*name;
 	enum ktype	 type;
 	size_t		 off;
-	size_t		 cnt;	/* list count field offset (K_JIDS/K_DOMAINS) */
+	size_t		 cnt;	/* list count field offset (the lists) */
 	unsigned long long min, max;
 	const char	*dflt;	/* textual default, parsed like the file */
 	bool		 restart;	/* a reload cannot change it */
@@ -124,12 +128,24 @@ static const struct key keys[] = {
 	{ "control_max_clients", K_UINT, F(control_max_clients), 0, 1, 100000, "64", LIVE },
 	{ "control_max_line",	K_SIZE, F(control_max_line), 0, 1024, 64ULL << 20, "64K", LIVE },
 	{ "metrics_listen",	K_LISTEN, F(metrics_listen), 0, NOLIM, NULL, RESTART },
+	{ "repl_local",		K_ADDR, F(repl_local), 0, NOLIM, NULL, RESTART },
+	{ "repl_peers",		K_ADDRS, F(repl_peers), F(nrepl_peers), NOLIM, "", RESTART },
+	{ "repl_priority",	K_UINT, F(repl_priority), 0, 0, 1000000, "100", RESTART },
+	{ "repl_ack_policy",	K_ACKS, F(repl_ack_policy), 0, NOLIM, "quorum", RESTART },
+	{ "repl_2site_strict",	K_BOOL, F(repl_2site_strict), 0, NOLIM, "yes", RESTART },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
 static const char *const creation_names[] = { "anyone", "local", "admins" };
 static const char *const nick_names[] = { "open", "enforce", "assign" };
+static const char *const acks_names[] = { "quorum", "all", "one", "none" };
+
+static bool
+is_list(enum ktype t)
+{
+	return t == K_JIDS || t == K_DOMAINS || t == K_ADDRS;
+}
 
 static void
 free_list(char **l, size_t n)
@@ -152,11 +168,13 @@ free_value(struct conf *c, const struct key *k)
 	case K_LOGLEVEL:
 	case K_LISTEN:
 	case K_SERVICE:
+	case K_ADDR:
 		free(*(char **)(base + k->off));
 		*(char **)(base + k->off) = NULL;
 		break;
 	case K_JIDS:
 	case K_DOMAINS:
+	case K_ADDRS:
 		free_list(*(char ***)(base + k->off), *(size_t *)(base + k->cnt));
 		*(char ***)(base + k->off) = NULL;
 		*(size_t *)(base + k->cnt) = 0;
@@ -202,9 +220,85 @@ parse_number(const char *v, enum ktype t, unsigned long long *out)
 	return 0;
 }
 
-/* Split a comma list into prepared items; bare JIDs or domains. */
+/*
+ * A replication site: "HOST:PORT", the host a name or an IPv4 address,
+ * or an IPv6 address in brackets ("[::1]:5000").
+ */
+int
+conf_addr_split(const char *s, char *host, size_t hostlen, unsigned *port,
+    const char **why)
+{
+	const char *colon, *h = s, *p;
+	unsigned long long n;
+	size_t hl;
+
+	if (*s == '[') {
+		h = s + 1;
+		if ((colon = strchr(h, ']')) == NULL || colon[1] != ':') {
+			*why = "an IPv6 address goes in brackets: [ADDRESS]:PORT";
+			return -1;
+		}
+		hl = (size_t)(colon - h);
+		p = colon + 2;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL) {
+			*why = "expected HOST:PORT";
+			return -1;
+		}
+		hl = (size_t)(colon - s);
+		p = colon + 1;
+		if (memchr(s, ':', hl) != NULL) {
+			*why = "an IPv6 address goes in brackets: [ADDRESS]:PORT";
+			return -1;
+		}
+	}
+	if (hl == 0 || hl >= hostlen) {
+		*why = hl == 0 ? "no host before the port" : "host name too long";
+		return -1;
+	}
+	for (size_t i = 0; i < hl; i++)
+		if (!isgraph((unsigned char)h[i]) || h[i] == ',' ||
+		    h[i] == '[' || h[i] == ']') {
+			*why = "invalid character in the host";
+			return -1;
+		}
+	if (parse_number(p, K_UINT, &n) == -1 || n < 1 || n > 65535) {
+		*why = "the port is not a number from 1 to 65535";
+		return -1;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (unsigned)n;
+	return 0;
+}
+
+/* One item of a list, checked and prepared into out. */
 static int
-parse_list(const char *v, bool domains, char ***out, size_t *nout,
+prep_item(enum ktype t, const char *item, char *out, size_t outlen,
+    const char **why)
+{
+	char host[CONF_HOST_MAX + 1];
+	unsigned port;
+
+	switch (t) {
+	case K_DOMAINS:
+		return jid_nameprep(item, out, outlen, why);
+	case K_ADDRS:
+		if (conf_addr_split(item, host, sizeof(host), &port, why) == -1)
+			return -1;
+		if ((size_t)snprintf(out, outlen, "%s", item) >= outlen) {
+			*why = "too long";
+			return -1;
+		}
+		return 0;
+	default:
+		return jid_prep_bare(item, out, outlen, why);
+	}
+}
+
+/* Split a comma list into prepared items: bare JIDs, domains or sites. */
+static int
+parse_list(const char *v, enum ktype t, char ***out, size_t *nout,
     char *err, size_t errlen)
 {
 	char *copy, *tok, *save = NULL, **list = NULL, **nl;
@@ -225,10 +319,10 @@ parse_list(const char *v, bool domains, char ***out, size_t *nout,
 			e[-1] = '\0';
 		if (*tok == '\0')
 			continue;
-		if (domains ? jid_nameprep(tok, prepped, sizeof(prepped), &why)
-		    : jid_prep_bare(tok, prepped, sizeof(prepped), &why)) {
+		if (prep_item(t, tok, prepped, sizeof(prepped), &why)) {
 			snprintf(err, errlen, "invalid %s '%s': %s",
-			    domains ? "domain" : "JID", tok, why);
+			    t == K_DOMAINS ? "domain" : t == K_ADDRS ?
+			    "address" : "JID", tok, why);
 			goto fail;
 		}
 		if ((nl = realloc(list, (n + 1) * sizeof(*list))) == NULL)
@@ -257,6 +351,7 @@ set_value(struct conf *c, const struct key *k, const char *v, char *err,
 	char *base = (char *)c, prepped[JID_PART_MAX + 1];
 	char service[JID_BARE_MAX + 1];
 	unsigned long long n;
+	unsigned n32;
 	enum log_level lvl;
 	const char *why;
 	char *s;
@@ -269,6 +364,7 @@ set_value(struct conf *c, const struct key *k, const char *v, char *err,
 	case K_DOMAIN:
 	case K_LISTEN:
 	case K_SERVICE:
+	case K_ADDR:
 		if (*v == '\0') {
 			snprintf(err, errlen, "%s: empty value", k->name);
 			return -1;
@@ -287,6 +383,12 @@ set_value(struct conf *c, const struct key *k, const char *v, char *err,
 		if (k->type == K_LOGLEVEL && log_level_parse(v, &lvl) == -1) {
 			snprintf(err, errlen, "%s: '%s' is not one of error, "
 			    "warning, info, debug", k->name, v);
+			return -1;
+		}
+		if (k->type == K_ADDR && conf_addr_split(v, prepped,
+		    sizeof(prepped), &n32, &why) == -1) {
+			snprintf(err, errlen, "%s: invalid address '%s': %s",
+			    k->name, v, why);
 			return -1;
 		}
 		if (k->type == K_DOMAIN) {
@@ -342,11 +444,12 @@ set_value(struct conf *c, const struct key *k, const char *v, char *err,
 		*(bool *)(base + k->off) = b;
 		return 0;
 	case K_JIDS:
-	case K_DOMAINS: {
+	case K_DOMAINS:
+	case K_ADDRS: {
 		char **list, lerr[256];
 		size_t cnt;
 
-		if (parse_list(v, k->type == K_DOMAINS, &list, &cnt, lerr,
+		if (parse_list(v, k->type, &list, &cnt, lerr,
 		    sizeof(lerr)) == -1) {
 			snprintf(err, errlen, "%s: %s", k->name, lerr);
 			return -1;
@@ -372,6 +475,14 @@ set_value(struct conf *c, const struct key *k, const char *v, char *err,
 		}
 		c->reserved_nicks = (enum nick_policy)e;
 		return 0;
+	case K_ACKS:
+		if ((e = word_enum(v, acks_names, 4)) < 0) {
+			snprintf(err, errlen, "%s: '%s' is not one of quorum, "
+			    "all, one, none", k->name, v);
+			return -1;
+		}
+		c->repl_ack_policy = (enum repl_acks)e;
+		return 0;
 	}
 	return -1;
 }
@@ -386,7 +497,7 @@ conf_defaults(struct conf *c)
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].dflt != NULL &&
 		    set_value(c, &keys[i], keys[i].dflt, err, sizeof(err)) == -1 &&
-		    keys[i].type != K_JIDS && keys[i].type != K_DOMAINS)
+		    !is_list(keys[i].type))
 			log_error("conf default for %s: %s", keys[i].name, err);
 }
 
@@ -606,6 +717,53 @@ multicast_is_own(const struct conf *c)
 	return strcmp(dom, c->domain) == 0;
 }
 
+/* Two sites are the same when host (ignoring case) and port are. */
+static bool
+same_site(const char *a, const char *b)
+{
+	char ha[CONF_HOST_MAX + 1], hb[CONF_HOST_MAX + 1];
+	unsigned pa, pb;
+	const char *why;
+
+	return conf_addr_split(a, ha, sizeof(ha), &pa, &why) == 0 &&
+	    conf_addr_split(b, hb, sizeof(hb), &pb, &why) == 0 &&
+	    pa == pb && strcasecmp(ha, hb) == 0;
+}
+
+/* The replication group as this site sees it: peers need a local site,
+ * and no site may appear twice. */
+static int
+validate_repl(const struct conf *c, char *err, size_t errlen)
+{
+	size_t i, j;
+
+	if (c->nrepl_peers > 0 && c->repl_local == NULL) {
+		snprintf(err, errlen, "repl_peers is set but repl_local is "
+		    "not: name this site's own replication address too");
+		return -1;
+	}
+	if (c->nrepl_peers >= CONF_REPL_MAX_SITES) {
+		snprintf(err, errlen, "repl_peers names %zu sites: at most %u "
+		    "are supported", c->nrepl_peers, CONF_REPL_MAX_SITES - 1);
+		return -1;
+	}
+	for (i = 0; i < c->nrepl_peers; i++) {
+		if (same_site(c->repl_peers[i], c->repl_local)) {
+			snprintf(err, errlen, "repl_peers names this site's own "
+			    "address %s (repl_local): list the other sites only",
+			    c->repl_peers[i]);
+			return -1;
+		}
+		for (j = i + 1; j < c->nrepl_peers; j++)
+			if (same_site(c->repl_peers[i], c->repl_peers[j])) {
+				snprintf(err, errlen, "repl_peers names %s "
+				    "twice", c->repl_peers[j]);
+				return -1;
+			}
+	}
+	return 0;
+}
+
 int
 conf_validate(const struct conf *c, char *err, size_t errlen)
 {
@@ -639,7 +797,20 @@ conf_validate(const struct conf *c, char *err, size_t errlen)
 		    "paths");
 		return -1;
 	}
-	return 0;
+	return validate_repl(c, err, errlen);
+}
+
+static bool
+lists_differ(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return true;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return true;
+	return false;
 }
 
 /* Does key k hold different values in a and b? */
@@ -655,9 +826,17 @@ value_differs(const struct conf *a, const struct conf *b, const struct key *k)
 	case K_LOGLEVEL:
 	case K_LISTEN:
 	case K_SERVICE:
+	case K_ADDR:
 		sa = *(char *const *)pa;
 		sb = *(char *const *)pb;
 		return sa == NULL || sb == NULL ? sa != sb : strcmp(sa, sb) != 0;
+	case K_ADDRS:
+		return lists_differ(*(char **const *)pa,
+		    *(const size_t *)((const char *)a + k->cnt),
+		    *(char **const *)pb,
+		    *(const size_t *)((const char *)b + k->cnt));
+	case K_ACKS:
+		return a->repl_ack_policy != b->repl_ack_policy;
 	case K_SIZE:
 		return *(const size_t *)pa != *(const size_t *)pb;
 	case K_UINT:
@@ -678,11 +857,20 @@ swap_value(struct conf *a, struct conf *b, const struct key *k)
 	char *pa = (char *)a + k->off, *pb = (char *)b + k->off, t[16];
 	size_t n = k->type == K_SIZE ? sizeof(size_t) : k->type == K_BOOL ?
 	    sizeof(bool) : k->type == K_UINT || k->type == K_SECS ?
-	    sizeof(unsigned) : sizeof(char *);
+	    sizeof(unsigned) : k->type == K_ACKS ? sizeof(enum repl_acks) :
+	    sizeof(char *);
 
 	memcpy(t, pa, n);
 	memcpy(pa, pb, n);
 	memcpy(pb, t, n);
+	/* A list's count goes with it. */
+	if (is_list(k->type)) {
+		pa = (char *)a + k->cnt;
+		pb = (char *)b + k->cnt;
+		memcpy(t, pa, sizeof(size_t));
+		memcpy(pa, pb, sizeof(size_t));
+		memcpy(pb, t, sizeof(size_t));
+	}
 }
 
 unsigned
@@ -855,7 +1043,8 @@ conf_keys(const struct conf_key_info **out)
 		"JID list", "domain list", "anyone|local|admins",
 		"open|enforce|assign", "error|warning|info|debug",
 		"ADDRESS:PORT",
-		"auto|no|JID"
+		"auto|no|JID",
+		"address", "address list", "quorum|all|one|none"
 	};
 	size_t i;
 
@@ -884,7 +1073,8 @@ conf_dump(const struct conf *c, void (*out)(void *, const char *), void *arg)
 		case K_DOMAIN:
 		case K_LOGLEVEL:
 		case K_LISTEN:
-		case K_SERVICE: {
+		case K_SERVICE:
+		case K_ADDR: {
 			const char *s = *(char *const *)(base + k->off);
 
 			/* Never print the shared secret. */
@@ -908,7 +1098,8 @@ conf_dump(const struct conf *c, void (*out)(void *, const char *), void *arg)
 			    *(const bool *)(base + k->off) ? "yes" : "no");
 			break;
 		case K_JIDS:
-		case K_DOMAINS: {
+		case K_DOMAINS:
+		case K_ADDRS: {
 			char *const *l = *(char **const *)(base + k->off);
 
 			n = *(const size_t *)(base + k->cnt);
@@ -925,6 +1116,10 @@ conf_dump(const struct conf *c, void (*out)(void *, const char *), void *arg)
 		case K_NICKS:
 			snprintf(line + used, sizeof(line) - used, "%s",
 			    nick_names[c->reserved_nicks]);
+			break;
+		case K_ACKS:
+			snprintf(line + used, sizeof(line) - used, "%s",
+			    acks_names[c->repl_ack_policy]);
 			break;
 		}
 		out(arg, line);

@@ -26,7 +26,12 @@
 #define CONF_MAX_LINE		4094U
 #define CONF_MIN_SECRET		16U	/* bytes */
 
+#define CONF_HOST_MAX		255U	/* a replication site's host */
+#define CONF_REPL_MAX_SITES	32U	/* this site and its peers */
+
 enum room_creation { CREATE_ANYONE, CREATE_LOCAL, CREATE_ADMINS };
+/* How many sites must have a change before it is acknowledged. */
+enum repl_acks { ACKS_QUORUM, ACKS_ALL, ACKS_ONE, ACKS_NONE };
 enum nick_policy { NICKS_OPEN, NICKS_ENFORCE, NICKS_ASSIGN };
 
 struct conf {
@@ -112,6 +117,13 @@ struct conf {
 	size_t		 control_max_line;
 	/* Metrics */
 	char		*metrics_listen;	/* ADDRESS:PORT, or NULL: off */
+	/* Replication (mucd(8), HIGH AVAILABILITY): off without repl_local */
+	char		*repl_local;		/* HOST:PORT */
+	char	       **repl_peers;		/* HOST:PORT each */
+	size_t		 nrepl_peers;
+	unsigned	 repl_priority;
+	enum repl_acks	 repl_ack_policy;
+	bool		 repl_2site_strict;
 	/* The file as conf_load read it, for conf_check_service. */
 	unsigned	 file_mode;		/* st_mode */
 	unsigned	 file_uid;
@@ -152,6 +164,10 @@ bool	 conf_is_admin(const struct conf *, const char *barejid);
  */
 int	 conf_listen_addr(const char *, struct sockaddr_storage *ss,
 	    socklen_t *len, char *err, size_t errlen);
+/* A replication address, "HOST:PORT" or "[IPv6]:PORT", split; -1 with
+ * *why saying what is wrong. */
+int	 conf_addr_split(const char *, char *host, size_t hostlen,
+	    unsigned *port, const char **why);
 
 /* Table access for documentation checks and `mucd -t -d`. */
 struct conf_key_info {

@@ -7,7 +7,7 @@
  * and its reply, in order, exactly one per well-formed request line,
  *	{"id": ID, "ok": true, "result": ...}
  *	{"id": ID, "ok": false, "error": {"code": CODE, "message": TEXT
- *	    [, "condition": XMPP-CONDITION]}}
+ *	    [, "condition": XMPP-CONDITION] [, "master": HOST:PORT]}}
  * Errors about the connection itself carry "id": null.
  *
  * The command and error tables below are X-macros: mucd builds its
@@ -29,6 +29,8 @@
 #define CTL_READ	0x0	/* read-only: allowed to the read-only group */
 #define CTL_WRITE	0x1	/* changes state or writes files */
 #define CTL_ONLINE	0x2	/* needs the running service (not -m) */
+#define CTL_LOCAL	0x4	/* acts on this process, not on the data:
+				   a replica runs it too */
 
 /* X(ID, name, flags) */
 #define CTL_COMMANDS(X)							\
@@ -60,8 +62,8 @@
 	X(BLOCKLIST_ADD,	"blocklist.add",	CTL_WRITE)		\
 	X(BLOCKLIST_REMOVE,	"blocklist.remove",	CTL_WRITE)		\
 	X(BLOCKLIST_LIST,	"blocklist.list",	CTL_READ)		\
-	X(RELOAD,		"reload",		CTL_WRITE | CTL_ONLINE) \
-	X(SHUTDOWN,		"shutdown",		CTL_WRITE | CTL_ONLINE) \
+	X(RELOAD,		"reload",	CTL_WRITE | CTL_ONLINE | CTL_LOCAL) \
+	X(SHUTDOWN,		"shutdown",	CTL_WRITE | CTL_ONLINE | CTL_LOCAL) \
 	X(BACKUP,		"backup",		CTL_WRITE)		\
 	X(ARCHIVE_SHOW,		"archive.show",		CTL_READ)		\
 	X(ARCHIVE_EXPORT,	"archive.export",	CTL_READ)		\
@@ -76,7 +78,8 @@
 	X(AUDIT,		"audit",		CTL_READ)		\
 	X(ROOM_APPLY,		"room.apply",		CTL_WRITE)		\
 	X(ROOM_EXPORT,		"room.export",		CTL_READ)		\
-	X(METRICS,		"metrics",		CTL_READ)
+	X(METRICS,		"metrics",		CTL_READ)		\
+	X(REPLICATION_STATUS,	"replication.status",	CTL_READ | CTL_ONLINE)
 
 enum ctl_cmd {
 #define CTL_X_ENUM(id, name, flags)	CTL_##id,
@@ -124,7 +127,10 @@ enum ctl_class {
 	    "too many control clients")					\
 	X(UNAVAILABLE,	"unavailable",	CTL_CLASS_UNREACHABLE,		\
 	    "the database cannot be opened (locked by the running mucd, "\
-	    "or not accessible)")
+	    "or not accessible)")					\
+	X(NOT_MASTER,	"not-master",	CTL_CLASS_REFUSED,		\
+	    "this site is a replica; changes go to the master (the "	\
+	    "error's \"master\" field, null while there is none)")
 
 enum ctl_err {
 #define CTL_X_ENUM(id, code, class, meaning)	CTL_E_##id,

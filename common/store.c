@@ -19,7 +19,7 @@
  * commits: a half-applied put (primary written, one index not) is never
  * visible.
  */
-#include "store.h"
+#include "storeint.h"
 
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -36,7 +36,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <db.h>
 #include <jansson.h>
 
 #define DEFAULT_CACHE	(32UL << 20)
@@ -63,29 +62,6 @@
 /* Internal "nick held by another JID": a BDB code, so it cannot be
  * mistaken for an errno value (STORE_CONFLICT == ENOENT == 2). */
 #define NICK_TAKEN	DB_KEYEXIST
-
-enum dbi { D_META, D_ROOMS, D_PUBLIC, D_AFFS, D_NICKS, D_USERS, D_HISTORY,
-	D_ARCH, D_ARCH_IDS, D_ARCH_NICKS, D_ARCH_ROOMS, D_AVATARS, D_HATS,
-	D_TOMBS, D_BLOCKS, D_AUDIT, D_AUDIT_ROOMS, D_COUNT };
-
-struct store {
-	DB_ENV			*env;
-	DB			*db[D_COUNT];
-	struct store_txn	*active;	/* the one open write txn */
-	char			*dir;
-	int			 lockfd;
-	bool			 panicked;	/* BDB said DB_RUNRECOVERY */
-	bool			 saw_full;	/* ... and ENOSPC/EDQUOT */
-	bool			 used_reserve;	/* recovery needed it */
-	uint64_t		 commits;	/* write transactions committed */
-	char			 bdbmsg[384];	/* BDB's detail for the next error */
-	char			 err[1024];
-};
-
-struct store_txn {
-	struct store	*st;
-	DB_TXN		*txn;
-};
 
 typedef int (*keycb)(DB *, const DBT *, const DBT *, DBT *);
 
@@ -157,12 +133,8 @@ rc_map(const struct store *st, int rc)
 	return STORE_ERR;
 }
 
-static void
-set_msg(struct store *st, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-set_msg(struct store *st, const char *fmt, ...)
+void
+store_set_msg(struct store *st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -171,13 +143,26 @@ set_msg(struct store *st, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Record "<what>: <db_strerror(rc)> (<BDB's detail>)"; return the store rc. */
-static int
-fail(struct store *st, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* BDB's words, but for what a replica answers while it has no copy. */
+static const char *
+bdb_reason(int rc)
+{
+	switch (rc) {
+	case DB_REP_LOCKOUT:
+		return "replication holds this site's database for a moment "
+		    "(it is joining the group, synchronising with the master, "
+		    "or was just elected): try again";
+	case DB_REP_HANDLE_DEAD:
+		return "this replica's copy changed under the request: try "
+		    "again";
+	default:
+		return db_strerror(rc);
+	}
+}
 
-static int
-fail(struct store *st, int rc, const char *fmt, ...)
+/* Record "<what>: <db_strerror(rc)> (<BDB's detail>)"; return the store rc. */
+int
+store_fail(struct store *st, int rc, const char *fmt, ...)
 {
 	char what[512], hint[PATH_MAX + 128];
 	va_list ap;
@@ -197,10 +182,11 @@ fail(struct store *st, int rc, const char *fmt, ...)
 		snprintf(hint, sizeof(hint), "%s",
 		    st->panicked ? PANIC_HINT : "");
 	if (st->bdbmsg[0] != '\0')
-		set_msg(st, "%s: %s (%s)%s", what, db_strerror(rc), st->bdbmsg,
-		    hint);
+		store_set_msg(st, "%s: %s (%s)%s", what, bdb_reason(rc),
+		    st->bdbmsg, hint);
 	else
-		set_msg(st, "%s: %s%s", what, db_strerror(rc), hint);
+		store_set_msg(st, "%s: %s%s", what, bdb_reason(rc), hint);
+	repl_note_error(st, rc);
 	rc = rc_map(st, rc);
 	st->bdbmsg[0] = '\0';
 	st->saw_full = false;
@@ -210,7 +196,9 @@ fail(struct store *st, int rc, const char *fmt, ...)
 /* BDB explains most failures only through this callback, often in
  * several lines of which the first is the cause (a checksum error, say)
  * and the last a consequence (the panic): keep them all for the message
- * of the call that fails. */
+ * of the call that fails. The Replication Manager's threads call it too,
+ * about their connections: what they report reaches mucd as events, and
+ * this state is the opening thread's alone. */
 static void
 bdb_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 {
@@ -218,7 +206,7 @@ bdb_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 	size_t len;
 
 	(void)pfx;
-	if (st == NULL)
+	if (st == NULL || !pthread_equal(pthread_self(), st->owner))
 		return;
 	/* BDB words system errors with strerror(), so this text matches. */
 	if (strstr(msg, strerror(ENOSPC)) != NULL ||
@@ -592,8 +580,10 @@ aff_encode(const struct store_aff_rec *rec)
 
 /* ---- transactions ---- */
 
-/* See the locking model at the top: reuse the open write txn, else a
- * private read-committed one that takes no lock past the current page. */
+/* See the locking model at the top: reuse the open write txn (or the
+ * turn's, replicated), else a private read-committed one that takes no
+ * lock past the current page. Not open yet (a replica before it has a
+ * copy): DB_REP_LOCKOUT, which store_fail words. */
 static int
 rtxn_begin(struct store *st, DB_TXN **txn)
 {
@@ -601,14 +591,20 @@ rtxn_begin(struct store *st, DB_TXN **txn)
 		*txn = st->active->txn;
 		return 0;
 	}
-	return st->env->txn_begin(st->env, NULL, txn,
-	    DB_READ_COMMITTED | DB_TXN_NOWAIT);
+	if (st->turn != NULL) {
+		*txn = st->turn;
+		return 0;
+	}
+	if (!store_dbs_are_open(st))
+		return DB_REP_LOCKOUT;
+	return st->env->txn_begin(st->env, NULL, txn, DB_READ_COMMITTED |
+	    (repl_reads_wait(st) ? 0 : DB_TXN_NOWAIT));
 }
 
 static void
 rtxn_end(struct store *st, DB_TXN *txn)
 {
-	if (st->active == NULL || st->active->txn != txn)
+	if ((st->active == NULL || st->active->txn != txn) && txn != st->turn)
 		(void)txn->abort(txn);	/* read-only: nothing to undo */
 }
 
@@ -633,6 +629,26 @@ sub_end(DB_TXN *child, int rc)
 	return crc;
 }
 
+/*
+ * Replicated, a change is a child of the turn's transaction, opened by
+ * its first change: only the turn's commit (store_sync) sends a commit
+ * record, which the master then waits for the group to acknowledge.
+ */
+static int
+txn_open(struct store *st, DB_TXN **txn)
+{
+	int rc;
+
+	if (st->repl == NULL)
+		return st->env->txn_begin(st->env, NULL, txn, DB_TXN_NOWAIT);
+	if (st->turn == NULL && (rc = st->env->txn_begin(st->env, NULL,
+	    &st->turn, DB_TXN_NOWAIT)) != 0) {
+		st->turn = NULL;
+		return rc;
+	}
+	return st->env->txn_begin(st->env, st->turn, txn, DB_TXN_NOWAIT);
+}
+
 int
 store_begin(struct store *st, struct store_txn **tp)
 {
@@ -641,14 +657,19 @@ store_begin(struct store *st, struct store_txn **tp)
 
 	*tp = NULL;
 	if (st->active != NULL)
-		return fail(st, EINVAL, "begin: a transaction is already open "
+		return store_fail(st, EINVAL,
+		    "begin: a transaction is already open "
 		    "(one at a time)");
+	if (st->repl != NULL && !repl_writable(st)) {
+		store_set_msg(st, "this site is not the replication master: "
+		    "it changes nothing");
+		return STORE_ERR;
+	}
 	if ((t = malloc(sizeof(*t))) == NULL)
-		return fail(st, ENOMEM, "begin");
-	if ((rc = st->env->txn_begin(st->env, NULL, &t->txn,
-	    DB_TXN_NOWAIT)) != 0) {
+		return store_fail(st, ENOMEM, "begin");
+	if ((rc = txn_open(st, &t->txn)) != 0) {
 		free(t);
-		return fail(st, rc, "begin");
+		return store_fail(st, rc, "begin");
 	}
 	t->st = st;
 	st->active = t;
@@ -657,10 +678,18 @@ store_begin(struct store *st, struct store_txn **tp)
 }
 
 /*
+ * Bound a turn's transaction: its locks stay held until it commits, and
+ * a turn of many changes (a large `apply`) would exhaust the lock table.
+ * An early commit of the turn is acknowledged like the last one.
+ */
+#define TURN_MAX_CHANGES	512
+
+/*
  * WRITE_NOSYNC: the commit's log records reach the OS now, so a full disk
  * fails the commit itself (the caller then refuses the request and keeps
  * its state); the fsync that makes them durable is store_sync(), once per
- * loop turn for all of them (group commit).
+ * loop turn for all of them (group commit). Replicated, the change joins
+ * the turn's transaction.
  */
 int
 store_commit(struct store_txn *t)
@@ -671,12 +700,19 @@ store_commit(struct store_txn *t)
 	if (t == NULL)
 		return STORE_ERR;
 	st = t->st;
-	rc = t->txn->commit(t->txn, DB_TXN_WRITE_NOSYNC);
+	rc = t->txn->commit(t->txn, st->repl != NULL ? 0 :
+	    DB_TXN_WRITE_NOSYNC);
 	st->active = NULL;
 	free(t);
 	if (rc != 0)
-		return fail(st, rc, "commit");
+		return store_fail(st, rc, "commit");
 	st->commits++;
+	/* The turn's earlier changes went with it: store_sync says so. */
+	if (st->repl != NULL && ++st->turn_changes >= TURN_MAX_CHANGES &&
+	    (rc = repl_commit_turn(st)) != STORE_OK && rc != STORE_UNACKED) {
+		st->turn_lost = true;
+		return rc;
+	}
 	return STORE_OK;
 }
 
@@ -711,11 +747,12 @@ prepare_dir(struct store *st, const char *dir, bool create)
 {
 	if (create) {
 		if (mkdir(dir, DIR_MODE) != 0 && errno != EEXIST)
-			return fail(st, errno, "create datadir %s", dir);
+			return store_fail(st, errno, "create datadir %s", dir);
 		return STORE_OK;
 	}
 	if (!file_exists(dir, dbdefs[D_META].file)) {
-		set_msg(st, "%s: no database here (not created yet?)", dir);
+		store_set_msg(st, "%s: no database here (not created yet?)",
+		    dir);
 		return STORE_ERR;
 	}
 	return STORE_OK;
@@ -823,17 +860,17 @@ env_config(struct store *st, size_t cache)
 		cache = DEFAULT_CACHE;
 	if ((rc = env->set_cachesize(env, (u_int32_t)(cache >> 30),
 	    (u_int32_t)(cache & ((1UL << 30) - 1)), 1)) != 0)
-		return fail(st, rc, "set cache size %zu", cache);
+		return store_fail(st, rc, "set cache size %zu", cache);
 	if ((rc = env->set_lg_bsize(env, LOG_BUFFER)) != 0)
-		return fail(st, rc, "set log buffer size");
+		return store_fail(st, rc, "set log buffer size");
 	/* Opening the environment reads the newest log file from its start
 	 * to find the end of the log: small files keep start-up fast. */
 	if ((rc = env->set_lg_max(env, LOG_FILE_SIZE)) != 0)
-		return fail(st, rc, "set log file size");
+		return store_fail(st, rc, "set log file size");
 	/* Logs not needed for normal recovery go away at each checkpoint;
 	 * store_backup() is how an operator keeps history. */
 	if ((rc = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0)
-		return fail(st, rc, "set log auto-remove");
+		return store_fail(st, rc, "set log auto-remove");
 	return STORE_OK;
 }
 
@@ -849,37 +886,46 @@ env_config(struct store *st, size_t cache)
  * be combined with DB_PRIVATE and is not needed with it.)
  */
 static int
-env_open(struct store *st, const char *dir, size_t cache)
+env_open(struct store *st, const char *dir, const struct store_opts *o)
 {
+	u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOG |
+	    DB_INIT_LOCK | DB_INIT_MPOOL | DB_RECOVER | DB_PRIVATE;
 	int rc;
 
 	if ((rc = db_env_create(&st->env, 0)) != 0)
-		return fail(st, rc, "%s: create environment", dir);
-	if ((rc = env_config(st, cache)) != STORE_OK)
+		return store_fail(st, rc, "%s: create environment", dir);
+	if ((rc = env_config(st, o->cache_size)) != STORE_OK)
 		return rc;
-	rc = st->env->open(st->env, dir, DB_CREATE | DB_INIT_TXN |
-	    DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL | DB_RECOVER |
-	    DB_PRIVATE, FILE_MODE);
-	if (rc != 0)
-		return fail(st, rc, "%s: open environment (recovery)", dir);
-	return STORE_OK;
+	/* The Replication Manager's threads share the environment. */
+	if (o->repl != NULL) {
+		if ((rc = repl_configure(st, o->repl)) != STORE_OK)
+			return rc;
+		flags |= DB_INIT_REP | DB_THREAD;
+	}
+	if ((rc = st->env->open(st->env, dir, flags, FILE_MODE)) != 0)
+		return store_fail(st, rc, "%s: open environment (recovery)",
+		    dir);
+	return o->repl != NULL ? repl_start(st) : STORE_OK;
 }
 
+/* A replica writes nothing: it neither creates a late database nor the
+ * schema version, which it receives from the master. */
 static int
-db_open_one(struct store *st, DB_TXN *txn, enum dbi i, bool fresh)
+db_open_one(struct store *st, DB_TXN *txn, enum dbi i, bool fresh,
+    bool writable)
 {
 	const struct dbdef *d = &dbdefs[i];
 	DB *db;
 	int rc;
 
 	if ((rc = db_create(&st->db[i], st->env, 0)) != 0)
-		return fail(st, rc, "create handle for %s", d->file);
+		return store_fail(st, rc, "create handle for %s", d->file);
 	db = st->db[i];
 	if ((rc = db->set_flags(db, DB_CHKSUM | d->flags)) != 0)
-		return fail(st, rc, "set flags on %s", d->file);
+		return store_fail(st, rc, "set flags on %s", d->file);
 	if ((rc = db->open(db, txn, d->file, NULL, DB_BTREE,
-	    fresh || d->late ? DB_CREATE : 0, FILE_MODE)) != 0)
-		return fail(st, rc, "open %s/%s", st->dir, d->file);
+	    fresh || (d->late && writable) ? DB_CREATE : 0, FILE_MODE)) != 0)
+		return store_fail(st, rc, "open %s/%s", st->dir, d->file);
 	return STORE_OK;
 }
 
@@ -894,7 +940,7 @@ db_associate(struct store *st, DB_TXN *txn, enum dbi i)
 	int rc;
 
 	if ((rc = pri->associate(pri, txn, st->db[i], d->cb, d->assoc)) != 0)
-		return fail(st, rc, "associate %s with %s", d->file,
+		return store_fail(st, rc, "associate %s with %s", d->file,
 		    dbdefs[d->primary].file);
 	return STORE_OK;
 }
@@ -914,19 +960,20 @@ schema_parse(struct store *st, const DBT *d)
 	if (*end != '\0' || v < 1)
 		goto bad;
 	if (v > STORE_SCHEMA_VERSION) {
-		set_msg(st, "meta.db: database schema version %ld is newer "
+		store_set_msg(st,
+		    "meta.db: database schema version %ld is newer "
 		    "than this program supports (%d); use a newer mucd",
 		    v, STORE_SCHEMA_VERSION);
 		return STORE_VERSION;
 	}
 	return STORE_OK;
 bad:
-	set_msg(st, "meta.db: unreadable schema version");
+	store_set_msg(st, "meta.db: unreadable schema version");
 	return STORE_ERR;
 }
 
 static int
-schema_check(struct store *st, DB_TXN *txn)
+schema_check(struct store *st, DB_TXN *txn, bool writable)
 {
 	DB *meta = st->db[D_META];
 	char ver[16];
@@ -942,56 +989,105 @@ schema_check(struct store *st, DB_TXN *txn)
 	if (rc == 0)
 		return schema_parse(st, &d);
 	if (rc == DB_BUFFER_SMALL) {
-		set_msg(st, "meta.db: unreadable schema version");
+		store_set_msg(st, "meta.db: unreadable schema version");
 		return STORE_ERR;
 	}
 	if (rc != DB_NOTFOUND)
-		return fail(st, rc, "read schema version from meta.db");
+		return store_fail(st, rc, "read schema version from meta.db");
+	if (!writable)
+		return store_fail(st, DB_REP_LOCKOUT, "meta.db: no schema "
+		    "version yet");
 	snprintf(ver, sizeof(ver), "%d", STORE_SCHEMA_VERSION);
 	dbt_in(&d, ver, strlen(ver));
 	if ((rc = meta->put(meta, txn, &k, &d, 0)) != 0)
-		return fail(st, rc, "write schema version to meta.db");
+		return store_fail(st, rc, "write schema version to meta.db");
 	return STORE_OK;
 }
 
 static int
-dbs_open_txn(struct store *st, DB_TXN *txn, bool fresh)
+dbs_open_txn(struct store *st, DB_TXN *txn, bool fresh, bool writable)
 {
 	enum dbi i;
 	int rc;
 
 	for (i = 0; i < D_COUNT; i++)
-		if ((rc = db_open_one(st, txn, i, fresh)) != STORE_OK)
+		if ((rc = db_open_one(st, txn, i, fresh, writable)) !=
+		    STORE_OK)
 			return rc;
 	for (i = 0; i < D_COUNT; i++)
-		if (dbdefs[i].primary >= 0 &&
+		if (st->db[i] != NULL && dbdefs[i].primary >= 0 &&
 		    (rc = db_associate(st, txn, i)) != STORE_OK)
 			return rc;
-	return schema_check(st, txn);
+	return schema_check(st, txn, writable);
 }
 
 /* All handles are opened in one transaction, so creating a new store is
- * all-or-nothing even if the process dies half way. */
+ * all-or-nothing even if the process dies half way. A replica (not
+ * writable) opens what the master made. */
 static int
-dbs_open(struct store *st, const char *dir, bool create)
+dbs_open(struct store *st, bool create, bool writable)
 {
 	DB_TXN *txn;
-	bool fresh = !file_exists(dir, dbdefs[D_META].file);
+	bool fresh = !file_exists(st->dir, dbdefs[D_META].file);
 	int rc;
 
 	if (fresh && !create) {
-		set_msg(st, "%s: no database here (not created yet?)", dir);
+		store_set_msg(st, "%s: no database here (%s)", st->dir,
+		    writable ? "not created yet?" : "the master has not "
+		    "sent it yet");
 		return STORE_ERR;
 	}
 	if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
-		return fail(st, rc, "%s: begin", dir);
-	if ((rc = dbs_open_txn(st, txn, fresh)) != STORE_OK) {
+		return store_fail(st, rc, "%s: begin", st->dir);
+	if ((rc = dbs_open_txn(st, txn, fresh, writable)) != STORE_OK) {
 		(void)txn->abort(txn);
+		store_dbs_close(st);
 		return rc;
 	}
-	if ((rc = txn->commit(txn, 0)) != 0)
-		return fail(st, rc, "%s: commit database creation", dir);
+	if ((rc = txn->commit(txn, 0)) != 0) {
+		store_dbs_close(st);
+		return store_fail(st, rc, "%s: commit database creation",
+		    st->dir);
+	}
 	return STORE_OK;
+}
+
+int
+store_dbs_open(struct store *st, bool master)
+{
+	return dbs_open(st, master, master);
+}
+
+bool
+store_dbs_are_open(const struct store *st)
+{
+	return st->db[D_META] != NULL;
+}
+
+/*
+ * A change still open is dropped, and so, replicated, is a turn not
+ * committed yet: this is how a demoted master lets go of what the group
+ * never confirmed. Secondaries come after their primaries in dbdefs:
+ * they are closed first.
+ */
+void
+store_dbs_close(struct store *st)
+{
+	int i;
+
+	if (st->active != NULL)
+		store_abort(st->active);
+	if (st->turn != NULL) {
+		(void)st->turn->abort(st->turn);
+		st->turn = NULL;
+		st->turn_changes = 0;
+	}
+	for (i = D_COUNT - 1; i >= 0; i--)
+		if (st->db[i] != NULL) {
+			(void)st->db[i]->close(st->db[i],
+			    st->panicked ? DB_NOSYNC : 0);
+			st->db[i] = NULL;
+		}
 }
 
 /* A panicked environment refuses every call, close included, and would
@@ -1000,29 +1096,24 @@ dbs_open(struct store *st, const char *dir, bool create)
 static void
 env_shut(struct store *st, bool clean)
 {
-	int i;
-
 	if (st->env != NULL && st->panicked) {
 		(void)st->env->set_flags(st->env, DB_NOPANIC, 1);
 		clean = false;
 	}
 	if (st->active != NULL)
 		store_abort(st->active);
+	/* Changes made after the last turn (the rooms saved at exit). */
+	if (clean && st->turn != NULL)
+		(void)repl_commit_turn(st);
 	if (clean && st->env != NULL)
 		(void)st->env->txn_checkpoint(st->env, 0, 0, 0);
-	/* Secondaries come after their primaries in dbdefs: close them
-	 * first. */
-	for (i = D_COUNT - 1; i >= 0; i--)
-		if (st->db[i] != NULL) {
-			(void)st->db[i]->close(st->db[i],
-			    st->panicked ? DB_NOSYNC : 0);
-			st->db[i] = NULL;
-		}
+	store_dbs_close(st);
 	if (clean && st->env != NULL)
 		(void)st->env->log_archive(st->env, NULL, DB_ARCH_REMOVE);
 	if (st->env != NULL)
 		(void)st->env->close(st->env, 0);
 	st->env = NULL;
+	repl_free(st);
 	st->panicked = st->saw_full = false;
 	st->bdbmsg[0] = '\0';
 }
@@ -1136,15 +1227,25 @@ open_all(struct store *st, const char *dir, const struct store_opts *o)
 {
 	int rc;
 
+	/* Written outside the group, a member's copy would part from the
+	 * others' for good. */
+	if (o->repl == NULL && repl_dir_is_replicated(dir)) {
+		store_set_msg(st, "%s belongs to a replication group: start "
+		    "mucd with its repl_* settings and use the control socket "
+		    "of the master", dir);
+		return STORE_ERR;
+	}
 	if (space_low(dir) && reserve_release(dir))
 		st->used_reserve = true;
-	if ((rc = env_open(st, dir, o->cache_size)) == STORE_OK)
-		rc = dbs_open(st, dir, o->create);
+	/* Replicated, the databases open once the site knows its role
+	 * (store_repl_update). */
+	if ((rc = env_open(st, dir, o)) == STORE_OK && o->repl == NULL)
+		rc = dbs_open(st, o->create, true);
 	if (rc == STORE_FULL && reserve_release(dir)) {
 		st->used_reserve = true;
 		env_shut(st, false);
-		if ((rc = env_open(st, dir, o->cache_size)) == STORE_OK)
-			rc = dbs_open(st, dir, o->create);
+		if ((rc = env_open(st, dir, o)) == STORE_OK && o->repl == NULL)
+			rc = dbs_open(st, o->create, true);
 	}
 	if (rc == STORE_FULL)
 		full_advice(st, dir);
@@ -1155,7 +1256,7 @@ int
 store_open(struct store **stp, const char *dir, const struct store_opts *o,
     char *err, size_t errlen)
 {
-	struct store_opts none = { 0, false, NULL };
+	struct store_opts none = { 0, false, NULL, NULL };
 	struct store *st;
 	int rc;
 
@@ -1168,15 +1269,16 @@ store_open(struct store **stp, const char *dir, const struct store_opts *o,
 		return STORE_ERR;
 	}
 	st->lockfd = -1;
+	st->owner = pthread_self();
 	if (o->lock != NULL) {
 		st->lockfd = o->lock->fd;
 		free(o->lock);
 	}
 	if (bad_str(dir)) {
-		set_msg(st, "store: no datadir given");
+		store_set_msg(st, "store: no datadir given");
 		rc = STORE_ERR;
 	} else if ((st->dir = strdup(dir)) == NULL) {
-		rc = fail(st, ENOMEM, "%s", dir);
+		rc = store_fail(st, ENOMEM, "%s", dir);
 	} else if (st->lockfd != -1) {
 		rc = open_all(st, dir, o);
 	} else if ((rc = prepare_dir(st, dir, o->create)) == STORE_OK &&
@@ -1213,14 +1315,20 @@ store_errmsg(const struct store *st)
 
 /* ---- durability, checkpoints, backup ---- */
 
+/* Replicated, the turn's commit also waits for the group's
+ * acknowledgements (repl_commit_turn): STORE_UNACKED until a commit the
+ * group confirmed, which confirms every one before it. */
 int
 store_sync(struct store *st)
 {
-	int rc;
+	int rc = STORE_OK, frc;
 
-	if ((rc = st->env->log_flush(st->env, NULL)) != 0)
-		return fail(st, rc, "sync: flush log");
-	return STORE_OK;
+	if (st->repl != NULL && (rc = repl_commit_turn(st)) != STORE_OK &&
+	    rc != STORE_UNACKED)
+		return rc;
+	if ((frc = st->env->log_flush(st->env, NULL)) != 0)
+		return store_fail(st, frc, "sync: flush log");
+	return rc;
 }
 
 uint64_t
@@ -1244,7 +1352,7 @@ store_disk_usage(struct store *st, uint64_t *bytes)
 
 	*bytes = 0;
 	if ((d = opendir(st->dir)) == NULL)
-		return fail(st, errno, "open %s", st->dir);
+		return store_fail(st, errno, "open %s", st->dir);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || strcmp(de->d_name, LOCK_FILE) == 0 ||
 		    strcmp(de->d_name, RESERVE_FILE) == 0)
@@ -1265,9 +1373,9 @@ store_checkpoint(struct store *st)
 	int rc;
 
 	if ((rc = st->env->txn_checkpoint(st->env, 0, 0, 0)) != 0)
-		return fail(st, rc, "checkpoint");
+		return store_fail(st, rc, "checkpoint");
 	if ((rc = st->env->log_archive(st->env, NULL, DB_ARCH_REMOVE)) != 0)
-		return fail(st, rc, "checkpoint: remove old logs");
+		return store_fail(st, rc, "checkpoint: remove old logs");
 	reserve_keep(st);
 	return STORE_OK;
 }
@@ -1284,7 +1392,7 @@ backup_target(struct store *st, const char *dir)
 
 	if ((d = opendir(dir)) == NULL) {
 		if (errno != ENOENT)
-			return fail(st, errno, "open %s", dir);
+			return store_fail(st, errno, "open %s", dir);
 		return STORE_OK;
 	}
 	while (empty && (de = readdir(d)) != NULL)
@@ -1292,7 +1400,7 @@ backup_target(struct store *st, const char *dir)
 		    strcmp(de->d_name, "..") == 0;
 	closedir(d);
 	if (!empty) {
-		set_msg(st, "%s is not empty", dir);
+		store_set_msg(st, "%s is not empty", dir);
 		return STORE_ERR;
 	}
 	return STORE_OK;
@@ -1314,7 +1422,7 @@ clear_partial(struct store *st, const char *tmp)
 	if ((d = opendir(tmp)) == NULL) {
 		if (errno == ENOENT)
 			return STORE_OK;
-		return fail(st, errno, "open %s", tmp);
+		return store_fail(st, errno, "open %s", tmp);
 	}
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
@@ -1332,11 +1440,11 @@ clear_partial(struct store *st, const char *tmp)
 	if (rc == 0 && rmdir(tmp) != 0)
 		rc = errno;
 	if (rc == EEXIST) {
-		set_msg(st, "%s holds more than an interrupted backup; "
+		store_set_msg(st, "%s holds more than an interrupted backup; "
 		    "remove it", tmp);
 		return STORE_ERR;
 	}
-	return rc == 0 ? STORE_OK : fail(st, rc, "remove the "
+	return rc == 0 ? STORE_OK : store_fail(st, rc, "remove the "
 	    "interrupted backup %s", tmp);
 }
 
@@ -1364,7 +1472,7 @@ backup_recover(struct store *st, const char *dir)
 	int rc;
 
 	if ((rc = db_env_create(&env, 0)) != 0)
-		return fail(st, rc, "create the environment of the copy");
+		return store_fail(st, rc, "create the environment of the copy");
 	env->app_private = st;
 	env->set_errcall(env, bdb_errcall);
 	rc = env->open(env, dir, DB_CREATE | DB_INIT_TXN | DB_INIT_LOG |
@@ -1376,10 +1484,10 @@ backup_recover(struct store *st, const char *dir)
 		rc = env->log_archive(env, NULL, DB_ARCH_REMOVE);
 	if (rc != 0) {
 		(void)env->close(env, 0);
-		return fail(st, rc, "recover the copy in %s", dir);
+		return store_fail(st, rc, "recover the copy in %s", dir);
 	}
 	if ((rc = env->close(env, 0)) != 0)
-		return fail(st, rc, "close the copy in %s", dir);
+		return store_fail(st, rc, "close the copy in %s", dir);
 	return STORE_OK;
 }
 
@@ -1394,7 +1502,7 @@ backup_paths(struct store *st, const char *dir, char *target, char *tmp,
 		n--;
 	if (n >= len || (size_t)snprintf(tmp, len, "%.*s%s", (int)n, dir,
 	    BACKUP_PARTIAL) >= len)
-		return fail(st, ENAMETOOLONG, "backup to %s", dir);
+		return store_fail(st, ENAMETOOLONG, "backup to %s", dir);
 	memcpy(target, dir, n);
 	target[n] = '\0';
 	return STORE_OK;
@@ -1408,16 +1516,16 @@ backup_publish(struct store *st, const char *tmp, const char *target)
 	int rc;
 
 	if ((rc = sync_dir(tmp)) != 0)
-		return fail(st, rc, "sync %s", tmp);
+		return store_fail(st, rc, "sync %s", tmp);
 	if (rename(tmp, target) != 0)
-		return fail(st, errno, "rename %s to %s", tmp, target);
+		return store_fail(st, errno, "rename %s to %s", tmp, target);
 	if ((parent = strdup(target)) == NULL)
-		return fail(st, ENOMEM, "backup to %s", target);
+		return store_fail(st, ENOMEM, "backup to %s", target);
 	if ((slash = strrchr(parent, '/')) != NULL)
 		slash[slash == parent] = '\0';
 	rc = sync_dir(slash != NULL ? parent : ".");
 	free(parent);
-	return rc == 0 ? STORE_OK : fail(st, rc, "sync the directory "
+	return rc == 0 ? STORE_OK : store_fail(st, rc, "sync the directory "
 	    "of %s", target);
 }
 
@@ -1434,7 +1542,7 @@ store_backup(struct store *st, const char *dir)
 	int rc;
 
 	if (bad_str(dir)) {
-		set_msg(st, "no target directory given");
+		store_set_msg(st, "no target directory given");
 		return STORE_ERR;
 	}
 	if ((rc = backup_paths(st, dir, target, tmp, sizeof(tmp))) !=
@@ -1442,11 +1550,11 @@ store_backup(struct store *st, const char *dir)
 	    (rc = clear_partial(st, tmp)) != STORE_OK)
 		return rc;
 	if (mkdir(tmp, DIR_MODE) != 0)
-		return fail(st, errno, "create %s", tmp);
+		return store_fail(st, errno, "create %s", tmp);
 	if ((rc = st->env->txn_checkpoint(st->env, 0, 0, 0)) != 0)
-		rc = fail(st, rc, "checkpoint before the backup");
+		rc = store_fail(st, rc, "checkpoint before the backup");
 	else if ((rc = st->env->backup(st->env, tmp, DB_EXCL)) != 0)
-		rc = fail(st, rc, "backup to %s", tmp);
+		rc = store_fail(st, rc, "backup to %s", tmp);
 	else if ((rc = backup_recover(st, tmp)) == STORE_OK)
 		rc = backup_publish(st, tmp, target);
 	if (rc != STORE_OK) {
@@ -1495,16 +1603,16 @@ store_room_get(struct store *st, const char *room, char **json)
 
 	*json = NULL;
 	if (bad_str(room))
-		return fail(st, EINVAL, "room get: empty room JID");
+		return store_fail(st, EINVAL, "room get: empty room JID");
 	rc = read_one(st, D_ROOMS, room, strlen(room), NULL, &d);
 	if (rc == DB_NOTFOUND)
 		return STORE_NOTFOUND;
 	if (rc != 0)
-		return fail(st, rc, "room get %s: rooms.db", room);
+		return store_fail(st, rc, "room get %s: rooms.db", room);
 	*json = dupz(d.data, d.size);
 	free(d.data);
 	if (*json == NULL)
-		return fail(st, ENOMEM, "room get %s", room);
+		return store_fail(st, ENOMEM, "room get %s", room);
 	return STORE_OK;
 }
 
@@ -1552,20 +1660,20 @@ store_aff_get(struct store *st, const char *room, const char *bare,
 	if (reason != NULL)
 		*reason = NULL;
 	if (bad_str(room) || bad_str(bare))
-		return fail(st, EINVAL, "aff get: empty room or JID");
+		return store_fail(st, EINVAL, "aff get: empty room or JID");
 	if (key_join(&k, room, bare, strlen(bare)) != 0)
-		return fail(st, ENOMEM, "aff get %s %s", room, bare);
+		return store_fail(st, ENOMEM, "aff get %s %s", room, bare);
 	rc = read_one(st, D_AFFS, k.p, k.len, NULL, &d);
 	free(k.p);
 	if (rc == DB_NOTFOUND)
 		return STORE_NOTFOUND;
 	if (rc != 0)
-		return fail(st, rc, "aff get %s %s: affs.db", room, bare);
+		return store_fail(st, rc, "aff get %s %s: affs.db", room, bare);
 	rc = aff_out(&d, aff, nick, reason);
 	free(d.data);
 	if (rc != 0)
-		return fail(st, rc, "aff get %s %s: affiliation record", room,
-		    bare);
+		return store_fail(st, rc, "aff get %s %s: affiliation record",
+		    room, bare);
 	return STORE_OK;
 }
 
@@ -1604,12 +1712,13 @@ store_nick_owner(struct store *st, const char *room, const char *nick,
 
 	*bare = NULL;
 	if (bad_str(room) || bad_str(nick))
-		return fail(st, EINVAL, "nick owner: empty room or nick");
+		return store_fail(st, EINVAL, "nick owner: empty room or nick");
 	rc = nick_lookup(st, room, nick, bare);
 	if (rc == DB_NOTFOUND)
 		return STORE_NOTFOUND;
 	if (rc != 0)
-		return fail(st, rc, "nick owner %s/%s: nicks.db", room, nick);
+		return store_fail(st, rc, "nick owner %s/%s: nicks.db", room,
+		    nick);
 	return STORE_OK;
 }
 
@@ -1623,7 +1732,7 @@ store_room_count(struct store *st, size_t *rooms, size_t *pub)
 	int i, rc = 0;
 
 	if ((rc = rtxn_begin(st, &txn)) != 0)
-		return fail(st, rc, "room count");
+		return store_fail(st, rc, "room count");
 	for (i = 0; i < 2 && rc == 0; i++) {
 		if (out[i] == NULL)
 			continue;
@@ -1636,7 +1745,7 @@ store_room_count(struct store *st, size_t *rooms, size_t *pub)
 	}
 	rtxn_end(st, txn);
 	if (rc != 0)
-		return fail(st, rc, "room count: stat %s",
+		return store_fail(st, rc, "room count: stat %s",
 		    dbdefs[which[i - 1]].file);
 	return STORE_OK;
 }
@@ -1788,8 +1897,8 @@ room_scan(struct store *st, enum dbi i, const char *after, room_cb cb,
 	}
 	scan_free(&s);
 	if (rc != 0 && rc != DB_NOTFOUND)
-		return fail(st, rc, "iterate %s after \"%s\"", dbdefs[i].file,
-		    after != NULL ? after : "");
+		return store_fail(st, rc, "iterate %s after \"%s\"",
+		    dbdefs[i].file, after != NULL ? after : "");
 	return STORE_OK;
 }
 
@@ -1837,9 +1946,9 @@ store_aff_iter(struct store *st, const char *room, aff_cb cb, void *arg)
 	int rc, stop = 0;
 
 	if (bad_str(room))
-		return fail(st, EINVAL, "aff iterate: empty room JID");
+		return store_fail(st, EINVAL, "aff iterate: empty room JID");
 	if (key_join(&pfx, room, NULL, 0) != 0)
-		return fail(st, ENOMEM, "aff iterate %s", room);
+		return store_fail(st, ENOMEM, "aff iterate %s", room);
 	scan_init(&s, st, D_AFFS);
 	s.pfx = pfx.p;
 	s.pfxlen = pfx.len;
@@ -1850,7 +1959,7 @@ store_aff_iter(struct store *st, const char *room, aff_cb cb, void *arg)
 	scan_free(&s);
 	free(pfx.p);
 	if (rc != 0 && rc != DB_NOTFOUND)
-		return fail(st, rc, "aff iterate %s: affs.db", room);
+		return store_fail(st, rc, "aff iterate %s: affs.db", room);
 	return STORE_OK;
 }
 
@@ -1861,7 +1970,7 @@ store_user_iter(struct store *st, const char *bare, aff_cb cb, void *arg)
 	int rc = 0, stop = 0;
 
 	if (bad_str(bare))
-		return fail(st, EINVAL, "user iterate: empty JID");
+		return store_fail(st, EINVAL, "user iterate: empty JID");
 	scan_init(&s, st, D_USERS);
 	s.dup = true;
 	s.pfx = bare;
@@ -1871,7 +1980,7 @@ store_user_iter(struct store *st, const char *bare, aff_cb cb, void *arg)
 		    &stop);
 	scan_free(&s);
 	if (rc != 0 && rc != DB_NOTFOUND)
-		return fail(st, rc, "user iterate %s: users.db", bare);
+		return store_fail(st, rc, "user iterate %s: users.db", bare);
 	return STORE_OK;
 }
 
@@ -1889,7 +1998,7 @@ store_nick_iter(struct store *st, const char *after_room,
 
 	if (after_room != NULL && key_join(&from, after_room, after_nick ?
 	    after_nick : "", after_nick ? strlen(after_nick) : 0) != 0)
-		return fail(st, ENOMEM, "iterate nicks.db");
+		return store_fail(st, ENOMEM, "iterate nicks.db");
 	scan_init(&s, st, D_NICKS);
 	rc = scan_from(&s, from.p, from.len, false);
 	free(from.p);
@@ -1913,7 +2022,7 @@ store_nick_iter(struct store *st, const char *after_room,
 	}
 	scan_free(&s);
 	if (rc != 0 && rc != DB_NOTFOUND)
-		return fail(st, rc, "iterate nicks.db");
+		return store_fail(st, rc, "iterate nicks.db");
 	return STORE_OK;
 }
 
@@ -1929,7 +2038,9 @@ hist_back(DBC *c, struct scan *s, size_t max, size_t *n)
 
 	*n = 0;
 	k.flags = DB_DBT_REALLOC;
-	d.flags = DB_DBT_PARTIAL;	/* keys are all we need */
+	/* Keys are all we need; an empty buffer of our own takes the
+	 * partial's zero bytes, as a DB_THREAD (replicated) handle wants. */
+	d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
 	if ((rc = dbt_load(&k, s->pfx, s->pfxlen)) != 0)
 		return rc;
 	((char *)k.data)[s->pfxlen - 1] = '\1';	/* just past "room\0..." */
@@ -1991,9 +2102,10 @@ store_history_iter(struct store *st, const char *room, size_t max,
 	int rc, stop = 0;
 
 	if (bad_str(room))
-		return fail(st, EINVAL, "history iterate: empty room JID");
+		return store_fail(st, EINVAL,
+		    "history iterate: empty room JID");
 	if (key_join(&pfx, room, NULL, 0) != 0)
-		return fail(st, ENOMEM, "history iterate %s", room);
+		return store_fail(st, ENOMEM, "history iterate %s", room);
 	scan_init(&s, st, D_HISTORY);
 	s.pfx = pfx.p;
 	s.pfxlen = pfx.len;
@@ -2004,7 +2116,8 @@ store_history_iter(struct store *st, const char *room, size_t max,
 	scan_free(&s);
 	free(pfx.p);
 	if (rc != 0 && rc != DB_NOTFOUND)
-		return fail(st, rc, "history iterate %s: history.db", room);
+		return store_fail(st, rc, "history iterate %s: history.db",
+		    room);
 	return STORE_OK;
 }
 
@@ -2022,7 +2135,7 @@ del_range(DB *db, DB_TXN *txn, const struct key *lo, size_t pfxlen,
 	int rc, crc;
 
 	k.flags = DB_DBT_REALLOC;
-	d.flags = DB_DBT_PARTIAL;
+	d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
 	if ((rc = dbt_load(&k, lo->p, lo->len)) != 0)
 		return rc;
 	if ((rc = db->cursor(db, txn, &c, 0)) != 0) {
@@ -2068,9 +2181,9 @@ json_check(struct store *st, enum dbi i, const char *key, const char *json)
 
 	if ((o = json_loads(json, 0, &e)) == NULL) {
 		if (json_errno(&e) == ENOMEM)
-			return fail(st, ENOMEM, "put %s: %s", key,
+			return store_fail(st, ENOMEM, "put %s: %s", key,
 			    dbdefs[i].file);
-		set_msg(st, "put %s: %s: record is not valid JSON: %s "
+		store_set_msg(st, "put %s: %s: record is not valid JSON: %s "
 		    "(line %d, column %d)", key, dbdefs[i].file, e.text, e.line,
 		    e.column);
 		return STORE_ERR;
@@ -2078,8 +2191,8 @@ json_check(struct store *st, enum dbi i, const char *key, const char *json)
 	ok = json_is_object(o);
 	json_decref(o);
 	if (!ok) {
-		set_msg(st, "put %s: %s: record is not a JSON object", key,
-		    dbdefs[i].file);
+		store_set_msg(st, "put %s: %s: record is not a JSON object",
+		    key, dbdefs[i].file);
 		return STORE_ERR;
 	}
 	return STORE_OK;
@@ -2093,12 +2206,13 @@ store_room_put(struct store_txn *t, const char *room, const char *json)
 	if (t == NULL)
 		return STORE_ERR;
 	if (bad_str(room) || bad_str(json))
-		return fail(t->st, EINVAL, "room put: empty room JID or record");
+		return store_fail(t->st, EINVAL,
+		    "room put: empty room JID or record");
 	if ((rc = json_check(t->st, D_ROOMS, room, json)) != STORE_OK)
 		return rc;
 	if ((rc = put_one(t, D_ROOMS, room, strlen(room), json,
 	    strlen(json))) != 0)
-		return fail(t->st, rc, "room put %s: rooms.db", room);
+		return store_fail(t->st, rc, "room put %s: rooms.db", room);
 	return STORE_OK;
 }
 
@@ -2137,15 +2251,15 @@ store_room_del(struct store_txn *t, const char *room)
 	if (t == NULL)
 		return STORE_ERR;
 	if (bad_str(room))
-		return fail(t->st, EINVAL, "room delete: empty room JID");
+		return store_fail(t->st, EINVAL, "room delete: empty room JID");
 	if ((rc = sub_begin(t, &child)) != 0)
-		return fail(t->st, rc, "room delete %s", room);
+		return store_fail(t->st, rc, "room delete %s", room);
 	rc = room_del_txn(t, child, room);
 	absent = rc == DB_NOTFOUND;
 	/* An absent room record still lets stray affiliations, history,
 	 * hats and avatar under its name go. */
 	if ((rc = sub_end(child, absent ? 0 : rc)) != 0)
-		return fail(t->st, rc, "room delete %s", room);
+		return store_fail(t->st, rc, "room delete %s", room);
 	return absent ? STORE_NOTFOUND : STORE_OK;
 }
 
@@ -2219,20 +2333,21 @@ store_aff_put(struct store_txn *t, const char *room, const char *bare,
 		return STORE_ERR;
 	if (bad_str(room) || bad_str(bare) || rec == NULL ||
 	    store_aff_name(rec->aff) == NULL)
-		return fail(t->st, EINVAL, "aff put: bad room, JID or "
+		return store_fail(t->st, EINVAL, "aff put: bad room, JID or "
 		    "affiliation");
 	if (key_join(&k, room, bare, strlen(bare)) != 0)
-		return fail(t->st, ENOMEM, "aff put %s %s", room, bare);
+		return store_fail(t->st, ENOMEM, "aff put %s %s", room, bare);
 	rc = rec->aff == AFF_NONE ? aff_del(t, &k) :
 	    aff_write(t, &k, room, bare, rec);
 	free(k.p);
 	if (rc == NICK_TAKEN) {
-		set_msg(t->st, "aff put %s %s: nick \"%s\" is reserved by "
+		store_set_msg(t->st,
+		    "aff put %s %s: nick \"%s\" is reserved by "
 		    "another JID", room, bare, rec->nick);
 		return STORE_CONFLICT;
 	}
 	if (rc != 0)
-		return fail(t->st, rc, "aff put %s %s (%s)", room, bare,
+		return store_fail(t->st, rc, "aff put %s %s (%s)", room, bare,
 		    store_aff_name(rec->aff));
 	return STORE_OK;
 }
@@ -2247,14 +2362,15 @@ store_history_add(struct store_txn *t, const char *room, uint64_t seq,
 	if (t == NULL)
 		return STORE_ERR;
 	if (bad_str(room) || json == NULL)
-		return fail(t->st, EINVAL, "history add: empty room JID or "
+		return store_fail(t->st, EINVAL,
+		    "history add: empty room JID or "
 		    "record");
 	if (key_hist(&k, room, seq) != 0)
-		return fail(t->st, ENOMEM, "history add %s", room);
+		return store_fail(t->st, ENOMEM, "history add %s", room);
 	rc = put_one(t, D_HISTORY, k.p, k.len, json, strlen(json));
 	free(k.p);
 	if (rc != 0)
-		return fail(t->st, rc, "history add %s #%llu: history.db",
+		return store_fail(t->st, rc, "history add %s #%llu: history.db",
 		    room, (unsigned long long)seq);
 	return STORE_OK;
 }
@@ -2269,12 +2385,13 @@ store_history_trim(struct store_txn *t, const char *room, uint64_t keep_from)
 	if (t == NULL)
 		return STORE_ERR;
 	if (bad_str(room))
-		return fail(t->st, EINVAL, "history trim: empty room JID");
+		return store_fail(t->st, EINVAL,
+		    "history trim: empty room JID");
 	if (key_join(&lo, room, NULL, 0) != 0)
-		return fail(t->st, ENOMEM, "history trim %s", room);
+		return store_fail(t->st, ENOMEM, "history trim %s", room);
 	if (key_hist(&hi, room, keep_from) != 0) {
 		free(lo.p);
-		return fail(t->st, ENOMEM, "history trim %s", room);
+		return store_fail(t->st, ENOMEM, "history trim %s", room);
 	}
 	if ((rc = sub_begin(t, &child)) == 0)
 		rc = sub_end(child, del_range(t->st->db[D_HISTORY], child, &lo,
@@ -2282,8 +2399,8 @@ store_history_trim(struct store_txn *t, const char *room, uint64_t keep_from)
 	free(lo.p);
 	free(hi.p);
 	if (rc != 0)
-		return fail(t->st, rc, "history trim %s before #%llu", room,
-		    (unsigned long long)keep_from);
+		return store_fail(t->st, rc, "history trim %s before #%llu",
+		    room, (unsigned long long)keep_from);
 	return STORE_OK;
 }
 
@@ -2362,7 +2479,7 @@ store_arch_room_get(struct store *st, const char *room,
 
 	memset(ar, 0, sizeof(*ar));
 	if (bad_str(room))
-		return fail(st, EINVAL, "archive: empty room JID");
+		return store_fail(st, EINVAL, "archive: empty room JID");
 	rc = read_one(st, D_ARCH_ROOMS, room, strlen(room), NULL, &d);
 	if (rc == DB_NOTFOUND)
 		return STORE_NOTFOUND;
@@ -2371,7 +2488,7 @@ store_arch_room_get(struct store *st, const char *room,
 		free(d.data);
 	}
 	if (rc != 0)
-		return fail(st, rc, "archive %s: arch_rooms.db", room);
+		return store_fail(st, rc, "archive %s: arch_rooms.db", room);
 	return STORE_OK;
 }
 
@@ -2399,11 +2516,11 @@ store_arch_room_put(struct store_txn *t, const char *room,
 	if (t == NULL)
 		return STORE_ERR;
 	if (bad_str(room))
-		return fail(t->st, EINVAL, "archive: empty room JID");
+		return store_fail(t->st, EINVAL, "archive: empty room JID");
 	if ((rc = sub_begin(t, &child)) == 0)
 		rc = sub_end(child, aroom_put(t, child, room, ar));
 	if (rc != 0)
-		return fail(t->st, rc, "archive %s: arch_rooms.db", room);
+		return store_fail(t->st, rc, "archive %s: arch_rooms.db", room);
 	return STORE_OK;
 }
 
@@ -2455,7 +2572,8 @@ store_arch_room_open(struct store_txn *t, const char *room,
 		rc = sub_end(child, rc);
 	}
 	if (rc != 0)
-		return fail(t->st, rc, "archive %s: allocate an archive", room);
+		return store_fail(t->st, rc, "archive %s: allocate an archive",
+		    room);
 	return STORE_OK;
 }
 
@@ -2530,7 +2648,7 @@ sid_taken(struct store *st, DB_TXN *txn, uint32_t aid, const char *sid)
 	memcpy(key + 4, sid, sl);
 	dbt_in(&k, key, 4 + sl);
 	memset(&d, 0, sizeof(d));
-	d.flags = DB_DBT_PARTIAL;
+	d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
 	rc = db->get(db, txn, &k, &d, 0);
 	if (rc == 0)
 		return DB_KEYEXIST;
@@ -2548,13 +2666,13 @@ store_arch_add(struct store_txn *t, const char *room,
 	if (t == NULL)
 		return STORE_ERR;
 	if (bad_str(r->sid) || r->seq <= ar->last)
-		return fail(t->st, EINVAL, "archive %s: a record needs a "
+		return store_fail(t->st, EINVAL, "archive %s: a record needs a "
 		    "stanza-id and a sequence after the last", room);
 	next.count++;
 	next.bytes += arec_size(r);
 	next.last = r->seq;
 	if ((rc = sub_begin(t, &child)) != 0)
-		return fail(t->st, rc, "archive %s: add", room);
+		return store_fail(t->st, rc, "archive %s: add", room);
 	rc = arch_put(t, child, ar->aid, r, DB_NOOVERWRITE);
 	if (rc == 0)
 		rc = aroom_put(t, child, room, &next);
@@ -2566,7 +2684,7 @@ store_arch_add(struct store_txn *t, const char *room,
 	    sid_taken(t->st, t->txn, ar->aid, r->sid) == DB_KEYEXIST)
 		return STORE_CONFLICT;
 	if (rc != 0)
-		return fail(t->st, rc, "archive %s: add", room);
+		return store_fail(t->st, rc, "archive %s: add", room);
 	*ar = next;
 	return STORE_OK;
 }
@@ -2634,7 +2752,7 @@ store_arch_get(struct store *st, uint32_t aid, const char *sid,
 		free(d.data);
 	}
 	if (rc != 0)
-		return fail(st, rc, "archive: look up stanza-id %s", sid);
+		return store_fail(st, rc, "archive: look up stanza-id %s", sid);
 	return STORE_OK;
 }
 
@@ -2651,12 +2769,13 @@ store_arch_replace(struct store_txn *t, const char *room,
 		return STORE_ERR;
 	next.bytes = next.bytes + arec_size(r) - oldsize;
 	if ((rc = sub_begin(t, &child)) != 0)
-		return fail(t->st, rc, "archive %s: replace", room);
+		return store_fail(t->st, rc, "archive %s: replace", room);
 	rc = arch_put(t, child, ar->aid, r, 0);
 	if (rc == 0)
 		rc = aroom_put(t, child, room, &next);
 	if ((rc = sub_end(child, rc)) != 0)
-		return fail(t->st, rc, "archive %s: replace %s", room, r->sid);
+		return store_fail(t->st, rc, "archive %s: replace %s", room,
+		    r->sid);
 	*ar = next;
 	return STORE_OK;
 }
@@ -2802,13 +2921,14 @@ store_arch_page(struct store *st, const struct store_arch_query *q,
 	if (q->lo > q->hi || q->max == 0)
 		return STORE_OK;
 	if ((rc = rtxn_begin(st, &txn)) != 0)
-		return fail(st, rc, "archive: read");
+		return store_fail(st, rc, "archive: read");
 	rc = page_walk(st, txn, q, out, n, more);
 	rtxn_end(st, txn);
 	if (rc != 0) {
 		items_free(out, *n);
 		*n = 0;
-		return fail(st, rc, "archive: read %s", q->nick ? "by nick" :
+		return store_fail(st, rc, "archive: read %s",
+		    q->nick ? "by nick" :
 		    "a page");
 	}
 	return STORE_OK;
@@ -2865,7 +2985,7 @@ store_arch_trim(struct store_txn *t, const char *room,
 	if (t == NULL)
 		return STORE_ERR;
 	if ((rc = sub_begin(t, &child)) != 0)
-		return fail(t->st, rc, "archive %s: trim", room);
+		return store_fail(t->st, rc, "archive %s: trim", room);
 	rc = arch_del_below(t->st, child, ar->aid, before, max, n, &bytes);
 	if (rc == 0 && *n > 0) {
 		next.count = next.count > *n ? next.count - *n : 0;
@@ -2874,7 +2994,7 @@ store_arch_trim(struct store_txn *t, const char *room,
 	}
 	if ((rc = sub_end(child, rc)) != 0) {
 		*n = 0;
-		return fail(t->st, rc, "archive %s: trim", room);
+		return store_fail(t->st, rc, "archive %s: trim", room);
 	}
 	*ar = next;
 	return STORE_OK;
@@ -2901,7 +3021,7 @@ store_arch_drop(struct store_txn *t, const char *room)
 	if ((rc = store_arch_room_get(t->st, room, &ar)) != STORE_OK)
 		return rc;
 	if ((rc = sub_begin(t, &child)) != 0)
-		return fail(t->st, rc, "archive %s: drop", room);
+		return store_fail(t->st, rc, "archive %s: drop", room);
 	dbt_in(&k, room, strlen(room));
 	rc = t->st->db[D_ARCH_ROOMS]->del(t->st->db[D_ARCH_ROOMS], child, &k,
 	    0);
@@ -2914,7 +3034,7 @@ store_arch_drop(struct store_txn *t, const char *room)
 		rc = t->st->db[D_META]->put(t->st->db[D_META], child, &k, &d,
 		    0);
 	if ((rc = sub_end(child, rc)) != 0)
-		return fail(t->st, rc, "archive %s: drop", room);
+		return store_fail(t->st, rc, "archive %s: drop", room);
 	return STORE_OK;
 }
 
@@ -2961,7 +3081,7 @@ store_arch_reap(struct store_txn *t, size_t max, size_t *n)
 	if (t == NULL)
 		return STORE_ERR;
 	if ((rc = sub_begin(t, &child)) != 0)
-		return fail(t->st, rc, "archive: reap");
+		return store_fail(t->st, rc, "archive: reap");
 	rc = first_doomed(t->st->db[D_META], child, &aid);
 	if (rc == 0)
 		rc = arch_del_below(t->st, child, aid, UINT64_MAX, max, n,
@@ -2974,7 +3094,7 @@ store_arch_reap(struct store_txn *t, size_t max, size_t *n)
 	}
 	if ((rc = sub_end(child, rc == DB_NOTFOUND ? 0 : rc)) != 0) {
 		*n = 0;
-		return fail(t->st, rc, "archive: reap");
+		return store_fail(t->st, rc, "archive: reap");
 	}
 	return STORE_OK;
 }
@@ -3003,7 +3123,7 @@ store_arch_room_iter(struct store *st, const char *after,
 	}
 	scan_free(&s);
 	if (rc != 0 && rc != DB_NOTFOUND)
-		return fail(st, rc, "archive: iterate arch_rooms.db");
+		return store_fail(st, rc, "archive: iterate arch_rooms.db");
 	return STORE_OK;
 }
 
@@ -3019,17 +3139,18 @@ rec_get(struct store *st, enum dbi i, const char *key, void **val,
 	*val = NULL;
 	*len = 0;
 	if (bad_str(key))
-		return fail(st, EINVAL, "%s: empty key", dbdefs[i].file);
+		return store_fail(st, EINVAL, "%s: empty key", dbdefs[i].file);
 	rc = read_one(st, i, key, strlen(key), NULL, &d);
 	if (rc == DB_NOTFOUND)
 		return STORE_NOTFOUND;
 	if (rc != 0)
-		return fail(st, rc, "get %s: %s", key, dbdefs[i].file);
+		return store_fail(st, rc, "get %s: %s", key, dbdefs[i].file);
 	*val = dupz(d.data, d.size);
 	*len = d.size;
 	free(d.data);
 	if (*val == NULL)
-		return fail(st, ENOMEM, "get %s: %s", key, dbdefs[i].file);
+		return store_fail(st, ENOMEM, "get %s: %s", key,
+		    dbdefs[i].file);
 	return STORE_OK;
 }
 
@@ -3042,10 +3163,10 @@ rec_put(struct store_txn *t, enum dbi i, const char *key, const void *val,
 	if (t == NULL)
 		return STORE_ERR;
 	if (bad_str(key) || val == NULL || len == 0)
-		return fail(t->st, EINVAL, "%s: empty key or record",
+		return store_fail(t->st, EINVAL, "%s: empty key or record",
 		    dbdefs[i].file);
 	if ((rc = put_one(t, i, key, strlen(key), val, len)) != 0)
-		return fail(t->st, rc, "put %s: %s", key, dbdefs[i].file);
+		return store_fail(t->st, rc, "put %s: %s", key, dbdefs[i].file);
 	return STORE_OK;
 }
 
@@ -3061,16 +3182,19 @@ rec_del(struct store_txn *t, enum dbi i, const char *key)
 	if (t == NULL)
 		return STORE_ERR;
 	if (bad_str(key))
-		return fail(t->st, EINVAL, "%s: empty key", dbdefs[i].file);
+		return store_fail(t->st, EINVAL, "%s: empty key",
+		    dbdefs[i].file);
 	db = t->st->db[i];
 	dbt_in(&k, key, strlen(key));
 	if ((rc = sub_begin(t, &child)) != 0)
-		return fail(t->st, rc, "delete %s: %s", key, dbdefs[i].file);
+		return store_fail(t->st, rc, "delete %s: %s", key,
+		    dbdefs[i].file);
 	rc = db->del(db, child, &k, 0);
 	if ((rc = sub_end(child, rc)) == DB_NOTFOUND)
 		return STORE_NOTFOUND;
 	if (rc != 0)
-		return fail(t->st, rc, "delete %s: %s", key, dbdefs[i].file);
+		return store_fail(t->st, rc, "delete %s: %s", key,
+		    dbdefs[i].file);
 	return STORE_OK;
 }
 
@@ -3122,7 +3246,7 @@ store_avatar_get(struct store *st, const char *room, struct store_avatar *a)
 		return rc;
 	if (len < 2 || v[0] != AVATAR_VERSION || (size_t)v[1] + 2 >= len) {
 		free(v);
-		set_msg(st, "avatar of %s: unreadable record", room);
+		store_set_msg(st, "avatar of %s: unreadable record", room);
 		return STORE_ERR;
 	}
 	a->len = len - 2 - v[1];
@@ -3130,7 +3254,7 @@ store_avatar_get(struct store *st, const char *room, struct store_avatar *a)
 	    (a->data = malloc(a->len)) == NULL) {
 		free(v);
 		store_avatar_free(a);
-		return fail(st, ENOMEM, "avatar of %s", room);
+		return store_fail(st, ENOMEM, "avatar of %s", room);
 	}
 	memcpy(a->data, v + 2 + v[1], a->len);
 	free(v);
@@ -3148,10 +3272,11 @@ store_avatar_put(struct store_txn *t, const char *room,
 	if (t == NULL)
 		return STORE_ERR;
 	if (tl == 0 || tl > 0xff || a->len == 0)
-		return fail(t->st, EINVAL, "avatar of %s: a type of 1 to 255 "
+		return store_fail(t->st, EINVAL,
+		    "avatar of %s: a type of 1 to 255 "
 		    "bytes and an image are needed", room);
 	if ((v = malloc(2 + tl + a->len)) == NULL)
-		return fail(t->st, ENOMEM, "avatar of %s", room);
+		return store_fail(t->st, ENOMEM, "avatar of %s", room);
 	v[0] = AVATAR_VERSION;
 	v[1] = (unsigned char)tl;
 	memcpy(v + 2, a->type, tl);
@@ -3247,20 +3372,22 @@ store_hat_put(struct store_txn *t, const char *room, const char *bare,
 	if (t == NULL)
 		return STORE_ERR;
 	if (bad_str(room) || bad_str(bare) || bad_str(uri))
-		return fail(t->st, EINVAL, "hat put: empty room, JID or URI");
+		return store_fail(t->st, EINVAL,
+		    "hat put: empty room, JID or URI");
 	o = json_pack("{s:i,s:s}", "v", 1, "title", title != NULL ? title :
 	    "");
 	json = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (json == NULL || key_hat(&k, room, bare, uri) != 0) {
 		free(json);
-		return fail(t->st, ENOMEM, "hat put %s %s", room, bare);
+		return store_fail(t->st, ENOMEM, "hat put %s %s", room, bare);
 	}
 	rc = put_one(t, D_HATS, k.p, k.len, json, strlen(json));
 	free(k.p);
 	free(json);
 	if (rc != 0)
-		return fail(t->st, rc, "hat put %s %s: hats.db", room, bare);
+		return store_fail(t->st, rc, "hat put %s %s: hats.db", room,
+		    bare);
 	return STORE_OK;
 }
 
@@ -3276,10 +3403,12 @@ store_hat_del(struct store_txn *t, const char *room, const char *bare,
 	if (t == NULL)
 		return STORE_ERR;
 	if (bad_str(room) || bad_str(bare) || bad_str(uri))
-		return fail(t->st, EINVAL, "hat delete: empty room, JID or "
+		return store_fail(t->st, EINVAL,
+		    "hat delete: empty room, JID or "
 		    "URI");
 	if (key_hat(&k, room, bare, uri) != 0)
-		return fail(t->st, ENOMEM, "hat delete %s %s", room, bare);
+		return store_fail(t->st, ENOMEM, "hat delete %s %s", room,
+		    bare);
 	dbt_in(&key, k.p, k.len);
 	if ((rc = sub_begin(t, &child)) == 0)
 		rc = sub_end(child, t->st->db[D_HATS]->del(t->st->db[D_HATS],
@@ -3288,7 +3417,8 @@ store_hat_del(struct store_txn *t, const char *room, const char *bare,
 	if (rc == DB_NOTFOUND)
 		return STORE_NOTFOUND;
 	if (rc != 0)
-		return fail(t->st, rc, "hat delete %s %s: hats.db", room, bare);
+		return store_fail(t->st, rc, "hat delete %s %s: hats.db", room,
+		    bare);
 	return STORE_OK;
 }
 
@@ -3333,9 +3463,9 @@ store_hat_iter(struct store *st, const char *room,
 	int rc, stop = 0;
 
 	if (bad_str(room))
-		return fail(st, EINVAL, "hat iterate: empty room JID");
+		return store_fail(st, EINVAL, "hat iterate: empty room JID");
 	if (key_join(&pfx, room, NULL, 0) != 0)
-		return fail(st, ENOMEM, "hat iterate %s", room);
+		return store_fail(st, ENOMEM, "hat iterate %s", room);
 	scan_init(&s, st, D_HATS);
 	s.pfx = pfx.p;
 	s.pfxlen = pfx.len;
@@ -3345,9 +3475,10 @@ store_hat_iter(struct store *st, const char *room,
 	scan_free(&s);
 	free(pfx.p);
 	if (rc != 0 && rc != DB_NOTFOUND)
-		return fail(st, rc, "hat iterate %s: hats.db", room);
+		return store_fail(st, rc, "hat iterate %s: hats.db", room);
 	return STORE_OK;
 }
+
 
 /* ---- the audit trail ---- */
 
@@ -3422,12 +3553,12 @@ store_audit_put(struct store_txn *t, const struct store_audit_rec *r)
 	for (i = 0; i < AUDIT_FIELDS; i++) {
 		len[i] = strlen(audit_field(r, i));
 		if (len[i] > 0xffff)
-			return fail(t->st, EINVAL, "audit: a field of %zu bytes",
-			    len[i]);
+			return store_fail(t->st, EINVAL,
+			    "audit: a field of %zu bytes", len[i]);
 		total += 2 + len[i];
 	}
 	if ((b = malloc(total)) == NULL)
-		return fail(t->st, ENOMEM, "audit");
+		return store_fail(t->st, ENOMEM, "audit");
 	for (p = b, i = 0; i < AUDIT_FIELDS; i++) {
 		*p++ = (unsigned char)(len[i] >> 8);
 		*p++ = (unsigned char)(len[i] & 0xff);
@@ -3441,7 +3572,7 @@ store_audit_put(struct store_txn *t, const struct store_audit_rec *r)
 	    DB_NOOVERWRITE);
 	free(b);
 	if (rc != 0)
-		return fail(t->st, rc, "audit: record %s on %s",
+		return store_fail(t->st, rc, "audit: record %s on %s",
 		    audit_field(r, 3), audit_field(r, 0));
 	return STORE_OK;
 }
@@ -3595,14 +3726,14 @@ store_audit_page(struct store *st, const struct store_audit_query *q,
 	if (q->lo > q->hi || q->max == 0)
 		return STORE_OK;
 	if ((rc = rtxn_begin(st, &txn)) != 0)
-		return fail(st, rc, "audit: read");
+		return store_fail(st, rc, "audit: read");
 	rc = audit_walk(st, txn, q, out, n, more, seen);
 	rtxn_end(st, txn);
 	if (rc != 0) {
 		for (i = 0; i < *n; i++)
 			store_audit_rec_free(&out[i]);
 		*n = 0;
-		return fail(st, rc, "audit: read");
+		return store_fail(st, rc, "audit: read");
 	}
 	return STORE_OK;
 }
@@ -3621,7 +3752,7 @@ store_audit_trim(struct store_txn *t, uint64_t before, size_t max, size_t *n)
 	db = t->st->db[D_AUDIT];
 	k.flags = d.flags = DB_DBT_REALLOC;
 	if ((rc = db->cursor(db, t->txn, &c, 0)) != 0)
-		return fail(t->st, rc, "audit: trim");
+		return store_fail(t->st, rc, "audit: trim");
 	rc = c->get(c, &k, &d, DB_FIRST);
 	while (rc == 0 && *n < max && k.size == AUDIT_KEY &&
 	    be64(k.data) < before) {
@@ -3636,7 +3767,7 @@ store_audit_trim(struct store_txn *t, uint64_t before, size_t max, size_t *n)
 	free(d.data);
 	if (rc != 0 && rc != DB_NOTFOUND) {
 		*n = 0;
-		return fail(t->st, rc, "audit: trim");
+		return store_fail(t->st, rc, "audit: trim");
 	}
 	return STORE_OK;
 }

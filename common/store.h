@@ -75,6 +75,10 @@
  *                  and read by mucd/blocklist.c)
  * A room's avatar and hats go with the room (store_room_del); its
  * tombstone and the archive (see above) follow rules of their own.
+ *
+ * Replicated (see storerepl.c), one more record:
+ *   meta.db        "repl_barrier" -> a counter the master writes to ask
+ *                  the group for acknowledgements
  */
 #ifndef MUCD_STORE_H
 #define MUCD_STORE_H
@@ -83,6 +87,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "conf.h"
 
 #define STORE_SCHEMA_VERSION	1
 
@@ -94,7 +100,9 @@ enum store_rc {
 	STORE_ERR = -1,		/* I/O, corruption, OOM: see store_errmsg */
 	STORE_FULL = -2,	/* ENOSPC / EDQUOT: disk or quota full */
 	STORE_LOCKED = -3,	/* another process holds the datadir */
-	STORE_VERSION = -4	/* schema newer than this program */
+	STORE_VERSION = -4,	/* schema newer than this program */
+	STORE_UNACKED = -5	/* replicated: committed here, but the group
+				   did not acknowledge it in time */
 };
 
 enum store_aff { AFF_NONE = 0, AFF_OUTCAST, AFF_MEMBER, AFF_ADMIN, AFF_OWNER };
@@ -103,12 +111,23 @@ struct store;
 struct store_txn;
 struct store_lock;
 
+/* A replicated store: this site and the group (see storerepl.c). */
+struct store_repl_opts {
+	const char	*local;		/* HOST:PORT this site listens on */
+	char *const	*peers;		/* the other sites, HOST:PORT */
+	size_t		 npeers;
+	unsigned	 priority;	/* in elections; 0: never the master */
+	enum repl_acks	 acks;		/* who must have a change */
+	bool		 strict;	/* two sites: never elect with one */
+};
+
 struct store_opts {
 	size_t	 cache_size;	/* mpool bytes; 0: a default */
 	bool	 create;	/* create the datadir/environment if absent */
 	/* From store_lock(); store_open takes it over, whatever it returns.
 	 * NULL: store_open takes the lock itself. */
 	struct store_lock *lock;
+	const struct store_repl_opts *repl;	/* NULL: not replicated */
 };
 
 struct store_aff_rec {
@@ -143,7 +162,9 @@ const char *store_errmsg(const struct store *);
  */
 bool	 store_used_reserve(const struct store *);
 
-/* Group commit point: make everything committed so far durable. */
+/* Group commit point: make everything committed so far durable and,
+ * replicated, acknowledged by the group (STORE_UNACKED when it was not:
+ * the changes stay, but must not be reported as done yet). */
 int	 store_sync(struct store *);
 /* Write transactions committed since the store was opened. */
 uint64_t store_commit_count(const struct store *);
@@ -371,6 +392,79 @@ void	 store_audit_rec_free(struct store_audit_rec *);
 /* Delete up to max of the oldest records with seq < before. */
 int	 store_audit_trim(struct store_txn *, uint64_t before, size_t max,
 	    size_t *n);
+
+/* ---- replication (storerepl.c) ---- */
+
+/*
+ * Replicated, store_open starts the site and returns at once; the
+ * databases open when the site knows its role, as store_repl_update
+ * finds. Until then (and on a replica that has no copy yet) reads fail
+ * with a message saying so, and only the master writes.
+ */
+enum store_role { STORE_ROLE_NONE, STORE_ROLE_MASTER, STORE_ROLE_REPLICA };
+
+#define STORE_ADDR_MAX		(CONF_HOST_MAX + 9)	/* "[host]:port" */
+
+/* What the Replication Manager reported (bits). */
+#define STORE_EV_ELECTED		0x0001	/* this site won */
+#define STORE_EV_NEWMASTER		0x0002	/* another site is master */
+#define STORE_EV_MASTER			0x0004	/* this site is master */
+#define STORE_EV_CLIENT			0x0008	/* this site is a replica */
+#define STORE_EV_PERM_FAILED		0x0010
+#define STORE_EV_CONNECT		0x0020
+#define STORE_EV_DISCONNECT		0x0040
+#define STORE_EV_DUPMASTER		0x0080	/* two masters met */
+#define STORE_EV_INIT_DONE		0x0100	/* copy reinitialised */
+#define STORE_EV_STARTUPDONE		0x0200	/* replica caught up */
+#define STORE_EV_ELECTION_FAILED	0x0400
+#define STORE_EV_JOIN_FAILED		0x0800
+#define STORE_EV_MASTER_FAILURE		0x1000
+#define STORE_EV_PANIC			0x2000
+
+struct store_repl_view {
+	unsigned	 events;	/* STORE_EV_* since the last update */
+	enum store_role	 role;
+	bool		 ready;		/* the databases are open */
+	bool		 writable;	/* ... as the master's */
+	char		 master[STORE_ADDR_MAX];	/* "" when unknown */
+};
+
+bool	 store_replicated(const struct store *);
+/* Readable when the Replication Manager has news; -1 if not
+ * replicated. */
+int	 store_repl_fd(const struct store *);
+/* Take the news: role, master, databases opened or closed to match. */
+int	 store_repl_update(struct store *, struct store_repl_view *);
+/* A small change of the master's own, so that the next store_sync asks
+ * the group to acknowledge everything committed so far. */
+int	 store_repl_barrier(struct store *);
+
+struct store_repl_site {
+	char		 addr[STORE_ADDR_MAX];
+	bool		 local;		/* this site */
+	bool		 connected;
+	bool		 master;
+};
+
+struct store_repl_stats {
+	enum store_role	 role;
+	char		 master[STORE_ADDR_MAX];
+	bool		 ready, startup_done;
+	unsigned	 gen;			/* the master's generation */
+	unsigned long long elections, elections_won;
+	unsigned long long election_ms;		/* how long the last took */
+	unsigned long long txns_applied;	/* by this replica */
+	unsigned long long unacknowledged;	/* commits not confirmed */
+	char		 lsn[32];		/* FILE/OFFSET: the log's end */
+	/* The master: log bytes the group has not acknowledged yet; a
+	 * replica: the gap in its log it is waiting to fill. */
+	unsigned long long lag_bytes;
+	unsigned	 nsites;
+	struct store_repl_site sites[CONF_REPL_MAX_SITES];
+};
+
+/* STORE_NOTFOUND when not replicated. */
+int	 store_repl_stats(struct store *, struct store_repl_stats *);
 
 const char *store_aff_name(enum store_aff);
 int	 store_aff_parse(const char *, enum store_aff *);

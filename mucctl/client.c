@@ -248,6 +248,9 @@ take_reply(json_t *reply, long long id, json_t **result, struct mc_err *e)
 		code = ctl_errs[CTL_E_INTERNAL].code;
 	mc_fail(e, (int)ctl_err_class(code), code, "%s", msg ? msg : code);
 	snprintf(e->condition, sizeof(e->condition), "%s", cond ? cond : "");
+	snprintf(e->master, sizeof(e->master), "%s", json_string_value(
+	    json_object_get(err, "master")) ? json_string_value(
+	    json_object_get(err, "master")) : "");
 	return -1;
 }
 

@@ -551,6 +551,16 @@ const struct command mc_commands[] = {
 	  "mucctl audit lobby\nmucctl audit --actor alice@example.org "
 	  "--since 7d",
 	  render_audit },
+	{ "replication status", CTL_REPLICATION_STATUS, no_args, no_opts,
+	  "show this site's role in the replication group",
+	  "Shows this site's role (master, replica, or none while it joins "
+	  "or an election runs), the master's address, whether replies wait "
+	  "for the group's acknowledgement, the last election, the log "
+	  "bytes not acknowledged yet (on the master) or missing (on a "
+	  "replica), and every site of the group with its connection. Only "
+	  "for a mucd with repl_local set; see mucd(8), HIGH AVAILABILITY.",
+	  "mucctl replication status\nmucctl --json replication status",
+	  render_replication },
 	{ "import prosody", MC_LOCAL, no_args, o_import,
 	  "a Prosody MUC's rooms as a rooms document",
 	  "Reads the rooms, their configuration, affiliations and reserved "

@@ -101,6 +101,7 @@ mc_fail(struct mc_err *e, int status, const char *code, const char *fmt, ...)
 	e->status = status;
 	e->absent = false;
 	e->condition[0] = '\0';
+	e->master[0] = '\0';
 	snprintf(e->code, sizeof(e->code), "%s", code);
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);

@@ -29,13 +29,19 @@ error_code(const struct mc_err *e)
 }
 
 /* Under --json a failure is a document on stdout too, for scripts:
- * {"error":{"code":...,"message":...[,"condition":...]}}. */
+ * {"error":{"code":...,"message":...[,"condition":...][,"master":...]}}
+ * ("master" with not-master: null while the group has none). */
 static void
 report_json(const struct mc_err *e)
 {
+	bool nm = strcmp(e->code, ctl_errs[CTL_E_NOT_MASTER].code) == 0;
 	json_t *doc = json_pack("{s:{s:s,s:s,s:s*}}", "error", "code",
 	    error_code(e), "message", e->msg, "condition",
 	    e->condition[0] ? e->condition : NULL);
+
+	if (doc != NULL && nm)
+		json_object_set_new(json_object_get(doc, "error"), "master",
+		    e->master[0] ? json_string(e->master) : json_null());
 
 	print_json(doc);
 	json_decref(doc);

@@ -69,6 +69,7 @@ struct mc_err {
 	bool	 absent;	/* connect: nobody listens (offline may help) */
 	char	 code[32];	/* protocol error code, "" for local errors */
 	char	 condition[48];	/* XMPP condition behind it, or "" */
+	char	 master[272];	/* not-master: the master, "" if none */
 	char	 msg[1024];
 };
 
@@ -363,6 +364,8 @@ void	 render_archive_show(struct mucctl *, const struct command *,
 void	 render_archive_export(struct mucctl *, const struct command *,
 	    json_t *, json_t *);
 void	 render_archive_stats(struct mucctl *, const struct command *,
+	    json_t *, json_t *);
+void	 render_replication(struct mucctl *, const struct command *,
 	    json_t *, json_t *);
 /* A one-line confirmation built from the command and its args. */
 void	 render_done(struct mucctl *, const struct command *, json_t *,

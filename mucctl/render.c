@@ -94,6 +94,43 @@ render_metrics(struct mucctl *m, const struct command *c, json_t *args,
 	fputs(text != NULL ? text : "", stdout);
 }
 
+void
+render_replication(struct mucctl *m, const struct command *c, json_t *args,
+    json_t *r)
+{
+	json_t *site;
+	char t[40], line[256];
+	size_t i;
+
+	(void)m;
+	(void)c;
+	(void)args;
+	snprintf(line, sizeof(line), "%s%s since %s", jstr(r, "role"),
+	    jbool(r, "serving") ? ", serving" : "",
+	    fmt_time(jint(r, "role_since"), t, sizeof(t)));
+	kv("role", line);
+	kv("master", jstr(r, "master") != NULL ? jstr(r, "master") :
+	    "none");
+	if (jbool(r, "holding_replies"))
+		kv("replies", "held: the group has not acknowledged");
+	snprintf(line, sizeof(line), "%s (%lld won here, generation %lld, "
+	    "%lld ms)", jint(r, "last_election") > 0 ?
+	    fmt_time(jint(r, "last_election"), t, sizeof(t)) : "none seen",
+	    jint(r, "elections_won"), jint(r, "generation"),
+	    jint(r, "last_election_ms"));
+	kv("last election", line);
+	kv_num("lag bytes", jint(r, "lag_bytes"));
+	kv_num("unacknowledged", jint(r, "unacknowledged"));
+	kv("log end", jstr(r, "log_end"));
+	printf("sites:\n");
+	json_array_foreach(json_object_get(r, "sites"), i, site) {
+		printf("  %-*s%s%s%s\n", KV_WIDTH + 8, jstr(site, "address"),
+		    jbool(site, "connected") ? "connected" : "disconnected",
+		    jbool(site, "master") ? ", master" : "",
+		    jbool(site, "local") ? ", this site" : "");
+	}
+}
+
 static char *
 room_flags(json_t *room)
 {

@@ -32,6 +32,8 @@ struct ctl_client {
 	bool			 discarding;	/* skipping an over-long line */
 	bool			 dead;
 	bool			 may_write;	/* not read-only */
+	bool			 changed;	/* ran a change since its replies
+						   last went out */
 	uint64_t		 last_active;
 	uint64_t		 stuck_since;	/* out full since, or 0 */
 	unsigned		 uid;
@@ -107,19 +109,48 @@ queue_json(struct ctl_client *c, json_t *reply)
 	free(s);
 }
 
-void
-ctl_reply_refusal(struct ctl_client *c, json_t *id, enum ctl_err code,
-    const char *condition, const char *msg)
+static void
+refusal(struct ctl_client *c, json_t *id, enum ctl_err code,
+    const char *condition, const char *msg, json_t *master)
 {
 	char text[512];
+	json_t *reply;
 
 	/* Messages quote what the client sent; cut inside a character, the
 	 * message would not be a JSON string. */
 	snprintf(text, sizeof(text), "%s", msg);
 	utf8_chop(text);
-	queue_json(c, json_pack("{s:O?,s:b,s:{s:s,s:s,s:s*}}", "id", id,
-	    "ok", 0, "error", "code", ctl_errs[code].code, "message", text,
-	    "condition", condition));
+	reply = json_pack("{s:O?,s:b,s:{s:s,s:s,s:s*}}", "id", id, "ok", 0,
+	    "error", "code", ctl_errs[code].code, "message", text,
+	    "condition", condition);
+	if (reply != NULL && master != NULL)
+		json_object_set(json_object_get(reply, "error"), "master",
+		    master);
+	json_decref(master);
+	queue_json(c, reply);
+}
+
+void
+ctl_reply_refusal(struct ctl_client *c, json_t *id, enum ctl_err code,
+    const char *condition, const char *msg)
+{
+	refusal(c, id, code, condition, msg, NULL);
+}
+
+void
+ctl_reply_not_master(struct ctl_client *c, json_t *id, const char *master)
+{
+	char msg[300];
+
+	if (master != NULL && *master != '\0')
+		snprintf(msg, sizeof(msg), "not the master; the master is %s",
+		    master);
+	else
+		snprintf(msg, sizeof(msg), "not the master; the group has no "
+		    "master now (an election is under way, or too few sites "
+		    "are up)");
+	refusal(c, id, CTL_E_NOT_MASTER, NULL, msg, master != NULL &&
+	    *master != '\0' ? json_string(master) : json_null());
 }
 
 void
@@ -637,7 +668,7 @@ ctl_close(struct mucd *m)
 
 	if (ctl == NULL)
 		return;
-	ctl_flush(m);
+	ctl_flush(m, m->ha.holding);
 	ctl->closing = true;
 	while (ctl->clients != NULL)
 		client_free(ctl->clients);
@@ -651,8 +682,28 @@ ctl_close(struct mucd *m)
 	free(ctl);
 }
 
+void
+ctl_client_changed(struct ctl_client *c)
+{
+	c->changed = true;
+}
+
+void
+ctl_drop_held(struct mucd *m)
+{
+	struct ctl_client *c, *next;
+
+	if (m->ctl == NULL)
+		return;
+	for (c = m->ctl->clients; c != NULL; c = next) {
+		next = c->next;
+		if (c->changed)
+			client_free(c);
+	}
+}
+
 bool
-ctl_flush(struct mucd *m)
+ctl_flush(struct mucd *m, bool hold)
 {
 	struct ctl_client *c, *next;
 	bool more = false;
@@ -662,6 +713,11 @@ ctl_flush(struct mucd *m)
 		return false;
 	for (c = m->ctl->clients; c != NULL; c = next) {
 		next = c->next;
+		if (hold && c->changed) {
+			update_interest(c);
+			continue;
+		}
+		c->changed = false;
 		if (!c->dead && buf_pending(&c->out) > 0)
 			client_write(c);
 		if (c->dead) {

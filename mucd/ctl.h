@@ -67,9 +67,17 @@ bool	 ctl_resume(struct mucd *);
 /*
  * After the group commit: write queued replies. True if a client still
  * has complete requests waiting that it now has room for (another round
- * of resume, commit, flush can serve them without sleeping).
+ * of resume, commit, flush can serve them without sleeping). hold: the
+ * group has not acknowledged the changes yet, and the clients that asked
+ * for one since their replies last went out get nothing yet (ha.h).
  */
-bool	 ctl_flush(struct mucd *);
+bool	 ctl_flush(struct mucd *, bool hold);
+/* The client asked for a change: its replies wait with the change's
+ * acknowledgement. */
+void	 ctl_client_changed(struct ctl_client *);
+/* Close those clients, unanswered: their changes will never be
+ * acknowledged here (a demoted master). */
+void	 ctl_drop_held(struct mucd *);
 /* Close idle or stuck clients. */
 void	 ctl_housekeeping(struct mucd *);
 
@@ -86,6 +94,10 @@ void	 ctl_reply_error(struct ctl_client *, json_t *id, enum ctl_err,
 /* The same, with the XMPP condition behind the refusal. */
 void	 ctl_reply_refusal(struct ctl_client *, json_t *id, enum ctl_err,
 	    const char *condition, const char *msg);
+/* A change asked of a replica: not-master, naming the master (HOST:PORT,
+ * or "" / NULL while there is none) in the "master" field. */
+void	 ctl_reply_not_master(struct ctl_client *, json_t *id,
+	    const char *master);
 unsigned ctl_client_uid(const struct ctl_client *);
 /* "unix:" and the client's user name (or "unix:uid N"). */
 const char *ctl_client_user(struct ctl_client *);

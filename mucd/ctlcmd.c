@@ -927,6 +927,7 @@ cmd_backup(struct req *q)
 #define cmd_ROOM_APPLY		cmd_room_apply
 #define cmd_ROOM_EXPORT		cmd_room_export
 #define cmd_METRICS		cmd_metrics
+#define cmd_REPLICATION_STATUS	cmd_replication_status
 
 static const cmd_fn handlers[CTL_NCMDS] = {
 #define CTL_X_HANDLER(id, name, flags)	[CTL_##id] = cmd_##id,
@@ -982,6 +983,12 @@ admissible(struct req *q, enum ctl_cmd cmd)
 		    ctl_client_uid(q->c));
 		return false;
 	}
+	/* A replica's copy is the master's to change. */
+	if ((flags & (CTL_WRITE | CTL_LOCAL)) == CTL_WRITE &&
+	    !ha_may_change(q->m)) {
+		ctl_reply_not_master(q->c, q->id, q->m->ha.master);
+		return false;
+	}
 	if ((flags & CTL_ONLINE) && q->m->maintenance) {
 		req_fail(q, CTL_E_NEEDS_DAEMON, "'%s' needs the running daemon; "
 		    "offline mode works on the database only",
@@ -1009,6 +1016,8 @@ ctlcmd_dispatch(void *arg, struct ctl_client *c, json_t *id, const char *name,
 	}
 	if (!admissible(&q, cmd))
 		return;
+	if (ctl_cmds[cmd].flags & CTL_WRITE)
+		ctl_client_changed(c);
 	log_debug("control: %s (uid %u)", name, ctl_client_uid(c));
 	audit_begin(q.m, q.m->maintenance ? AUDIT_OFFLINE : AUDIT_CONTROL,
 	    ctl_client_user(c));

@@ -92,5 +92,7 @@ void	 cmd_role_set(struct req *);
 void	 cmd_subject_set(struct req *);
 void	 cmd_invite(struct req *);
 void	 cmd_nicks(struct req *);
+/* Handler in ctlrepl.c. */
+void	 cmd_replication_status(struct req *);
 
 #endif

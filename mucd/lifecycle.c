@@ -1,6 +1,7 @@
 #include "lifecycle.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <sys/signalfd.h>
@@ -12,6 +13,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "httpd.h"
+#include "ha.h"
 #include "log.h"
 #include "mucd.h"
 #include "multicast.h"
@@ -45,11 +47,14 @@ static void
 group_commit(struct mucd *m)
 {
 	struct timespec t0;
+	int rc;
 
 	if (!m->store_dirty || m->store == NULL)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (store_sync(m->store) != STORE_OK) {
+	rc = store_sync(m->store);
+	ha_committed(m, rc);
+	if (rc != STORE_OK && rc != STORE_UNACKED) {
 		m->stats.store_errors++;
 		log_error("store: %s", store_errmsg(m->store));
 	} else
@@ -59,11 +64,13 @@ group_commit(struct mucd *m)
 
 /*
  * Once per loop turn, before sleeping: make this turn's commits durable
- * (one fsync for all of them), then write out everything queued — so no
- * reply acknowledging a change leaves before the change is on disk. A
- * pipelining control client whose replies just drained gets its next
- * requests served at once, a few rounds per turn, instead of waiting for
- * an unrelated event to wake the loop.
+ * (one fsync for all of them) and, replicated, acknowledged by the group,
+ * then write out everything queued — so no reply acknowledging a change
+ * leaves before the change is on disk (and on the group's: until it is,
+ * everything waits, see ha.h). A pipelining control client whose replies
+ * just drained gets its next requests served at once, a few rounds per
+ * turn, instead of waiting for an unrelated event to wake the loop. A
+ * replica keeps no room in memory past the turn that read it.
  */
 static void
 before_sleep(void *arg)
@@ -75,12 +82,15 @@ before_sleep(void *arg)
 	for (round = 0; round < CTL_ROUNDS; round++) {
 		ctl_resume(m);
 		group_commit(m);
-		link_flush(&m->link);
-		if (!(more = ctl_flush(m)))
+		if (!m->ha.holding)
+			link_flush(&m->link);
+		if (!(more = ctl_flush(m, m->ha.holding)))
 			break;
 	}
 	if (more)
 		loop_keep_awake(&m->loop);
+	if (!ha_may_change(m))
+		rooms_evict_idle(m, 0);
 }
 
 static void
@@ -129,8 +139,11 @@ housekeeping(struct loop_timer *t)
 
 	rooms_evict_idle(m, (uint64_t)m->conf.evict_idle * 1000);
 	ratelimit_prune(m);
-	tombstone_sweep(m);
-	audit_prune(m);
+	/* Changes are the master's to make. */
+	if (ha_may_change(m)) {
+		tombstone_sweep(m);
+		audit_prune(m);
+	}
 	ctl_housekeeping(m);
 	loop_timer_set(&m->loop, t, MUCD_HOUSEKEEPING_MS);
 }
@@ -140,7 +153,8 @@ checkpoint(struct loop_timer *t)
 {
 	struct mucd *m = t->arg;
 
-	if (m->store != NULL && store_checkpoint(m->store) != STORE_OK)
+	if (m->store != NULL && ha_may_change(m) &&
+	    store_checkpoint(m->store) != STORE_OK)
 		log_error("store checkpoint: %s", store_errmsg(m->store));
 	loop_timer_set(&m->loop, t,
 	    (uint64_t)m->conf.checkpoint_interval * 1000);
@@ -151,7 +165,8 @@ arch_prune(struct loop_timer *t)
 {
 	struct mucd *m = t->arg;
 
-	retention_run(m);
+	if (ha_may_change(m))
+		retention_run(m);
 	loop_timer_set(&m->loop, t, RETENTION_MS);
 }
 
@@ -239,7 +254,14 @@ lifecycle_start(struct mucd *m, char *err, size_t errlen)
 	if (!m->maintenance && m->conf.metrics_listen != NULL &&
 	    httpd_open(m, m->conf.metrics_listen, err, errlen) == -1)
 		return -1;
-	if (!m->maintenance)
+	/* Replicated, the link is the master's: ha.c opens it with the
+	 * role. */
+	if (ha_init(m) == -1) {
+		snprintf(err, errlen, "replication: cannot follow the store's "
+		    "events");
+		return -1;
+	}
+	if (!m->maintenance && !m->ha.on)
 		link_start(&m->link);
 	loop_timer_set(&m->loop, &m->housekeeping, MUCD_HOUSEKEEPING_MS);
 	loop_timer_set(&m->loop, &m->checkpoint,
@@ -263,6 +285,7 @@ lifecycle_finish(struct mucd *m)
 	link_flush(&m->link);
 	link_free(&m->link);
 	ctl_close(m);
+	ha_free(m);
 	for (i = 0; hmap_next(&m->rooms, &i, &k, (void **)&r); )
 		if (r->stored)
 			room_save(r);

@@ -790,6 +790,15 @@ link_shutdown(struct link *l)
 	}
 }
 
+/* No goodbye, and what is queued is dropped with the connection: a site
+ * that stopped being the master must not say anything more. */
+void
+link_stop(struct link *l)
+{
+	loop_timer_cancel(l->loop, &l->retry);
+	teardown(l);
+}
+
 void
 link_free(struct link *l)
 {

@@ -108,6 +108,9 @@ void	 link_configure(struct link *, const char *host, unsigned port,
 void	 link_start(struct link *);
 /* Close the stream politely (flushing what is queued) and stop. */
 void	 link_shutdown(struct link *);
+/* Drop the connection at once, queued output included, and stay down
+ * until link_start. */
+void	 link_stop(struct link *);
 void	 link_free(struct link *);
 static inline bool link_is_up(const struct link *l) { return l->state == LINK_UP; }
 /* Queue a stanza (serialized now). Dropped, and counted, while down. */

@@ -134,8 +134,12 @@ check_accounts(const struct conf *c, struct ctl_setup *cs, char *err,
 static int
 start(struct mucd *m, char *err, size_t errlen)
 {
+	struct store_repl_opts ro = { m->conf.repl_local, m->conf.repl_peers,
+	    m->conf.nrepl_peers, m->conf.repl_priority,
+	    m->conf.repl_ack_policy, m->conf.repl_2site_strict };
 	struct store_opts so = { .cache_size = m->conf.db_cache_size,
-	    .create = true, .lock = NULL };
+	    .create = true, .lock = NULL,
+	    .repl = m->conf.repl_local != NULL ? &ro : NULL };
 	struct ctl_setup cs = { ctlcmd_dispatch, m, -1, -1, -1 };
 	bool root = geteuid() == 0, drop = root && m->conf.user != NULL;
 	unsigned uid = 0, gid = 0;
@@ -184,7 +188,9 @@ start(struct mucd *m, char *err, size_t errlen)
 		ctl_close(m);
 		return -1;
 	}
-	if (blocklist_load(m, err, errlen) == -1) {
+	/* Replicated, the master loads it when it becomes one (ha.c). */
+	if (!store_replicated(m->store) &&
+	    blocklist_load(m, err, errlen) == -1) {
 		store_close(m->store);
 		m->store = NULL;
 		ctl_close(m);

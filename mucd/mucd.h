@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "conf.h"
+#include "ha.h"
 #include "hmap.h"
 #include "link.h"
 #include "loop.h"
@@ -137,6 +138,7 @@ struct mucd {
 						   (blocklist.c) */
 	struct mucd_stats	 stats;
 	struct audit		 audit;		/* the request's changes */
+	struct ha		 ha;		/* replication (ha.c) */
 	time_t			 started;
 	int			 exit_code;
 	bool			 store_dirty;	/* commits since the last sync */

@@ -687,8 +687,9 @@ dump_round_trip(void)
 	    "admins = x@example.com\nlocal_domains = example.com\n"
 	    "control_group = mucd\ncontrol_readonly_group = staff\n"
 	    "user = mucd\ngroup = mucd\n"
-	    "default_language = en\nmetrics_listen = [::1]:9127\n", err,
-	    sizeof(err)), 0);
+	    "default_language = en\nmetrics_listen = [::1]:9127\n"
+	    "repl_local = h.example:5800\nrepl_peers = g.example:5800\n"
+	    "repl_ack_policy = one\n", err, sizeof(err)), 0);
 	memset(&d1, 0, sizeof(d1));
 	conf_dump(&c, dump_out, &d1);
 	conf_free(&c);
@@ -790,6 +791,68 @@ service_checks(void)
 	CHECK(strstr(err, "writable by everyone") != NULL);
 }
 
+/* The replication keys: off by default, addresses checked, the group
+ * consistent. */
+static void
+replication(void)
+{
+	char host[CONF_HOST_MAX + 1];
+	const char *why;
+	unsigned port;
+	struct conf c;
+
+	conf_defaults(&c);
+	CHECK(c.repl_local == NULL);
+	CHECK_INT(c.nrepl_peers, 0);
+	CHECK_INT(c.repl_priority, 100);
+	CHECK_INT(c.repl_ack_policy, ACKS_QUORUM);
+	CHECK(c.repl_2site_strict);
+	conf_free(&c);
+
+	LOAD1(&c, "repl_local = 10.0.0.1:5800\n"
+	    "repl_peers = 10.0.0.2:5800, [fd00::3]:5800 ,db4.example:7\n"
+	    "repl_priority = 0\nrepl_ack_policy = all\n"
+	    "repl_2site_strict = no");
+	CHECK_STR(c.repl_local, "10.0.0.1:5800");
+	CHECK_INT(c.nrepl_peers, 3);
+	if (c.nrepl_peers == 3) {
+		CHECK_STR(c.repl_peers[1], "[fd00::3]:5800");
+		CHECK_STR(c.repl_peers[2], "db4.example:7");
+	}
+	CHECK_INT(c.repl_priority, 0);
+	CHECK_INT(c.repl_ack_policy, ACKS_ALL);
+	CHECK(!c.repl_2site_strict);
+	conf_free(&c);
+
+	CHECK_INT(conf_addr_split("[::1]:5800", host, sizeof(host), &port,
+	    &why), 0);
+	CHECK_STR(host, "::1");
+	CHECK_INT(port, 5800);
+	CHECK_INT(conf_addr_split("h.example:1", host, sizeof(host), &port,
+	    &why), 0);
+	CHECK_STR(host, "h.example");
+
+	ERR(MIN_CONF "repl_local = 10.0.0.1\n", 3, "repl_local: invalid "
+	    "address '10.0.0.1': expected HOST:PORT");
+	ERR(MIN_CONF "repl_local = 10.0.0.1:0\n", 3, "port is not a number "
+	    "from 1 to 65535");
+	ERR(MIN_CONF "repl_local = 10.0.0.1:65536\n", 3, "1 to 65535");
+	ERR(MIN_CONF "repl_local = :5800\n", 3, "no host before the port");
+	ERR(MIN_CONF "repl_local = ::1:5800\n", 3, "IPv6 address goes in "
+	    "brackets");
+	ERR(MIN_CONF "repl_local = a:1\nrepl_peers = b:2, c\n", 4,
+	    "repl_peers: invalid address 'c': expected HOST:PORT");
+	ERR(MIN_CONF "repl_ack_policy = most\n", 3, "'most' is not one of "
+	    "quorum, all, one, none");
+	ERR(MIN_CONF "repl_peers = b:2\n", 0, "repl_peers is set but "
+	    "repl_local is not");
+	ERR(MIN_CONF "repl_local = A.example:2\nrepl_peers = b:2, "
+	    "a.example:2\n", 0, "repl_peers names this site's own address "
+	    "a.example:2");
+	ERR(MIN_CONF "repl_local = a:1\nrepl_peers = b:2, c:3, B:2\n", 0,
+	    "repl_peers names B:2 twice");
+}
+
 const struct unit_test unit_tests[] = {
 	TEST(defaults),
 	TEST(minimal),
@@ -808,5 +871,6 @@ const struct unit_test unit_tests[] = {
 	TEST(dump_round_trip),
 	TEST(file_kinds),
 	TEST(service_checks),
+	TEST(replication),
 	{ NULL, NULL }
 };

@@ -28,7 +28,7 @@
 		"\"config\":{\"public\":false}," \
 		"\"subject\":{\"text\":\"\",\"nick\":\"\"}}"
 
-static const struct store_opts create_opts = { 4u << 20, true, NULL };
+static const struct store_opts create_opts = { 4u << 20, true, NULL, NULL };
 
 /* ---- helpers ---- */
 
@@ -208,7 +208,7 @@ static void
 test_open_create_reopen(void)
 {
 	const char *dir = dirpath("open");
-	struct store_opts noc = { 0, false, NULL };
+	struct store_opts noc = { 0, false, NULL, NULL };
 	struct store *st = NULL;
 	char err[512] = "", *json = NULL;
 	struct stat sb;
@@ -636,7 +636,7 @@ static void
 test_lock_ahead(void)
 {
 	const char *dir = dirpath("lock");
-	struct store_opts o = { 4u << 20, false, NULL };
+	struct store_opts o = { 4u << 20, false, NULL, NULL };
 	struct store_lock *l2 = NULL;
 	struct store *st = NULL, *st2 = NULL;
 	char err[512] = "";
@@ -1132,7 +1132,7 @@ test_disk_full(void)
 {
 	const char *mnt = dirpath("full"), *dir = dirpath("full/db");
 	const char *kept = dirpath("full/db/mucd.reserve");
-	const struct store_opts small = { 1u << 20, true, NULL };
+	const struct store_opts small = { 1u << 20, true, NULL, NULL };
 	struct store *st = NULL;
 	char json[20100], err[1024], other[600], hog[600];
 	struct stat sb;
