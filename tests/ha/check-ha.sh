@@ -50,12 +50,7 @@ while [ $round -le "$FAILOVERS" ]; do
 	sleep 0.5
 	t0=$(date +%s%N)
 	ha_kill "$master"
-	i=0
-	until "$SCSRUN" --probe conference.localhost --port "$C2S_PORT" \
-	    --timeout 1 > "$T_DIR/probe.out" 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 60 ] || t_fail "round $round: no master answered disco"
-	done
+	ha_disco 60 "round $round: no master answered disco"
 	t1=$(date +%s%N)
 	wait $wpid
 	echo $(( (t1 - t0) / 1000000 )) >> "$T_DIR/times"
@@ -73,12 +68,7 @@ while [ $round -le "$FAILOVERS" ]; do
 	    "changes, none lost; $new serves after $(tail -n 1 \
 	    "$T_DIR/times") ms"
 	start_site "$master" || t_fail "round $round: $master did not restart"
-	i=0
-	until [ "$(ha_roles)" = "master-ready replica-ready replica-ready" ]; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || t_fail "round $round: $(ha_roles)"
-		sleep 0.1
-	done
+	ha_settled 300 "round $round"
 	master=$new
 	round=$((round + 1))
 done
@@ -102,12 +92,7 @@ until [ "$(role_of "$master")" = replica-ready ] &&
 	    "($(role_of "$master"))"
 	sleep 0.1
 done
-i=0
-until "$SCSRUN" --probe conference.localhost --port "$C2S_PORT" \
-    --timeout 1 > "$T_DIR/probe.out" 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 30 ] || t_fail "$new does not serve after the partition"
-done
+ha_disco 30 "$new does not serve after the partition"
 [ "$(the_master "$sites" 10)" = "$new" ] || t_fail "two masters, or none"
 echo "$T_NAME: $master resumed, stepped down (link closed); $new serves"
 ha_done

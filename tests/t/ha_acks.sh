@@ -37,12 +37,8 @@ grep -q '"holding_replies": true' "$T_DIR/status.out" ||
 	t_fail "the master answered XMPP while its changes were unacknowledged"
 
 start_site "$back" || t_fail "$back did not come back"
-i=0
-while kill -0 $change 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || t_fail "the reply never came after $back returned"
-	sleep 0.1
-done
+t_wait 100 eval '! kill -0 $change 2>/dev/null' ||
+	t_fail "the reply never came after $back returned"
 wait $change || t_fail "the held change failed: $(cat "$T_DIR/change.out")"
 ctl "$back" affiliations "$ROOM" | grep -q erin@localhost ||
 	t_fail "$back does not have the acknowledged change"

@@ -50,12 +50,7 @@ rest=
 for s in $sites; do
 	[ "$s" != "$master" ] && rest="$rest $s"
 done
-i=0
-until "$SCSRUN" --probe conference.localhost --port "$C2S_PORT" \
-    --timeout 1 > "$T_DIR/probe.out" 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 30 ] || t_fail "no master answered disco within 30 s"
-done
+ha_disco 30 "no master answered disco within 30 s"
 t1=$(date +%s%N)
 echo "$T_NAME: kill -9 to disco answered: $(( (t1 - t0) / 1000000 )) ms"
 new=$(the_master "$rest" 50) || t_fail "no single new master"

@@ -103,11 +103,28 @@ ha_start() {
 	wait $_w2 || t_fail "site s2 did not start"
 	wait $_w3 || t_fail "site s3 did not start"
 	# Until the replicas have their copies, they cannot vote.
+	ha_settled 200 "the group did not settle"
+}
+
+# ha_settled TENTHS WHAT: wait up to TENTHS tenths of a second for one
+# ready master and two ready replicas; else fail with WHAT and the roles.
+ha_settled() {
+	t_wait "$1" ha_is_settled || t_fail "$2: $(ha_roles)"
+}
+
+ha_is_settled() {
+	[ "$(ha_roles)" = "master-ready replica-ready replica-ready" ]
+}
+
+# ha_disco TRIES WHAT: wait for the service to answer disco through
+# Prosody (a master serves), up to TRIES probes of a second; else fail
+# with WHAT.
+ha_disco() {
 	_i=0
-	until [ "$(ha_roles)" = "master-ready replica-ready replica-ready" ]; do
+	until "$SCSRUN" --probe conference.localhost --port "$C2S_PORT" \
+	    --timeout 1 > "$T_DIR/probe.out" 2>&1; do
 		_i=$((_i + 1))
-		[ $_i -lt 200 ] || t_fail "the group did not settle: $(ha_roles)"
-		sleep 0.1
+		[ $_i -lt "$1" ] || t_fail "$2"
 	done
 }
 
