@@ -18,7 +18,9 @@
 #
 # What the instance is:
 # - hosts: [localhost]; c2s on 127.0.0.1:C2S_PORT without TLS (no
-#   certificate at all) and without shapers; any user@localhost exists
+#   certificate at all) and without shapers, with a listen backlog of
+#   1 024 (ejabberd's default, 5, drops the SYNs of a benchmark's
+#   hundreds of simultaneous logins); any user@localhost exists
 #   and logs in with SASL PLAIN and any password (auth_method: external,
 #   with extauth.escript beside this file answering yes to everything:
 #   anonymous login_anon would also accept any password, but anonymous
@@ -203,6 +205,7 @@ listen:
     port: $C2S_PORT
     ip: "127.0.0.1"
     module: ejabberd_c2s
+    backlog: 1024
     starttls: false
     starttls_required: false
     max_stanza_size: 262144
