@@ -467,6 +467,7 @@ multicast_used(struct e2e *e)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL)
 		if (strstr(line, "multicast:") != NULL) {
+			line[strcspn(line, "\n")] = '\0';
 			warnx_("e2e: mucd did not use %s: %s", e->srv->multicast,
 			    line);
 			rc = -1;
