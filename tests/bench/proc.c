@@ -145,34 +145,44 @@ proc_stop(struct proc *p, unsigned ms)
 	return st;
 }
 
-double
-proc_cpu_s(pid_t pid)
+/* /proc/PID/stat from its third field (state) on, past "pid (comm) ":
+ * comm may hold spaces and parentheses. NULL if pid is gone. */
+static const char *
+stat_fields(pid_t pid, char *line, int len)
 {
-	char path[64], line[1024], *rp;
-	unsigned long long ut, stt;
+	char path[64], *rp;
 	FILE *f;
 
 	fmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	rp = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+		return NULL;
+	rp = fgets(line, len, f) ? strrchr(line, ')') : NULL;
 	fclose(f);
-	/* After "pid (comm)": state is field 3, utime 14, stime 15. */
-	if (rp == NULL || sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u "
+	return rp != NULL ? rp + 2 : NULL;
+}
+
+double
+proc_cpu_s(pid_t pid)
+{
+	char line[1024];
+	const char *p = stat_fields(pid, line, sizeof(line));
+	unsigned long long ut, stt;
+
+	/* From state, field 3: utime is 14, stime 15. */
+	if (p == NULL || sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u "
 	    "%*u %*u %*u %llu %llu", &ut, &stt) != 2)
 		return -1;
 	return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
 }
 
-int
-proc_sched_ns(pid_t pid, uint64_t *run, uint64_t *wait)
+/* A schedstat file (a process's or a thread's): ns run, ns waiting. */
+static int
+schedstat(const char *path, uint64_t *run, uint64_t *wait)
 {
-	char path[64];
 	unsigned long long r, w;
 	FILE *f;
 	int n;
 
-	fmt(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	n = fscanf(f, "%llu %llu", &r, &w);
@@ -182,6 +192,15 @@ proc_sched_ns(pid_t pid, uint64_t *run, uint64_t *wait)
 	*run = r;
 	*wait = w;
 	return 0;
+}
+
+int
+proc_sched_ns(pid_t pid, uint64_t *run, uint64_t *wait)
+{
+	char path[64];
+
+	fmt(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	return schedstat(path, run, wait);
 }
 
 double
@@ -197,16 +216,11 @@ proc_sched_s(pid_t pid)
 static pid_t
 parent_of(pid_t pid)
 {
-	char path[64], line[1024], *rp;
+	char line[1024];
+	const char *p = stat_fields(pid, line, sizeof(line));
 	int ppid;
-	FILE *f;
 
-	fmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	rp = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
-	fclose(f);
-	if (rp == NULL || sscanf(rp + 2, "%*c %d", &ppid) != 1)
+	if (p == NULL || sscanf(p, "%*c %d", &ppid) != 1)
 		return -1;
 	return (pid_t)ppid;
 }
@@ -225,17 +239,14 @@ threads_sched_s(pid_t pid)
 		return 0;
 	while ((d = readdir(dir)) != NULL) {
 		char tpath[128];
-		unsigned long long r, w;
-		FILE *f;
+		uint64_t run, wait;
 
 		if (d->d_name[0] < '0' || d->d_name[0] > '9')
 			continue;
 		fmt(tpath, sizeof(tpath), "%s/%s/schedstat", path, d->d_name);
-		if ((f = fopen(tpath, "r")) == NULL)
-			continue;	/* the thread just ended */
-		if (fscanf(f, "%llu %llu", &r, &w) == 2)
-			s += (double)r / 1e9;
-		fclose(f);
+		/* A thread that just ended has no file any more. */
+		if (schedstat(tpath, &run, &wait) == 0)
+			s += (double)run / 1e9;
 	}
 	closedir(dir);
 	return s;
