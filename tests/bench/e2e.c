@@ -11,7 +11,7 @@
  * support muc#roomconfig_presencebroadcast; without it K joins cost K^2/2
  * presences), the others join, then u0 keeps a window of groupchat
  * messages in flight. Measured: delivered stanzas/s at saturation,
- * injection-to-last-copy latency, CPU seconds of Prosody and mucd per
+ * injection-to-last-copy latency, CPU seconds of the server and mucd per
  * delivered stanza, and RSS growth of each from the joins. All archive
  * every message (mucd by default, Prosody's MUC with mod_muc_mam,
  * ejabberd's with mod_mam); after the fan-out, each run measures a MAM
