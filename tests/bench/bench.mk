@@ -7,6 +7,8 @@
 #                         million messages (mam-fill, mam-query, mam-disk)
 #   make bench-e2e        mucd vs Prosody's own MUC, through Prosody: fan-out
 #                         and MAM catch-up
+#   make bench-e2e-ejabberd  the same through ejabberd (its fixture,
+#                         tests/ejabberd/ejabberd.sh), vs ejabberd's mod_muc
 #   make bench-callgrind  fixed fan-out under callgrind: instructions per
 #                         delivered stanza (stable on a noisy machine)
 # Results: a table on stdout, one JSON line per run in bench/results.json.
@@ -17,7 +19,8 @@ BENCH_OBJS    := $(patsubst tests/bench/%.c,tests/bench/obj/%.o,$(BENCH_SRC)) \
                  $(patsubst common/%.c,tests/bench/obj/common/%.o,$(BENCH_COMMON))
 BENCH_CFLAGS   = -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(PKG_CFLAGS) \
                  -Icommon -Itests/bench \
-                 -DMUCBENCH_MODDIR='"$(CURDIR)/packaging/prosody"'
+                 -DMUCBENCH_MODDIR='"$(CURDIR)/packaging/prosody"' \
+                 -DMUCBENCH_EJABBERD='"$(CURDIR)/tests/ejabberd/ejabberd.sh"'
 BENCH_GIT     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BENCH_RESULTS ?= bench/results.json
 BENCH_ARGS    ?=
@@ -51,6 +54,14 @@ bench-e2e: deps deps-bench bench-build
 	MUCBENCH_GIT=$(BENCH_GIT) tests/bench/mucbench \
 	    --results $(BENCH_RESULTS) $(BENCH_ARGS) e2e
 
+# ejabberd.sh logs in with scsrun to know that ejabberd is up.
+bench-e2e-ejabberd: deps bench-build
+	@sh tests/deps.sh ejabberd
+	@$(MAKE) --no-print-directory tests/bin/scsrun
+	@mkdir -p bench
+	MUCBENCH_GIT=$(BENCH_GIT) tests/bench/mucbench \
+	    --results $(BENCH_RESULTS) $(BENCH_ARGS) e2e-ejabberd
+
 bench-callgrind: deps deps-bench bench-build
 	@mkdir -p $(BENCH_CG_DIR)
 	rm -f $(BENCH_CG_DIR)/callgrind.out.*
@@ -68,7 +79,8 @@ deps-bench:
 	@command -v valgrind >/dev/null 2>&1 && command -v prosody >/dev/null 2>&1 \
 	    || sh tests/deps.sh valgrind prosody
 
-.PHONY: bench bench-e2e bench-callgrind bench-build deps-bench
+.PHONY: bench bench-e2e bench-e2e-ejabberd bench-callgrind bench-build \
+	deps-bench
 
 # make soak: a long churn against the sanitized daemon, RSS must stay flat
 # (tests/bench/soak.sh; SOAK_SECONDS, SOAK_STABLE, SOAK_CHURNERS).

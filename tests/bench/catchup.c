@@ -1,6 +1,7 @@
 /*
  * catchup: the end-to-end MAM catch-up, after the fan-out of each e2e
- * run (mucd, then Prosody's own MUC with mod_muc_mam).
+ * run (mucd, then the server's own MUC: Prosody's with mod_muc_mam,
+ * ejabberd's with mod_mam).
  *
  * u0 creates a room with archiving on and sends FILL messages into it,
  * one window at a time. Then C clients that are not in the room all
@@ -11,8 +12,8 @@
  *
  * Measured: the total catch-up time (first query sent to the last page
  * received), forwarded messages per second over all clients, the latency
- * of a page and of a client's whole catch-up, and the CPU time of Prosody
- * and mucd. Every page is checked: PAGE results whose forwarded messages
+ * of a page and of a client's whole catch-up, and the CPU time of the
+ * server and mucd. Every page is checked: PAGE results whose forwarded messages
  * carry the ids u0 gave them, newest page first, in order in a page.
  */
 #include "e2e.h"
@@ -216,8 +217,7 @@ prepare(struct catchup *cu, struct cu_result *r)
 	client_send_join(&e->cl[0], ROOM, 0);
 	if (bench_run(e->b, entered, SETUP_MS) == -1 || cu->failed)
 		return -1;
-	e2e_owner_config(e, ROOM, "cu-cfg", "muc#roomconfig_enablearchiving",
-	    "1");
+	e2e_owner_config(e, ROOM, "cu-cfg", e->archive_var, "1");
 	if (bench_run(e->b, configured, SETUP_MS) == -1 || cu->failed)
 		return -1;
 	t0 = now_ns();
@@ -234,7 +234,7 @@ catch_up(struct catchup *cu, struct cu_result *r)
 {
 	struct e2e *e = cu->e;
 	struct bench *b = e->b;
-	double cp0 = e2e_cpu(&b->prosody), cm0 = e2e_cpu(&b->mucd);
+	double cp0 = e2e_server_cpu(e), cm0 = e2e_cpu(&b->mucd);
 	unsigned i;
 
 	cu->t0 = now_ns();
@@ -244,7 +244,7 @@ catch_up(struct catchup *cu, struct cu_result *r)
 	}
 	if (bench_run(b, caught_up, PHASE_MS) == -1)
 		return -1;
-	r->cpu_prosody = e2e_cpu(&b->prosody) - cp0;
+	r->cpu_server = e2e_server_cpu(e) - cp0;
 	r->cpu_mucd = e2e_cpu(&b->mucd) - cm0;
 	r->total_s = (double)(cu->t1 - cu->t0) / 1e9;
 	r->msgs_per_s = (double)cu->client_lat.n * DEPTH / r->total_s;
@@ -266,6 +266,7 @@ catchup_run(struct e2e *e, struct cu_result *r)
 
 	memset(&cu, 0, sizeof(cu));
 	memset(r, 0, sizeof(*r));
+	r->server = e->srv->name;
 	cu.e = e;
 	fmt(cu.jid, sizeof(cu.jid), ROOM "@%s", e->muc);
 	cu.nclients = e->b->o.catchup_clients;
@@ -292,10 +293,10 @@ catchup_run(struct e2e *e, struct cu_result *r)
 void
 catchup_row(struct bench *b, const char *who, const struct cu_result *r)
 {
-	double cpu = r->cpu_prosody + r->cpu_mucd,
+	double cpu = r->cpu_server + r->cpu_mucd,
 	    msgs = (double)r->clients * r->depth;
 	struct row w;
-	char p[64];
+	char p[64], k[32];
 
 	fmt(p, sizeof(p), "%s C=%u D=%u page=%u", who, r->clients, r->depth,
 	    PAGE);
@@ -314,13 +315,14 @@ catchup_row(struct bench *b, const char *who, const struct cu_result *r)
 	row_num(&w, "client_p50_ms", r->client_p50);
 	row_num(&w, "client_p99_ms", r->client_p99);
 	row_num(&w, "client_max_ms", r->client_max);
-	row_num(&w, "prosody_cpu_s", r->cpu_prosody);
+	fmt(k, sizeof(k), "%s_cpu_s", r->server);
+	row_num(&w, k, r->cpu_server);
 	row_num(&w, "mucd_cpu_s", r->cpu_mucd);
 	row_num(&w, "cpu_us_per_msg", cpu * 1e6 / msgs);
 	row_num(&w, "result_bytes_mean", r->result_bytes);
 	fmt(w.note, sizeof(w.note), "all caught up in %.2f s; a client %.0f "
-	    "ms (p50); CPU prosody %.2f s mucd %.2f s", r->total_s,
-	    r->client_p50, r->cpu_prosody, r->cpu_mucd);
+	    "ms (p50); CPU %s %.2f s mucd %.2f s", r->total_s,
+	    r->client_p50, r->server, r->cpu_server, r->cpu_mucd);
 	emit(b, &w);
 }
 
@@ -329,18 +331,20 @@ catchup_ratio(struct bench *b, const struct cu_result *c,
     const struct cu_result *r)
 {
 	struct row w;
+	char what[64];
 
-	row_init(&w, "mam-catchup", "mucd / prosody-muc");
+	fmt(what, sizeof(what), "mucd / %s-muc", r->server);
+	row_init(&w, "mam-catchup", what);
 	w.rate = 100 * c->msgs_per_s / r->msgs_per_s;
 	fmt(w.unit, sizeof(w.unit), "%% msg/s");
 	row_num(&w, "msgs_per_s_ratio", c->msgs_per_s / r->msgs_per_s);
 	row_num(&w, "total_time_ratio", c->total_s / r->total_s);
 	row_num(&w, "page_p99_ratio", c->page_p99 / r->page_p99);
-	row_num(&w, "cpu_ratio", (c->cpu_prosody + c->cpu_mucd) /
-	    r->cpu_prosody);
+	row_num(&w, "cpu_ratio", (c->cpu_server + c->cpu_mucd) /
+	    r->cpu_server);
 	fmt(w.note, sizeof(w.note), "catch-up time %.2f s vs %.2f s (x%.2f); "
 	    "msg/s x%.2f; CPU x%.2f", c->total_s, r->total_s,
 	    c->total_s / r->total_s, c->msgs_per_s / r->msgs_per_s,
-	    (c->cpu_prosody + c->cpu_mucd) / r->cpu_prosody);
+	    (c->cpu_server + c->cpu_mucd) / r->cpu_server);
 	emit(b, &w);
 }

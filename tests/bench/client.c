@@ -1,8 +1,9 @@
 /*
  * client: c2s clients for the end-to-end mode, all in mucbench's one
  * loop. Login is driven by what the server sends: features -> SASL PLAIN
- * (any password; Prosody runs with insecure auth, no TLS) -> stream
- * restart -> features -> bind. Then every stanza goes to the scenario.
+ * (any password: Prosody runs with insecure auth, ejabberd with an
+ * extauth script that says yes; no TLS) -> stream restart -> features ->
+ * bind. Then every stanza goes to the scenario.
  */
 #include "e2e.h"
 

@@ -72,7 +72,7 @@ child_check(struct bench *b)
 {
 	if (b->mucd.pid > 0 && !proc_alive(&b->mucd))
 		return -1;
-	if (b->prosody.pid > 0 && !proc_alive(&b->prosody))
+	if (b->server.pid > 0 && !proc_alive(&b->server))
 		return -1;
 	if (b->link.dead) {
 		warnx_("component link: %s", b->link.err);

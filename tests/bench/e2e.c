@@ -1,17 +1,21 @@
 /*
- * e2e: the same load through a private Prosody twice in one run — with
- * mucd attached as the MUC component, then with Prosody's own MUC on the
- * same domain — and the ratios side by side.
+ * e2e: the same load three times in one run through a private server,
+ * Prosody (`e2e`) or ejabberd (`e2e-ejabberd`, ejabberd.c) — with mucd
+ * attached as the MUC component sending one copy per recipient, then
+ * with mucd sending through the server's multicast service (XEP-0033:
+ * mucd's Prosody module, ejabberd's mod_multicast), then with the
+ * server's own MUC on the same domain — and the ratios side by side.
  *
  * K c2s clients log in (SASL PLAIN, no TLS), u0 creates the room and
  * configures presence broadcast for moderators only (both servers
  * support muc#roomconfig_presencebroadcast; without it K joins cost K^2/2
  * presences), the others join, then u0 keeps a window of groupchat
  * messages in flight. Measured: delivered stanzas/s at saturation,
- * injection-to-last-copy latency, CPU seconds of Prosody and mucd per
- * delivered stanza, and RSS growth of each from the joins. Both archive
- * every message (mucd by default, Prosody with mod_muc_mam); after the
- * fan-out, each run measures a MAM catch-up (catchup.c).
+ * injection-to-last-copy latency, CPU seconds of the server and mucd per
+ * delivered stanza, and RSS growth of each from the joins. All archive
+ * every message (mucd by default, Prosody's MUC with mod_muc_mam,
+ * ejabberd's with mod_mam); after the fan-out, each run measures a MAM
+ * catch-up (catchup.c).
  */
 #include "e2e.h"
 
@@ -105,6 +109,19 @@ port_open(unsigned short port)
 	return rc == 0;
 }
 
+/* Prosody is one thread: its main thread's schedstat is all of it. */
+static double
+prosody_cpu(pid_t pid)
+{
+	return proc_sched_s(pid);
+}
+
+static void
+stop_prosody(struct e2e *e)
+{
+	proc_stop(&e->b->server, 10000);
+}
+
 static int
 start_prosody(struct e2e *e)
 {
@@ -119,19 +136,28 @@ start_prosody(struct e2e *e)
 	prosody_conf(e, b->dir);
 	fmt(conf, sizeof(conf), "%s/prosody.cfg.lua", b->dir);
 	fmt(log, sizeof(log), "%s/prosody.out", b->dir);
-	if (proc_spawn(&b->prosody, "prosody", argv, log, -1) == -1)
+	if (proc_spawn(&b->server, "prosody", argv, log, -1) == -1)
 		return -1;
 	for (i = 0; i < 200; i++) {
 		if (port_open(e->c2s_port) && (!e->component ||
 		    port_open(e->comp_port)))
 			return 0;
-		if (!proc_alive(&b->prosody))
+		if (!proc_alive(&b->server))
 			break;
 		nanosleep(&ts, NULL);
 	}
 	warnx_("prosody did not open its ports; see %s", log);
 	return -1;
 }
+
+const struct e2e_server e2e_prosody = {
+	.name = "prosody",
+	.start = start_prosody,
+	.stop = stop_prosody,
+	.cpu = prosody_cpu,
+	.multicast = "localhost",	/* mod_mucd_multicast on the host */
+	.archive_var = "muc#roomconfig_enablearchiving",
+};
 
 static int
 start_mucd(struct e2e *e)
@@ -151,7 +177,7 @@ start_mucd(struct e2e *e)
 	    "archive_default = yes\narchive_page_max = 50\n"
 	    "multicast = %s\n",
 	    e->muc, e->comp_port, e->secret, b->dir, b->dir, b->dir,
-	    e->multicast ? e->host : "no");
+	    e->multicast ? e->srv->multicast : "no");
 	fmt(path, sizeof(path), "%s/mucd.conf", b->dir);
 	fmt(log, sizeof(log), "%s/mucd.log", b->dir);
 	if (write_file(path, text, 0600) == -1)
@@ -166,9 +192,9 @@ start_clients(struct e2e *e)
 {
 	while (e->started < e->ncl && e->logging_in < LOGIN_WINDOW) {
 		if (client_start(e, &e->cl[e->started], e->started) == -1)
-			die("connect to Prosody's c2s port: %s (clients so "
-			    "far: %zu; raise ulimit -n?)", strerror(errno),
-			    e->started);
+			die("connect to %s's c2s port: %s (clients so "
+			    "far: %zu; raise ulimit -n?)", e->srv->name,
+			    strerror(errno), e->started);
 		e->started++;
 	}
 }
@@ -304,7 +330,7 @@ all_done(struct bench *b)
 	return E(b)->m_done >= E(b)->m_total;
 }
 
-/* mucd may not be attached yet: Prosody bounces the first join. */
+/* mucd may not be attached yet: the server bounces the first join. */
 static int
 owner_join(struct e2e *e)
 {
@@ -342,18 +368,26 @@ e2e_cpu(struct proc *p)
 	return p->pid > 0 ? proc_sched_s(p->pid) : 0;
 }
 
+double
+e2e_server_cpu(struct e2e *e)
+{
+	pid_t pid = e->b->server.pid;
+
+	return pid > 0 ? e->srv->cpu(pid) : 0;
+}
+
 static int
 populate(struct e2e *e, struct e2e_result *r)
 {
 	struct bench *b = e->b;
 	uint64_t t0 = now_ns();
 
-	r->rss_p_start = rss(&b->prosody);
+	r->rss_p_start = rss(&b->server);
 	start_clients(e);
 	if (bench_run(b, all_ready, PHASE_MS) == -1)
 		return -1;
 	r->login_s = secs_since(t0);
-	r->rss_p0 = rss(&b->prosody);
+	r->rss_p0 = rss(&b->server);
 	r->rss_m0 = rss(&b->mucd);
 	if (owner_join(e) == -1)
 		return -1;
@@ -364,7 +398,7 @@ populate(struct e2e *e, struct e2e_result *r)
 	if (bench_run(b, all_joined, PHASE_MS) == -1)
 		return -1;
 	r->join_s = secs_since(t0);
-	r->rss_p1 = rss(&b->prosody);
+	r->rss_p1 = rss(&b->server);
 	r->rss_m1 = rss(&b->mucd);
 	return 0;
 }
@@ -373,7 +407,7 @@ static int
 fanout(struct e2e *e, struct e2e_result *r)
 {
 	struct bench *b = e->b;
-	double cp0 = e2e_cpu(&b->prosody), cm0 = e2e_cpu(&b->mucd);
+	double cp0 = e2e_server_cpu(e), cm0 = e2e_cpu(&b->mucd);
 
 	e->m_total = b->o.e2e_deliveries / e->ncl;
 	e->m_total = e->m_total < 20 ? 20 : e->m_total;
@@ -385,7 +419,7 @@ fanout(struct e2e *e, struct e2e_result *r)
 		send_msg(e);
 	if (bench_run(b, all_done, PHASE_MS) == -1)
 		return -1;
-	r->cpu_prosody = e2e_cpu(&b->prosody) - cp0;
+	r->cpu_server = e2e_server_cpu(e) - cp0;
 	r->cpu_mucd = e2e_cpu(&b->mucd) - cm0;
 	r->delivered = (double)e->m_total * e->ncl;
 	r->rate = r->delivered / ((double)(e->last - e->first) / 1e9);
@@ -407,7 +441,7 @@ teardown(struct e2e *e)
 	b->ndirty = 0;
 	if (b->mucd.pid > 0)
 		proc_stop(&b->mucd, 10000);
-	proc_stop(&b->prosody, 10000);
+	e->srv->stop(e);
 	free(e->cl);
 	free(e->sent);
 	free(e->copies);
@@ -418,9 +452,33 @@ teardown(struct e2e *e)
 		fprintf(stderr, "mucbench: kept %s\n", b->dir);
 }
 
+/* With multicast, mucd logs at warn only when it cannot use the service
+ * (its check failed, or the service failed later): the run then measured
+ * per-copy delivery, which is not what its rows claim. */
 static int
-run_mode(struct bench *b, bool component, bool multicast,
-    struct e2e_result *r)
+multicast_used(struct e2e *e)
+{
+	char path[PATH_MAX + 32], line[512];
+	FILE *f;
+	int rc = 0;
+
+	fmt(path, sizeof(path), "%s/mucd.log", e->b->dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "multicast:") != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			warnx_("e2e: mucd did not use %s: %s", e->srv->multicast,
+			    line);
+			rc = -1;
+		}
+	fclose(f);
+	return rc;
+}
+
+static int
+run_mode(struct bench *b, const struct e2e_server *srv, bool component,
+    bool multicast, struct e2e_result *r)
 {
 	struct e2e e;
 	unsigned char raw[16];
@@ -429,8 +487,10 @@ run_mode(struct bench *b, bool component, bool multicast,
 	memset(&e, 0, sizeof(e));
 	memset(r, 0, sizeof(*r));
 	e.b = b;
+	e.srv = srv;
 	e.component = component;
 	e.multicast = multicast;
+	e.archive_var = component ? e2e_prosody.archive_var : srv->archive_var;
 	e.host = "localhost";
 	e.muc = "conference.localhost";
 	e.room = "bench";
@@ -443,13 +503,15 @@ run_mode(struct bench *b, bool component, bool multicast,
 		die("mkdtemp: %s", strerror(errno));
 	b->st = &e;
 	b->delivered = 0;
-	if (start_prosody(&e) == 0 && (!component || start_mucd(&e) == 0) &&
-	    populate(&e, r) == 0 && fanout(&e, r) == 0)
+	if (srv->start(&e) == 0 && (!component || start_mucd(&e) == 0) &&
+	    populate(&e, r) == 0 && fanout(&e, r) == 0 &&
+	    (!multicast || multicast_used(&e) == 0))
 		rc = 0;
 	r->ok = rc == 0;
+	r->server = srv->name;
 	if (rc == 0 && catchup_run(&e, &r->cu) == -1)
 		warnx_("e2e: the %s catch-up failed", component ? "mucd" :
-		    "Prosody MUC");
+		    srv->name);
 	r->clients = (unsigned)e.ncl;
 	r->occupants = (unsigned)e.joined + (e.owner_in ? 1 : 0);
 	teardown(&e);
@@ -463,10 +525,10 @@ static void
 mode_row(struct bench *b, const char *name, const struct e2e_result *r)
 {
 	struct row w;
-	char p[64];
-	double total = r->cpu_prosody + r->cpu_mucd;
+	char p[64], k[32];
+	double total = r->cpu_server + r->cpu_mucd;
 
-	fmt(p, sizeof(p), "K=%u M=%.0f", r->clients, r->msgs);
+	fmt(p, sizeof(p), "%s K=%u M=%.0f", r->server, r->clients, r->msgs);
 	row_init(&w, name, p);
 	w.rate = r->rate;
 	fmt(w.unit, sizeof(w.unit), "stanzas/s");
@@ -482,33 +544,36 @@ mode_row(struct bench *b, const char *name, const struct e2e_result *r)
 	row_num(&w, "delivered", r->delivered);
 	row_num(&w, "login_s", r->login_s);
 	row_num(&w, "join_s", r->join_s);
-	row_num(&w, "prosody_cpu_us_per_stanza",
-	    r->cpu_prosody * 1e6 / r->delivered);
+	fmt(k, sizeof(k), "%s_cpu_us_per_stanza", r->server);
+	row_num(&w, k, r->cpu_server * 1e6 / r->delivered);
 	row_num(&w, "mucd_cpu_us_per_stanza", r->cpu_mucd * 1e6 / r->delivered);
 	row_num(&w, "total_cpu_us_per_stanza", total * 1e6 / r->delivered);
-	row_num(&w, "prosody_rss_logins_kb", (double)(r->rss_p0 -
-	    r->rss_p_start));
-	row_num(&w, "prosody_rss_joins_kb", (double)(r->rss_p1 - r->rss_p0));
+	fmt(k, sizeof(k), "%s_rss_logins_kb", r->server);
+	row_num(&w, k, (double)(r->rss_p0 - r->rss_p_start));
+	fmt(k, sizeof(k), "%s_rss_joins_kb", r->server);
+	row_num(&w, k, (double)(r->rss_p1 - r->rss_p0));
 	row_num(&w, "mucd_rss_joins_kb", (double)(r->rss_m1 - r->rss_m0));
 	row_num(&w, "mucd_rss_kb", (double)r->rss_m1);
-	fmt(w.note, sizeof(w.note), "us/stanza prosody %.2f mucd %.2f; RSS "
-	    "from joins prosody %+ld kB mucd %+ld kB",
-	    r->cpu_prosody * 1e6 / r->delivered,
-	    r->cpu_mucd * 1e6 / r->delivered, r->rss_p1 - r->rss_p0,
+	fmt(w.note, sizeof(w.note), "us/stanza %s %.2f mucd %.2f; RSS "
+	    "from joins %s %+ld kB mucd %+ld kB", r->server,
+	    r->cpu_server * 1e6 / r->delivered,
+	    r->cpu_mucd * 1e6 / r->delivered, r->server, r->rss_p1 - r->rss_p0,
 	    r->rss_m1 - r->rss_m0);
 	emit(b, &w);
 }
 
 static void
-ratio_row(struct bench *b, const char *name, const char *what,
+ratio_row(struct bench *b, const char *name, const char *mode,
     const struct e2e_result *c, const struct e2e_result *r)
 {
-	double tc = (c->cpu_prosody + c->cpu_mucd) / c->delivered;
-	double tr = r->cpu_prosody / r->delivered;
+	double tc = (c->cpu_server + c->cpu_mucd) / c->delivered;
+	double tr = r->cpu_server / r->delivered;
 	double grow_c = (double)(c->rss_m1 - c->rss_m0);
 	double grow_r = (double)(r->rss_p1 - r->rss_p0);
 	struct row w;
+	char what[64], k[40];
 
+	fmt(what, sizeof(what), "%s / %s-muc", mode, r->server);
 	row_init(&w, name, what);
 	w.rate = c->rate / r->rate;
 	fmt(w.unit, sizeof(w.unit), "x throughput");
@@ -516,42 +581,49 @@ ratio_row(struct bench *b, const char *name, const char *what,
 	row_num(&w, "p99_ratio", c->p99 / r->p99);
 	row_num(&w, "total_cpu_per_stanza_ratio", tc / tr);
 	row_num(&w, "mucd_share_of_cpu", c->cpu_mucd /
-	    (c->cpu_prosody + c->cpu_mucd));
-	row_num(&w, "mucd_rss_vs_prosody_muc_rss", grow_c / grow_r);
+	    (c->cpu_server + c->cpu_mucd));
+	fmt(k, sizeof(k), "mucd_rss_vs_%s_muc_rss", r->server);
+	row_num(&w, k, grow_c / grow_r);
+	row_num(&w, "join_time_ratio", c->join_s / r->join_s);
 	fmt(w.note, sizeof(w.note), "throughput x%.2f, CPU/stanza x%.2f, "
-	    "mucd share %.1f%%, occupant RSS mucd/prosody %.2f",
+	    "mucd share %.1f%%, occupant RSS x%.2f, join time x%.3f",
 	    c->rate / r->rate, tc / tr,
-	    100 * c->cpu_mucd / (c->cpu_prosody + c->cpu_mucd),
-	    grow_c / grow_r);
+	    100 * c->cpu_mucd / (c->cpu_server + c->cpu_mucd),
+	    grow_c / grow_r, c->join_s / r->join_s);
 	emit(b, &w);
 }
 
 int
-run_e2e(struct bench *b)
+run_e2e(struct bench *b, enum e2e_kind kind)
 {
+	const struct e2e_server *srv = kind == E2E_EJABBERD ? &e2e_ejabberd :
+	    &e2e_prosody;
 	struct e2e_result comp, mcast, ref;
 	unsigned long want = 4ul * b->o.e2e_clients + 1024;
+	char name[32], who[32];
 
 	if (raise_nofile(want) == -1)
 		warnx_("could not raise the open files limit to %lu", want);
 	table_header(stdout);
-	if (run_mode(b, true, false, &comp) == 0)
+	if (run_mode(b, srv, true, false, &comp) == 0)
 		mode_row(b, "e2e-mucd", &comp);
 	if (comp.cu.ok)
 		catchup_row(b, "mucd", &comp.cu);
-	if (run_mode(b, true, true, &mcast) == 0)
+	if (run_mode(b, srv, true, true, &mcast) == 0)
 		mode_row(b, "e2e-mucd-multicast", &mcast);
 	if (mcast.cu.ok)
 		catchup_row(b, "mucd-multicast", &mcast.cu);
-	if (run_mode(b, false, false, &ref) == 0)
-		mode_row(b, "e2e-prosody", &ref);
+	fmt(name, sizeof(name), "e2e-%s", srv->name);
+	fmt(who, sizeof(who), "%s-muc", srv->name);
+	if (run_mode(b, srv, false, false, &ref) == 0)
+		mode_row(b, name, &ref);
 	if (ref.cu.ok)
-		catchup_row(b, "prosody-muc", &ref.cu);
+		catchup_row(b, who, &ref.cu);
 	if (comp.ok && ref.ok)
-		ratio_row(b, "e2e-ratio", "mucd / prosody-muc", &comp, &ref);
+		ratio_row(b, "e2e-ratio", "mucd", &comp, &ref);
 	if (mcast.ok && ref.ok)
-		ratio_row(b, "e2e-ratio-multicast",
-		    "mucd-multicast / prosody-muc", &mcast, &ref);
+		ratio_row(b, "e2e-ratio-multicast", "mucd-multicast", &mcast,
+		    &ref);
 	if (comp.cu.ok && ref.cu.ok)
 		catchup_ratio(b, &comp.cu, &ref.cu);
 	return comp.ok && mcast.ok && ref.ok && comp.cu.ok && ref.cu.ok ? 0 : 1;

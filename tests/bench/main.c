@@ -3,6 +3,7 @@
  *
  *   mucbench [options] component     the component-mode set
  *   mucbench [options] e2e           mucd vs Prosody's MUC through Prosody
+ *   mucbench [options] e2e-ejabberd  mucd vs ejabberd's MUC through ejabberd
  */
 #include "mucbench.h"
 
@@ -20,7 +21,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: mucbench [options] component|e2e\n"
+	    "usage: mucbench [options] component|e2e|e2e-ejabberd\n"
 	    "  --mucd PATH          mucd binary (default mucd/mucd)\n"
 	    "  --prosody PATH       prosody binary (default prosody)\n"
 	    "  --results FILE       append JSON lines here (default "
@@ -273,7 +274,9 @@ main(int argc, char **argv)
 	if (strcmp(argv[optind], "component") == 0)
 		fails = run_component(&b);
 	else if (strcmp(argv[optind], "e2e") == 0)
-		fails = run_e2e(&b);
+		fails = run_e2e(&b, E2E_PROSODY);
+	else if (strcmp(argv[optind], "e2e-ejabberd") == 0)
+		fails = run_e2e(&b, E2E_EJABBERD);
 	else
 		usage();
 	fclose(b.json);

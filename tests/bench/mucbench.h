@@ -7,8 +7,10 @@
  * everything mucd sends back with a streaming scan on stanza boundaries
  * (no trees), so the tool stays cheaper than the daemon it measures.
  *
- * End-to-end mode: real c2s clients through a private Prosody, once with
- * mucd attached as the MUC component, once with Prosody's own MUC.
+ * End-to-end mode: real c2s clients through a private Prosody or
+ * ejabberd, with mucd attached as the MUC component (one copy per
+ * recipient, then through the server's multicast service), then with the
+ * server's own MUC.
  *
  * One event loop (epoll), non-blocking sockets, one context (struct
  * bench); every buffer has a cap and every phase a deadline.
@@ -135,9 +137,14 @@ int		 proc_spawn(struct proc *, const char *name, char *const argv[],
 		    const char *logpath, int cpu);
 /* SIGTERM, wait up to ms, then SIGKILL. Returns the wait status. */
 int		 proc_stop(struct proc *, unsigned ms);
+/* Also for a pid that is not our child (a daemon a script started). */
 bool		 proc_alive(struct proc *);
 double		 proc_cpu_s(pid_t);	/* utime + stime from /proc/PID/stat */
 double		 proc_sched_s(pid_t);	/* /proc/PID/schedstat: ns precision */
+/* Every thread of pid and of its descendants, from schedstat. */
+double		 proc_tree_sched_s(pid_t);
+/* Spawn argv, wait for it; its exit status, or -1. */
+int		 proc_run(char *const argv[], const char *logpath);
 /* schedstat's first two fields: ns on a CPU, ns runnable but waiting. */
 int		 proc_sched_ns(pid_t, uint64_t *run, uint64_t *wait);
 double		 self_cpu_s(void);
@@ -261,7 +268,7 @@ struct bench {
 	char		 secret[33];
 	char		 sid[17];	/* our stream id */
 	bool		 up;		/* handshake done */
-	struct proc	 mucd, prosody;
+	struct proc	 mucd, server;	/* server: Prosody or ejabberd */
 	char		 dir[PATH_MAX];	/* this run's scratch directory */
 	char		 machine[256], cpumodel[128];
 	/* The running scenario: its stanza handler, pacing hook, state. */
@@ -323,6 +330,7 @@ int		 scen_admin(struct bench *);
 int		 scen_cold(struct bench *);
 
 /* ---- e2e.c ---- */
-int		 run_e2e(struct bench *);
+enum e2e_kind { E2E_PROSODY, E2E_EJABBERD };
+int		 run_e2e(struct bench *, enum e2e_kind);
 
 #endif

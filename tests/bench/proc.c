@@ -1,6 +1,10 @@
-/* proc: child processes (mucd, Prosody) and what /proc says about them. */
+/*
+ * proc: child processes (mucd, Prosody, the scripts that start ejabberd)
+ * and what /proc says about them and about a daemon's process tree.
+ */
 #include "mucbench.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -61,14 +65,43 @@ proc_spawn(struct proc *p, const char *name, char *const argv[],
 	return 0;
 }
 
+int
+proc_run(char *const argv[], const char *logpath)
+{
+	struct proc p;
+	int st;
+
+	if (proc_spawn(&p, argv[0], argv, logpath, -1) == -1)
+		return -1;
+	while (waitpid(p.pid, &st, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A process that is not our child (a daemon a script started): alive
+ * while kill(pid, 0) finds it. */
+static bool
+foreign_alive(struct proc *p)
+{
+	if (kill(p->pid, 0) == 0 || errno == EPERM)
+		return true;
+	warnx_("%s (pid %d) is gone; see %s", p->name, (int)p->pid, p->log);
+	p->pid = 0;
+	return false;
+}
+
 bool
 proc_alive(struct proc *p)
 {
+	pid_t r;
 	int st;
 
 	if (p->pid <= 0)
 		return false;
-	if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+	if ((r = waitpid(p->pid, &st, WNOHANG)) == -1 && errno == ECHILD)
+		return foreign_alive(p);
+	if (r == p->pid) {
 		warnx_("%s (pid %d) exited: %s %d; see %s", p->name,
 		    (int)p->pid, WIFSIGNALED(st) ? "signal" : "status",
 		    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), p->log);
@@ -112,34 +145,44 @@ proc_stop(struct proc *p, unsigned ms)
 	return st;
 }
 
-double
-proc_cpu_s(pid_t pid)
+/* /proc/PID/stat from its third field (state) on, past "pid (comm) ":
+ * comm may hold spaces and parentheses. NULL if pid is gone. */
+static const char *
+stat_fields(pid_t pid, char *line, int len)
 {
-	char path[64], line[1024], *rp;
-	unsigned long long ut, stt;
+	char path[64], *rp;
 	FILE *f;
 
 	fmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	rp = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+		return NULL;
+	rp = fgets(line, len, f) ? strrchr(line, ')') : NULL;
 	fclose(f);
-	/* After "pid (comm)": state is field 3, utime 14, stime 15. */
-	if (rp == NULL || sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u "
+	return rp != NULL ? rp + 2 : NULL;
+}
+
+double
+proc_cpu_s(pid_t pid)
+{
+	char line[1024];
+	const char *p = stat_fields(pid, line, sizeof(line));
+	unsigned long long ut, stt;
+
+	/* From state, field 3: utime is 14, stime 15. */
+	if (p == NULL || sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u "
 	    "%*u %*u %*u %llu %llu", &ut, &stt) != 2)
 		return -1;
 	return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
 }
 
-int
-proc_sched_ns(pid_t pid, uint64_t *run, uint64_t *wait)
+/* A schedstat file (a process's or a thread's): ns run, ns waiting. */
+static int
+schedstat(const char *path, uint64_t *run, uint64_t *wait)
 {
-	char path[64];
 	unsigned long long r, w;
 	FILE *f;
 	int n;
 
-	fmt(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	n = fscanf(f, "%llu %llu", &r, &w);
@@ -151,6 +194,15 @@ proc_sched_ns(pid_t pid, uint64_t *run, uint64_t *wait)
 	return 0;
 }
 
+int
+proc_sched_ns(pid_t pid, uint64_t *run, uint64_t *wait)
+{
+	char path[64];
+
+	fmt(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	return schedstat(path, run, wait);
+}
+
 double
 proc_sched_s(pid_t pid)
 {
@@ -158,6 +210,87 @@ proc_sched_s(pid_t pid)
 
 	return proc_sched_ns(pid, &run, &wait) == 0 ? (double)run / 1e9 :
 	    proc_cpu_s(pid);
+}
+
+/* The parent pid in /proc/PID/stat (field 4, after "pid (comm) state"). */
+static pid_t
+parent_of(pid_t pid)
+{
+	char line[1024];
+	const char *p = stat_fields(pid, line, sizeof(line));
+	int ppid;
+
+	if (p == NULL || sscanf(p, "%*c %d", &ppid) != 1)
+		return -1;
+	return (pid_t)ppid;
+}
+
+/* One process's threads: /proc/PID/schedstat is its main thread's alone. */
+static double
+threads_sched_s(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	double s = 0;
+	DIR *dir;
+
+	fmt(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return 0;
+	while ((d = readdir(dir)) != NULL) {
+		char tpath[128];
+		uint64_t run, wait;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		fmt(tpath, sizeof(tpath), "%s/%s/schedstat", path, d->d_name);
+		/* A thread that just ended has no file any more. */
+		if (schedstat(tpath, &run, &wait) == 0)
+			s += (double)run / 1e9;
+	}
+	closedir(dir);
+	return s;
+}
+
+/* A multi-threaded daemon with helper processes (ejabberd: beam.smp, its
+ * erl_child_setup, the extauth script's VM): every thread of pid and of
+ * its descendants, found by walking /proc once per generation. */
+#define TREE_MAX	256
+
+double
+proc_tree_sched_s(pid_t pid)
+{
+	pid_t tree[TREE_MAX];
+	size_t n = 1, seen = 0, i;
+	double s = 0;
+
+	tree[0] = pid;
+	while (seen < n) {
+		size_t from = seen, to = n;
+		struct dirent *d;
+		DIR *dir;
+
+		seen = n;
+		if ((dir = opendir("/proc")) == NULL)
+			break;
+		while ((d = readdir(dir)) != NULL && n < TREE_MAX) {
+			pid_t q, pp;
+
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			q = (pid_t)atoi(d->d_name);
+			pp = parent_of(q);
+			for (i = from; i < to; i++)
+				if (pp == tree[i]) {
+					tree[n++] = q;
+					break;
+				}
+		}
+		closedir(dir);
+	}
+	for (i = 0; i < n; i++)
+		s += threads_sched_s(tree[i]);
+	return s;
 }
 
 double
