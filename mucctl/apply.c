@@ -34,22 +34,6 @@ struct apply {
 	bool			 fatal;		/* stop planning */
 };
 
-static const struct command *
-cmd_of(enum ctl_cmd id, struct command *buf)
-{
-	const struct command *c;
-
-	for (c = mc_commands; c->words != NULL; c++)
-		if (c->cmd == id)
-			return c;
-	/* Not a mucctl command of its own (room.destroy has one; this is
-	 * for completeness): enough for exec_request. */
-	memset(buf, 0, sizeof(*buf));
-	buf->words = ctl_cmds[id].name;
-	buf->cmd = id;
-	return buf;
-}
-
 /* ---- the file ---- */
 
 static int
@@ -239,7 +223,7 @@ static int
 plan_prune(struct apply *a, struct mc_err *e)
 {
 	struct command buf;
-	const struct command *c = cmd_of(CTL_ROOMS, &buf);
+	const struct command *c = command_of(CTL_ROOMS, &buf);
 	json_t *args, *res, *room;
 	const char *after = NULL;
 	char *last = NULL;
@@ -435,7 +419,7 @@ static int
 apply_all(struct apply *a, const struct command *c, struct mc_err *e)
 {
 	struct command buf;
-	const struct command *d = cmd_of(CTL_ROOM_DESTROY, &buf);
+	const struct command *d = command_of(CTL_ROOM_DESTROY, &buf);
 	json_t *rooms = json_object_get(a->doc, "rooms"), *spec, *args, *res;
 	json_t *plans = a->plans, *v;
 	size_t i, failed = 0;
@@ -565,7 +549,7 @@ static int
 export_archive(struct mucctl *m, const char *room, struct mc_err *e)
 {
 	struct command buf;
-	const struct command *c = cmd_of(CTL_ARCHIVE_EXPORT, &buf);
+	const struct command *c = command_of(CTL_ARCHIVE_EXPORT, &buf);
 	json_t *args = json_pack("{s:s}", "room", room), *res = NULL, *msg;
 	json_t *line;
 	const char *next;

@@ -19,17 +19,6 @@
 #define BATCH_MAX	500
 #define LINE_MAX_BYTES	(16UL << 20)
 
-static const struct command *
-import_command(void)
-{
-	const struct command *c;
-
-	for (c = mc_commands; c->words != NULL; c++)
-		if (c->cmd == CTL_ARCHIVE_IMPORT)
-			return c;
-	return NULL;
-}
-
 void
 arch_import_init(struct arch_import *ai, struct mucctl *m, const char *room,
     bool dry)
@@ -52,7 +41,8 @@ arch_import_free(struct arch_import *ai)
 int
 arch_import_flush(struct arch_import *ai, struct mc_err *e)
 {
-	const struct command *c = import_command();
+	struct command buf;
+	const struct command *c = command_of(CTL_ARCHIVE_IMPORT, &buf);
 	json_t *args, *res = NULL;
 	size_t n = json_array_size(ai->batch);
 	int rc;
@@ -61,7 +51,7 @@ arch_import_flush(struct arch_import *ai, struct mc_err *e)
 		return 0;
 	args = json_pack("{s:s,s:O,s:b}", "room", ai->room, "messages",
 	    ai->batch, "dry_run", ai->dry);
-	if (c == NULL || args == NULL)
+	if (args == NULL)
 		rc = mc_fail(e, EXIT_REFUSED, "", "out of memory");
 	else
 		rc = exec_request(ai->m, c, args, &res, e);

@@ -638,6 +638,21 @@ command_is_group(const char *word)
 	return command_group_words(1, w) == 1;
 }
 
+const struct command *
+command_of(enum ctl_cmd id, struct command *buf)
+{
+	const struct command *c;
+
+	for (c = mc_commands; c->words != NULL; c++)
+		if (c->cmd == id)
+			return c;
+	/* Not a mucctl command of its own: enough for exec_request. */
+	memset(buf, 0, sizeof(*buf));
+	buf->words = ctl_cmds[id].name;
+	buf->cmd = id;
+	return buf;
+}
+
 int
 command_group_words(int argc, char **argv)
 {

@@ -139,6 +139,9 @@ command_offline(const struct command *c)
 extern const struct command mc_commands[];
 /* The command named by the leading words of argv; *used says how many. */
 const struct command *command_find(int argc, char **argv, int *used);
+/* The command that sends protocol command id (buf, filled, for one that
+ * mucctl has no command of its own for, such as room.destroy's). */
+const struct command *command_of(enum ctl_cmd id, struct command *buf);
 /* Is word the first word of a multi-word group ("room", "nick")? */
 bool	 command_is_group(const char *word);
 /* How many of the leading words of argv name a group ("room", "room
