@@ -15,21 +15,28 @@
 #     must step down at once, its link closed (a server that took two
 #     connections, as ejabberd does, would otherwise share the domain
 #     between two masters), and the new one then serves.
+#  3. Garbage on every site's replication port (random bytes, an HTTP
+#     request, a megabyte of zeros, a connection left half-open): no site
+#     dies or changes role, and a change made afterwards reaches every
+#     replica.
 set -u
 HA_TDIR=$(cd "$(dirname "$0")/../t" && pwd)
 . "$HA_TDIR/halib.sh"
 FAILOVERS=${FAILOVERS:-20}
+# The writers add thousands of members to one room.
+HA_CONF_EXTRA='max_affiliations = 0'
 
 ha_start
 master=$(the_master "$sites" 100) || t_fail "no single master"
 ctl "$master" room create "$ROOM" > /dev/null || t_fail "room create"
 
 # writer SITE ROUND: changes until the site stops answering; each
-# acknowledged one is appended to T_DIR/acked.ROUND.
+# acknowledged one is appended to T_DIR/acked.ROUND, and why the last one
+# was not acknowledged is in T_DIR/stop.ROUND.
 writer() {
 	_n=0
 	while ctl "$1" affiliation set "$ROOM" "w$2-$_n@localhost" member \
-	    > /dev/null 2>&1; do
+	    > "$T_DIR/stop.$2" 2>&1; do
 		echo "w$2-$_n@localhost" >> "$T_DIR/acked.$2"
 		_n=$((_n + 1))
 	done
@@ -59,7 +66,8 @@ while [ $round -le "$FAILOVERS" ]; do
 	ctl "$new" affiliations "$ROOM" > "$T_DIR/affs" 2>&1 ||
 		t_fail "round $round: affiliations: $(cat "$T_DIR/affs")"
 	n=$(wc -l < "$T_DIR/acked.$round")
-	[ "$n" -gt 0 ] || t_fail "round $round: the writer made no change"
+	[ "$n" -gt 0 ] || t_fail "round $round: the writer made no change:" \
+	    "$(cat "$T_DIR/stop.$round")"
 	while read -r jid; do
 		grep -q "$jid" "$T_DIR/affs" ||
 			t_fail "round $round: acknowledged $jid lost"
@@ -93,6 +101,45 @@ until [ "$(role_of "$master")" = replica-ready ] &&
 	sleep 0.1
 done
 ha_disco 30 "$new does not serve after the partition"
-[ "$(the_master "$sites" 10)" = "$new" ] || t_fail "two masters, or none"
+got=$(the_master "$sites" 10); [ "$got" = "$new" ] || t_fail "two masters, or none: got [$got] want [$new] roles $(ha_roles)"
 echo "$T_NAME: $master resumed, stepped down (link closed); $new serves"
+
+ha_settled 300 "the group did not settle after the partition"
+roles=$(ha_roles)
+for s in $sites; do
+	"$T_PYTHON" - "$(port_of "$s")" <<'PY' || t_fail "garbage to $s: $?"
+import os, socket, sys, time
+port = int(sys.argv[1])
+def send(data, close=True):
+    c = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        c.sendall(data)
+    except OSError:
+        pass  # refused midway: what a site should do with garbage
+    if close:
+        c.close()
+    return c
+send(os.urandom(65536))
+send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+send(b"\0" * (1 << 20))
+half = send(b"\x01\x02", close=False)
+time.sleep(1)
+half.close()
+PY
+done
+sleep 1
+[ "$(ha_roles)" = "$roles" ] ||
+	t_fail "garbage on the replication ports changed the roles:" \
+	    "$(ha_roles), were $roles"
+new=$(the_master "$sites" 10) || t_fail "no single master after garbage"
+ctl "$new" affiliation set "$ROOM" garbage@localhost member > /dev/null ||
+	t_fail "no change accepted after the garbage"
+for s in $sites; do
+	[ "$s" = "$new" ] && continue
+	t_wait 100 eval 'ctl "$s" affiliations "$ROOM" 2>/dev/null |
+	    grep -q garbage@localhost' ||
+		t_fail "the change after the garbage did not reach $s"
+done
+echo "$T_NAME: garbage on every replication port: roles unchanged," \
+    "the next change replicated"
 ha_done

@@ -37,6 +37,8 @@ site_conf() {
 	done
 	printf 'repl_local = 127.0.0.1:%s\nrepl_peers = %s\nrepl_priority = %s\n' \
 	    "$(port_of "$1")" "$peers" "$(prio_of "$1")"
+	# HA_CONF_EXTRA: more lines, the same for every site.
+	[ -z "${HA_CONF_EXTRA:-}" ] || printf '%s\n' "$HA_CONF_EXTRA"
 }
 
 # start_site NAME: start it (again), as mucd.sh does, which waits until
