@@ -90,9 +90,7 @@ load_archive(struct apply *a, const char *text, size_t len, size_t at,
 	for (; at < len; at = end + 1, line++) {
 		for (end = at; end < len && text[end] != '\n'; end++)
 			;
-		for (i = at; i < end && strchr(" \t\r", text[i]) != NULL; i++)
-			;
-		if (i == end)
+		if (arch_line_blank(text + at, end - at))
 			continue;
 		if ((msg = arch_import_parse(a->file, line, text + at, end - at,
 		    e)) == NULL)
@@ -544,96 +542,101 @@ print_room(json_t *room, bool first)
 	return 0;
 }
 
-/* One room's archive as JSON lines, each naming the room, page by page. */
+/* A page of one room's archive as JSON lines, each naming the room. */
+static int
+archive_lines(void *arg, json_t *res, struct mc_err *e)
+{
+	const char *room = arg;
+	json_t *msg, *line;
+	size_t i;
+	char *s;
+
+	json_array_foreach(json_object_get(res, "messages"), i, msg) {
+		/* The room first, to be read at a glance. */
+		line = json_pack("{s:s}", "room", room);
+		if (line == NULL || json_object_update(line, msg) == -1 ||
+		    (s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
+		    NULL) {
+			json_decref(line);
+			return mc_fail(e, EXIT_REFUSED, "", "out of memory");
+		}
+		puts(s);
+		free(s);
+		json_decref(line);
+	}
+	return 0;
+}
+
 static int
 export_archive(struct mucctl *m, const char *room, struct mc_err *e)
 {
 	struct command buf;
 	const struct command *c = command_of(CTL_ARCHIVE_EXPORT, &buf);
-	json_t *args = json_pack("{s:s}", "room", room), *res = NULL, *msg;
-	json_t *line;
-	const char *next;
-	size_t i;
-	char *s;
+	json_t *args = json_pack("{s:s}", "room", room);
 	int rc;
 
 	if (args == NULL)
 		return mc_fail(e, EXIT_REFUSED, "", "out of memory");
-	while ((rc = exec_request(m, c, args, &res, e)) == 0) {
-		json_array_foreach(json_object_get(res, "messages"), i, msg) {
-			/* The room first, to be read at a glance. */
-			line = json_pack("{s:s}", "room", room);
-			if (line == NULL || json_object_update(line, msg) == -1 ||
-			    (s = json_dumps(line, JSON_COMPACT |
-			    JSON_PRESERVE_ORDER)) == NULL) {
-				json_decref(line);
-				rc = mc_fail(e, EXIT_REFUSED, "", "out of memory");
-				break;
-			}
-			puts(s);
-			free(s);
-			json_decref(line);
-		}
-		next = jstr(res, "next");
-		if (rc != 0 || next == NULL ||
-		    json_object_set_new(args, "after", json_string(next)) == -1)
-			break;
-		json_decref(res);
-		res = NULL;
-	}
-	json_decref(res);
+	rc = exec_paged(m, c, args, archive_lines, (void *)room, e);
 	json_decref(args);
 	return rc;
+}
+
+struct export {
+	bool		 started, first;
+	json_t		*names;		/* --with-archive: the rooms written */
+};
+
+/* Nothing is printed before the first page is in: a failure leaves
+ * stdout empty, not a broken document. */
+static int
+export_page(void *arg, json_t *res, struct mc_err *e)
+{
+	struct export *x = arg;
+	json_t *room;
+	size_t i;
+
+	(void)e;
+	if (!x->started)
+		printf("{\n  \"format\": \"%s\",\n  \"rooms\": [\n",
+		    ROOMS_FORMAT);
+	x->started = true;
+	json_array_foreach(json_object_get(res, "rooms"), i, room) {
+		print_room(room, x->first);
+		x->first = false;
+		if (x->names != NULL)
+			json_array_append(x->names, json_object_get(room,
+			    "jid"));
+	}
+	fflush(stdout);
+	return 0;
 }
 
 int
 export_run(struct mucctl *m, const struct command *c, json_t *args, bool json)
 {
-	json_t *res = NULL, *room, *names = json_array(), *v;
-	bool with = jbool(args, "with_archive");
+	struct export x = { false, true, NULL };
 	struct mc_err e = { 0 };
-	const char *next;
-	bool first = true;
+	json_t *v;
 	size_t i;
 	int rc;
 
 	(void)json;	/* the document is JSON either way */
-	json_object_del(args, "with_archive");
-	if (names == NULL) {
+	if (jbool(args, "with_archive") && (x.names = json_array()) == NULL) {
 		mc_fail(&e, EXIT_REFUSED, "", "out of memory");
 		return exec_fail("export", &e, false);
 	}
+	json_object_del(args, "with_archive");
 	m->hold_offline = true;
-	/* Nothing is printed before the first page is in: a failure
-	 * leaves stdout empty, not a broken document. */
-	while ((rc = exec_request(m, c, args, &res, &e)) == 0) {
-		if (first)
-			printf("{\n  \"format\": \"%s\",\n  \"rooms\": [\n",
-			    ROOMS_FORMAT);
-		json_array_foreach(json_object_get(res, "rooms"), i, room) {
-			print_room(room, first);
-			first = false;
-			if (with)
-				json_array_append(names, json_object_get(room,
-				    "jid"));
-		}
-		fflush(stdout);
-		next = jstr(res, "next");
-		if (next == NULL ||
-		    json_object_set_new(args, "after", json_string(next)) == -1)
-			break;
-		json_decref(res);
-		res = NULL;
-	}
-	json_decref(res);
+	rc = exec_paged(m, c, args, export_page, &x, &e);
 	if (rc == 0)
-		printf("%s  ]\n}\n", first ? "" : "\n");
-	else if (!first)
+		printf("%s  ]\n}\n", x.first ? "" : "\n");
+	else if (!x.first)
 		printf("\n");
-	json_array_foreach(names, i, v)
+	json_array_foreach(x.names, i, v)
 		if (rc == 0)
 			rc = export_archive(m, json_string_value(v), &e);
-	json_decref(names);
+	json_decref(x.names);
 	m->hold_offline = false;
 	if (m->client.pid != -1)
 		client_close(&m->client);

@@ -131,8 +131,8 @@ arch_import_parse(const char *file, size_t line, const char *text,
 	return msg;
 }
 
-static bool
-blank(const char *s, size_t len)
+bool
+arch_line_blank(const char *s, size_t len)
 {
 	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' ||
 	    s[len - 1] == ' ' || s[len - 1] == '\t'))
@@ -156,7 +156,7 @@ import_stream(struct arch_import *ai, FILE *f, const char *file,
 			rc = mc_fail(e, EXIT_USAGE, "too-large", "%s:%zu: "
 			    "longer than %lu MiB", file, line,
 			    LINE_MAX_BYTES >> 20);
-		else if (blank(text, (size_t)len))
+		else if (arch_line_blank(text, (size_t)len))
 			continue;
 		else if ((msg = arch_import_parse(file, line, text,
 		    (size_t)len, e)) == NULL)

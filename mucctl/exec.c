@@ -166,6 +166,45 @@ run_local(struct mucctl *m, const struct command *c, int argc, char **argv)
 	return shell_run(m);
 }
 
+int
+exec_paged(struct mucctl *m, const struct command *c, json_t *args,
+    int (*page)(void *, json_t *, struct mc_err *), void *arg,
+    struct mc_err *e)
+{
+	json_t *result = NULL;
+	const char *next;
+	int rc;
+
+	while ((rc = exec_request(m, c, args, &result, e)) == 0 &&
+	    (rc = page(arg, result, e)) == 0) {
+		next = jstr(result, "next");
+		if (next == NULL ||
+		    json_object_set_new(args, "after", json_string(next)) == -1)
+			break;
+		json_decref(result);
+		result = NULL;
+	}
+	json_decref(result);
+	return rc;
+}
+
+struct render_page {
+	struct mucctl		*m;
+	const struct command	*c;
+	json_t			*args;
+};
+
+static int
+render_page(void *arg, json_t *result, struct mc_err *e)
+{
+	struct render_page *p = arg;
+
+	(void)e;
+	p->c->render(p->m, p->c, p->args, result);
+	fflush(stdout);
+	return 0;
+}
+
 /*
  * archive export: page after page, each printed as it comes, so memory
  * stays one page whatever the archive holds; offline, one maintenance
@@ -175,22 +214,11 @@ static int
 exec_pages(struct mucctl *m, const struct command *c, json_t *args,
     struct mc_err *e)
 {
-	json_t *result = NULL;
-	const char *next;
+	struct render_page p = { m, c, args };
 	int rc;
 
 	m->hold_offline = true;
-	while ((rc = exec_request(m, c, args, &result, e)) == 0) {
-		c->render(m, c, args, result);
-		fflush(stdout);
-		next = jstr(result, "next");
-		if (next == NULL ||
-		    json_object_set_new(args, "after", json_string(next)) == -1)
-			break;
-		json_decref(result);
-		result = NULL;
-	}
-	json_decref(result);
+	rc = exec_paged(m, c, args, render_page, &p, e);
 	m->hold_offline = false;
 	if (m->client.pid != -1)
 		client_close(&m->client);

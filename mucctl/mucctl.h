@@ -243,6 +243,12 @@ int	 exec_argv(struct mucctl *, int argc, char **argv);
 /* Run a request, online or offline as the situation allows. */
 int	 exec_request(struct mucctl *, const struct command *, json_t *args,
 	    json_t **result, struct mc_err *);
+/* A paged command (archive.export, room.export): request after request,
+ * each result handed to page as it comes, following its "next" until
+ * there is none; page returns -1 (with e set) to stop. */
+int	 exec_paged(struct mucctl *, const struct command *, json_t *args,
+	    int (*page)(void *, json_t *, struct mc_err *), void *arg,
+	    struct mc_err *);
 /* Print "mucctl: WHAT: message" to stderr; returns e->status. */
 int	 exec_report(const char *what, const struct mc_err *);
 /* The same, and under --json the error object on stdout. */
@@ -278,6 +284,8 @@ int	 arch_import_add(struct arch_import *, json_t *msg, size_t line,
 /* Send what is queued. */
 int	 arch_import_flush(struct arch_import *, struct mc_err *);
 void	 arch_import_free(struct arch_import *);
+/* Is a line of the file only white space (skipped)? */
+bool	 arch_line_blank(const char *, size_t);
 /* One line of FILE as an archived message, or NULL with e set. */
 json_t	*arch_import_parse(const char *file, size_t line, const char *text,
 	    size_t len, struct mc_err *);

@@ -487,25 +487,36 @@ archive_import_check(const struct archive_import *in)
 	return NULL;
 }
 
+/* Does the archive hold a message with this stanza-id: 1, 0, or -1 on a
+ * store failure. */
+static int
+held(struct room *r, const struct store_arch_room *ar, const char *sid)
+{
+	struct store_arch_item it;
+	int rc;
+
+	if (ar == NULL)
+		return 0;
+	rc = store_arch_get(r->mucd->store, ar->aid, sid, &it);
+	if (rc == STORE_OK)
+		store_arch_item_free(&it);
+	return rc == STORE_OK ? 1 : rc == STORE_NOTFOUND ? 0 : -1;
+}
+
 /* One message into txn: 1 if the room holds its stanza-id already. */
 static int
 import_one(struct room *r, struct store_txn *txn, struct store_arch_room *ar,
     struct archive_import *in)
 {
 	struct store_arch_rec rec = { 0 };
-	struct store_arch_item it;
 	char from[JID_MAX + 1];
 	struct buf b;
 	uint64_t seq;
 	int rc;
 
-	rc = store_arch_get(r->mucd->store, ar->aid, in->sid, &it);
-	if (rc == STORE_OK) {
-		store_arch_item_free(&it);
-		return 1;
-	}
-	if (rc != STORE_NOTFOUND || jid_compose(from, sizeof(from), NULL,
-	    r->jid, in->nick) == -1)
+	if ((rc = held(r, ar, in->sid)) != 0)
+		return rc;
+	if (jid_compose(from, sizeof(from), NULL, r->jid, in->nick) == -1)
 		return -1;
 	/* Where it was archived is not where it lives now. */
 	strip_stanza_ids(in->msg);
@@ -533,7 +544,6 @@ archive_import(struct room *r, struct archive_import *in, size_t n,
     bool dry, size_t *added)
 {
 	struct store_arch_room *ar, next;
-	struct store_arch_item it;
 	struct store_txn *txn;
 	char what[48];
 	bool failed;
@@ -542,18 +552,12 @@ archive_import(struct room *r, struct archive_import *in, size_t n,
 
 	*added = 0;
 	ar = archive_room(r, !dry, &failed);
+	if (failed)
+		return -1;
 	if (dry) {
-		for (i = 0; i < n && !failed && rc != -1; i++) {
-			rc = ar == NULL ? STORE_NOTFOUND : store_arch_get(
-			    r->mucd->store, ar->aid, in[i].sid, &it);
-			if (rc == STORE_OK)
-				store_arch_item_free(&it);
-			else if (rc == STORE_NOTFOUND)
-				(*added)++;
-			else
-				rc = -1;
-		}
-		return failed ? -1 : rc == -1 ? -1 : 0;
+		for (i = 0; i < n && (rc = held(r, ar, in[i].sid)) != -1; i++)
+			*added += rc == 0;
+		return rc == -1 ? -1 : 0;
 	}
 	if (ar == NULL || store_begin(r->mucd->store, &txn) != STORE_OK)
 		return -1;
