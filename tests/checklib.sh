@@ -27,9 +27,16 @@ selected() {
 	return 1
 }
 
-# Indented tail of a log for a failure report.
+# Indented tail of a log for a failure report, after the log's own
+# failure lines: a report that gets cut short (CI shows only part of it)
+# still names what failed.
 tail_of() {
 	[ -s "$1" ] || return 0
+	if grep -q -e '^FAIL' -e ': FAIL' -e '^not ok' "$1"; then
+		echo "  --- failures in $1"
+		grep -e '^FAIL' -e ': FAIL' -e '^not ok' "$1" | head -n 10 |
+			sed 's/^/  ! /'
+	fi
 	echo "  --- last ${2:-30} lines of $1"
 	tail -n "${2:-30}" "$1" | sed 's/^/  | /'
 }

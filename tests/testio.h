@@ -6,6 +6,7 @@
 #ifndef MUCD_TESTIO_H
 #define MUCD_TESTIO_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,14 +25,22 @@ tio_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Write all n bytes (blocking fd): 0, or -1 on error or a closed peer. */
+/*
+ * Write all n bytes (blocking fd): 0, or -1 on error or a closed peer.
+ * A peer that closed must be an error return, not a SIGPIPE that kills
+ * the test program without a word (the daemon closes idle clients to
+ * make room, at a moment the program cannot know).
+ */
 static inline int
 tio_write_all(int fd, const char *p, size_t n)
 {
 	ssize_t w;
 
 	while (n > 0) {
-		if ((w = write(fd, p, n)) <= 0)
+		w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w == -1 && errno == ENOTSOCK)
+			w = write(fd, p, n);
+		if (w <= 0)
 			return -1;
 		p += w;
 		n -= (size_t)w;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,6 +273,9 @@ main(int argc, char **argv)
 	char r[4096];
 	int fd;
 
+	/* The daemon may close any of our connections to make room; that
+	 * is a failed write to check, not a reason to die silently. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 3)
 		return 2;
 	sockpath = argv[1];
