@@ -113,6 +113,7 @@ static const struct dbdef {
 	[D_AUDIT] =	{ "audit.db", 0, -1, NULL, 0, true },
 	[D_AUDIT_ROOMS] = { "audit_rooms.db", 0, D_AUDIT, audit_room_key,
 			    DB_IMMUTABLE_KEY, true },
+	[D_LIVE] =	{ "live.db", 0, -1, NULL, 0, true },
 };
 
 static const char *const aff_names[] = {
@@ -3322,6 +3323,24 @@ int
 store_tomb_iter(struct store *st, const char *after, room_cb cb, void *arg)
 {
 	return json_rec_iter(st, D_TOMBS, after, cb, arg);
+}
+
+int
+store_live_put(struct store_txn *t, const char *key, const char *json)
+{
+	return json_rec_put(t, D_LIVE, key, json);
+}
+
+int
+store_live_del(struct store_txn *t, const char *key)
+{
+	return rec_del(t, D_LIVE, key);
+}
+
+int
+store_live_iter(struct store *st, room_cb cb, void *arg)
+{
+	return json_rec_iter(st, D_LIVE, NULL, cb, arg);
 }
 
 int

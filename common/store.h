@@ -73,6 +73,10 @@
  *                  (JSON, written and read by mucd/tombstone.c)
  *   blocklist.db   bare JID or domain -> a service-wide ban (JSON, written
  *                  and read by mucd/blocklist.c)
+ *   live.db        replicated only: who is in the rooms now, so that a new
+ *                  master knows (JSON, written and read by mucd/occrepl.c):
+ *                  occupant JID (room@service/nick) -> an occupant, room
+ *                  JID -> a temporary room that has occupants
  * A room's avatar and hats go with the room (store_room_del); its
  * tombstone and the archive (see above) follow rules of their own.
  *
@@ -360,6 +364,14 @@ int	 store_block_put(struct store_txn *, const char *jid,
 int	 store_block_del(struct store_txn *, const char *jid);
 int	 store_block_iter(struct store *, const char *after,
 	    int (*cb)(void *, const char *jid, const char *json), void *);
+
+/* Who is in the rooms (mucd/occrepl.c): JSON records (an object) under
+ * an occupant's or a room's JID; del returns STORE_NOTFOUND when there
+ * was none; iter goes over all of them in key order. */
+int	 store_live_put(struct store_txn *, const char *key, const char *json);
+int	 store_live_del(struct store_txn *, const char *key);
+int	 store_live_iter(struct store *,
+	    int (*cb)(void *, const char *key, const char *json), void *);
 
 /* ---- the audit trail ---- */
 

@@ -311,8 +311,10 @@ affiliation_effects(struct room *r, const char *actor,
 			continue;
 		hit[n] = o;
 		old[n++] = o->role;
-		if (o->role != role && (downgrade || o->role < role))
+		if (o->role != role && (downgrade || o->role < role)) {
 			o->role = role;
+			room_occupant_touched(o);
+		}
 		o->leaving = o->role == ROLE_NONE;
 	}
 	p.codes = codes;
@@ -437,6 +439,7 @@ role_apply(struct room *r, const char *actor, struct occupant *o,
 	p.prev_role = o->role;
 	note_role(r, o, role, reason);
 	o->role = role;
+	room_occupant_touched(o);
 	log_info("room %s: %s is now %s%s%s", r->jid, o->nick, role_name(role),
 	    actor ? " by " : "", actor ? actor : "");
 	occupant_publicise(r, o, &p);

@@ -7,6 +7,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mucd.h"
+#include "occrepl.h"
 #include "room.h"
 
 /* The library's state is read back this often, whatever the events
@@ -62,6 +63,8 @@ promote(struct mucd *m)
 	m->ha.unpromoted = false;
 	log_info("replication: this site is the master: serving %s",
 	    m->conf.domain);
+	/* Before the link: its coming up checks every session known. */
+	occrepl_start(m);
 	link_start(&m->link);
 	return true;
 }
@@ -76,6 +79,7 @@ demote(struct mucd *m, enum store_role now)
 	link_stop(&m->link);
 	if (m->ha.holding)
 		ctl_drop_held(m);
+	occrepl_stop(m);
 	rooms_drop(m);
 	m->ha.holding = false;
 	loop_timer_cancel(&m->loop, &m->ha.confirm);

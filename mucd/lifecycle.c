@@ -17,6 +17,7 @@
 #include "log.h"
 #include "mucd.h"
 #include "multicast.h"
+#include "occrepl.h"
 #include "presence.h"
 #include "ratelimit.h"
 #include "reload.h"
@@ -51,6 +52,8 @@ group_commit(struct mucd *m)
 
 	if (!m->store_dirty || m->store == NULL)
 		return;
+	/* Who is in the rooms rides along with what is committed anyway. */
+	occrepl_write(m);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = store_sync(m->store);
 	ha_committed(m, rc);
@@ -222,7 +225,7 @@ lifecycle_init(struct mucd *m)
 
 	if (sodium_init() < 0 || loop_init(&m->loop) == -1 ||
 	    hmap_init(&m->rooms) == -1 || hmap_init(&m->jid_buckets) == -1 ||
-	    hmap_init(&m->blocked) == -1 ||
+	    hmap_init(&m->blocked) == -1 || occrepl_init(m) == -1 ||
 	    setup_signals(m) == -1)
 		return -1;
 	m->loop.before_sleep = before_sleep;
@@ -281,6 +284,8 @@ lifecycle_finish(struct mucd *m)
 	/* Everyone is told the service is going away (status 332). */
 	for (i = 0; hmap_next(&m->rooms, &i, &k, (void **)&r); )
 		presence_evacuate(r, 332);
+	occrepl_evacuated(m);
+	group_commit(m);
 	multicast_stop(m);
 	link_flush(&m->link);
 	link_free(&m->link);
@@ -290,6 +295,7 @@ lifecycle_finish(struct mucd *m)
 		if (r->stored)
 			room_save(r);
 	rooms_free_all(m);
+	occrepl_free(m);
 	ratelimit_free(m);
 	blocklist_free(m);
 	store_close(m->store);

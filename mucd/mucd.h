@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "metrictext.h"
 #include "multicast.h"
+#include "occrepl.h"
 
 struct store;
 struct ctl;
@@ -139,6 +140,7 @@ struct mucd {
 	struct mucd_stats	 stats;
 	struct audit		 audit;		/* the request's changes */
 	struct ha		 ha;		/* replication (ha.c) */
+	struct occrepl		 occ;		/* occupants replicated */
 	time_t			 started;
 	int			 exit_code;
 	bool			 store_dirty;	/* commits since the last sync */

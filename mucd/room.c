@@ -217,10 +217,34 @@ hex_decode(const char *hex, unsigned char *out, size_t n)
 		randombytes_buf(out, n);
 }
 
+/* A room from its record (rooms.db's, or a live one), not registered. */
+static struct room *
+room_decode(struct mucd *m, const char *jid, const char *json, char *err,
+    size_t errlen)
+{
+	struct room_record rec;
+	struct room *r;
+
+	if (roomrec_decode(&rec, &m->conf, json, err, errlen) == -1)
+		return NULL;
+	if ((r = room_alloc(m, jid)) == NULL) {
+		roomrec_free(&rec);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	roomcfg_free(&r->cfg);
+	r->cfg = rec.cfg;
+	r->subject = rec.subject;
+	r->created = rec.created;
+	r->last_used = rec.last_used;
+	if (rec.salt[0] != '\0')
+		hex_decode(rec.salt, r->salt, sizeof(r->salt));
+	return r;
+}
+
 static struct room *
 room_load(struct mucd *m, const char *jid, bool *failed)
 {
-	struct room_record rec;
 	struct room *r;
 	char *json = NULL, err[256];
 	int rc;
@@ -232,23 +256,12 @@ room_load(struct mucd *m, const char *jid, bool *failed)
 		log_error("loading room %s: %s", jid, store_errmsg(m->store));
 		goto fail;
 	}
-	if (roomrec_decode(&rec, &m->conf, json, err, sizeof(err)) == -1) {
-		log_error("loading room %s: %s", jid, err);
-		free(json);
-		goto fail;
-	}
+	r = room_decode(m, jid, json, err, sizeof(err));
 	free(json);
-	if ((r = room_alloc(m, jid)) == NULL) {
-		roomrec_free(&rec);
+	if (r == NULL) {
+		log_error("loading room %s: %s", jid, err);
 		goto fail;
 	}
-	roomcfg_free(&r->cfg);
-	r->cfg = rec.cfg;
-	r->subject = rec.subject;
-	r->created = rec.created;
-	r->last_used = rec.last_used;
-	if (rec.salt[0] != '\0')
-		hex_decode(rec.salt, r->salt, sizeof(r->salt));
 	r->stored = true;
 	if (store_aff_iter(m->store, jid, load_aff_cb, r) < 0 ||
 	    hats_load(r) == -1 || avatar_load(r) == -1 ||
@@ -265,6 +278,22 @@ fail:
 	if (failed != NULL)
 		*failed = true;
 	return NULL;
+}
+
+struct room *
+room_revive(struct mucd *m, const char *jid, const char *record, char *err,
+    size_t errlen)
+{
+	struct room *r = room_decode(m, jid, record, err, errlen);
+
+	if (r == NULL)
+		return NULL;
+	if (hmap_put(&m->rooms, r->jid, r) == -1) {
+		snprintf(err, errlen, "out of memory");
+		room_free(r);
+		return NULL;
+	}
+	return r;
 }
 
 struct room *
@@ -324,6 +353,7 @@ room_create(struct mucd *m, const char *jid, const char *creator)
 void
 room_forget(struct room *r)
 {
+	room_touched(r);
 	hmap_del(&r->mucd->rooms, r->jid);
 	room_free(r);
 }
@@ -334,9 +364,39 @@ room_count_occupants(const struct room *r)
 	return (unsigned)hmap_count(&r->occupants);
 }
 
+/* Who is in the room, for the group (occrepl.c writes it). */
+
+static void
+live_touch(struct mucd *m, const char *key)
+{
+	char *k;
+
+	if (!m->occ.on || hmap_get(&m->occ.dirty, key) != NULL)
+		return;
+	if ((k = strdup(key)) == NULL || hmap_put(&m->occ.dirty, k, k) == -1) {
+		free(k);
+		log_warn("room: out of memory noting an occupant change for "
+		    "the replication group");
+	}
+}
+
+void
+room_touched(struct room *r)
+{
+	live_touch(r->mucd, r->jid);
+}
+
+void
+room_occupant_touched(const struct occupant *o)
+{
+	live_touch(o->room->mucd, o->occjid);
+	if (!o->room->cfg.persistent)
+		room_touched(o->room);
+}
+
 /* Persistence. */
 
-static char *
+char *
 room_record_json(const struct room *r)
 {
 	struct room_record rec;
@@ -417,6 +477,9 @@ room_txn_begin(struct room *r, struct store_txn **txn)
 	int rc;
 
 	*txn = NULL;
+	/* A temporary room lives on in the group's copy only (live.db). */
+	if (!r->cfg.persistent || !r->stored)
+		room_touched(r);
 	if (m->store == NULL || (!r->cfg.persistent && !r->stored))
 		return STORE_OK;
 	if ((rc = store_begin(m->store, txn)) != STORE_OK)
@@ -913,19 +976,13 @@ index_session(struct occupant *o, struct session *s)
 		index_add(r, s->jid, o);
 }
 
-int
-occupant_set_session(struct occupant *o, const char *full,
-    const struct xnode *pres)
+/* Takes payload and nid (either may be NULL for none). */
+static int
+session_update(struct occupant *o, const char *full, char *payload, char *nid,
+    bool unavailable)
 {
 	struct session *s = occupant_session(o, full);
-	const char *id = x_attr(pres, "id");
-	char *payload, *nid = NULL;
 
-	if ((payload = presence_payload(pres)) == NULL ||
-	    (id != NULL && (nid = strdup(id)) == NULL)) {
-		free(payload);
-		return -1;
-	}
 	if (s == NULL) {
 		if ((s = calloc(1, sizeof(*s))) == NULL ||
 		    (s->jid = strdup(full)) == NULL ||
@@ -945,7 +1002,7 @@ occupant_set_session(struct occupant *o, const char *full,
 	}
 	s->payload = payload;
 	s->pres_id = nid;
-	s->unavailable = strcmp(st_type(pres), "unavailable") == 0;
+	s->unavailable = unavailable;
 	index_session(o, s);
 	/* An unavailable presence stays primary only without options. */
 	if (o->primary == NULL || (s->unavailable && o->primary == s)) {
@@ -953,7 +1010,38 @@ occupant_set_session(struct occupant *o, const char *full,
 
 		o->primary = p ? p : s;
 	}
+	room_occupant_touched(o);
 	return 0;
+}
+
+int
+occupant_set_session(struct occupant *o, const char *full,
+    const struct xnode *pres)
+{
+	const char *id = x_attr(pres, "id");
+	char *payload, *nid = NULL;
+
+	if ((payload = presence_payload(pres)) == NULL ||
+	    (id != NULL && (nid = strdup(id)) == NULL)) {
+		free(payload);
+		return -1;
+	}
+	return session_update(o, full, payload, nid,
+	    strcmp(st_type(pres), "unavailable") == 0);
+}
+
+int
+occupant_revive_session(struct occupant *o, const char *full,
+    const char *payload, const char *id)
+{
+	char *p, *nid = NULL;
+
+	if ((p = strdup(payload)) == NULL ||
+	    (id != NULL && (nid = strdup(id)) == NULL)) {
+		free(p);
+		return -1;
+	}
+	return session_update(o, full, p, nid, false);
 }
 
 void
@@ -968,6 +1056,7 @@ occupant_remove_session(struct occupant *o, const char *full)
 				o->primary = first_available(o);
 			index_del(o->room, s->jid, o);
 			session_free(s);
+			room_occupant_touched(o);
 			return;
 		}
 }
@@ -984,6 +1073,7 @@ room_add_occupant(struct room *r, struct occupant *o)
 		if (!s->unavailable && index_add(r, s->jid, o) == -1)
 			return -1;
 	r->idle_since = 0;
+	room_occupant_touched(o);
 	return 0;
 }
 
@@ -992,6 +1082,7 @@ room_remove_occupant(struct room *r, struct occupant *o)
 {
 	struct session *s;
 
+	room_occupant_touched(o);
 	for (s = o->sessions; s != NULL; s = s->next)
 		index_del(r, s->jid, o);
 	if (hmap_get(&r->occupants, o->nick) == o)
@@ -1014,6 +1105,7 @@ room_rename_occupant(struct room *r, struct occupant *o, const char *nick)
 		free(nj);
 		return -1;
 	}
+	room_occupant_touched(o);
 	hmap_del(&r->occupants, o->nick);
 	if (hmap_get(&r->skels, o->skel) == o)
 		hmap_del(&r->skels, o->skel);
@@ -1023,6 +1115,7 @@ room_rename_occupant(struct room *r, struct occupant *o, const char *nick)
 	o->nick = nn;
 	o->occjid = nj;
 	o->skel = ns;
+	room_occupant_touched(o);
 	if (hmap_put(&r->skels, o->skel, o) == -1)
 		return -1;
 	return hmap_put(&r->occupants, o->nick, o);

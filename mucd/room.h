@@ -123,6 +123,13 @@ struct room	*room_create(struct mucd *, const char *jid, const char *creator);
  * it exists (mucctl apply): a room nobody can find yet, then made known;
  * or, never made known, freed with room_discard. */
 struct room	*room_new(struct mucd *, const char *jid);
+/* A temporary room again, from its record (room_record_json), as a new
+ * master takes it over from the group (occrepl.c); registered, not
+ * stored. NULL with *err explaining. */
+struct room	*room_revive(struct mucd *, const char *jid, const char *record,
+		    char *err, size_t errlen);
+/* The room's record (see store.h), malloc'd; NULL on OOM. */
+char		*room_record_json(const struct room *);
 int		 room_register(struct room *);
 void		 room_discard(struct room *);
 /* Forget a room from memory (not the store). */
@@ -202,6 +209,14 @@ struct occupant	*room_occupant_by_jid(const struct room *, const char *full);
 unsigned	 room_sessions_of(const struct room *, const char *bare);
 struct occupant	*occupant_new(struct room *, const char *nick, const char *bare);
 /* Add or update the session's stored presence. */
+/* A session as the previous master knew it: its presence children as
+ * serialized, and its presence's id (NULL: none). */
+int		 occupant_revive_session(struct occupant *, const char *full,
+		    const char *payload, const char *id);
+/* Note for the replication group (occrepl.c) that the occupant, or the
+ * room, changed; nothing unless this site is the replicated master. */
+void		 room_occupant_touched(const struct occupant *);
+void		 room_touched(struct room *);
 int		 occupant_set_session(struct occupant *, const char *full,
 		    const struct xnode *presence);
 void		 occupant_remove_session(struct occupant *, const char *full);

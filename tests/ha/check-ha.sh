@@ -7,8 +7,10 @@
 #     control socket, one after the other, and notes each acknowledged
 #     one; the master is killed (-9) while it writes; the time from the
 #     kill to the service answering disco is measured; every acknowledged
-#     change must be on the new master; the killed site restarts and
-#     rejoins as a replica. The times' p50, p99 and maximum are printed.
+#     change must be on the new master; two clients in a room (one
+#     talking all along) must be served by the new master without
+#     rejoining; the killed site restarts and rejoins as a replica. The
+#     times' p50, p99 and maximum are printed.
 #  2. Partition: the master is stopped (SIGSTOP); the others elect a new
 #     one, whose link Prosody refuses while the old one's component
 #     connection is open (<conflict/>, retried); resumed, the old master
@@ -29,6 +31,11 @@ HA_CONF_EXTRA='max_affiliations = 0'
 ha_start
 master=$(the_master "$sites" 100) || t_fail "no single master"
 ctl "$master" room create "$ROOM" > /dev/null || t_fail "room create"
+
+# Two clients sit in a room through every failover, one talking all
+# along (tests/slix/ha_occupants.py, HA_ROUNDS): after each, a message
+# each way gets through without a rejoin.
+ha_clients "$FAILOVERS"
 
 # writer SITE ROUND: changes until the site stops answering; each
 # acknowledged one is appended to T_DIR/acked.ROUND, and why the last one
@@ -72,14 +79,19 @@ while [ $round -le "$FAILOVERS" ]; do
 		grep -q "$jid" "$T_DIR/affs" ||
 			t_fail "round $round: acknowledged $jid lost"
 	done < "$T_DIR/acked.$round"
+	touch "$D/served.$round"
+	t_wait 300 test -e "$D/ok.$round" ||
+		client_failed "round $round: the clients in the room were not" \
+		    "served without rejoining"
 	echo "$T_NAME: round $round: $master killed after $n acknowledged" \
-	    "changes, none lost; $new serves after $(tail -n 1 \
+	    "changes, none lost; the occupants stayed; $new serves after $(tail -n 1 \
 	    "$T_DIR/times") ms"
 	start_site "$master" || t_fail "round $round: $master did not restart"
 	ha_settled 300 "round $round"
 	master=$new
 	round=$((round + 1))
 done
+wait "$client" || client_failed "the clients' checks failed"
 sort -n "$T_DIR/times" | awk '{ t[NR] = $1 } END {
 	p99 = int(NR * 0.99 + 0.999); if (p99 < 1) p99 = 1
 	printf "kill -9 to disco answered, %d failovers: p50 %d ms, " \

@@ -144,6 +144,29 @@ ha_kill() {
 	rm -f "$T_DIR/$1/mucd.fixture-pid"
 }
 
+# ha_clients [ROUNDS]: the clients of tests/slix/ha_occupants.py in the
+# background (HA_ROUNDS=ROUNDS when given), their phase files in $D; back
+# once they are in their rooms. client_failed WHY...: fail the test with
+# their output.
+ha_clients() {
+	D=$T_DIR/phases
+	mkdir -p "$D"
+	C2S_PORT=$C2S_PORT MUC_MODE=mucd HA_DIR=$D HA_ROUNDS=${1:-} \
+	    PYTHONDONTWRITEBYTECODE=1 SLIX_TIMEOUT=10 \
+	    SLIX_HARD_TIMEOUT=$(( ${1:-1} * 60 + 90 )) \
+	    "$T_PYTHON" "$T_ROOT/tests/slix/ha_occupants.py" \
+	    > "$T_DIR/slix.out" 2>&1 &
+	client=$!
+	t_wait 300 test -e "$D/joined" ||
+		client_failed "the clients did not join"
+}
+
+client_failed() {
+	kill "$client" 2>/dev/null
+	cat "$T_DIR/slix.out" >&2
+	t_fail "$@"
+}
+
 # ha_done: every site still running stops cleanly, without a sanitizer
 # report.
 ha_done() {

@@ -1727,12 +1727,60 @@ test_tombstones_and_blocklist(void)
 	store_close(st);
 }
 
+static int
+put_live(struct store_txn *t, const void *arg)
+{
+	int rc;
+
+	(void)arg;
+	if ((rc = store_live_put(t, "r@m/Al", "{\"v\":1}")) != STORE_OK ||
+	    (rc = store_live_put(t, "r@m", "{\"v\":2}")) != STORE_OK)
+		return rc;
+	return store_live_put(t, "r@m/Bo", "{\"v\":3}");
+}
+
+static int
+del_live(struct store_txn *t, const void *arg)
+{
+	return store_live_del(t, arg);
+}
+
+static int
+bad_live(struct store_txn *t, const void *arg)
+{
+	return store_live_put(t, "r@m/Cy", arg);
+}
+
+/* Who is in the rooms (live.db): a room's key sorts before its
+ * occupants', a record that is no JSON object is refused, a deletion of
+ * what is not there says so. */
+static void
+test_live_records(void)
+{
+	struct store *st = open_dir(dirpath("live"));
+	struct names c = { "", 0, 0 };
+
+	CHECK_INT(in_txn(st, put_live, NULL), STORE_OK);
+	CHECK_INT(in_txn(st, bad_live, "[1]"), STORE_ERR);
+	CHECK(strstr(store_errmsg(st), "live.db") != NULL);
+	CHECK_INT(store_live_iter(st, json_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "r@m={\"v\":2},r@m/Al={\"v\":1},r@m/Bo={\"v\":3}");
+	CHECK_INT(in_txn(st, del_live, "r@m/Al"), STORE_OK);
+	CHECK_INT(in_txn(st, del_live, "r@m/Al"), STORE_NOTFOUND);
+	store_close(st);
+	st = open_dir(dirpath("live"));
+	c.n = 0, c.list[0] = '\0';
+	CHECK_INT(store_live_iter(st, json_cb, &c), STORE_OK);
+	CHECK_STR(c.list, "r@m={\"v\":2},r@m/Bo={\"v\":3}");
+	store_close(st);
+}
+
 /* A database made before these tables existed opens and gains them. */
 static void
 test_tables_added_to_old_database(void)
 {
 	static const char *const files[] = { "avatars.db", "hats.db",
-		"tombstones.db", "blocklist.db", NULL };
+		"tombstones.db", "blocklist.db", "live.db", NULL };
 	const char *dir = dirpath("late-old");
 	struct store *st = open_dir(dir);
 	struct names c = { "", 0, 0 };
@@ -1940,6 +1988,7 @@ const struct unit_test unit_tests[] = {
 	TEST(test_hats),
 	TEST(test_tombstones_and_blocklist),
 	TEST(test_tables_added_to_old_database),
+	TEST(test_live_records),
 	TEST(test_archive_reap_roomless_nick),
 	TEST(test_audit),
 	TEST(test_corrupt_file),
