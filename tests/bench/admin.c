@@ -82,7 +82,8 @@ all_done(struct bench *b)
 }
 
 static int
-run(struct bench *b, struct adm *a, unsigned window, uint64_t total)
+run(struct bench *b, struct adm *a, unsigned window, uint64_t total,
+    const char *how, double *rate)
 {
 	struct meter m0, m1;
 	struct row r;
@@ -102,19 +103,62 @@ run(struct bench *b, struct adm *a, unsigned window, uint64_t total)
 	meter_read(b, &m1);
 	comp_phase(b, window == 1 ? "admin-w1" : "admin-w64");
 	secs = (double)(m1.t - m0.t) / 1e9;
-	fmt(p, sizeof(p), "W=%u ops=%llu persistent", window,
-	    (unsigned long long)total);
+	fmt(p, sizeof(p), "W=%u ops=%llu %s", window,
+	    (unsigned long long)total, how);
 	row_init(&r, "admin-churn", p);
 	r.rate = (double)total / secs;
+	if (rate != NULL)
+		*rate = r.rate;
 	fmt(r.unit, sizeof(r.unit), "results/s");
 	row_lat(&r, &a->lat, "");
 	meter_row(&r, &m0, &m1, (double)total);
 	row_num(&r, "ops", (double)total);
 	row_num(&r, "errors", (double)a->errors);
-	fmt(r.note, sizeof(r.note), "cpu/1k is per 1000 results; %s",
-	    window == 1 ? "one fsync per change" : "group commit");
+	fmt(r.note, sizeof(r.note), "cpu/1k is per 1000 results; %s%s",
+	    window == 1 ? "one fsync per change" : "group commit",
+	    strcmp(how, "persistent") != 0 ? ", acknowledged by the group" :
+	    "");
 	emit(b, &r);
 	return a->errors ? -1 : 0;
+}
+
+static int
+session(struct bench *b, struct adm *a, const char *extra)
+{
+	comp_start(b, extra);
+	send_join(b, 0, ROOM, "u0", 0);
+	send_config(b, 0, ROOM, "cfg", true, false);
+	a->cfg = false;
+	return bench_run(b, cfg_done, 10000);
+}
+
+/* The same window of changes, the store replicated to two more sites on
+ * loopback (quorum: one of them must have each turn), against the single
+ * node's rate measured just before. */
+static int
+replicated(struct bench *b, struct adm *a, uint64_t n, double single)
+{
+	struct repl_group g;
+	double rate = 0;
+	struct row r;
+	int rc;
+
+	repl_start(b, &g, "quorum");
+	rc = session(b, a, g.master_extra) == 0 &&
+	    run(b, a, 64, n, "persistent, replicated, quorum of 3", &rate) ==
+	    0 ? 0 : -1;
+	rc = comp_stop(b) == 0 ? rc : -1;
+	rc = repl_stop(b, &g, rc);
+	if (rc == 0 && single > 0) {
+		row_init(&r, "admin-ha-ratio", "W=64 quorum of 3 / one node");
+		r.rate = rate / single;
+		fmt(r.unit, sizeof(r.unit), "x results/s");
+		row_num(&r, "ratio", rate / single);
+		fmt(r.note, sizeof(r.note), "%.0f vs %.0f results/s (goal: at "
+		    "least x0.5)", rate, single);
+		emit(b, &r);
+	}
+	return rc;
 }
 
 int
@@ -122,6 +166,7 @@ scen_admin(struct bench *b)
 {
 	struct adm a;
 	uint64_t n = b->o.admin_ops, small = n / 4 ? n / 4 : 1;
+	double single = 0;
 	int rc = -1;
 
 	memset(&a, 0, sizeof(a));
@@ -129,13 +174,15 @@ scen_admin(struct bench *b)
 	samples_init(&a.lat, n);
 	b->st = &a;
 	b->on_stanza = on_stz;
-	comp_start(b, NULL);
-	send_join(b, 0, ROOM, "u0", 0);
-	send_config(b, 0, ROOM, "cfg", true, false);
-	if (bench_run(b, cfg_done, 10000) == 0 && run(b, &a, 1, small) == 0 &&
-	    run(b, &a, 64, n) == 0)
+	if (session(b, &a, NULL) == 0 &&
+	    run(b, &a, 1, small, "persistent", NULL) == 0 &&
+	    run(b, &a, 64, n, "persistent", &single) == 0)
 		rc = 0;
-	comp_stop(b);
+	rc = comp_stop(b) == 0 ? rc : -1;
+	if (rc == 0) {
+		b->on_stanza = on_stz;
+		rc = replicated(b, &a, n, single);
+	}
 	free(a.t);
 	samples_free(&a.lat);
 	b->st = NULL;

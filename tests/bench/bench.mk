@@ -3,7 +3,8 @@
 #
 #   make bench            component mode: fan-out N=10..10000 (N=1000 with
 #                         and without the archive), join storm, idle rooms,
-#                         presence churn, admin churn, the archive at a
+#                         presence churn, admin churn (also replicated to
+#                         two more sites, quorum), the archive at a
 #                         million messages (mam-fill, mam-query, mam-disk)
 #   make bench-e2e        mucd vs Prosody's own MUC, through Prosody: fan-out
 #                         and MAM catch-up

@@ -282,8 +282,29 @@ struct bench {
 	unsigned	 cg_part;
 };
 
+/* ---- repl.c: a replication group around the component-mode mucd ---- */
+struct repl_group {
+	char		 dir[PATH_MAX - 64];
+	char		 site_dir[2][PATH_MAX];
+	char		 acks[16];
+	unsigned short	 port[3];	/* the master's, then the replicas' */
+	struct proc	 site[2];	/* the replicas */
+	char		 master_extra[512];	/* for comp_start */
+};
+/* Start two replicas that are never elected, with acknowledgement
+ * policy acks; then comp_start(b, g->master_extra). */
+int		 repl_start(struct bench *, struct repl_group *, const char *acks);
+/* After comp_stop: stop the replicas; rc and theirs, -1 if any failed. */
+int		 repl_stop(struct bench *, struct repl_group *, int rc);
+
 /* ---- comp.c: component side of XEP-0114 and mucd's life cycle ---- */
 int		 comp_start(struct bench *, const char *extra_conf);
+/* The link's secret and listening port, ahead of comp_start (which does
+ * it itself otherwise): for configurations that need them first. */
+void		 comp_prepare(struct bench *);
+/* DIR/mucd.conf for a mucd of this run over DATADIR, with extra lines. */
+int		 comp_conf_write(struct bench *, const char *dir,
+		    const char *datadir, const char *extra);
 int		 comp_stop(struct bench *);	/* -1: mucd exited abnormally */
 /* comp_stop in two steps, to look at the data directory in between:
  * stop mucd (cleanly: a checkpoint), then remove the scratch directory
