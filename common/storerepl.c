@@ -31,9 +31,14 @@
  * policy needs: the library counts a peer whose connection it has lost
  * as no peer at all, and then needs nothing from it.
  *
- * The group is the static list of the configuration: every site names
- * every other, each marked DB_LEGACY, so any of them may start first and
- * the library records the group from that list.
+ * The group is the library's: its membership database, replicated like
+ * the rest, lists the sites. A site without one (an empty data
+ * directory) asks the sites it names to let it join: the master adds it
+ * to the group, which then initialises its copy, so an existing group
+ * need not name a new site beforehand. When no site answers as the
+ * master, there is no group yet: the site founds it with the static
+ * list of the configuration, every site marked DB_LEGACY, so any of the
+ * founding sites may start first.
  */
 #include "storeint.h"
 
@@ -128,7 +133,7 @@ site_add(struct store *st, const char *addr, bool local)
 	if ((rc = st->env->repmgr_site(st->env, host, port, &s, 0)) != 0)
 		return store_fail(st, rc, "replication site %s", addr);
 	if ((rc = s->set_config(s, local ? DB_LOCAL_SITE :
-	    DB_BOOTSTRAP_HELPER, 1)) == 0)
+	    DB_BOOTSTRAP_HELPER, 1)) == 0 && !local)
 		rc = s->set_config(s, DB_LEGACY, 1);
 	(void)s->close(s);
 	return rc == 0 ? STORE_OK : store_fail(st, rc, "replication site %s",
@@ -242,14 +247,40 @@ repl_configure(struct store *st, const struct store_repl_opts *o)
 	return set_timeouts(st);
 }
 
-/* Join the group: connect to the others and hold an election. */
+/* No site answered as the master: this one founds the group with the
+ * others of the configuration (see the top of the file). */
+static int
+found_group(struct store *st)
+{
+	DB_SITE *s;
+	int rc;
+
+	/* The join's complaints are not the next error's detail. */
+	st->bdbmsg[0] = '\0';
+	if ((rc = st->env->repmgr_local_site(st->env, &s)) != 0)
+		return rc;
+	rc = s->set_config(s, DB_LEGACY, 1);
+	(void)s->close(s);
+	return rc;
+}
+
+/*
+ * Join the group: connect to the others and hold an election. A site
+ * without the group's membership database (an empty one) first asks
+ * the others to let it join; the master adds it to the group, which
+ * initialises its copy. When none answers as the master, the group does
+ * not exist yet and this site founds it.
+ */
 int
 repl_start(struct store *st)
 {
 	int rc;
 
 	if ((rc = st->env->repmgr_start(st->env, REPL_THREADS,
-	    DB_REP_ELECTION)) == 0)
+	    DB_REP_ELECTION)) == DB_REP_UNAVAIL && (rc = found_group(st)) == 0)
+		rc = st->env->repmgr_start(st->env, REPL_THREADS,
+		    DB_REP_ELECTION);
+	if (rc == 0)
 		return STORE_OK;
 	if (rc == EADDRINUSE || rc == EADDRNOTAVAIL)
 		return store_fail(st, rc, "replication: cannot listen on "

@@ -15,18 +15,25 @@ cleanup_sites() {
 	t_cleanup
 }
 
-# Three free loopback ports for the group: P1, P2, P3.
+# Free loopback ports for the group: P1, P2, P3, and P4 for a site that
+# joins later (ha_newsite.sh).
 ha_ports() {
 	set -- $("$T_PYTHON" -c '
 import socket
-ss = [socket.socket() for _ in range(3)]
+ss = [socket.socket() for _ in range(4)]
 for s in ss:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))')
-	P1=$1 P2=$2 P3=$3
+	P1=$1 P2=$2 P3=$3 P4=$4
 }
-port_of() { case $1 in s1) echo $P1 ;; s2) echo $P2 ;; s3) echo $P3 ;; esac; }
-prio_of() { case $1 in s1) echo 300 ;; s2) echo 200 ;; s3) echo 100 ;; esac; }
+port_of() {
+	case $1 in s1) echo $P1 ;; s2) echo $P2 ;; s3) echo $P3 ;; s4) echo $P4 ;;
+	esac
+}
+prio_of() {
+	case $1 in s1) echo 300 ;; s2) echo 200 ;; s3) echo 100 ;; s4) echo 400 ;;
+	esac
+}
 
 # site_conf NAME: its configuration's replication lines.
 site_conf() {
