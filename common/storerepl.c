@@ -42,11 +42,13 @@
  */
 #include "storeint.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +212,57 @@ repl_new(struct store *st)
 }
 
 /*
+ * Can this site listen on repl_local? Asked before anything else: the
+ * library asks the group to let a new site join before it listens, and
+ * the master would add an address this site can never serve to the
+ * group, where it counts towards every majority.
+ */
+static int
+local_check(struct store *st, const char *addr)
+{
+	struct addrinfo hints, *res, *ai;
+	char host[CONF_HOST_MAX + 1], port[8];
+	const char *why;
+	unsigned p;
+	int fd, one = 1, err = EADDRNOTAVAIL;
+
+	if (conf_addr_split(addr, host, sizeof(host), &p, &why) == -1) {
+		store_set_msg(st, "replication address '%s': %s", addr, why);
+		return STORE_ERR;
+	}
+	snprintf(port, sizeof(port), "%u", p);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &res) != 0) {
+		store_set_msg(st, "replication: repl_local %s: no such host",
+		    addr);
+		return STORE_ERR;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol)) == -1)
+			continue;
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			err = 0;
+		else if (err != EADDRINUSE)
+			err = errno;
+		(void)close(fd);
+		if (err == 0)
+			break;
+	}
+	freeaddrinfo(res);
+	if (err == 0)
+		return STORE_OK;
+	store_set_msg(st, "replication: cannot listen on repl_local %s: %s",
+	    addr, err == EADDRNOTAVAIL ? "not an address of this host" :
+	    err == EADDRINUSE ? "the port is in use" : strerror(err));
+	return STORE_ERR;
+}
+
+/*
  * The library's settings, before the environment opens: the sites, this
  * site's priority, the policy, the timeouts. NOWAIT: while a replica
  * synchronises, calls fail with DB_REP_LOCKOUT instead of blocking the
@@ -226,7 +279,8 @@ repl_configure(struct store *st, const struct store_repl_opts *o)
 	size_t i;
 	int rc;
 
-	if ((rc = repl_new(st)) != STORE_OK)
+	if ((rc = local_check(st, o->local)) != STORE_OK ||
+	    (rc = repl_new(st)) != STORE_OK)
 		return rc;
 	st->repl->needed = acks_needed(o);
 	if ((rc = env->set_event_notify(env, repl_event)) != 0)
