@@ -35,17 +35,21 @@ prio_of() {
 	esac
 }
 
-# site_conf NAME: its configuration's replication lines.
+# site_conf NAME: its configuration's replication lines: repl_peers the
+# other sites, or HA_PEERS_NAME if set; then HA_CONF_EXTRA (the same for
+# every site) and HA_CONF_NAME (this one's).
 site_conf() {
 	peers=
 	for o in $sites; do
 		[ "$o" = "$1" ] && continue
 		peers="$peers${peers:+, }127.0.0.1:$(port_of "$o")"
 	done
+	eval "peers=\${HA_PEERS_$1:-\$peers}"
 	printf 'repl_local = 127.0.0.1:%s\nrepl_peers = %s\nrepl_priority = %s\n' \
 	    "$(port_of "$1")" "$peers" "$(prio_of "$1")"
-	# HA_CONF_EXTRA: more lines, the same for every site.
 	[ -z "${HA_CONF_EXTRA:-}" ] || printf '%s\n' "$HA_CONF_EXTRA"
+	eval "_own=\${HA_CONF_$1:-}"
+	[ -z "$_own" ] || printf '%s\n' "$_own"
 }
 
 # start_site NAME: start it (again), as mucd.sh does, which waits until
