@@ -82,10 +82,7 @@ ctl s4 affiliation set "$ROOM" paris@localhost member > /dev/null 2>&1 &&
 
 # The master dies: the new site, first in the elections, takes over.
 ha_kill "$master"
-rest=
-for s in $sites; do
-	[ "$s" != "$master" ] && rest="$rest $s"
-done
+rest=$(ha_others "$master")
 ha_disco 30 "no master answered disco within 30 s"
 new=$(the_master "$rest" 100) || t_fail "no single new master"
 [ "$new" = s4 ] || t_fail "$new is the master, not the new site"

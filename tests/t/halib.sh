@@ -148,6 +148,14 @@ ha_roles() {
 	done | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
+# ha_others SITE: the other sites.
+ha_others() {
+	for _o in $sites; do
+		[ "$_o" != "$1" ] && printf '%s ' "$_o"
+	done
+	return 0
+}
+
 # ha_kill SITE: kill -9, as a host dies.
 ha_kill() {
 	proc_kill "$(cat "$T_DIR/$1/mucd.fixture-pid")" 5 ||
