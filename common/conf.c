@@ -220,6 +220,13 @@ parse_number(const char *v, enum ktype t, unsigned long long *out)
 	return 0;
 }
 
+const char *
+conf_acks_name(enum repl_acks a)
+{
+	return (size_t)a < sizeof(acks_names) / sizeof(acks_names[0]) ?
+	    acks_names[a] : "?";
+}
+
 /*
  * A replication site: "HOST:PORT", the host a name or an IPv4 address,
  * or an IPv6 address in brackets ("[::1]:5000").
@@ -717,9 +724,8 @@ multicast_is_own(const struct conf *c)
 	return strcmp(dom, c->domain) == 0;
 }
 
-/* Two sites are the same when host (ignoring case) and port are. */
-static bool
-same_site(const char *a, const char *b)
+bool
+conf_same_site(const char *a, const char *b)
 {
 	char ha[CONF_HOST_MAX + 1], hb[CONF_HOST_MAX + 1];
 	unsigned pa, pb;
@@ -748,14 +754,14 @@ validate_repl(const struct conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < c->nrepl_peers; i++) {
-		if (same_site(c->repl_peers[i], c->repl_local)) {
+		if (conf_same_site(c->repl_peers[i], c->repl_local)) {
 			snprintf(err, errlen, "repl_peers names this site's own "
 			    "address %s (repl_local): list the other sites only",
 			    c->repl_peers[i]);
 			return -1;
 		}
 		for (j = i + 1; j < c->nrepl_peers; j++)
-			if (same_site(c->repl_peers[i], c->repl_peers[j])) {
+			if (conf_same_site(c->repl_peers[i], c->repl_peers[j])) {
 				snprintf(err, errlen, "repl_peers names %s "
 				    "twice", c->repl_peers[j]);
 				return -1;
@@ -1119,7 +1125,7 @@ conf_dump(const struct conf *c, void (*out)(void *, const char *), void *arg)
 			break;
 		case K_ACKS:
 			snprintf(line + used, sizeof(line) - used, "%s",
-			    acks_names[c->repl_ack_policy]);
+			    conf_acks_name(c->repl_ack_policy));
 			break;
 		}
 		out(arg, line);

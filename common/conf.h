@@ -168,6 +168,10 @@ int	 conf_listen_addr(const char *, struct sockaddr_storage *ss,
  * *why saying what is wrong. */
 int	 conf_addr_split(const char *, char *host, size_t hostlen,
 	    unsigned *port, const char **why);
+/* Two sites are the same when host (ignoring case) and port are. */
+bool	 conf_same_site(const char *, const char *);
+/* The repl_ack_policy value's name, as the file spells it. */
+const char *conf_acks_name(enum repl_acks);
 
 /* Table access for documentation checks and `mucd -t -d`. */
 struct conf_key_info {

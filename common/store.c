@@ -585,7 +585,7 @@ aff_encode(const struct store_aff_rec *rec)
  * turn's, replicated), else a private read-committed one that takes no
  * lock past the current page. Not open yet (a replica before it has a
  * copy): DB_REP_LOCKOUT, which store_fail words. */
-static int
+int
 rtxn_begin(struct store *st, DB_TXN **txn)
 {
 	if (st->active != NULL) {
@@ -602,7 +602,7 @@ rtxn_begin(struct store *st, DB_TXN **txn)
 	    (repl_reads_wait(st) ? 0 : DB_TXN_NOWAIT));
 }
 
-static void
+void
 rtxn_end(struct store *st, DB_TXN *txn)
 {
 	if ((st->active == NULL || st->active->txn != txn) && txn != st->turn)

@@ -80,9 +80,12 @@
  * A room's avatar and hats go with the room (store_room_del); its
  * tombstone and the archive (see above) follow rules of their own.
  *
- * Replicated (see storerepl.c), one more record:
+ * Replicated (see storerepl.c), more records:
  *   meta.db        "repl_barrier" -> a counter the master writes to ask
  *                  the group for acknowledgements
+ *   meta.db        "repl_group" -> what makes the group's sites one
+ *                  service, as the last master to serve saw it (JSON,
+ *                  written and read by mucd/hagroup.c; storegroup.c)
  */
 #ifndef MUCD_STORE_H
 #define MUCD_STORE_H
@@ -450,6 +453,12 @@ int	 store_repl_update(struct store *, struct store_repl_view *);
 /* A small change of the master's own, so that the next store_sync asks
  * the group to acknowledge everything committed so far. */
 int	 store_repl_barrier(struct store *);
+
+/* The group's record (storegroup.c): the master writes it in its own
+ * transaction; every site reads it, NUL-terminated, into buf. */
+#define STORE_GROUP_MAX		16384
+int	 store_repl_group_put(struct store *, const char *rec);
+int	 store_repl_group_get(struct store *, char *buf, size_t len);
 
 struct store_repl_site {
 	char		 addr[STORE_ADDR_MAX];

@@ -1,6 +1,7 @@
 /*
- * storeint: what the store's two files share — store.c (the environment,
- * transactions, the records) and storerepl.c (replication) — and nothing
+ * storeint: what the store's files share — store.c (the environment,
+ * transactions, the records), storerepl.c (replication) and storegroup.c
+ * (the replication group's record) — and nothing
  * outside the store includes. It brings in <db.h>, which no other part
  * of the project sees.
  */
@@ -64,6 +65,11 @@ void	 store_set_msg(struct store *, const char *fmt, ...)
 int	 store_dbs_open(struct store *, bool create);
 void	 store_dbs_close(struct store *);
 bool	 store_dbs_are_open(const struct store *);
+
+/* A read's transaction (store.c): the open write one, the turn's, or
+ * a private read-committed one; a BDB error when there is none yet. */
+int	 rtxn_begin(struct store *, DB_TXN **);
+void	 rtxn_end(struct store *, DB_TXN *);
 
 /* storerepl.c: configure the environment before it is opened, start the
  * Replication Manager after, stop it (with the environment's close). */

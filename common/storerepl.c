@@ -31,17 +31,24 @@
  * policy needs: the library counts a peer whose connection it has lost
  * as no peer at all, and then needs nothing from it.
  *
- * The group is the static list of the configuration: every site names
- * every other, each marked DB_LEGACY, so any of them may start first and
- * the library records the group from that list.
+ * The group is the library's: its membership database, replicated like
+ * the rest, lists the sites. A site without one (an empty data
+ * directory) asks the sites it names to let it join: the master adds it
+ * to the group, which then initialises its copy, so an existing group
+ * need not name a new site beforehand. When no site answers as the
+ * master, there is no group yet: the site founds it with the static
+ * list of the configuration, every site marked DB_LEGACY, so any of the
+ * founding sites may start first.
  */
 #include "storeint.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +135,7 @@ site_add(struct store *st, const char *addr, bool local)
 	if ((rc = st->env->repmgr_site(st->env, host, port, &s, 0)) != 0)
 		return store_fail(st, rc, "replication site %s", addr);
 	if ((rc = s->set_config(s, local ? DB_LOCAL_SITE :
-	    DB_BOOTSTRAP_HELPER, 1)) == 0)
+	    DB_BOOTSTRAP_HELPER, 1)) == 0 && !local)
 		rc = s->set_config(s, DB_LEGACY, 1);
 	(void)s->close(s);
 	return rc == 0 ? STORE_OK : store_fail(st, rc, "replication site %s",
@@ -205,6 +212,57 @@ repl_new(struct store *st)
 }
 
 /*
+ * Can this site listen on repl_local? Asked before anything else: the
+ * library asks the group to let a new site join before it listens, and
+ * the master would add an address this site can never serve to the
+ * group, where it counts towards every majority.
+ */
+static int
+local_check(struct store *st, const char *addr)
+{
+	struct addrinfo hints, *res, *ai;
+	char host[CONF_HOST_MAX + 1], port[8];
+	const char *why;
+	unsigned p;
+	int fd, one = 1, err = EADDRNOTAVAIL;
+
+	if (conf_addr_split(addr, host, sizeof(host), &p, &why) == -1) {
+		store_set_msg(st, "replication address '%s': %s", addr, why);
+		return STORE_ERR;
+	}
+	snprintf(port, sizeof(port), "%u", p);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &res) != 0) {
+		store_set_msg(st, "replication: repl_local %s: no such host",
+		    addr);
+		return STORE_ERR;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol)) == -1)
+			continue;
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			err = 0;
+		else if (err != EADDRINUSE)
+			err = errno;
+		(void)close(fd);
+		if (err == 0)
+			break;
+	}
+	freeaddrinfo(res);
+	if (err == 0)
+		return STORE_OK;
+	store_set_msg(st, "replication: cannot listen on repl_local %s: %s",
+	    addr, err == EADDRNOTAVAIL ? "not an address of this host" :
+	    err == EADDRINUSE ? "the port is in use" : strerror(err));
+	return STORE_ERR;
+}
+
+/*
  * The library's settings, before the environment opens: the sites, this
  * site's priority, the policy, the timeouts. NOWAIT: while a replica
  * synchronises, calls fail with DB_REP_LOCKOUT instead of blocking the
@@ -221,7 +279,8 @@ repl_configure(struct store *st, const struct store_repl_opts *o)
 	size_t i;
 	int rc;
 
-	if ((rc = repl_new(st)) != STORE_OK)
+	if ((rc = local_check(st, o->local)) != STORE_OK ||
+	    (rc = repl_new(st)) != STORE_OK)
 		return rc;
 	st->repl->needed = acks_needed(o);
 	if ((rc = env->set_event_notify(env, repl_event)) != 0)
@@ -242,14 +301,40 @@ repl_configure(struct store *st, const struct store_repl_opts *o)
 	return set_timeouts(st);
 }
 
-/* Join the group: connect to the others and hold an election. */
+/* No site answered as the master: this one founds the group with the
+ * others of the configuration (see the top of the file). */
+static int
+found_group(struct store *st)
+{
+	DB_SITE *s;
+	int rc;
+
+	/* The join's complaints are not the next error's detail. */
+	st->bdbmsg[0] = '\0';
+	if ((rc = st->env->repmgr_local_site(st->env, &s)) != 0)
+		return rc;
+	rc = s->set_config(s, DB_LEGACY, 1);
+	(void)s->close(s);
+	return rc;
+}
+
+/*
+ * Join the group: connect to the others and hold an election. A site
+ * without the group's membership database (an empty one) first asks
+ * the others to let it join; the master adds it to the group, which
+ * initialises its copy. When none answers as the master, the group does
+ * not exist yet and this site founds it.
+ */
 int
 repl_start(struct store *st)
 {
 	int rc;
 
 	if ((rc = st->env->repmgr_start(st->env, REPL_THREADS,
-	    DB_REP_ELECTION)) == 0)
+	    DB_REP_ELECTION)) == DB_REP_UNAVAIL && (rc = found_group(st)) == 0)
+		rc = st->env->repmgr_start(st->env, REPL_THREADS,
+		    DB_REP_ELECTION);
+	if (rc == 0)
 		return STORE_OK;
 	if (rc == EADDRINUSE || rc == EADDRNOTAVAIL)
 		return store_fail(st, rc, "replication: cannot listen on "

@@ -557,7 +557,8 @@ const struct command mc_commands[] = {
 	  "or an election runs), the master's address, whether replies wait "
 	  "for the group's acknowledgement, the last election, the log "
 	  "bytes not acknowledged yet (on the master) or missing (on a "
-	  "replica), and every site of the group with its connection. Only "
+	  "replica), every site of the group with its connection, and how "
+	  "this site's configuration differs from the master's. Only "
 	  "for a mucd with repl_local set; see mucd(8), HIGH AVAILABILITY.",
 	  "mucctl replication status\nmucctl --json replication status",
 	  render_replication },

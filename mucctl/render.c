@@ -98,7 +98,7 @@ void
 render_replication(struct mucctl *m, const struct command *c, json_t *args,
     json_t *r)
 {
-	json_t *site;
+	json_t *site, *diff;
 	char t[40], line[256];
 	size_t i;
 
@@ -122,6 +122,8 @@ render_replication(struct mucctl *m, const struct command *c, json_t *args,
 	kv_num("lag bytes", jint(r, "lag_bytes"));
 	kv_num("unacknowledged", jint(r, "unacknowledged"));
 	kv("log end", jstr(r, "log_end"));
+	json_array_foreach(json_object_get(r, "mismatches"), i, diff)
+		kv("differs", jstr(diff, "message"));
 	printf("sites:\n");
 	json_array_foreach(json_object_get(r, "sites"), i, site) {
 		printf("  %-*s%s%s%s\n", KV_WIDTH + 8, jstr(site, "address"),

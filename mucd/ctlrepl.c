@@ -1,7 +1,9 @@
 /*
  * ctlrepl: the replication group as this site sees it, through the
  * control channel: its role, the master, every site with its state, the
- * lag and the last election (the library's numbers, store_repl_stats).
+ * lag and the last election (the library's numbers, store_repl_stats),
+ * and how this site's configuration differs from the master's
+ * (hagroup.c).
  */
 #include "ctlreq.h"
 
@@ -42,7 +44,7 @@ cmd_replication_status(struct req *q)
 		return;
 	}
 	req_ok(q, json_pack("{s:s,s:s?,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,"
-	    "s:I,s:I,s:s,s:I,s:o}",
+	    "s:I,s:I,s:s,s:I,s:o,s:o}",
 	    "role", ha_role_name(s.role),
 	    "master", s.master[0] != '\0' ? s.master : NULL,
 	    "serving", m->ha.writable, "ready", s.ready,
@@ -56,5 +58,5 @@ cmd_replication_status(struct req *q)
 	    "txns_applied", (json_int_t)s.txns_applied,
 	    "unacknowledged", (json_int_t)s.unacknowledged,
 	    "log_end", s.lsn, "lag_bytes", (json_int_t)s.lag_bytes,
-	    "sites", sites_json(&s)));
+	    "sites", sites_json(&s), "mismatches", hagroup_json(m)));
 }

@@ -60,6 +60,8 @@ promote(struct mucd *m)
 		m->ha.unpromoted = true;
 		return false;
 	}
+	if (!hagroup_publish(m))
+		return false;
 	m->ha.unpromoted = false;
 	log_info("replication: this site is the master: serving %s",
 	    m->conf.domain);
@@ -122,8 +124,10 @@ ha_update(struct mucd *m)
 		demote(m, v.role);
 	m->ha.writable = v.writable;
 	/* A replica with a copy is what it should be: started. */
-	if (v.role == STORE_ROLE_REPLICA && v.ready)
+	if (v.role == STORE_ROLE_REPLICA && v.ready) {
+		hagroup_check(m);
 		daemon_ready();
+	}
 	return v.role == STORE_ROLE_MASTER ? v.writable :
 	    v.role == STORE_ROLE_REPLICA && v.ready;
 }

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "hagroup.h"
 #include "loop.h"
 #include "store.h"
 
@@ -38,6 +39,7 @@ struct ha {
 	time_t			 role_since;
 	time_t			 last_election;	/* when one was last won or
 						   a new master announced */
+	struct hagroup		 group;		/* the sites agree? */
 };
 
 /* Follow the store's replication, if it has any; the first role is

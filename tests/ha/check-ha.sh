@@ -49,12 +49,6 @@ writer() {
 	done
 }
 
-others() {
-	for s in $sites; do
-		[ "$s" != "$1" ] && printf '%s ' "$s"
-	done
-}
-
 : > "$T_DIR/times"
 round=1
 while [ $round -le "$FAILOVERS" ]; do
@@ -68,7 +62,7 @@ while [ $round -le "$FAILOVERS" ]; do
 	t1=$(date +%s%N)
 	wait $wpid
 	echo $(( (t1 - t0) / 1000000 )) >> "$T_DIR/times"
-	new=$(the_master "$(others "$master")" 100) ||
+	new=$(the_master "$(ha_others "$master")" 100) ||
 		t_fail "round $round: no single new master"
 	ctl "$new" affiliations "$ROOM" > "$T_DIR/affs" 2>&1 ||
 		t_fail "round $round: affiliations: $(cat "$T_DIR/affs")"
@@ -100,7 +94,7 @@ sort -n "$T_DIR/times" | awk '{ t[NR] = $1 } END {
 # --- partition: the master stopped, then resumed ------------------------
 id=$(cat "$T_DIR/$master/mucd.fixture-pid")
 kill -STOP "${id%% *}"
-new=$(the_master "$(others "$master")" 150) ||
+new=$(the_master "$(ha_others "$master")" 150) ||
 	{ kill -CONT "${id%% *}"; t_fail "no master elected while $master was stopped"; }
 echo "$T_NAME: $master stopped; $new elected"
 kill -CONT "${id%% *}"

@@ -46,10 +46,7 @@ ctl "$master" affiliation set "$ROOM" carol@localhost admin > /dev/null ||
 	t_fail "the last change before the kill"
 t0=$(date +%s%N)
 ha_kill "$master"
-rest=
-for s in $sites; do
-	[ "$s" != "$master" ] && rest="$rest $s"
-done
+rest=$(ha_others "$master")
 ha_disco 30 "no master answered disco within 30 s"
 t1=$(date +%s%N)
 echo "$T_NAME: kill -9 to disco answered: $(( (t1 - t0) / 1000000 )) ms"

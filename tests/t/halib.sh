@@ -15,30 +15,41 @@ cleanup_sites() {
 	t_cleanup
 }
 
-# Three free loopback ports for the group: P1, P2, P3.
+# Free loopback ports for the group: P1, P2, P3, and P4 for a site that
+# joins later (ha_newsite.sh).
 ha_ports() {
 	set -- $("$T_PYTHON" -c '
 import socket
-ss = [socket.socket() for _ in range(3)]
+ss = [socket.socket() for _ in range(4)]
 for s in ss:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))')
-	P1=$1 P2=$2 P3=$3
+	P1=$1 P2=$2 P3=$3 P4=$4
 }
-port_of() { case $1 in s1) echo $P1 ;; s2) echo $P2 ;; s3) echo $P3 ;; esac; }
-prio_of() { case $1 in s1) echo 300 ;; s2) echo 200 ;; s3) echo 100 ;; esac; }
+port_of() {
+	case $1 in s1) echo $P1 ;; s2) echo $P2 ;; s3) echo $P3 ;; s4) echo $P4 ;;
+	esac
+}
+prio_of() {
+	case $1 in s1) echo 300 ;; s2) echo 200 ;; s3) echo 100 ;; s4) echo 400 ;;
+	esac
+}
 
-# site_conf NAME: its configuration's replication lines.
+# site_conf NAME: its configuration's replication lines: repl_peers the
+# other sites, or HA_PEERS_NAME if set; then HA_CONF_EXTRA (the same for
+# every site) and HA_CONF_NAME (this one's).
 site_conf() {
 	peers=
 	for o in $sites; do
 		[ "$o" = "$1" ] && continue
 		peers="$peers${peers:+, }127.0.0.1:$(port_of "$o")"
 	done
+	eval "peers=\${HA_PEERS_$1:-\$peers}"
 	printf 'repl_local = 127.0.0.1:%s\nrepl_peers = %s\nrepl_priority = %s\n' \
 	    "$(port_of "$1")" "$peers" "$(prio_of "$1")"
-	# HA_CONF_EXTRA: more lines, the same for every site.
 	[ -z "${HA_CONF_EXTRA:-}" ] || printf '%s\n' "$HA_CONF_EXTRA"
+	eval "_own=\${HA_CONF_$1:-}"
+	[ -z "$_own" ] || printf '%s\n' "$_own"
 }
 
 # start_site NAME: start it (again), as mucd.sh does, which waits until
@@ -135,6 +146,14 @@ ha_roles() {
 	for s in $sites; do
 		role_of "$s"
 	done | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# ha_others SITE: the other sites.
+ha_others() {
+	for _o in $sites; do
+		[ "$_o" != "$1" ] && printf '%s ' "$_o"
+	done
+	return 0
 }
 
 # ha_kill SITE: kill -9, as a host dies.
