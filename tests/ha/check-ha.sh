@@ -8,8 +8,9 @@
 #     one; the master is killed (-9) while it writes; the time from the
 #     kill to the service answering disco is measured; every acknowledged
 #     change must be on the new master; two clients in a room (one
-#     talking all along) must be served by the new master without
-#     rejoining; the killed site restarts and rejoins as a replica. The
+#     talking all along, the other making members through XMPP: every
+#     change acknowledged so far must be there too) must be served by
+#     the new master without rejoining; the killed site restarts and rejoins as a replica. The
 #     times' p50, p99 and maximum are printed.
 #  2. Partition: the master is stopped (SIGSTOP); the others elect a new
 #     one, whose link Prosody refuses while the old one's component
@@ -77,8 +78,18 @@ while [ $round -le "$FAILOVERS" ]; do
 	t_wait 300 test -e "$D/ok.$round" ||
 		client_failed "round $round: the clients in the room were not" \
 		    "served without rejoining"
+	# Every change acknowledged through XMPP so far, on the new master.
+	cp "$D/xacked" "$T_DIR/xacked" 2>/dev/null || : > "$T_DIR/xacked"
+	ctl "$new" affiliations stay@conference.localhost > "$T_DIR/xaffs" 2>&1 ||
+		t_fail "round $round: affiliations of stay: $(cat "$T_DIR/xaffs")"
+	while read -r jid; do
+		grep -q -F "$jid" "$T_DIR/xaffs" ||
+			client_failed "round $round: $jid, acknowledged over" \
+			    "XMPP, lost"
+	done < "$T_DIR/xacked"
+	xn=$(wc -l < "$T_DIR/xacked")
 	echo "$T_NAME: round $round: $master killed after $n acknowledged" \
-	    "changes, none lost; the occupants stayed; $new serves after $(tail -n 1 \
+	    "changes, none lost (nor $xn over XMPP so far); the occupants stayed; $new serves after $(tail -n 1 \
 	    "$T_DIR/times") ms"
 	start_site "$master" || t_fail "round $round: $master did not restart"
 	ha_settled 300 "round $round"

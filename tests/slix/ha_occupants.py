@@ -15,13 +15,18 @@ sees Alice and Bob in "stay" but not Carol.
 
 With HA_ROUNDS=N (make check-ha, tests/ha/check-ha.sh): Alice and Bob
 join "stay" once (HA_DIR/joined) and stay through N failovers while Bob
-talks all along; in round r, after HA_DIR/served.r, a message each way
-gets through without a rejoin and neither was told to leave, then
-HA_DIR/ok.r.
+talks all along and Alice makes members of "stay" through XMPP, one
+after the other, noting each JID the service acknowledged (an IQ
+result) in HA_DIR/xacked at once; in round r, after HA_DIR/served.r, a
+message each way gets through without a rejoin and neither was told to
+leave, then HA_DIR/ok.r.
 """
 
 import asyncio
 import os
+
+from slixmpp import JID
+from slixmpp.exceptions import IqError, IqTimeout
 
 import mucclient
 
@@ -75,6 +80,26 @@ async def chatter(bob, room):
         await asyncio.sleep(0.2)
 
 
+async def xmpp_writer(alice, room, path):
+    """Affiliation changes through XMPP all along; those refused or
+    unanswered (no master serves, or the one that had the request died
+    with it) are simply not noted."""
+    i = 0
+    with open(path, "a", encoding="utf-8") as out:
+        while True:
+            i += 1
+            jid = "xw%d@localhost" % i
+            try:
+                await asyncio.wait_for(alice.muc.set_affiliation(
+                    JID(room), "member", jid=JID(jid)), 5)
+            except (IqError, IqTimeout, asyncio.TimeoutError):
+                await asyncio.sleep(0.2)
+                continue
+            out.write(jid + "\n")
+            out.flush()
+            await asyncio.sleep(0.02)
+
+
 async def rounds(s, d, n):
     stay = s.room("stay")
     alice = await s.client("alice")
@@ -83,6 +108,8 @@ async def rounds(s, d, n):
     await make_persistent(alice, stay)
     await bob.join(stay, "Bob")
     talk = asyncio.ensure_future(chatter(bob, stay))
+    write = asyncio.ensure_future(xmpp_writer(alice, stay,
+                                              os.path.join(d, "xacked")))
     touch(os.path.join(d, "joined"))
     try:
         for r in range(1, n + 1):
@@ -99,6 +126,7 @@ async def rounds(s, d, n):
             touch(os.path.join(d, "ok.%d" % r))
     finally:
         talk.cancel()
+        write.cancel()
 
 
 async def test(s):
