@@ -2,7 +2,8 @@
 # Included by the top-level GNUmakefile (which defines CC, WARN, PKG_*).
 #
 #   make bench            component mode: fan-out N=10..10000 (N=1000 with
-#                         and without the archive), join storm, idle rooms,
+#                         and without the archive, and replicated to two
+#                         more sites: rate and lag), join storm, idle rooms,
 #                         presence churn, admin churn (also replicated to
 #                         two more sites, quorum), the archive at a
 #                         million messages (mam-fill, mam-query, mam-disk)

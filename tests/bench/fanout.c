@@ -28,6 +28,7 @@
 
 struct fan {
 	unsigned	 n;
+	const char	*repl;		/* " repl=POLICY" for a replicated run */
 	char		 room[32];
 	bool		 cfg_done;
 	unsigned	 join_next, joined;
@@ -198,8 +199,8 @@ set_up(struct bench *b, struct fan *f, struct row *r)
 		return -1;
 	rss1 = proc_rss_kb(b->mucd.pid);
 	comp_phase(b, "joins");
-	fmt(p, sizeof(p), "N=%u window=%u arch=%s", f->n, JOIN_WINDOW,
-	    f->archive ? "yes" : "no");
+	fmt(p, sizeof(p), "N=%u window=%u arch=%s%s", f->n, JOIN_WINDOW,
+	    f->archive ? "yes" : "no", f->repl);
 	row_init(r, "join-1room", p);
 	r->rate = (f->n - 1) / ((double)(now_ns() - t0) / 1e9);
 	fmt(r->unit, sizeof(r->unit), "joins/s");
@@ -231,9 +232,9 @@ run_saturation(struct bench *b, struct fan *f, uint64_t total, struct row *r)
 	comp_phase(b, "fanout");
 	secs = (double)(f->last - f->first) / 1e9;
 	deliv = (double)f->m_total * f->n;
-	fmt(p, sizeof(p), "N=%u M=%llu W=%u arch=%s", f->n,
+	fmt(p, sizeof(p), "N=%u M=%llu W=%u arch=%s%s", f->n,
 	    (unsigned long long)f->m_total, f->window,
-	    f->archive ? "yes" : "no");
+	    f->archive ? "yes" : "no", f->repl);
 	row_init(r, "fanout", p);
 	r->rate = deliv / secs;
 	fmt(r->unit, sizeof(r->unit), "stanzas/s");
@@ -305,17 +306,22 @@ fan_free(struct fan *f)
 	samples_free(&f->lat);
 }
 
-int
-scen_fanout(struct bench *b, unsigned n, bool archive, struct fan_res *res)
+/* One room of n: set-up, saturation, half load; with g, replicated (the
+ * replicas already started), and how far they trail when it stops. */
+static int
+fanout_session(struct bench *b, unsigned n, bool archive,
+    struct repl_group *g, struct fan_res *res)
 {
 	struct fan f;
 	struct row r;
 	uint64_t total = b->o.deliveries / n, cap;
+	char extra[640];
 	double mrate;
 	int rc = -1;
 
 	memset(&f, 0, sizeof(f));
 	f.archive = archive;
+	f.repl = g != NULL ? " repl=quorum" : "";
 	f.n = n < 2 ? 2 : n;
 	total = total < 50 ? 50 : total;
 	cap = total * 4;
@@ -328,24 +334,40 @@ scen_fanout(struct bench *b, unsigned n, bool archive, struct fan_res *res)
 	samples_init(&f.lat, cap);
 	b->st = &f;
 	b->on_stanza = on_stz;
-	comp_start(b, archive ? "archive_default = yes" :
-	    "archive_default = no");
+	fmt(extra, sizeof(extra), "archive_default = %s\n%s",
+	    archive ? "yes" : "no", g != NULL ? g->master_extra : "");
+	comp_start(b, extra);
 	if (set_up(b, &f, &r) == 0) {
 		emit(b, &r);
 		if ((mrate = run_saturation(b, &f, total, &r)) > 0) {
 			emit(b, &r);
-			if (b->o.half_secs > 0 && run_half(b, &f, mrate, cap,
-			    &r) == 0)
+			rc = g != NULL ? repl_lag(b, g, "fanout", f.n) : 0;
+			if (rc == 0 && b->o.half_secs > 0 && run_half(b, &f,
+			    mrate, cap, &r) == 0)
 				emit(b, &r);
-			rc = 0;
 		}
 	}
-	comp_stop(b);
+	rc = comp_stop(b) == 0 ? rc : -1;
 	if (res != NULL)
 		*res = f.res;
 	fan_free(&f);
 	b->st = NULL;
 	return rc;
+}
+
+int
+scen_fanout(struct bench *b, unsigned n, bool archive, struct fan_res *res)
+{
+	return fanout_session(b, n, archive, NULL, res);
+}
+
+int
+scen_fanout_repl(struct bench *b, unsigned n)
+{
+	struct repl_group g;
+
+	repl_start(b, &g, "quorum");
+	return repl_stop(b, &g, fanout_session(b, n, true, &g, NULL));
 }
 
 /* The run-to-run spread of a shared machine is larger than the archive's

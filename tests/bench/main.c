@@ -232,6 +232,8 @@ run_component(struct bench *b)
 		else
 			fails += scen_fanout(b, b->o.sizes[i],
 			    b->o.fan_archive, NULL) != 0;
+	if (wanted(&b->o, "fanout") && b->o.arch_size > 0)
+		fails += scen_fanout_repl(b, b->o.arch_size) != 0;
 	if (wanted(&b->o, "joins"))
 		fails += scen_joins(b) != 0;
 	if (wanted(&b->o, "rooms"))

@@ -294,6 +294,11 @@ struct repl_group {
 /* Start two replicas that are never elected, with acknowledgement
  * policy acks; then comp_start(b, g->master_extra). */
 int		 repl_start(struct bench *, struct repl_group *, const char *acks);
+/* Right after a load (mucd still running): how many bytes of log the
+ * farthest replica is behind the master, and how long until every
+ * replica holds all of it; one row, "repl-lag", for what (N=n). */
+int		 repl_lag(struct bench *, struct repl_group *, const char *what,
+		    unsigned n);
 /* After comp_stop: stop the replicas; rc and theirs, -1 if any failed. */
 int		 repl_stop(struct bench *, struct repl_group *, int rc);
 
@@ -343,6 +348,9 @@ int		 scen_fanout(struct bench *, unsigned n, bool archive,
 		    struct fan_res *);
 /* The fan-out at n with archive_default = no, then yes, and the ratio. */
 int		 scen_fanout_archive(struct bench *, unsigned n);
+/* The fan-out at n, archived, the store replicated (quorum of 3): its
+ * rate, and how far the replicas trail when the load stops. */
+int		 scen_fanout_repl(struct bench *, unsigned n);
 int		 scen_mam(struct bench *);
 int		 scen_joins(struct bench *);
 int		 scen_rooms(struct bench *);

@@ -88,3 +88,86 @@ repl_stop(struct bench *b, struct repl_group *g, int rc)
 		fprintf(stderr, "mucbench: kept %s\n", g->dir);
 	return rc;
 }
+
+/* store.c's LOG_FILE_SIZE: a log position's file number counts these. */
+#define LOG_FILE_BYTES	(2ULL << 20)
+
+/* A site's log end ("log_end": "FILE/OFFSET" in its replication status),
+ * as bytes of log; -1 if its mucctl could not say. */
+static int
+log_end(struct bench *b, struct repl_group *g, const char *dir,
+    unsigned long long *at)
+{
+	char mucctl[PATH_MAX], sock[PATH_MAX + 16], out[PATH_MAX + 16];
+	char *argv[] = { mucctl, "-s", sock, "--json", "replication",
+		"status", NULL };
+	char buf[16384], *p, *slash;
+	unsigned file, off;
+	FILE *fp;
+	size_t n;
+
+	fmt(mucctl, sizeof(mucctl), "%s", b->o.mucd);
+	if ((slash = strrchr(mucctl, '/')) != NULL)
+		fmt(slash + 1, sizeof(mucctl) - (size_t)(slash + 1 - mucctl),
+		    "../mucctl/mucctl");
+	else
+		fmt(mucctl, sizeof(mucctl), "../mucctl/mucctl");
+	fmt(sock, sizeof(sock), "%s/mucd.sock", dir);
+	fmt(out, sizeof(out), "%s/status.json", g->dir);
+	if (proc_run(argv, out) != 0 || (fp = fopen(out, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	if ((p = strstr(buf, "\"log_end\"")) == NULL ||
+	    (p = strchr(p + 9, '"')) == NULL ||
+	    sscanf(p + 1, "%u/%u", &file, &off) != 2)
+		return -1;
+	*at = file * LOG_FILE_BYTES + off;
+	return 0;
+}
+
+int
+repl_lag(struct bench *b, struct repl_group *g, const char *what, unsigned n)
+{
+	unsigned long long m, r[2], behind = 0;
+	uint64_t t0, t;
+	struct row row;
+	char p[64];
+	int i, caught = 0;
+
+	if (log_end(b, g, b->dir, &m) == -1)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		if (log_end(b, g, g->site_dir[i], &r[i]) == -1)
+			return -1;
+		if (m > r[i] && m - r[i] > behind)
+			behind = m - r[i];
+	}
+	/* From the first reading: each further one costs a mucctl run
+	 * (tens of ms), which bounds the resolution. */
+	t0 = now_ns();
+	while (caught < 2 && now_ns() - t0 < 60000000000ULL) {
+		for (caught = 0, i = 0; i < 2; i++)
+			if (r[i] >= m || (log_end(b, g, g->site_dir[i],
+			    &r[i]) == 0 && r[i] >= m))
+				caught++;
+		if (caught < 2)
+			usleep(10000);
+	}
+	t = now_ns() - t0;
+	if (caught < 2)
+		warnx_("%s: a replica did not catch up within 60 s", what);
+	fmt(p, sizeof(p), "%s N=%u quorum of 3", what, n);
+	row_init(&row, "repl-lag", p);
+	row.rate = (double)behind / 1024;
+	fmt(row.unit, sizeof(row.unit), "KiB behind");
+	row_num(&row, "bytes_behind", (double)behind);
+	row_num(&row, "catch_up_ms", (double)t / 1e6);
+	fmt(row.note, sizeof(row.note), "when the load stopped, the farthest "
+	    "replica trailed by %.0f KiB of log; all held it %.0f ms later "
+	    "(read by mucctl: tens of ms resolution)",
+	    (double)behind / 1024, (double)t / 1e6);
+	emit(b, &row);
+	return caught == 2 ? 0 : -1;
+}
