@@ -598,7 +598,7 @@ rtxn_begin(struct store *st, DB_TXN **txn)
 	}
 	if (!store_dbs_are_open(st))
 		return DB_REP_LOCKOUT;
-	return st->env->txn_begin(st->env, NULL, txn, DB_READ_COMMITTED |
+	return repl_txn_begin(st, NULL, txn, DB_READ_COMMITTED |
 	    (repl_reads_wait(st) ? 0 : DB_TXN_NOWAIT));
 }
 
@@ -642,8 +642,8 @@ txn_open(struct store *st, DB_TXN **txn)
 
 	if (st->repl == NULL)
 		return st->env->txn_begin(st->env, NULL, txn, DB_TXN_NOWAIT);
-	if (st->turn == NULL && (rc = st->env->txn_begin(st->env, NULL,
-	    &st->turn, DB_TXN_NOWAIT)) != 0) {
+	if (st->turn == NULL && (rc = repl_txn_begin(st, NULL, &st->turn,
+	    DB_TXN_NOWAIT)) != 0) {
 		st->turn = NULL;
 		return rc;
 	}

@@ -82,6 +82,9 @@ void	 repl_free(struct store *);
 int	 repl_commit_turn(struct store *);
 /* Is this site the master, its databases open? */
 bool	 repl_writable(const struct store *);
+/* env->txn_begin, a serving master waiting out a brief lockout. */
+int	 repl_txn_begin(struct store *, DB_TXN *parent, DB_TXN **,
+	    u_int32_t flags);
 /* May this thread's reads wait for a lock (a replica's apply threads
  * hold them briefly)? */
 bool	 repl_reads_wait(const struct store *);

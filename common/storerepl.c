@@ -80,7 +80,6 @@ struct store_repl {
 	uint64_t	 barrier;	/* barrier records written */
 	unsigned	 needed;	/* other sites a change needs */
 	bool		 serving;	/* writable was reported */
-	bool		 waits;		/* calls wait out lockouts */
 };
 
 /* Runs in the library's threads: one byte, nothing else. A full pipe
@@ -361,6 +360,32 @@ repl_writable(const struct store *st)
 	return st->repl->role == STORE_ROLE_MASTER && store_dbs_are_open(st);
 }
 
+/*
+ * A serving master's lockouts are a moment's (a site joining, the
+ * library updating the group's membership after an election): its
+ * transactions wait them out rather than fail a request, in short steps.
+ * Not the library's own wait (DB_REP_CONF_NOWAIT stays set): it sleeps
+ * five seconds at a time, and a new master would stop serving that long.
+ */
+#define LOCKOUT_STEP_US		5000
+#define LOCKOUT_WAIT_US		(2 * US)
+
+int
+repl_txn_begin(struct store *st, DB_TXN *parent, DB_TXN **txn,
+    u_int32_t flags)
+{
+	unsigned waited = 0;
+	int rc;
+
+	while ((rc = st->env->txn_begin(st->env, parent, txn, flags)) ==
+	    DB_REP_LOCKOUT && st->repl != NULL && st->repl->serving &&
+	    waited < LOCKOUT_WAIT_US) {
+		usleep(LOCKOUT_STEP_US);
+		waited += LOCKOUT_STEP_US;
+	}
+	return rc;
+}
+
 bool
 repl_reads_wait(const struct store *st)
 {
@@ -633,11 +658,6 @@ store_repl_update(struct store *st, struct store_repl_view *v)
 	v->writable = v->ready && r->role == STORE_ROLE_MASTER &&
 	    role == STORE_ROLE_MASTER && (r->serving || !locked_out(st));
 	r->serving = v->writable;
-	/* A serving master's lockouts are a moment's (a site joining): its
-	 * calls wait them out rather than fail a request. */
-	if (r->serving != r->waits && st->env->rep_set_config(st->env,
-	    DB_REP_CONF_NOWAIT, !r->serving) == 0)
-		r->waits = r->serving;
 	return STORE_OK;
 }
 
