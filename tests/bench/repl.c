@@ -164,9 +164,8 @@ repl_lag(struct bench *b, struct repl_group *g, const char *what, unsigned n)
 	fmt(row.unit, sizeof(row.unit), "KiB behind");
 	row_num(&row, "bytes_behind", (double)behind);
 	row_num(&row, "catch_up_ms", (double)t / 1e6);
-	fmt(row.note, sizeof(row.note), "when the load stopped, the farthest "
-	    "replica trailed by %.0f KiB of log; all held it %.0f ms later "
-	    "(read by mucctl: tens of ms resolution)",
+	fmt(row.note, sizeof(row.note), "at the load's end the farthest "
+	    "replica trailed by %.0f KiB; all had it %.0f ms later",
 	    (double)behind / 1024, (double)t / 1e6);
 	emit(b, &row);
 	return caught == 2 ? 0 : -1;
