@@ -2170,6 +2170,22 @@ put_one(struct store_txn *t, enum dbi i, const void *kp, size_t klen,
 	return sub_end(child, db->put(db, child, &k, &d, 0));
 }
 
+int
+meta_put(struct store *st, const char *key, const void *val, size_t len,
+    const char *what)
+{
+	struct store_txn *t;
+	int rc;
+
+	if ((rc = store_begin(st, &t)) != STORE_OK)
+		return rc;
+	if ((rc = put_one(t, D_META, key, strlen(key), val, len)) != 0) {
+		store_abort(t);
+		return store_fail(st, rc, "%s", what);
+	}
+	return store_commit(t);
+}
+
 /* A JSON record must be an object: the public index parses room records
  * on every write, and their readers must be able to read back whatever
  * was stored. */

@@ -23,27 +23,13 @@ key_of(DBT *k)
 int
 store_repl_group_put(struct store *st, const char *rec)
 {
-	struct store_txn *t;
-	DBT k, d;
-	int rc;
-
 	if (strlen(rec) >= STORE_GROUP_MAX) {
 		store_set_msg(st, "replication group record: %zu bytes, at "
 		    "most %u", strlen(rec), STORE_GROUP_MAX - 1);
 		return STORE_ERR;
 	}
-	if ((rc = store_begin(st, &t)) != STORE_OK)
-		return rc;
-	key_of(&k);
-	memset(&d, 0, sizeof(d));
-	d.data = (void *)(uintptr_t)rec;
-	d.size = (u_int32_t)strlen(rec);
-	if ((rc = st->db[D_META]->put(st->db[D_META], t->txn, &k, &d, 0)) !=
-	    0) {
-		store_abort(t);
-		return store_fail(st, rc, "replication group record");
-	}
-	return store_commit(t);
+	return meta_put(st, GROUP_KEY, rec, strlen(rec),
+	    "replication group record");
 }
 
 int

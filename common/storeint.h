@@ -82,6 +82,10 @@ void	 repl_free(struct store *);
 int	 repl_commit_turn(struct store *);
 /* Is this site the master, its databases open? */
 bool	 repl_writable(const struct store *);
+/* One meta.db record, written in a transaction of its own; a failure is
+ * reported as what. */
+int	 meta_put(struct store *, const char *key, const void *val, size_t len,
+	    const char *what);
 /* env->txn_begin, a serving master waiting out a brief lockout. */
 int	 repl_txn_begin(struct store *, DB_TXN *parent, DB_TXN **,
 	    u_int32_t flags);

@@ -468,29 +468,13 @@ repl_commit_turn(struct store *st)
 int
 store_repl_barrier(struct store *st)
 {
-	struct store_txn *t;
 	unsigned char v[8];
-	uint64_t n;
-	DBT k, d;
-	int i, rc;
+	uint64_t n = ++st->repl->barrier;
+	int i;
 
-	if ((rc = store_begin(st, &t)) != STORE_OK)
-		return rc;
-	n = ++st->repl->barrier;
 	for (i = 7; i >= 0; i--, n >>= 8)
 		v[i] = (unsigned char)(n & 0xff);
-	memset(&k, 0, sizeof(k));
-	memset(&d, 0, sizeof(d));
-	k.data = BARRIER_KEY;
-	k.size = sizeof(BARRIER_KEY) - 1;
-	d.data = v;
-	d.size = sizeof(v);
-	if ((rc = st->db[D_META]->put(st->db[D_META], t->txn, &k, &d, 0)) !=
-	    0) {
-		store_abort(t);
-		return store_fail(st, rc, "replication: barrier");
-	}
-	return store_commit(t);
+	return meta_put(st, BARRIER_KEY, v, sizeof(v), "replication: barrier");
 }
 
 int
