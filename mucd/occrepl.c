@@ -22,9 +22,12 @@
  */
 #define LIVE_VERSION	1
 
+static void	on_flush(struct loop_timer *);
+
 int
 occrepl_init(struct mucd *m)
 {
+	m->occ.flush.cb = on_flush;
 	m->occ.flush.arg = m;
 	return hmap_init(&m->occ.dirty);
 }
@@ -140,30 +143,46 @@ put_or_del(struct store_txn *t, const char *key, char *json, bool oom)
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
+/*
+ * A key's room JID, into roomjid, and its nick: NULL for a room's own
+ * record. -1 when the room part is longer than a JID can be.
+ */
+static int
+key_split(const char *key, char roomjid[JID_MAX + 1], const char **nick)
+{
+	const char *slash = strchr(key, '/');
+	size_t n = slash != NULL ? (size_t)(slash - key) : strlen(key);
+
+	if (n > JID_MAX)
+		return -1;
+	memcpy(roomjid, key, n);
+	roomjid[n] = '\0';
+	*nick = slash != NULL ? slash + 1 : NULL;
+	return 0;
+}
+
 /* The record under key as things are now: written, or deleted. */
 static int
 write_one(struct mucd *m, struct store_txn *t, const char *key)
 {
-	const char *slash = strchr(key, '/');
 	char roomjid[JID_MAX + 1];
 	struct occupant *o = NULL;
+	const char *nick;
 	struct room *r;
 	bool oom = false;
-	size_t n;
+	char *json;
 
-	n = slash != NULL ? (size_t)(slash - key) : strlen(key);
-	if (n >= sizeof(roomjid))
+	if (key_split(key, roomjid, &nick) == -1)
 		return put_or_del(t, key, NULL, false);
-	memcpy(roomjid, key, n);
-	roomjid[n] = '\0';
 	r = room_find_loaded(m, roomjid);
-	if (slash == NULL) {
+	if (nick == NULL) {
 		if (r == NULL || r->cfg.persistent || r->locked ||
 		    room_count_occupants(r) == 0)
 			return put_or_del(t, key, NULL, false);
-		return put_or_del(t, key, room_live_json(r), false);
+		json = room_live_json(r);	/* NULL: out of memory */
+		return put_or_del(t, key, json, json == NULL);
 	}
-	if (r != NULL && (o = room_occupant(r, slash + 1)) != NULL &&
+	if (r != NULL && (o = room_occupant(r, nick)) != NULL &&
 	    o->role == ROLE_NONE)
 		o = NULL;		/* told it is out (evacuated) */
 	return put_or_del(t, key, o != NULL ? occupant_json(o, &oom) : NULL,
@@ -302,10 +321,9 @@ revive_sessions(struct occupant *o, json_t *ss)
 }
 
 static int
-take_occupant(struct takeover *to, const char *key, const char *slash,
-    json_t *j)
+take_occupant(struct takeover *to, const char *key, const char *roomjid,
+    const char *nick, json_t *j)
 {
-	char roomjid[JID_MAX + 1];
 	const char *bare, *role;
 	struct occupant *o;
 	struct room *r;
@@ -313,12 +331,8 @@ take_occupant(struct takeover *to, const char *key, const char *slash,
 	json_t *ss;
 	bool failed;
 
-	if ((size_t)(slash - key) >= sizeof(roomjid))
-		return -1;
-	memcpy(roomjid, key, (size_t)(slash - key));
-	roomjid[slash - key] = '\0';
 	if ((r = room_find(to->m, roomjid, &failed)) == NULL ||
-	    room_occupant(r, slash + 1) != NULL)
+	    room_occupant(r, nick) != NULL)
 		return -1;
 	if (json_unpack(j, "{s:s,s:s,s:o}", "bare", &bare, "role", &role,
 	    "sessions", &ss) == -1 || role_parse(role, &ro) == -1 ||
@@ -327,7 +341,7 @@ take_occupant(struct takeover *to, const char *key, const char *slash,
 		    key);
 		return -1;
 	}
-	if ((o = occupant_new(r, slash + 1, bare)) == NULL)
+	if ((o = occupant_new(r, nick, bare)) == NULL)
 		return -1;
 	o->role = ro;
 	if (revive_sessions(o, ss) == -1 || room_add_occupant(r, o) == -1) {
@@ -343,18 +357,19 @@ static int
 take_cb(void *arg, const char *key, const char *json)
 {
 	struct takeover *to = arg;
-	const char *slash = strchr(key, '/');
 	json_t *j = json_loads(json, 0, NULL);
+	char roomjid[JID_MAX + 1];
+	const char *nick;
 	int v = 0, rc;
 
 	if (j != NULL)
 		json_unpack(j, "{s:i}", "v", &v);
-	if (v != LIVE_VERSION)
+	if (v != LIVE_VERSION || key_split(key, roomjid, &nick) == -1)
 		rc = -1;
-	else if (slash == NULL)
+	else if (nick == NULL)
 		rc = take_room(to, key, j);
 	else
-		rc = take_occupant(to, key, slash, j);
+		rc = take_occupant(to, key, roomjid, nick, j);
 	json_decref(j);
 	if (rc == -1 && json_array_append_new(to->stale,
 	    json_string(key)) == -1)
@@ -425,7 +440,6 @@ occrepl_start(struct mucd *m)
 		    "temporary room(s)) from the previous master",
 		    to.occupants, to.rooms);
 	m->occ.on = true;
-	m->occ.flush.cb = on_flush;
 	loop_timer_set(&m->loop, &m->occ.flush, OCCREPL_FLUSH_MS);
 }
 
