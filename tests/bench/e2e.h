@@ -85,6 +85,10 @@ struct e2e {
 	struct samples	 lat;
 	uint64_t	 errors;
 	struct catchup	*cu;		/* while the catch-up runs */
+	/* While another mode's fan-out runs: this one's processes and
+	 * directory, out of struct bench (e2e.c: park, resume). */
+	struct proc	 p_server, p_mucd;
+	char		 p_dir[PATH_MAX];
 };
 
 int	 client_start(struct e2e *, struct client *, size_t idx);

@@ -63,6 +63,11 @@ usage(void)
 	    "  --e2e-deliveries N   e2e stanzas per fan-out run (default "
 	    "300000)\n"
 	    "  --catchup-clients N  e2e MAM catch-up clients (default 100)\n"
+	    "  --e2e-reps R         e2e fan-out runs of each mode, the modes "
+	    "taking\n"
+	    "                       turns; ratios are medians (default 3)\n"
+	    "  --e2e-modes LIST     e2e modes to run: copy,multicast,server "
+	    "(default all)\n"
 	    "  --wrap CMD           run mucd under CMD (e.g. valgrind ...)\n"
 	    "  --callgrind-phases   callgrind_control --dump at phase edges\n"
 	    "  --no-pin             do not pin mucbench/mucd to CPUs 0/1\n"
@@ -133,11 +138,12 @@ defaults(struct opts *o)
 	o->cold_joins = 1000;
 	o->e2e_clients = 2000;
 	o->e2e_deliveries = 300000;
+	o->e2e_reps = 3;
 	o->pin = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 }
 
 enum { O_MUCD = 256, O_PROSODY, O_RESULTS, O_ONLY, O_SIZES, O_DELIV,
-	O_HALF, O_JU, O_JR, O_IDLE, O_CHURN, O_ADMIN, O_CLIENTS, O_E2ED,
+	O_HALF, O_JU, O_JR, O_IDLE, O_CHURN, O_ADMIN, O_CLIENTS, O_E2ED, O_E2ER, O_E2EM,
 	O_WRAP, O_CG, O_NOPIN, O_KEEP, O_CSTABLE, O_CUSERS, O_DATADIR,
 	O_CROOMS, O_CJOINS, O_FANARCH, O_ARCHSIZE, O_ARCHREPS, O_MAMMSG, O_MAMQ, O_CATCHUP };
 
@@ -148,7 +154,8 @@ static const struct option longopts[] = {
 	{ "half-secs", 1, NULL, O_HALF }, { "join-users", 1, NULL, O_JU },
 	{ "join-rooms", 1, NULL, O_JR }, { "idle-rooms", 1, NULL, O_IDLE },
 	{ "churn-secs", 1, NULL, O_CHURN }, { "admin-ops", 1, NULL, O_ADMIN },
-	{ "clients", 1, NULL, O_CLIENTS },
+	{ "clients", 1, NULL, O_CLIENTS }, { "e2e-reps", 1, NULL, O_E2ER },
+	{ "e2e-modes", 1, NULL, O_E2EM },
 	{ "e2e-deliveries", 1, NULL, O_E2ED }, { "wrap", 1, NULL, O_WRAP },
 	{ "callgrind-phases", 0, NULL, O_CG }, { "no-pin", 0, NULL, O_NOPIN },
 	{ "keep", 0, NULL, O_KEEP },
@@ -186,6 +193,8 @@ option(struct opts *o, int c, const char *a)
 	case O_CJOINS:	o->cold_joins = (unsigned)num(a, 1, 1000000); break;
 	case O_ADMIN:	o->admin_ops = (unsigned)num(a, 1, 10000000); break;
 	case O_CLIENTS:	o->e2e_clients = (unsigned)num(a, 2, 100000); break;
+	case O_E2EM:	o->e2e_modes = a; break;
+	case O_E2ER:	o->e2e_reps = (unsigned)num(a, 1, E2E_MAX_REPS); break;
 	case O_E2ED:	o->e2e_deliveries = num(a, 100, 1000000000); break;
 	case O_FANARCH:	o->fan_archive = yes_no(a); break;
 	case O_ARCHSIZE: o->arch_size = (unsigned)num(a, 0, 1000000); break;

@@ -176,7 +176,7 @@ struct row {
 	char		 unit[24];
 	double		 p50, p99, max;		/* ms; <0: n/a */
 	double		 cpu_ms_per_k;		/* mucd, ms per 1000 delivered */
-	char		 note[96];
+	char		 note[160];
 	unsigned	 nkv;
 	struct { char k[32]; char v[64]; bool str; } kv[ROW_MAX_KV];
 };
@@ -227,6 +227,9 @@ typedef bool	(*cond_fn)(struct bench *);
 int		 bench_run(struct bench *, cond_fn, uint64_t timeout_ms);
 
 /* ---- options and the context ---- */
+/* e2e: most fan-out runs of one mode (--e2e-reps). */
+#define E2E_MAX_REPS	9
+
 struct opts {
 	const char	*mucd;		/* binary */
 	const char	*wrap;		/* e.g. "valgrind --tool=callgrind" */
@@ -251,6 +254,8 @@ struct opts {
 	unsigned	 cold_rooms, cold_joins;
 	unsigned	 e2e_clients;
 	unsigned long	 e2e_deliveries;
+	unsigned	 e2e_reps;	/* fan-out runs of each mode */
+	const char	*e2e_modes;	/* comma list, NULL: all */
 	double		 half_secs;
 	bool		 keep;		/* keep run directories */
 	bool		 pin;

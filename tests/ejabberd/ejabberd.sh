@@ -55,7 +55,8 @@
 # EJABBERD_MULTICAST=1: mod_multicast (XEP-0033) at multicast.localhost,
 # set up for mucd as README.md says: only conference.localhost may use it
 # (access), and it accepts 100 addresses from local and remote senders
-# (limits; a component is a remote sender, with 20 by default).
+# (limits; a component is a remote sender, with 20 by default;
+# EJABBERD_MULTICAST_LIMIT=N sets another number, for experiments).
 #
 # EJABBERD_MUC=1: ejabberd's own MUC (mod_muc) at conference.localhost
 # instead of the component listener, for the benchmark's reference runs
@@ -146,11 +147,11 @@ multicast_module() {
     access: mucd_multicast
     limits:
       local:
-        message: 100
-        presence: 100
+        message: ${EJABBERD_MULTICAST_LIMIT:-100}
+        presence: ${EJABBERD_MULTICAST_LIMIT:-100}
       remote:
-        message: 100
-        presence: 100
+        message: ${EJABBERD_MULTICAST_LIMIT:-100}
+        presence: ${EJABBERD_MULTICAST_LIMIT:-100}
 EOF
 }
 
