@@ -12,6 +12,9 @@
 static const char address_open[] = "<address type='bcc' jid=";
 static const char addresses_open[] = "<addresses xmlns='" NS_ADDRESS "'>";
 static const char addresses_close[] = "</addresses>";
+/* The service's compact form (multicast.h): a JID a line. */
+static const char bcc_open[] = "<bcc xmlns='" NS_MUCD_BCC "'>";
+static const char bcc_close[] = "</bcc>";
 
 /*
  * Bytes of addresses a stanza of len bytes may carry: MC_ADDRESS_BYTES,
@@ -41,6 +44,7 @@ fanout_begin(struct fanout *f, struct mucd *m, const char *ser, size_t len,
 	f->len = len;
 	f->split = split;
 	f->max = multicast_limit(m, ser[1] == 'p');
+	f->compact = m->mcast.compact;
 	f->room = address_room(m, len, split);
 	buf_init(&f->addrs, 0);
 }
@@ -52,10 +56,16 @@ copy(struct fanout *f, const char *attr, size_t alen)
 	f->m->stats.fanout_bytes += f->len + alen;
 }
 
-/* The <address/> for a recipient: its attribute's quoted value reused. */
+/* The <address/> for a recipient: its attribute's quoted value reused;
+ * in the compact form the value unquoted (escaped as attribute values
+ * are, which text may be too) and a line feed. A session's JID passed
+ * jid_parse (resourceprep and nodeprep prohibit controls, the domain
+ * check allows none), so no JID holds the line feed that ends it. */
 static size_t
-address_len(size_t alen)
+address_len(const struct fanout *f, size_t alen)
 {
+	if (f->compact)
+		return alen - TO_PREFIX_LEN - 2 + 1;
 	return sizeof(address_open) - 1 + alen - TO_PREFIX_LEN + 2;
 }
 
@@ -63,14 +73,21 @@ static int
 pend(struct fanout *f, const char *attr, size_t alen)
 {
 	size_t before = f->addrs.len;
+	int rc;
 
-	if (buf_append(&f->addrs, address_open, sizeof(address_open) - 1) ==
-	    -1 || buf_append(&f->addrs, attr + TO_PREFIX_LEN,
-	    alen - TO_PREFIX_LEN) == -1 || buf_append(&f->addrs, "/>", 2) == -1) {
+	if (f->compact)
+		rc = buf_append(&f->addrs, attr + TO_PREFIX_LEN + 1,
+		    alen - TO_PREFIX_LEN - 2) == -1 ||
+		    buf_append(&f->addrs, "\n", 1) == -1 ? -1 : 0;
+	else
+		rc = buf_append(&f->addrs, address_open,
+		    sizeof(address_open) - 1) == -1 ||
+		    buf_append(&f->addrs, attr + TO_PREFIX_LEN,
+		    alen - TO_PREFIX_LEN) == -1 ||
+		    buf_append(&f->addrs, "/>", 2) == -1 ? -1 : 0;
+	if (rc == -1)
 		f->addrs.len = before;
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 static void
@@ -106,9 +123,15 @@ flush(struct fanout *f)
 	part(iov, &n, f->ser + f->split, end - f->split);
 	if (empty)
 		part(iov, &n, ">", 1);
-	part(iov, &n, addresses_open, sizeof(addresses_open) - 1);
+	if (f->compact)
+		part(iov, &n, bcc_open, sizeof(bcc_open) - 1);
+	else
+		part(iov, &n, addresses_open, sizeof(addresses_open) - 1);
 	part(iov, &n, f->addrs.data, f->addrs.len);
-	part(iov, &n, addresses_close, sizeof(addresses_close) - 1);
+	if (f->compact)
+		part(iov, &n, bcc_close, sizeof(bcc_close) - 1);
+	else
+		part(iov, &n, addresses_close, sizeof(addresses_close) - 1);
 	if (empty) {
 		part(iov, &n, "</", 2);
 		part(iov, &n, f->ser + 1, name);
@@ -137,7 +160,7 @@ fanout_add(struct fanout *f, const char *jid, const char *attr, size_t alen)
 		return;
 	}
 	/* A batch of one is a plain copy, whatever the room. */
-	if (f->n > 0 && f->addrs.len + address_len(alen) > f->room)
+	if (f->n > 0 && f->addrs.len + address_len(f, alen) > f->room)
 		flush(f);
 	/* Out of memory, this recipient gets its copy at once. */
 	if (pend(f, attr, alen) == -1) {

@@ -3,7 +3,8 @@
  * broadcast leaves mucd. Without a multicast service (multicast.c) each
  * recipient gets a copy, the stanza with its ' to=' spliced in. With one,
  * recipients are gathered into stanzas addressed to the service, each
- * carrying as XEP-0033 bcc addresses up to the service's limit of them
+ * carrying as XEP-0033 bcc addresses (or in the compact form of
+ * multicast.h, where the service has it) up to the service's limit of them
  * (multicast_limit; and no more than MC_ADDRESS_BYTES of addresses, or
  * than max_stanza_out leaves room for), and the server makes the copies:
  * the link carries one stanza per batch instead of one per recipient. A
@@ -30,6 +31,7 @@ struct fanout {
 	size_t		 len;
 	size_t		 split;		/* just after its element name */
 	unsigned	 max;		/* addresses a stanza; 0: per copy */
+	bool		 compact;	/* addresses as NS_MUCD_BCC */
 	size_t		 room;		/* bytes of addresses a stanza */
 	unsigned	 n;		/* addresses in addrs */
 	const char	*first;		/* the first of them: alone, it gets

@@ -80,6 +80,7 @@ reset(struct mucd *m)
 	mc->seen = NULL;
 	mc->to_len = 0;
 	mc->got = 0;
+	mc->compact = false;
 }
 
 /* Nothing usable: every broadcast one copy per recipient. */
@@ -222,6 +223,7 @@ send_check(struct mucd *m, const char *name, char kind, unsigned n)
 	struct multicast *mc = &m->mcast;
 	struct xnode *st = x_new(name, NS_COMPONENT), *a, *ad;
 	char jid[JID_MAX + 1];
+	struct buf text;
 	unsigned i;
 
 	x_set_attr(st, "from", m->conf.domain);
@@ -229,14 +231,23 @@ send_check(struct mucd *m, const char *name, char kind, unsigned n)
 	x_set_attrf(st, "id", ID_PREFIX "%s-check", mc->tag);
 	if (kind == 'm')
 		x_set_attr(st, "type", "headline");
-	a = x_add(st, "addresses", NS_ADDRESS);
+	a = x_add(st, mc->compact ? "bcc" : "addresses", mc->compact ?
+	    NS_MUCD_BCC : NS_ADDRESS);
+	buf_init(&text, 0);
 	for (i = 0; i < n; i++) {
 		snprintf(jid, sizeof(jid), "%s/" ID_PREFIX "%s-%c%u",
 		    m->conf.domain, mc->tag, kind, i);
+		if (mc->compact) {
+			buf_printf(&text, "%s\n", jid);
+			continue;
+		}
 		ad = x_add(a, "address", NULL);
 		x_set_attr(ad, "type", "bcc");
 		x_set_attr(ad, "jid", jid);
 	}
+	if (mc->compact && buf_cstr(&text) == 0)
+		x_add_text(a, text.data);
+	buf_free(&text);
 	mucd_send_free(m, st);
 }
 
@@ -286,6 +297,7 @@ check(struct mucd *m, unsigned k)
 	free(mc->seen);
 	mc->to_attr = NULL;
 	mc->got = 0;
+	mc->compact = q->compact;
 	mc->max_message = limit(m, q->jid, q->lim_message);
 	mc->max_presence = limit(m, q->jid, q->lim_presence);
 	total = mc->max_message + mc->max_presence;
@@ -338,8 +350,9 @@ activate(struct mucd *m)
 	mc->seen = NULL;
 	mc->state = MC_ACTIVE;
 	set_why(mc, "broadcasts go through %s, up to %u addresses a message "
-	    "and %u a presence", mc->service, mc->max_message,
-	    mc->max_presence);
+	    "and %u a presence%s", mc->service, mc->max_message,
+	    mc->max_presence, mc->compact ? " (compact addresses, "
+	    NS_MUCD_BCC ")" : "");
 	log_info("multicast: %s", mc->why);
 }
 
@@ -419,9 +432,12 @@ read_info(struct mc_query *q, const struct xnode *query)
 
 	for (f = x_child(query, "feature", NULL); f != NULL;
 	    f = x_next(f, "feature", NULL))
-		if (x_attr(f, "var") != NULL &&
-		    strcmp(x_attr(f, "var"), NS_ADDRESS) == 0)
+		if (x_attr(f, "var") == NULL)
+			continue;
+		else if (strcmp(x_attr(f, "var"), NS_ADDRESS) == 0)
 			q->offers = true;
+		else if (strcmp(x_attr(f, "var"), NS_MUCD_BCC) == 0)
+			q->compact = true;
 	read_limits(q, query);
 }
 
@@ -485,6 +501,8 @@ shows_bcc(const struct xnode *st)
 {
 	const struct xnode *a, *ad;
 
+	if (x_child(st, "bcc", NS_MUCD_BCC) != NULL)
+		return true;
 	for (a = x_child(st, "addresses", NS_ADDRESS); a != NULL;
 	    a = x_next(a, "addresses", NS_ADDRESS))
 		for (ad = x_child(a, "address", NULL); ad != NULL;

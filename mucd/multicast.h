@@ -23,6 +23,17 @@
  * Until a service passes, and whenever none does, broadcasts go out one
  * copy per recipient, exactly as without one.
  *
+ * A service that also lists the feature NS_MUCD_BCC (mucd's Prosody
+ * module does) takes the recipients in a more compact form than
+ * XEP-0033's <address/> elements: their JIDs, each followed by a line
+ * feed, as the text of one <bcc xmlns=NS_MUCD_BCC/> element (a JID has
+ * no control characters, so a line feed cannot be part of one). Every
+ * recipient is a bcc one, as mucd's always are. The server then builds
+ * no element per recipient: through Prosody, the XEP-0033 form costs
+ * about 440 bytes of garbage per address, which its garbage collector
+ * pays for on every copy. mucd checks such a service with that form and
+ * then uses it; any other service gets XEP-0033.
+ *
  * If the service in use refuses a stanza later on (its configuration
  * changed under mucd), mucd stops using it until the link is established
  * again or the configuration reloaded, and logs it as an error: the
@@ -41,6 +52,7 @@
 struct mucd;
 
 #define NS_ADDRESS	"http://jabber.org/protocol/address"
+#define NS_MUCD_BCC	"urn:x-mucd:bcc:0"
 
 /* Disco requests of one discovery: the domains, their items. */
 #define MC_MAX_QUERIES	32
@@ -66,6 +78,7 @@ struct mc_query {
 	bool		 items;		/* disco#items, else disco#info */
 	bool		 answered;
 	bool		 offers;	/* info: the service has the feature */
+	bool		 compact;	/* ... and NS_MUCD_BCC */
 	bool		 tried;		/* checked already in this round */
 	unsigned	 lim_message;	/* advertised limits, 0: none */
 	unsigned	 lim_presence;
@@ -87,6 +100,7 @@ struct multicast {
 	char		*service;	/* the service checked or in use */
 	char		*to_attr;	/* " to='service'", escaped */
 	size_t		 to_len;
+	bool		 compact;	/* addresses as NS_MUCD_BCC */
 	unsigned	 max_message;	/* addresses per stanza, when active */
 	unsigned	 max_presence;
 	unsigned char	*seen;		/* the check's copies, a bit each */

@@ -25,13 +25,21 @@
 -- discovery, XEP-0128) bounds the addresses of one stanza; more get
 -- "not-acceptable".
 --
--- mucd_multicast_read_size (bytes, default 262144): how much of a
+-- mucd_multicast_read_size (bytes, default 1048576): how much of a
 -- sender's stream is read at once. Prosody reads 4 KiB by default; a
 -- multicast stanza is larger, so each read would bring at most one, and
 -- every client would get its copies one write at a time. Read large, and
 -- a read brings several broadcasts whose copies to each client leave in
 -- one write, as happens when Prosody's own MUC serves a chat client's
 -- small stanzas (measured: make bench-e2e, README.md).
+--
+-- Besides XEP-0033's <addresses/>, the module takes mucd's compact form
+-- (feature urn:x-mucd:bcc:0, which mucd uses when it is listed): the
+-- recipients' JIDs as the text of one <bcc xmlns='urn:x-mucd:bcc:0'/>,
+-- each followed by a line feed (a JID has no control characters), all of
+-- them bcc. Prosody's parser makes a table and strings of every
+-- <address/> element, some 440 bytes a recipient that its garbage
+-- collector then pays for; of a line, only the JID's string.
 
 local st = require "util.stanza";
 local jid_host = require "util.jid".host;
@@ -42,12 +50,13 @@ local full_sessions, bare_sessions = prosody.full_sessions, prosody.bare_session
 local hosts = prosody.hosts;
 
 local xmlns_address = "http://jabber.org/protocol/address";
+local xmlns_bcc = "urn:x-mucd:bcc:0";
 
 local senders = module:get_option_set("mucd_multicast_senders", {});
 local max_addresses = module:get_option_number(
 	"mucd_multicast_max_addresses", 1000, 1);
 local read_size = module:get_option_number("mucd_multicast_read_size",
-	262144, 4096);
+	1048576, 4096);
 
 if senders:empty() then
 	module:log("warn", "mucd_multicast_senders is empty: every multicast "
@@ -55,6 +64,7 @@ if senders:empty() then
 end
 
 module:add_feature(xmlns_address);
+module:add_feature(xmlns_bcc);
 module:add_identity("service", "multicast", "mucd multicast");
 module:add_extension(dataforms.new({
 	{ name = "FORM_TYPE", type = "hidden", value = xmlns_address };
@@ -88,34 +98,51 @@ local function prepared(to)
 	return jid_prep(to);
 end
 
--- The targets (to, cc, bcc not yet delivered), and the <addresses/> the
--- copies keep: to and cc marked delivered, the other kinds as they are;
--- bcc never (XEP-0033 4.6). nil and an error text when unusable.
-local function targets_of(stanza, addresses)
+-- One recipient more, unless there are max_addresses already (false).
+-- An address that is not a JID is answered from it, as the router
+-- answers a stanza sent there directly; the other addresses are served.
+local function add_target(targets, stanza, jid, uri)
+	if #targets == max_addresses then
+		return false;
+	end
+	local to = prepared(jid);
+	if to == nil then
+		local err = st.error_reply(stanza, "modify", "jid-malformed",
+			"Not an address this service can deliver to: "
+			..tostring(jid or uri));
+		err.attr.from = jid or module.host;
+		module:send(err);
+	else
+		targets[#targets + 1] = to;
+	end
+	return true;
+end
+
+-- The targets (to, cc, bcc not yet delivered; the compact form's lines),
+-- and the <addresses/> the copies keep: to and cc marked delivered, the
+-- other kinds as they are; bcc never (XEP-0033 4.6). nil and an error
+-- when unusable.
+local function targets_of(stanza, addresses, bcc)
 	local targets, keep = {}, st.stanza("addresses", { xmlns = xmlns_address });
-	for address in addresses:childtags("address", xmlns_address) do
-		local kind, to = address.attr.type, prepared(address.attr.jid);
+	local too_many = "More than "..max_addresses.." addresses";
+	for address in (addresses and addresses:childtags("address",
+			xmlns_address) or function () end) do
+		local kind = address.attr.type;
 		if address.attr.delivered == "true" or (kind ~= "to"
 				and kind ~= "cc" and kind ~= "bcc") then
 			keep:add_child(address);
-		elseif #targets == max_addresses then
-			return nil, "not-acceptable", "More than "..max_addresses
-				.." addresses";
-		elseif to == nil then
-			-- From the address, as the router answers a stanza sent
-			-- there directly; the other addresses are served.
-			local err = st.error_reply(stanza, "modify", "jid-malformed",
-				"Not an address this service can deliver to: "
-				..tostring(address.attr.jid or address.attr.uri));
-			err.attr.from = address.attr.jid or module.host;
-			module:send(err);
-		else
-			targets[#targets + 1] = to;
-			if kind ~= "bcc" then
-				local kept = st.clone(address);
-				kept.attr.delivered = "true";
-				keep:add_child(kept);
-			end
+		elseif not add_target(targets, stanza, address.attr.jid,
+				address.attr.uri) then
+			return nil, "not-acceptable", too_many;
+		elseif kind ~= "bcc" then
+			local kept = st.clone(address);
+			kept.attr.delivered = "true";
+			keep:add_child(kept);
+		end
+	end
+	for jid in (bcc and bcc:get_text() or ""):gmatch("[^\n]+") do
+		if not add_target(targets, stanza, jid) then
+			return nil, "not-acceptable", too_many;
 		end
 	end
 	if #targets == 0 then
@@ -127,7 +154,8 @@ end
 local function handle(event)
 	local origin, stanza = event.origin, event.stanza;
 	local addresses = stanza:get_child("addresses", xmlns_address);
-	if addresses == nil then
+	local bcc = stanza:get_child("bcc", xmlns_bcc);
+	if addresses == nil and bcc == nil then
 		return; -- not multicast: the host's usual handling
 	end
 	if stanza.attr.type == "error" then
@@ -145,12 +173,13 @@ local function handle(event)
 	if conn and conn.set_mode and (conn.read_size or 0) < read_size then
 		conn:set_mode(read_size);
 	end
-	local targets, condition, text, keep = targets_of(stanza, addresses);
+	local targets, condition, text, keep = targets_of(stanza, addresses, bcc);
 	if targets == nil then
 		return refuse(stanza, "modify", condition, text);
 	end
 	stanza:maptags(function (tag)
-		if tag.name == "addresses" and tag.attr.xmlns == xmlns_address then
+		if (tag.name == "addresses" and tag.attr.xmlns == xmlns_address)
+				or (tag.name == "bcc" and tag.attr.xmlns == xmlns_bcc) then
 			return nil;
 		end
 		return tag;

@@ -9,6 +9,12 @@ intruder.localhost (tests/t/slix_multicast_module.sh).
 - a multicast stanza from the listed component reaches every to, cc and
   bcc address, each copy from the sender, with the bcc addresses removed
   and to/cc marked delivered; a presence likewise;
+- mucd's compact form (urn:x-mucd:bcc:0, advertised too): a JID a line
+  in one <bcc/>, every copy without it; a line that is not a JID is
+  answered as an <address/> would be, and the limit and the refusals
+  below hold for it as for XEP-0033;
+- a burst of multicast stanzas in one read (the module reads its
+  senders 1 MiB at a time) reaches each client whole and in order;
 - copies are routed as direct stanzas are: to a session that does not
   exist, and to a remote domain (no s2s here), the sender gets the same
   error, from the same address, as when it sends there itself; an
@@ -25,6 +31,7 @@ import os
 import mucclient
 
 NS_ADDRESS = "http://jabber.org/protocol/address"
+NS_BCC = "urn:x-mucd:bcc:0"
 NS_XDATA = "jabber:x:data"
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 SENDER = "sender.localhost"
@@ -34,6 +41,12 @@ def addresses(*pairs):
     """An <addresses/> element; pairs of (type, jid)."""
     return "<addresses xmlns='%s'>%s</addresses>" % (NS_ADDRESS, "".join(
         "<address type='%s' jid='%s'/>" % p for p in pairs))
+
+
+def bcc(*jids):
+    """mucd's compact form: a JID a line."""
+    return "<bcc xmlns='%s'>%s</bcc>" % (NS_BCC, "".join(j + "\n"
+                                                         for j in jids))
 
 
 def address_block(stanza):
@@ -70,9 +83,9 @@ def error_from(jid):
 async def advertised(s, client):
     info = await client["xep_0030"].get_info(jid="localhost")
     q = info["disco_info"]
-    s.check(NS_ADDRESS in q["features"],
-            "localhost does not advertise %s: %s" % (NS_ADDRESS,
-                                                     q["features"]))
+    for ns in (NS_ADDRESS, NS_BCC):
+        s.check(ns in q["features"],
+                "localhost does not advertise %s: %s" % (ns, q["features"]))
     limits = {}
     for x in q.xml.findall("{%s}x" % NS_XDATA):
         fields = {f.get("var"): f.findtext("{%s}value" % NS_XDATA)
@@ -112,6 +125,59 @@ async def delivered(s, sender, alice, bob, carol):
                 "%s: presence copy %s" % (c.name, mucclient.describe(p)))
 
 
+async def compact(s, sender, alice, bob, carol):
+    """The compact form: every line a bcc recipient, the element gone
+    from every copy; a line that is not a JID answered from it."""
+    sender.send_raw("<message from='%s' to='localhost' type='groupchat' "
+                    "id='c1'><body>compact</body>%s</message>"
+                    % (SENDER, bcc(alice.boundjid.full, bob.boundjid.full,
+                                   carol.boundjid.full)))
+    for c in (alice, bob, carol):
+        m = await c.expect("the compact multicast message",
+                           body_is("compact"))
+        s.check(m["from"] == SENDER and m["to"] == c.boundjid
+                and m.xml.find("{%s}bcc" % NS_BCC) is None
+                and m.xml.find("{%s}addresses" % NS_ADDRESS) is None,
+                "%s: compact copy %s" % (c.name, m))
+    sender.send_raw("<presence from='%s/desk' to='localhost'>"
+                    "<status>compact</status>%s</presence>"
+                    % (SENDER, bcc(alice.boundjid.full)))
+    p = await alice.expect("the compact multicast presence",
+                           lambda st: st.name == "presence"
+                           and st["status"] == "compact")
+    s.check(p.xml.find("{%s}bcc" % NS_BCC) is None,
+            "the presence copy kept the recipients: %s" % p)
+    sender.send_raw("<message from='%s' to='localhost' type='chat'>"
+                    "<body>mostly compact</body>%s</message>"
+                    % (SENDER, bcc("@bad", bob.boundjid.full)))
+    await bob.expect("the copy for the good line", body_is("mostly compact"))
+    err = await sender.expect("the error for the bad line",
+                              error_from("@bad"))
+    s.check(condition(err) == "jid-malformed",
+            "the bad line got %s" % mucclient.describe(err))
+
+
+async def burst(s, sender, alice, bob):
+    """Many multicast stanzas in one read, as mucd sends them under load:
+    none may be lost or reordered."""
+    n = 300
+    sender.send_raw("".join(
+        "<message from='%s' to='localhost' type='groupchat' id='b%d'>"
+        "<body>burst %d</body>%s</message>"
+        % (SENDER, i, i, bcc(alice.boundjid.full, bob.boundjid.full)
+           if i % 2 else addresses(("bcc", alice.boundjid.full),
+                                   ("bcc", bob.boundjid.full)))
+        for i in range(n)))
+    for c in (alice, bob):
+        for i in range(n):
+            m = await c.expect("burst message %d" % i,
+                               lambda st: st.name == "message"
+                               and (st["body"] or "").startswith("burst "))
+            s.check(m["body"] == "burst %d" % i,
+                    "%s: got %r where 'burst %d' was due"
+                    % (c.name, m["body"], i))
+
+
 async def bad_address(s, sender, alice):
     """An address that is not a JID gets jid-malformed from it, as a
     direct stanza would; the others are served."""
@@ -149,14 +215,23 @@ async def routed_as_direct(s, sender):
 
 
 async def refused(s, sender, intruder, alice, bob):
-    bcc = addresses(("bcc", alice.boundjid.full), ("bcc", bob.boundjid.full))
+    bcc_block = addresses(("bcc", alice.boundjid.full),
+                          ("bcc", bob.boundjid.full))
+    two = (alice.boundjid.full, bob.boundjid.full)
     cases = [
-        (intruder, "intruder.localhost", bcc, "forbidden"),
-        (alice, None, bcc, "forbidden"),
+        (intruder, "intruder.localhost", bcc_block, "forbidden"),
+        (alice, None, bcc_block, "forbidden"),
+        (intruder, "intruder.localhost", bcc(*two), "forbidden"),
+        (alice, None, bcc(*two), "forbidden"),
         (sender, SENDER, addresses(*[("bcc", "u%d@localhost/r" % i)
                                      for i in range(4)]), "not-acceptable"),
+        (sender, SENDER, bcc(*["u%d@localhost/r" % i for i in range(4)]),
+         "not-acceptable"),
+        (sender, SENDER, addresses(("bcc", two[0])) + bcc(*two + two),
+         "not-acceptable"),
         (sender, SENDER, addresses(("replyto", alice.boundjid.full)),
          "bad-request"),
+        (sender, SENDER, bcc(), "bad-request"),
     ]
     for who, frm, block, cond in cases:
         attr = "" if frm is None else " from='%s'" % frm
@@ -188,6 +263,8 @@ async def test(s):
     carol = await s.client("carol")
     await advertised(s, alice)
     await delivered(s, sender, alice, bob, carol)
+    await compact(s, sender, alice, bob, carol)
+    await burst(s, sender, alice, bob)
     await bad_address(s, sender, alice)
     await routed_as_direct(s, sender)
     await refused(s, sender, intruder, alice, bob)

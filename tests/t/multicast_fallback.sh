@@ -4,7 +4,8 @@
 # broadcast reaches everyone (multicast/chatter.scs, each time):
 #   - no service: one copy per recipient;
 #   - the Prosody module, but not for mucd's domain: refused, per copy;
-#   - the module with a lower limit than mucd's: used, at its limit;
+#   - the module with a lower limit than mucd's: used, at its limit, in
+#     mucd's compact form (the module lists urn:x-mucd:bcc:0);
 #     then multicast = no and back on reload, then found again after the
 #     server restarts and after it is killed;
 #   - a service found through the domain's items that leaves the bcc
@@ -60,7 +61,9 @@ stop
 
 start conference.localhost 'mucd_multicast_max_addresses = 2'
 expect "module with a limit of 2" \
-    "active: broadcasts go through localhost, up to 2 addresses a message and 2 a presence"
+    "active: broadcasts go through localhost, up to 2 addresses a message and 2 a presence (compact addresses, urn:x-mucd:bcc:0)"
+grep -q "to='localhost'.*<bcc xmlns='urn:x-mucd:bcc:0'>" "$T_DIR/mucd.log" ||
+	t_fail "the module lists the compact form, but mucd did not use it"
 echo "multicast = no" >> "$T_DIR/mucd.conf"
 "$MUCCTL" -c "$T_DIR/mucd.conf" reload > /dev/null || t_fail "reload"
 expect "multicast = no after a reload" "off: not used (multicast = no)"
@@ -91,6 +94,6 @@ stop
 : > "$T_DIR/mucd.log"	# checked by stop; this round's alone below
 start conference.localhost "" "" "multicast = no"
 expect "multicast = no" "off: not used (multicast = no)"
-grep -q "to='localhost'.*<addresses" "$T_DIR/mucd.log" &&
+grep -q "to='localhost'.*<\(addresses\|bcc\) " "$T_DIR/mucd.log" &&
 	t_fail "multicast = no, but mucd sent a multicast stanza"
 t_done

@@ -21,4 +21,7 @@ t_wait 100 active || t_fail "late.localhost not in use:" \
 t_play multicast/order.scs
 grep -q "to='late.localhost'.*<addresses" "$T_DIR/mucd.log" ||
 	t_fail "the role change did not go through late.localhost"
+# A service without mucd's compact form gets XEP-0033's.
+grep -q "<bcc xmlns='urn:x-mucd:bcc:0'>" "$T_DIR/mucd.log" &&
+	t_fail "mucd sent its compact form to a service that does not list it"
 t_done
