@@ -154,8 +154,9 @@ put_ms(FILE *f, double v)
 void
 table_row(FILE *f, const struct row *r)
 {
-	fprintf(f, "%-14s %-22s %12.0f %-14s", r->scenario, r->params,
-	    r->rate, r->unit);
+	/* Ratios (units "x ...") would all print as 0 or 1. */
+	fprintf(f, "%-14s %-22s %12.*f %-14s", r->scenario, r->params,
+	    r->unit[0] == 'x' && r->unit[1] == ' ' ? 2 : 0, r->rate, r->unit);
 	put_ms(f, r->p50);
 	put_ms(f, r->p99);
 	put_ms(f, r->max);
